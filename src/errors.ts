@@ -1,0 +1,44 @@
+/**
+ * Exit codes, documented in README.md. Commands throw; only the entry point calls process.exit.
+ */
+export const EXIT = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2,
+  /** `rtap bench --check` found results that differ from the independent recomputation. */
+  CHECK_MISMATCH: 97,
+  /** The run is invalid: the load generator could not hold its schedule. */
+  INVALID_RUN: 98,
+  /** A performance threshold or baseline regression failed. */
+  THRESHOLD_FAILED: 99,
+  INTERRUPTED: 130,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** An error whose message is meant for the user as-is: printed without a stack trace. */
+export class RtapError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode = EXIT.FAILURE,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'RtapError';
+  }
+}
+
+/** Bad flags, values, config files: exit code 2. */
+export class UsageError extends RtapError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.USAGE, hint);
+    this.name = 'UsageError';
+  }
+}
+
+/** The run completed but must report a non-zero status (gate failed, invalid run, check mismatch). */
+export class ExitError extends RtapError {
+  constructor(exitCode: ExitCode, message: string) {
+    super(message, exitCode);
+    this.name = 'ExitError';
+  }
+}

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import avro from 'avsc';
+import type { AnalyticsEvent, EventType } from './types.js';
+import { InvalidEventError, validateEvent } from './validate.js';
+import { fixturePath } from '../paths.js';
+
+export type Encoding = 'avro' | 'json';
+
+/** Confluent wire format: magic byte 0, 4-byte big-endian schema id, then the Avro binary body. */
+const MAGIC = 0;
+const HEADER_BYTES = 5;
+
+interface SchemaEntry {
+  id: number;
+  event_type: EventType;
+  type: avro.Type;
+}
+
+let registry: { byId: Map<number, SchemaEntry>; byEventType: Map<EventType, SchemaEntry> } | undefined;
+
+function schemas() {
+  if (registry) return registry;
+  const index = JSON.parse(readFileSync(fixturePath('schemas', 'registry.json'), 'utf8')) as {
+    schemas: { id: number; event_type: EventType; file: string }[];
+  };
+  const byId = new Map<number, SchemaEntry>();
+  const byEventType = new Map<EventType, SchemaEntry>();
+  for (const s of index.schemas) {
+    const schema = JSON.parse(readFileSync(fixturePath('schemas', s.file), 'utf8'));
+    const entry = { id: s.id, event_type: s.event_type, type: avro.Type.forSchema(schema) };
+    byId.set(s.id, entry);
+    byEventType.set(s.event_type, entry);
+  }
+  registry = { byId, byEventType };
+  return registry;
+}
+
+export function schemaIdOf(type: EventType): number {
+  return schemas().byEventType.get(type)!.id;
+}
+
+export function encodeAvro(event: AnalyticsEvent): Buffer {
+  const entry = schemas().byEventType.get(event.event_type);
+  if (!entry) throw new InvalidEventError(`no schema for event type ${event.event_type}`, 'event_type');
+  const body = entry.type.toBuffer(event);
+  const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+  out.writeUInt8(MAGIC, 0);
+  out.writeUInt32BE(entry.id, 1);
+  body.copy(out, HEADER_BYTES);
+  return out;
+}
+
+export function decodeAvro(buf: Buffer): AnalyticsEvent {
+  if (buf.length < HEADER_BYTES) throw new InvalidEventError(`truncated: ${buf.length} bytes, header needs 5`);
+  if (buf[0] !== MAGIC) throw new InvalidEventError(`bad magic byte ${buf[0]}, expected 0 (Confluent wire format)`);
+  const id = buf.readUInt32BE(1);
+  const entry = schemas().byId.get(id);
+  if (!entry) throw new InvalidEventError(`unknown schema id ${id}`);
+  let decoded: { value: unknown; offset: number };
+  try {
+    decoded = entry.type.decode(buf, HEADER_BYTES);
+  } catch (err) {
+    throw new InvalidEventError(`avro body does not match schema ${id}: ${(err as Error).message}`);
+  }
+  if (decoded.offset < 0) throw new InvalidEventError(`truncated avro body for schema ${id}`);
+  if (decoded.offset !== buf.length) {
+    throw new InvalidEventError(`${buf.length - decoded.offset} trailing bytes after the avro body`);
+  }
+  // avsc returns record instances; a plain object keeps JSON output and structural equality simple.
+  const event = validateEvent({ ...(decoded.value as object) });
+  if (event.event_type !== entry.event_type) {
+    throw new InvalidEventError(`event_type ${event.event_type} under schema id ${id} (${entry.event_type})`);
+  }
+  return event;
+}
+
+export function encodeJson(event: AnalyticsEvent): Buffer {
+  return Buffer.from(JSON.stringify(event));
+}
+
+export function decodeJson(buf: Buffer | string): AnalyticsEvent {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof buf === 'string' ? buf : buf.toString('utf8'));
+  } catch (err) {
+    throw new InvalidEventError(`not valid JSON: ${(err as Error).message}`);
+  }
+  return validateEvent(value);
+}
+
+export function encodeEvent(event: AnalyticsEvent, encoding: Encoding): Buffer {
+  return encoding === 'avro' ? encodeAvro(event) : encodeJson(event);
+}
+
+/** Decodes either encoding: the Confluent magic byte 0 never starts a JSON document. */
+export function decodeEvent(buf: Buffer): AnalyticsEvent {
+  if (buf.length === 0) throw new InvalidEventError('empty message');
+  return buf[0] === MAGIC ? decodeAvro(buf) : decodeJson(buf);
+}

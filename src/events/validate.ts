@@ -1,0 +1,113 @@
+import { EVENT_TYPES, type AnalyticsEvent, type EventType } from './types.js';
+
+/** Why an input was rejected; carried to the dead-letter path. */
+export class InvalidEventError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly field?: string,
+  ) {
+    super(field ? `${field}: ${reason}` : reason);
+    this.name = 'InvalidEventError';
+  }
+}
+
+type Check = (v: unknown) => string | null;
+const str: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'expected a non-empty string');
+const optStr: Check = (v) => (v === null || typeof v === 'string' ? null : 'expected a string or null');
+const time: Check = (v) =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? null : 'expected epoch milliseconds (integer >= 0)';
+const nonNegInt: Check = (v) =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? null : 'expected an integer >= 0';
+const posInt: Check = (v) =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 ? null : 'expected an integer >= 1';
+const money: Check = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? null : 'expected a finite amount >= 0';
+const optMoney: Check = (v) => (v === null ? null : money(v));
+const currency: Check = (v) =>
+  typeof v === 'string' && /^[A-Z]{3}$/.test(v) ? null : 'expected an ISO 4217 code like EUR';
+const optCurrency: Check = (v) => (v === null ? null : currency(v));
+const oneOf =
+  (...allowed: string[]): Check =>
+  (v) =>
+    typeof v === 'string' && allowed.includes(v) ? null : `expected one of ${allowed.join(', ')}`;
+const stringMap: Check = (v) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')
+    ? null
+    : 'expected an object of string values';
+
+const BASE: Record<string, Check> = {
+  event_id: str,
+  user_id: str,
+  session_id: optStr,
+  event_time: time,
+  intended_send_time: time,
+  user_type: oneOf('premium', 'regular', 'new'),
+  country: str,
+  device: oneOf('desktop', 'mobile', 'tablet'),
+};
+
+const BY_TYPE: Record<EventType, Record<string, Check>> = {
+  page_view: {
+    session_id: str,
+    page_url: str,
+    page_title: optStr,
+    content_category: str,
+    referrer: optStr,
+    page_depth: posInt,
+    time_on_previous_page_ms: nonNegInt,
+  },
+  session: {
+    session_id: str,
+    action: oneOf('start', 'end', 'timeout'),
+    page_count: nonNegInt,
+    duration_ms: nonNegInt,
+    idle_time_ms: nonNegInt,
+    landing_page: optStr,
+  },
+  conversion: {
+    conversion_type: oneOf('signup', 'add_to_cart', 'checkout', 'purchase'),
+    product_id: optStr,
+    product_category: optStr,
+    revenue: optMoney,
+    currency: optCurrency,
+    order_id: optStr,
+    card_id: optStr,
+  },
+  custom: { name: str, properties: stringMap },
+  user_event: { action: oneOf('LOGIN', 'LOGOUT', 'SIGNUP') },
+  product_view: { product_id: str, product_category: str, price: money, currency },
+  order: {
+    order_id: str,
+    product_id: str,
+    product_category: str,
+    price: money,
+    quantity: posInt,
+    currency,
+    card_id: str,
+  },
+};
+
+/**
+ * Checks a decoded value against the event model and returns it typed. Throws InvalidEventError naming the
+ * first offending field, so the dead-letter record says exactly what was wrong.
+ */
+export function validateEvent(value: unknown): AnalyticsEvent {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidEventError('expected a JSON object');
+  }
+  const v = value as Record<string, unknown>;
+  const type = v.event_type;
+  if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type)) {
+    throw new InvalidEventError(`unknown event type ${JSON.stringify(type)}`, 'event_type');
+  }
+  const checks = { ...BASE, ...BY_TYPE[type as EventType] };
+  for (const [field, check] of Object.entries(checks)) {
+    if (!(field in v)) throw new InvalidEventError('missing', field);
+    const problem = check(v[field]);
+    if (problem) throw new InvalidEventError(`${problem}, got ${JSON.stringify(v[field])}`, field);
+  }
+  if (type === 'conversion' && v.conversion_type === 'purchase' && (v.revenue === null || v.currency === null)) {
+    throw new InvalidEventError('a purchase needs revenue and currency', 'revenue');
+  }
+  return v as unknown as AnalyticsEvent;
+}

@@ -1,0 +1,122 @@
+/**
+ * The Transport seam (DESIGN.md): the embedded log and Kafka implement the same interfaces, so the
+ * simulator and the processor are one code path on both.
+ */
+
+export type Headers = Record<string, string>;
+
+export interface OutgoingMessage {
+  /** Partition key; the partitioner hashes it with murmur2 exactly as the Java client does. */
+  key: string | null;
+  value: Buffer;
+  headers?: Headers;
+  /** Explicit partition, bypassing the partitioner. */
+  partition?: number;
+  /** Record timestamp, epoch ms (defaults to the append time). */
+  timestamp?: number;
+}
+
+export interface DeliveryReport {
+  topic: string;
+  partition: number;
+  /** Base offset of the first message of the request in that partition. */
+  offset: number;
+}
+
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: Buffer;
+  headers: Headers;
+  /** Record timestamp (create time), epoch ms. */
+  timestamp: number;
+}
+
+export interface RecordBatch {
+  topic: string;
+  partition: number;
+  records: ConsumedRecord[];
+  /** Offset the next produced record in this partition will get (log end). Lag = highWatermark - next offset. */
+  highWatermark: number;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  config: Record<string, string>;
+}
+
+export interface TopicDescription {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  config: Record<string, string>;
+}
+
+export interface Admin {
+  listTopics(): Promise<string[]>;
+  describeTopics(names: string[]): Promise<TopicDescription[]>;
+  createTopics(specs: TopicSpec[]): Promise<void>;
+  deleteTopics(names: string[]): Promise<void>;
+  /** Number of brokers in the cluster (1 for the embedded log). */
+  brokerCount(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface ProducerOptions {
+  /** Client id shown in broker logs. */
+  clientId?: string;
+}
+
+export interface Producer {
+  /** Sends messages to one topic; resolves when acknowledged (acks=all on Kafka). */
+  send(topic: string, messages: OutgoingMessage[]): Promise<DeliveryReport[]>;
+  /** Waits for everything buffered to be acknowledged. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group without committed offsets starts. */
+  fromBeginning: boolean;
+  /** Called after partitions are assigned and before their first batch is delivered (state restore). */
+  onAssigned?: (partitions: TopicPartition[]) => Promise<void> | void;
+  /** Called before partitions are taken away (final checkpoint). */
+  onRevoked?: (partitions: TopicPartition[]) => Promise<void> | void;
+}
+
+export interface Consumer {
+  /**
+   * Delivers batches until stop(); each handler call is awaited before the next batch of that partition, so
+   * a slow handler back-pressures consumption instead of buffering without bound.
+   */
+  run(handler: (batch: RecordBatch) => Promise<void>): Promise<void>;
+  /** Marks `offset` (the next offset to read) as committed for the group. */
+  commit(offsets: (TopicPartition & { offset: number })[]): Promise<void>;
+  pause(partitions: TopicPartition[]): void;
+  resume(partitions: TopicPartition[]): void;
+  /** Currently assigned partitions. */
+  assignment(): TopicPartition[];
+  stop(): Promise<void>;
+}
+
+export interface Transport {
+  readonly kind: 'embedded' | 'kafka';
+  /** Human description for reports ("embedded log", "kafka 127.0.0.1:9092"). */
+  readonly description: string;
+  admin(): Admin;
+  producer(options?: ProducerOptions): Producer;
+  consumer(options: ConsumerOptions): Consumer;
+  /** Releases connections; the embedded log forgets nothing until the process ends. */
+  close(): Promise<void>;
+}
