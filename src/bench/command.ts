@@ -1,0 +1,100 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { EXIT, UsageError } from '../errors.js';
+import type { CommandContext, OptionsOf } from '../commands/define.js';
+import type { benchSettings } from '../commands/bench.js';
+import { openTransport } from '../transport/open.js';
+import { renderReport } from '../reporting/table.js';
+import type { BenchReport, IntervalRow } from '../reporting/report.js';
+import { parseLoadShape } from './load-shape.js';
+import { compareBaseline, evaluateThresholds, parseThreshold } from './gate.js';
+import { runBench } from './run.js';
+import { buildSinks } from '../sinks/build.js';
+import type { Processor } from '../pipeline/processor.js';
+
+type BenchOptions = OptionsOf<typeof benchSettings>;
+
+function progressLine(row: IntervalRow, p: Processor, elapsedS: number, totalS: number): string {
+  const ingest = row.latency.ingest;
+  const e2e = row.latency.e2e;
+  return (
+    `[${elapsedS.toFixed(0).padStart(4)}s/${totalS}s] sent ${row.produced}/s, consumed ${row.consumed}/s, lag ${row.lag}` +
+    (ingest ? `, ingest p50 ${ingest.p50}ms p99 ${ingest.p99}ms` : '') +
+    (e2e ? `, e2e p99 ${e2e.p99}ms` : '') +
+    `, results ${p.counters.results}, alerts ${p.counters.alerts}, dead letters ${p.counters.deadLetters}`
+  );
+}
+
+export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promise<number> {
+  const shape = parseLoadShape(o.profile, o.rate);
+  const thresholds = o.threshold.map(parseThreshold);
+  let baseline: BenchReport | null = null;
+  if (o.baseline) {
+    try {
+      baseline = JSON.parse(readFileSync(o.baseline, 'utf8')) as BenchReport;
+    } catch (err) {
+      throw new UsageError(`--baseline ${o.baseline}: ${(err as Error).message}`);
+    }
+    if (baseline?.rtap_report !== 1) throw new UsageError(`--baseline ${o.baseline}: not an rtap bench JSON report`);
+  }
+  const transport = await openTransport({ brokers: o.brokers });
+  const sinks = await buildSinks(o.sink, { transport, output: o.output });
+  const totalS = Math.round((o.duration + o.warmup) / 1000);
+  let lastPlain = 0;
+  ctx.log(`rtap bench: ${transport.description}, ${shape.kind} load at ${o.rate}/s for ${totalS}s${o.warmup ? ` (first ${o.warmup / 1000}s warm-up)` : ''}`);
+  try {
+    const { report } = await runBench({
+      transport,
+      simulator: {
+        seed: o.seed,
+        profile: o.mix,
+        users: o.users,
+        lateShare: o.lateShare,
+        lateDelayMs: o.lateDelay,
+        duplicateShare: o.duplicateShare,
+        malformedShare: o.malformedShare,
+        encoding: o.encoding,
+      },
+      shape,
+      durationMs: o.duration,
+      warmupMs: o.warmup,
+      engine: { views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout },
+      patterns: o.patterns,
+      sinks,
+      injectStall: o.injectStall ? { afterMs: o.warmup + o.duration / 2, durationMs: o.injectStall } : undefined,
+      signal: ctx.signal,
+      effectiveConfig: ctx.effectiveConfig,
+      onInterval: (row, p) => {
+        const line = progressLine(row, p, row.t, totalS);
+        if (ctx.interactive && !ctx.json) ctx.stderr.write(`\r\x1b[2K${line}`);
+        else if (row.t - lastPlain >= 5) {
+          lastPlain = row.t;
+          ctx.log(line);
+        }
+      },
+    });
+    if (ctx.interactive && !ctx.json) ctx.stderr.write('\r\x1b[2K');
+
+    const results = evaluateThresholds(thresholds, report);
+    if (baseline) results.push(...compareBaseline(report, baseline, o.maxRegression));
+    if (results.length) report.gate = { passed: results.every((r) => r.passed), results };
+
+    if (ctx.jsonFile) writeFileSync(ctx.jsonFile, JSON.stringify(report, null, 2) + '\n');
+    if (ctx.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    else ctx.stdout.write(renderReport(report, ctx.color) + '\n');
+    if (ctx.jsonFile) ctx.log(`report written to ${ctx.jsonFile}`);
+
+    if (ctx.signal.aborted) return EXIT.INTERRUPTED;
+    if (!report.load.schedule_held) {
+      ctx.log(`rtap bench: invalid run: ${report.load.schedule_note}`);
+      return EXIT.INVALID_RUN;
+    }
+    if (report.gate && !report.gate.passed) {
+      const failed = report.gate.results.filter((r) => !r.passed);
+      ctx.log(`rtap bench: gate failed (${failed.length} of ${report.gate.results.length}):\n  ${failed.map((f) => f.message).join('\n  ')}`);
+      return EXIT.THRESHOLD_FAILED;
+    }
+    return EXIT.OK;
+  } finally {
+    await transport.close();
+  }
+}

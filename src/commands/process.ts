@@ -1,0 +1,31 @@
+import { setting } from '../config/settings.js';
+import * as v from '../config/values.js';
+import { defineCommand } from './define.js';
+import { engineSettings, transportSettings } from './settings.js';
+
+export const processSettings = {
+  ...transportSettings,
+  ...engineSettings,
+  input: setting({ key: 'input', flags: '--input <file>', description: 'file mode: process a recorded stream (events.jsonl[.gz]) and exit', parse: v.string }),
+  output: setting({ key: 'output', flags: '--output <file>', description: "write results and alerts as JSON lines ('-' for stdout; .gz compresses)", parse: v.string }),
+  sink: setting({ key: 'sink', flags: '--sink <list>', description: "sinks: jsonl (with --output), topics (processed-metrics, cep-alerts), influx", parse: v.list, default: [] as string[] }),
+  group: setting({ key: 'group', flags: '--group <id>', description: 'Kafka consumer group; instances with the same group share the partitions', parse: v.string, default: 'rtap-processor' }),
+  fromBeginning: setting({ key: 'fromBeginning', flags: '--from-beginning', description: 'a group without committed offsets starts at the oldest record (default: the newest)', parse: v.bool, default: false }),
+};
+
+export const process_ = defineCommand({
+  name: 'process',
+  summary: 'run the stream processor: event-time windows, views, CEP alerts',
+  description:
+    'Consumes the input topics (website-analytics-events, user-events, product-view, orders), decodes and validates every record (malformed ones go to events-deadletter with the reason), computes the views and CEP patterns, and writes results and alerts to the sinks. With --input it runs the same engine offline on a recording and exits.',
+  examples: [
+    'rtap process --input events.jsonl.gz --output results.jsonl',
+    'rtap process --brokers 127.0.0.1:9092 --sink topics',
+    'rtap process --brokers 127.0.0.1:9092 --group analytics --views realtime,kpis --output -',
+  ],
+  settings: processSettings,
+  async run(options, ctx) {
+    const { processCommand } = await import('../pipeline/command.js');
+    return processCommand(options, ctx);
+  },
+});

@@ -1,0 +1,40 @@
+import type { Parser } from './values.js';
+
+/**
+ * One configurable value: the same definition drives the flag, the `RTAP_*` environment variable, the
+ * config-file key, the help text and `--print-config`.
+ */
+export interface Setting<T = unknown> {
+  /** camelCase; also the config-file key. */
+  key: string;
+  /** Commander flags, e.g. `--rate <rate>` or `--dry-run` (boolean). */
+  flags: string;
+  description: string;
+  parse: Parser<T>;
+  default?: T;
+  /** Environment variable; `RTAP_<UPPER_SNAKE_KEY>` unless set; `false` for none. */
+  env?: string | false;
+  /** Repeatable flag (e.g. --threshold): `parse` returns an array per occurrence; occurrences concatenate. */
+  repeatable?: boolean;
+}
+
+export type SettingValue<S> = S extends Setting<infer T> ? T : never;
+
+export function setting<T>(s: Setting<T>): Setting<T> {
+  return s;
+}
+
+export function envName(s: Setting): string | null {
+  if (s.env === false) return null;
+  return s.env ?? `RTAP_${s.key.replace(/([A-Z])/g, '_$1').toUpperCase()}`;
+}
+
+export function isBooleanFlag(s: Setting): boolean {
+  return !/[<[]/.test(s.flags);
+}
+
+export function longFlag(s: Setting): string {
+  return /--[a-z0-9-]+/.exec(s.flags)![0];
+}
+
+export type Source = 'default' | 'config' | 'env' | 'flag';

@@ -1,0 +1,62 @@
+import { createEngine, defaultEngineConfig, type EngineConfig } from '../engine/index.js';
+import { createCep, defaultPatternDir, loadPatternFiles } from '../cep/index.js';
+import type { LatencyRecorders } from '../reporting/histograms.js';
+import type { Sink } from '../sinks/types.js';
+import type { Clock } from '../time/clock.js';
+import { INPUT_TOPICS, TOPICS } from '../transport/topics.js';
+import type { Transport } from '../transport/types.js';
+import { Processor } from './processor.js';
+import { UsageError } from '../errors.js';
+
+export interface EngineOverrides {
+  views?: string[];
+  outOfOrderness?: number;
+  lateness?: number;
+  idleTimeout?: number;
+}
+
+export function engineConfigFrom(o: EngineOverrides): EngineConfig {
+  const c = defaultEngineConfig();
+  if (o.views?.length) c.views = o.views;
+  if (o.outOfOrderness !== undefined) c.outOfOrdernessMs = o.outOfOrderness;
+  if (o.lateness !== undefined) c.allowedLatenessMs = o.lateness;
+  if (o.idleTimeout !== undefined) c.idleTimeoutMs = o.idleTimeout;
+  return c;
+}
+
+export interface PipelineOptions {
+  transport: Transport;
+  engine: EngineConfig;
+  /** Pattern files/dirs; undefined = the shipped patterns; ['none'] = no CEP. */
+  patterns?: string[];
+  sinks: Sink[];
+  recorders: LatencyRecorders;
+  clock: Clock;
+  groupId?: string;
+  inputTopics?: string[];
+  deadLetterTopic?: string;
+  fromBeginning?: boolean;
+  injectStall?: { afterMs: number; durationMs: number };
+}
+
+/** Builds the processor with its engine and CEP; commands call this and only add sinks and reporting. */
+export function assemblePipeline(o: PipelineOptions): Processor {
+  const noCep = o.patterns?.length === 1 && o.patterns[0] === 'none';
+  const patterns = noCep ? [] : loadPatternFiles(o.patterns?.length ? o.patterns : [defaultPatternDir()]);
+  if (!noCep && o.patterns?.length && patterns.length === 0) {
+    throw new UsageError(`--patterns ${o.patterns.join(',')}: no patterns found (expected .cep files)`);
+  }
+  return new Processor({
+    transport: o.transport,
+    groupId: o.groupId ?? 'rtap-processor',
+    inputTopics: o.inputTopics ?? INPUT_TOPICS,
+    deadLetterTopic: o.deadLetterTopic ?? TOPICS.deadLetter,
+    fromBeginning: o.fromBeginning ?? true,
+    createEngine: (hooks) => createEngine(o.engine, hooks),
+    createCep: noCep ? null : (hooks) => createCep(patterns, hooks),
+    sinks: o.sinks,
+    recorders: o.recorders,
+    clock: o.clock,
+    injectStall: o.injectStall,
+  });
+}

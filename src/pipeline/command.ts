@@ -1,0 +1,65 @@
+import { EXIT, UsageError } from '../errors.js';
+import type { CommandContext, OptionsOf } from '../commands/define.js';
+import type { processSettings } from '../commands/process.js';
+import { openTransport } from '../transport/open.js';
+import { buildSinks } from '../sinks/build.js';
+import { LatencyRecorders } from '../reporting/histograms.js';
+import { systemClock } from '../time/clock.js';
+import { assemblePipeline, engineConfigFrom } from './assemble.js';
+import { loadRecording } from './file-input.js';
+
+type ProcessOptions = OptionsOf<typeof processSettings>;
+
+export async function processCommand(o: ProcessOptions, ctx: CommandContext): Promise<number> {
+  if (!o.brokers && !o.input) {
+    throw new UsageError(
+      'nothing to process: the embedded log lives inside one rtap process',
+      'use --input <recording.jsonl[.gz]> (file mode), --brokers host:port (Kafka), or `rtap bench` to simulate and process in one process',
+    );
+  }
+  if (o.input && o.brokers) throw new UsageError('--input (file mode) and --brokers cannot be combined');
+  const transport = await openTransport({ brokers: o.brokers });
+  const output = o.output ?? (o.input && o.sink.length === 0 ? '-' : undefined);
+  const sinks = await buildSinks(o.sink, { transport, output });
+  if (sinks.length === 0) throw new UsageError('no sink: give --output <file> or --sink topics|influx');
+  const recorders = new LatencyRecorders();
+  const processor = assemblePipeline({
+    transport,
+    engine: engineConfigFrom({ views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout }),
+    patterns: o.patterns,
+    sinks,
+    recorders,
+    clock: systemClock,
+    groupId: o.group,
+    fromBeginning: o.input ? true : o.fromBeginning,
+  });
+  try {
+    if (o.input) {
+      const loaded = await loadRecording(o.input, transport.producer());
+      const running = processor.start();
+      while (processor.counters.consumed < loaded && !ctx.signal.aborted) await systemClock.sleep(5);
+      await processor.drain();
+      await processor.stop();
+      await running;
+    } else {
+      ctx.log(`rtap process: consuming from ${transport.description} as group '${o.group}' (Ctrl-C to stop)`);
+      const running = processor.start();
+      const summaryTimer = setInterval(() => {
+        const c = processor.counters;
+        ctx.log(`consumed ${c.consumed}, results ${c.results}, alerts ${c.alerts}, dead letters ${c.deadLetters}, lag ${processor.totalLag()}`);
+      }, 10_000);
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      clearInterval(summaryTimer);
+      await processor.stop();
+      await running;
+    }
+  } finally {
+    for (const s of sinks) await s.close();
+    await transport.close();
+  }
+  const c = processor.counters;
+  const summary = { consumed: c.consumed, valid: c.valid, dead_letters: c.deadLetters, dead_letter_reasons: c.deadLetterReasons, late: c.late, duplicates: c.duplicates, results: c.results, final_results: c.finalResults, alerts: c.alerts };
+  if (ctx.jsonFile) (await import('node:fs')).writeFileSync(ctx.jsonFile, JSON.stringify(summary, null, 2) + '\n');
+  ctx.log(`rtap process: ${JSON.stringify(summary)}`);
+  return EXIT.OK;
+}

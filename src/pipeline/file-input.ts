@@ -1,0 +1,52 @@
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { createInterface } from 'node:readline';
+import { eventKey } from '../events/types.js';
+import { decodeJson } from '../events/codec.js';
+import { TOPICS, topicForEventType } from '../transport/topics.js';
+import type { OutgoingMessage, Producer } from '../transport/types.js';
+import { RtapError } from '../errors.js';
+
+/** Lines of a JSONL file, gunzipped when the name ends in .gz. */
+export async function* readLines(path: string): AsyncGenerator<string> {
+  const raw = createReadStream(path);
+  const opened = new Promise<void>((resolve, reject) => {
+    raw.once('open', () => resolve());
+    raw.once('error', (err: NodeJS.ErrnoException) => reject(new RtapError(`cannot read ${path}: ${err.code ?? err.message}`)));
+  });
+  await opened;
+  const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  for await (const line of rl) if (line.length) yield line;
+}
+
+/**
+ * Loads a recorded stream into the log exactly as a producer would have sent it: valid events to their
+ * topic keyed like the simulator keys them, malformed lines as-is to the main topic (the processor
+ * dead-letters them with their reason). Returns how many records were written.
+ */
+export async function loadRecording(path: string, producer: Producer, batchSize = 1000): Promise<number> {
+  let n = 0;
+  const pending = new Map<string, OutgoingMessage[]>();
+  const flush = async () => {
+    for (const [topic, msgs] of pending) if (msgs.length) await producer.send(topic, msgs);
+    pending.clear();
+  };
+  for await (const line of readLines(path)) {
+    let topic: string = TOPICS.events;
+    let key: string | null = null;
+    try {
+      const e = decodeJson(line);
+      topic = topicForEventType(e.event_type);
+      key = eventKey(e);
+    } catch {
+      // malformed: keep the bytes, the processor explains why
+    }
+    const list = pending.get(topic) ?? [];
+    list.push({ key, value: Buffer.from(line) });
+    pending.set(topic, list);
+    if (++n % batchSize === 0) await flush();
+  }
+  await flush();
+  return n;
+}

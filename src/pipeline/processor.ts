@@ -1,0 +1,271 @@
+import { EventEmitter } from 'node:events';
+import { decodeEvent } from '../events/codec.js';
+import type { Alert, ViewResult } from '../events/results.js';
+import type { AnalyticsEvent } from '../events/types.js';
+import { InvalidEventError } from '../events/validate.js';
+import type { Engine } from '../engine/index.js';
+import type { Cep } from '../cep/index.js';
+import type { LatencyRecorders } from '../reporting/histograms.js';
+import type { Output, Sink } from '../sinks/types.js';
+import type { Clock } from '../time/clock.js';
+import type { ConsumedRecord, Consumer, Producer, RecordBatch, Transport } from '../transport/types.js';
+
+export interface ProcessorOptions {
+  transport: Transport;
+  groupId: string;
+  inputTopics: string[];
+  deadLetterTopic: string;
+  fromBeginning: boolean;
+  createEngine(hooks: ProcessorHooks): Engine;
+  createCep: ((hooks: ProcessorHooks) => Cep) | null;
+  sinks: Sink[];
+  recorders: LatencyRecorders;
+  clock: Clock;
+  /** How often idle detection, early emission and window firing run without input (wall ms). */
+  tickIntervalMs?: number;
+  /** Blocks the processing loop once, `afterMs` after start, for `durationMs` (bench --inject-stall). */
+  injectStall?: { afterMs: number; durationMs: number };
+}
+
+export interface ProcessorCounters {
+  consumed: number;
+  valid: number;
+  deadLetters: number;
+  late: number;
+  duplicates: number;
+  results: number;
+  finalResults: number;
+  alerts: number;
+  /** Highest consumer lag (records) seen on any partition. */
+  maxLag: number;
+  deadLetterReasons: Record<string, number>;
+}
+
+export interface ProcessorHooks {
+  emit(result: ViewResult): void;
+  late(event: AnalyticsEvent, reason: string): void;
+  duplicate(event: AnalyticsEvent): void;
+  alert(alert: Alert): void;
+}
+
+/** Live feed for the terminal UI and the dashboard: 'result', 'alert', 'batch' events. */
+export interface ProcessorEvents {
+  result: [ViewResult];
+  alert: [Alert];
+  batch: [{ topic: string; partition: number; records: number; lag: number }];
+}
+
+/**
+ * The stream processor: consumes the input topics, decodes and validates (malformed → dead-letter with
+ * its reason), feeds the engine and CEP, delivers their outputs to every sink, records latencies, and
+ * commits offsets once outputs are written (at-least-once; exactly-once builds on engine snapshots).
+ */
+export class Processor extends EventEmitter<ProcessorEvents> {
+  readonly counters: ProcessorCounters = {
+    consumed: 0,
+    valid: 0,
+    deadLetters: 0,
+    late: 0,
+    duplicates: 0,
+    results: 0,
+    finalResults: 0,
+    alerts: 0,
+    maxLag: 0,
+    deadLetterReasons: {},
+  };
+  /** Current lag per "topic/partition". */
+  readonly lag = new Map<string, number>();
+  private consumer: Consumer | null = null;
+  private dlq: Producer;
+  private pending: Output[] = [];
+  private deadLetters: { record: ConsumedRecord | null; event: AnalyticsEvent | null; reason: string; kind: string }[] = [];
+  /** Serialises batches and ticks: the engine is single-threaded state. */
+  private chain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private startedAt = 0;
+  private stallDone = false;
+  private runPromise: Promise<void> | null = null;
+  readonly engine: Engine;
+  readonly cep: Cep | null;
+
+  constructor(private readonly o: ProcessorOptions) {
+    super();
+    this.dlq = o.transport.producer({ clientId: 'rtap-deadletter' });
+    this.engine = o.createEngine(this.hooks);
+    this.cep = o.createCep?.(this.hooks) ?? null;
+  }
+
+  /** Starts consuming; resolves once the consumer loop ends (after stop()). */
+  start(): Promise<void> {
+    this.startedAt = this.o.clock.now();
+    this.consumer = this.o.transport.consumer({
+      groupId: this.o.groupId,
+      topics: this.o.inputTopics,
+      fromBeginning: this.o.fromBeginning,
+    });
+    this.timer = setInterval(() => {
+      this.serial(() => this.tick()).catch((err: Error) => this.fail(err));
+    }, this.o.tickIntervalMs ?? 100);
+    this.runPromise = this.consumer.run((batch) => this.serial(() => this.handleBatch(batch)));
+    return this.runPromise;
+  }
+
+  /** A failure outside a batch (tick, sink): surfaced through stop() rather than lost. */
+  private failure: Error | null = null;
+  private fail(err: Error): void {
+    this.failure ??= err;
+    void this.consumer?.stop();
+  }
+
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async maybeStall(): Promise<void> {
+    const s = this.o.injectStall;
+    if (!s || this.stallDone) return;
+    if (this.o.clock.now() - this.startedAt >= s.afterMs) {
+      this.stallDone = true;
+      await this.o.clock.sleep(s.durationMs);
+    }
+  }
+
+  private async handleBatch(batch: RecordBatch): Promise<void> {
+    await this.maybeStall();
+    const { recorders, clock } = this.o;
+    const { engine, cep } = this;
+    const now = clock.now();
+    for (const record of batch.records) {
+      this.counters.consumed++;
+      let event: AnalyticsEvent;
+      try {
+        event = decodeEvent(record.value);
+      } catch (err) {
+        const reason = err instanceof InvalidEventError ? err.message : `decode failed: ${(err as Error).message}`;
+        this.deadLetters.push({ record, event: null, reason, kind: 'malformed' });
+        continue;
+      }
+      this.counters.valid++;
+      recorders.recordFrom('ingest', event.intended_send_time, now);
+      engine.process(event, { topic: record.topic, partition: record.partition, offset: record.offset }, now);
+      cep?.process(event, now);
+    }
+    const next = batch.records[batch.records.length - 1].offset + 1;
+    const lag = Math.max(0, batch.highWatermark - next);
+    this.lag.set(`${batch.topic}/${batch.partition}`, lag);
+    if (lag > this.counters.maxLag) this.counters.maxLag = lag;
+    this.advance(now);
+    await this.deliver();
+    await this.consumer!.commit([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    this.emit('batch', { topic: batch.topic, partition: batch.partition, records: batch.records.length, lag });
+  }
+
+  /** Engine and CEP hooks: called synchronously while they process or tick. */
+  private readonly hooks: ProcessorHooks = {
+    emit: (result: ViewResult) => {
+      this.pending.push({ kind: 'result', result });
+      this.cep?.onViewResult(result, this.o.clock.now());
+    },
+    late: (event: AnalyticsEvent, reason: string) => {
+      this.counters.late++;
+      this.deadLetters.push({ record: null, event, reason, kind: 'late' });
+    },
+    duplicate: () => {
+      this.counters.duplicates++;
+    },
+    alert: (alert: Alert) => {
+      this.pending.push({ kind: 'alert', alert });
+    },
+  };
+
+  private advance(now: number): void {
+    this.cep?.advanceWatermark(this.engine.watermark(), now);
+  }
+
+  private async tick(): Promise<void> {
+    const now = this.o.clock.now();
+    this.engine.tick(now);
+    this.advance(now);
+    await this.deliver();
+  }
+
+  /** Writes pending outputs and dead letters; awaiting sinks is the back-pressure path. */
+  private async deliver(): Promise<void> {
+    if (this.deadLetters.length) {
+      const dls = this.deadLetters;
+      this.deadLetters = [];
+      await this.dlq.send(
+        this.o.deadLetterTopic,
+        dls.map((d) => {
+          this.counters.deadLetters++;
+          const bucket = d.kind === 'late' ? 'late' : d.reason.replace(/:.*$/, '').slice(0, 60);
+          this.counters.deadLetterReasons[bucket] = (this.counters.deadLetterReasons[bucket] ?? 0) + 1;
+          return {
+            key: d.record?.key ?? d.event?.user_id ?? null,
+            value: d.record?.value ?? Buffer.from(JSON.stringify(d.event)),
+            headers: {
+              'rtap-kind': d.kind,
+              'rtap-reason': d.reason,
+              ...(d.record
+                ? { 'rtap-source': `${d.record.topic}/${d.record.partition}@${d.record.offset}` }
+                : {}),
+            },
+          };
+        }),
+      );
+    }
+    if (this.pending.length === 0) return;
+    const outputs = this.pending;
+    this.pending = [];
+    await Promise.all(this.o.sinks.map((s) => s.write(outputs)));
+    const delivered = this.o.clock.now();
+    const rec = this.o.recorders;
+    for (const out of outputs) {
+      if (out.kind === 'result') {
+        const r = out.result;
+        this.counters.results++;
+        if (r.emit === 'final') {
+          this.counters.finalResults++;
+          rec.recordFrom('window_close', r.window_end, delivered);
+          rec.recordFrom('e2e', r.last_intended_send_time, delivered);
+        }
+        this.emit('result', r);
+      } else {
+        this.counters.alerts++;
+        rec.recordFrom('alert', out.alert.trigger_intended_send_time, delivered);
+        this.emit('alert', out.alert);
+      }
+    }
+  }
+
+  /** End of input: fire every open window and pattern timeout, deliver, flush sinks. */
+  async drain(): Promise<void> {
+    await this.serial(async () => {
+      const now = this.o.clock.now();
+      this.engine.drain(now);
+      this.cep?.advanceWatermark(Number.MAX_SAFE_INTEGER, now);
+      await this.deliver();
+      await Promise.all(this.o.sinks.map((s) => s.flush()));
+    });
+  }
+
+  /** Total lag over all partitions the processor has seen. */
+  totalLag(): number {
+    let sum = 0;
+    for (const v of this.lag.values()) sum += v;
+    return sum;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.consumer?.stop();
+    await this.runPromise;
+    await this.chain;
+    await this.dlq.flush();
+    await this.dlq.close();
+    if (this.failure) throw this.failure;
+  }
+}

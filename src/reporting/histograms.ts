@@ -1,0 +1,117 @@
+import * as hdr from 'hdr-histogram-js';
+
+/**
+ * Latency recorders (DESIGN.md, "Latency, as rtap measures it"). Values are recorded in microseconds as
+ * integers in HDR histograms (3 significant digits, auto-resizing), reported in milliseconds.
+ */
+export const LATENCY_NAMES = ['publish', 'ack', 'ingest', 'window_close', 'e2e', 'alert', 'sink_write'] as const;
+export type LatencyName = (typeof LATENCY_NAMES)[number];
+
+export const LATENCY_DESCRIPTIONS: Record<LatencyName, string> = {
+  publish: 'publish delay: actual send − intended send',
+  ack: 'ack latency: broker acknowledgement − actual send',
+  ingest: 'ingest latency: processor receipt − intended send',
+  window_close: 'window close latency: result delivered − window end (includes the watermark wait)',
+  e2e: 'end-to-end: result delivered − intended send of the last contributing event',
+  alert: 'alert latency: alert delivered − intended send of the completing event',
+  sink_write: 'sink write latency: sink acknowledgement − write start',
+};
+
+export const PERCENTILES = [50, 90, 95, 99, 99.9] as const;
+
+export interface LatencySummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export function newHistogram(): hdr.Histogram {
+  return hdr.build({
+    bitBucketSize: 64,
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 2,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
+}
+
+export function summarize(h: hdr.Histogram): LatencySummary {
+  const ms = (us: number) => Math.round(us) / 1000;
+  if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
+  return {
+    count: h.totalCount,
+    min: ms(h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : h.minNonZeroValue),
+    mean: ms(h.mean),
+    p50: ms(h.getValueAtPercentile(50)),
+    p90: ms(h.getValueAtPercentile(90)),
+    p95: ms(h.getValueAtPercentile(95)),
+    p99: ms(h.getValueAtPercentile(99)),
+    p999: ms(h.getValueAtPercentile(99.9)),
+    max: ms(h.maxValue),
+  };
+}
+
+export function encodeHistogram(h: hdr.Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h);
+}
+
+export function decodeHistogram(base64: string): hdr.Histogram {
+  const decoded = hdr.decodeFromCompressedBase64(base64, 64, false);
+  // Decoded histograms have a fixed range; copy into an auto-resizing one so merges never overflow.
+  const h = newHistogram();
+  h.add(decoded);
+  return h;
+}
+
+/** One histogram per latency name, plus an interval histogram per name for time series and HDR logs. */
+export class LatencyRecorders {
+  readonly total = new Map<LatencyName, hdr.Histogram>();
+  private interval = new Map<LatencyName, hdr.Histogram>();
+  /** When false, values are dropped (e.g. while draining at the end of a run). */
+  recording = true;
+  /** Latencies whose origin (intended send time, window end) is before this are warm-up: not recorded. */
+  measureFrom = -Infinity;
+
+  constructor(readonly names: readonly LatencyName[] = LATENCY_NAMES) {
+    for (const n of names) {
+      this.total.set(n, newHistogram());
+      this.interval.set(n, newHistogram());
+    }
+  }
+
+  /** Records a latency in milliseconds (negative values, from clock skew, count as 0). */
+  record(name: LatencyName, ms: number, count = 1): void {
+    if (!this.recording) return;
+    const us = Math.max(0, Math.round(ms * 1000));
+    if (count === 1) {
+      this.total.get(name)!.recordValue(us);
+      this.interval.get(name)!.recordValue(us);
+    } else {
+      this.total.get(name)!.recordValueWithCount(us, count);
+      this.interval.get(name)!.recordValueWithCount(us, count);
+    }
+  }
+
+  /** Records `at − origin` unless the origin falls in the warm-up. */
+  recordFrom(name: LatencyName, origin: number, at: number, count = 1): void {
+    if (origin >= this.measureFrom) this.record(name, at - origin, count);
+  }
+
+  summary(name: LatencyName): LatencySummary {
+    return summarize(this.total.get(name)!);
+  }
+
+  /** Returns the histograms accumulated since the previous call and starts new ones. */
+  takeInterval(): Map<LatencyName, hdr.Histogram> {
+    const out = this.interval;
+    this.interval = new Map(this.names.map((n) => [n, newHistogram()]));
+    return out;
+  }
+}

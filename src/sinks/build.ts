@@ -1,0 +1,40 @@
+import { UsageError } from '../errors.js';
+import { TOPICS } from '../transport/topics.js';
+import type { Transport } from '../transport/types.js';
+import { JsonlSink } from './jsonl.js';
+import { TopicSink } from './topic.js';
+import type { Sink } from './types.js';
+
+export const SINK_KINDS = ['jsonl', 'topics', 'influx'] as const;
+
+export interface SinkContext {
+  transport: Transport;
+  /** JSONL destination ('-' for stdout); giving it implies the jsonl sink. */
+  output?: string;
+}
+
+/** Builds the sinks named by `--sink` (comma-separated); unknown names are a usage error. */
+export async function buildSinks(kinds: string[], c: SinkContext): Promise<Sink[]> {
+  const wanted = new Set(kinds);
+  if (c.output) wanted.add('jsonl');
+  const sinks: Sink[] = [];
+  for (const kind of wanted) {
+    switch (kind) {
+      case 'jsonl':
+        if (!c.output) throw new UsageError("--sink jsonl needs --output <file> (or '-' for stdout)");
+        sinks.push(new JsonlSink(c.output));
+        break;
+      case 'topics':
+        sinks.push(new TopicSink(c.transport.producer({ clientId: 'rtap-results' }), { resultsTopic: TOPICS.results, alertsTopic: TOPICS.alerts }));
+        break;
+      case 'influx': {
+        const { createInfluxSink, influxOptionsFromEnv } = await import('./influx/index.js');
+        sinks.push(createInfluxSink(influxOptionsFromEnv()));
+        break;
+      }
+      default:
+        throw new UsageError(`unknown sink '${kind}'`, `sinks: ${SINK_KINDS.join(', ')}`);
+    }
+  }
+  return sinks;
+}

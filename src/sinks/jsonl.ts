@@ -1,0 +1,60 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { createGzip, type Gzip } from 'node:zlib';
+import { once } from 'node:events';
+import type { Output, Sink } from './types.js';
+
+/**
+ * Writes each output as one JSON line (`{"kind":"result",...}` / `{"kind":"alert",...}`) to a file
+ * (gzip when the path ends in .gz) or to stdout ('-'). Honours stream back-pressure.
+ */
+export class JsonlSink implements Sink {
+  readonly name: string;
+  private out: NodeJS.WritableStream;
+  private file: WriteStream | null = null;
+  private gzip: Gzip | null = null;
+  private written = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly filter: (o: Output) => boolean = () => true,
+  ) {
+    this.name = path === '-' ? 'jsonl:stdout' : `jsonl:${path}`;
+    if (path === '-') {
+      this.out = process.stdout;
+    } else {
+      this.file = createWriteStream(path);
+      if (path.endsWith('.gz')) {
+        this.gzip = createGzip();
+        this.gzip.pipe(this.file);
+        this.out = this.gzip;
+      } else {
+        this.out = this.file;
+      }
+    }
+  }
+
+  async write(outputs: Output[]): Promise<void> {
+    let chunk = '';
+    for (const o of outputs) {
+      if (!this.filter(o)) continue;
+      chunk += JSON.stringify(o.kind === 'result' ? { kind: 'result', ...o.result } : { kind: 'alert', ...o.alert }) + '\n';
+      this.written++;
+    }
+    if (chunk && !this.out.write(chunk)) await once(this.out, 'drain');
+  }
+
+  async flush(): Promise<void> {
+    if (this.gzip) await new Promise<void>((r) => this.gzip!.flush(() => r()));
+  }
+
+  async close(): Promise<void> {
+    if (!this.file) return;
+    const done = once(this.file, 'close');
+    (this.gzip ?? this.file).end();
+    await done;
+  }
+
+  stats(): Record<string, number> {
+    return { written: this.written };
+  }
+}
