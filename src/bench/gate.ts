@@ -22,7 +22,7 @@ const STATS = { p50: 'p50', p90: 'p90', p95: 'p95', p99: 'p99', 'p99.9': 'p999',
 const COUNTS = ['dead_letters', 'late', 'duplicates', 'lag', 'alerts', 'results'] as const;
 
 export function parseThreshold(src: string): Threshold {
-  const m = /^\s*([a-z_]+(?:\.[a-z0-9.]+)?)\s*(<=|>=|<|>)\s*(.+?)\s*$/.exec(src);
+  const m = /^\s*([a-z0-9_]+(?:\.[a-z0-9.]+)?)\s*(<=|>=|<|>)\s*(.+?)\s*$/.exec(src);
   const expected = "METRIC OP VALUE, e.g. 'ingest.p95<500ms', 'throughput>=10000/min', 'errors<0.1%', 'lag<=1000'";
   if (!m) throw new UsageError(`invalid --threshold '${src}': expected ${expected}`);
   const [, metric, op, raw] = m;

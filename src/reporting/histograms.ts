@@ -54,7 +54,9 @@ export function summarize(h: hdr.Histogram): LatencySummary {
     p95: ms(h.getValueAtPercentile(95)),
     p99: ms(h.getValueAtPercentile(99)),
     p999: ms(h.getValueAtPercentile(99.9)),
-    max: ms(h.maxValue),
+    // Like HdrHistogram's getMaxValue: the highest value equivalent to the recorded max, so a merged
+    // histogram (rebuilt from counts) reports the same max as the original.
+    max: ms(h.getValueAtPercentile(100)),
   };
 }
 
