@@ -4,23 +4,24 @@ import type { CommandContext, OptionsOf } from '../commands/define.js';
 import type { benchSettings } from '../commands/bench.js';
 import { openTransport } from '../transport/open.js';
 import { renderReport } from '../reporting/table.js';
-import type { BenchReport, IntervalRow } from '../reporting/report.js';
+import type { BenchReport } from '../reporting/report.js';
 import { parseLoadShape } from './load-shape.js';
 import { compareBaseline, evaluateThresholds, parseThreshold } from './gate.js';
 import { runBench } from './run.js';
 import { buildSinks } from '../sinks/build.js';
-import type { Processor } from '../pipeline/processor.js';
+import type { LiveSnapshot } from '../pipeline/live-stats.js';
 
 type BenchOptions = OptionsOf<typeof benchSettings>;
 
-function progressLine(row: IntervalRow, p: Processor, elapsedS: number, totalS: number): string {
-  const ingest = row.latency.ingest;
-  const e2e = row.latency.e2e;
+function progressLine(s: LiveSnapshot, totalS: number): string {
+  const ingest = s.latency.ingest;
+  const e2e = s.latency.e2e;
+  const c = s.counters;
   return (
-    `[${elapsedS.toFixed(0).padStart(4)}s/${totalS}s] sent ${row.produced}/s, consumed ${row.consumed}/s, lag ${row.lag}` +
+    `[${s.uptimeS.toFixed(0).padStart(4)}s/${totalS}s] sent ${Math.round(s.producedPerSec ?? 0)}/s, consumed ${Math.round(s.consumedPerSec)}/s, lag ${s.lag.total}` +
     (ingest ? `, ingest p50 ${ingest.p50}ms p99 ${ingest.p99}ms` : '') +
     (e2e ? `, e2e p99 ${e2e.p99}ms` : '') +
-    `, results ${p.counters.results}, alerts ${p.counters.alerts}, dead letters ${p.counters.deadLetters}`
+    `, results ${c.results}, alerts ${c.alerts}, dead letters ${c.deadLetters}`
   );
 }
 
@@ -63,11 +64,11 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
       injectStall: o.injectStall ? { afterMs: o.warmup + o.duration / 2, durationMs: o.injectStall } : undefined,
       signal: ctx.signal,
       effectiveConfig: ctx.effectiveConfig,
-      onInterval: (row, p) => {
-        const line = progressLine(row, p, row.t, totalS);
+      onSnapshot: (snap) => {
+        const line = progressLine(snap, totalS);
         if (ctx.interactive && !ctx.json) ctx.stderr.write(`\r\x1b[2K${line}`);
-        else if (row.t - lastPlain >= 5) {
-          lastPlain = row.t;
+        else if (snap.uptimeS - lastPlain >= 5) {
+          lastPlain = snap.uptimeS;
           ctx.log(line);
         }
       },

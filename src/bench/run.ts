@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { createGenerator, defaultSimulatorConfig, runOpenLoop, type SimulatorConfig } from '../simulator/index.js';
 import { assemblePipeline, engineConfigFrom, type EngineOverrides } from '../pipeline/assemble.js';
 import type { Processor } from '../pipeline/processor.js';
-import { LatencyRecorders, summarize } from '../reporting/histograms.js';
+import { LatencyRecorders } from '../reporting/histograms.js';
+import { LiveStats, type LiveSnapshot } from '../pipeline/live-stats.js';
 import { latencySection, type BenchReport, type IntervalRow } from '../reporting/report.js';
 import { ResourceMonitor } from '../reporting/resources.js';
 import type { Sink } from '../sinks/types.js';
@@ -28,10 +29,10 @@ export interface BenchOptions {
   /** How long to wait after the load stops for the processor to catch up before giving up. */
   drainTimeoutMs?: number;
   clock?: Clock;
-  /** Called once a second with the latest interval. */
-  onInterval?(row: IntervalRow, processor: Processor): void;
-  /** Lets a live view subscribe to results and alerts. */
-  onProcessor?(processor: Processor): void;
+  /** Called once a second with the latest sample. */
+  onSnapshot?(snapshot: LiveSnapshot): void;
+  /** Lets a live view subscribe to the sampler (and through it the processor's results and alerts). */
+  onLive?(live: LiveStats): void;
   signal?: AbortSignal;
   effectiveConfig: BenchReport['meta']['config'];
   /** Set by --check: keep every produced event for the independent recomputation. */
@@ -71,7 +72,6 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     fromBeginning: false,
     groupId: `rtap-bench-${process.pid}-${Date.now()}`,
   });
-  o.onProcessor?.(processor);
   resources.start();
   const consuming = processor.start();
   // Give the consumer a moment to join and position itself at the log end before load starts.
@@ -83,30 +83,21 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   let produced = 0;
   let measured = 0;
   const intervals: IntervalRow[] = [];
-  let lastProduced = 0;
-  let lastConsumed = 0;
   const loadStart = clock.now();
   recorders.measureFrom = loadStart + o.warmupMs;
-  const ticker = setInterval(() => {
-    const taken = recorders.takeInterval();
-    const latency: IntervalRow['latency'] = {};
-    for (const [name, h] of taken) {
-      if (h.totalCount === 0) continue;
-      const s = summarize(h);
-      latency[name] = { count: s.count, p50: s.p50, p99: s.p99, max: s.max };
-    }
-    const row: IntervalRow = {
-      t: Math.round((clock.now() - loadStart) / 100) / 10,
-      produced: produced - lastProduced,
-      consumed: processor.counters.consumed - lastConsumed,
-      lag: processor.totalLag(),
-      latency,
-    };
-    lastProduced = produced;
-    lastConsumed = processor.counters.consumed;
-    intervals.push(row);
-    o.onInterval?.(row, processor);
-  }, 1000);
+  const live = new LiveStats(processor, recorders, clock, { produced: () => produced });
+  live.on('snapshot', (snap) => {
+    intervals.push({
+      t: snap.uptimeS,
+      produced: Math.round(snap.producedPerSec ?? 0),
+      consumed: Math.round(snap.consumedPerSec),
+      lag: snap.lag.total,
+      latency: snap.latency,
+    });
+    o.onSnapshot?.(snap);
+  });
+  live.start();
+  o.onLive?.(live);
 
   const totalMs = o.warmupMs + o.durationMs;
   const summary = await runOpenLoop(generator, producer, { ratePerSec: o.shape.ratePerSec, durationMs: totalMs, rateAt: (ms: number) => rateAt(o.shape, ms, totalMs) }, clock, {
@@ -126,7 +117,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   while (processor.counters.consumed < summary.sent && clock.now() < deadline && !o.signal?.aborted) {
     await clock.sleep(20);
   }
-  clearInterval(ticker);
+  live.stop();
   recorders.recording = false; // windows closed by end-of-input say nothing about latency
   await processor.drain();
   await processor.stop();
