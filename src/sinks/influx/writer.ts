@@ -1,0 +1,73 @@
+import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
+import type { ResolvedInfluxOptions } from './options.js';
+
+/**
+ * Sends one batch of line-protocol lines as exactly one `/api/v2/write` request and says what happened.
+ *
+ * Why drive the client's WriteApi this way rather than let it batch and retry: its retry buffer drops
+ * the oldest lines when it overflows (`maxBufferLines`) and gives up after `maxRetryTime`, and its
+ * automatic flushes swallow errors; rtap must never lose a point silently and must apply back-pressure
+ * instead. So the WriteApi is configured to never flush on its own (batch limit above what we hand it,
+ * no flush timer, no byte limit), never retry (`maxRetries: 0`), and never log (`writeFailed` rejects), and
+ * the sink owns batching, retries, the breaker and the buffer. The client still does the HTTP, gzip,
+ * precision and status checks.
+ */
+
+export type SendOutcome =
+  | { ok: true }
+  /** Transient: network error, timeout, 408, 429, 5xx. Send the same lines again later. */
+  | { ok: false; kind: 'retry'; reason: string; retryAfterMs: number }
+  /** The server rejected the content (400, 422) or its size (413): bisect to find the bad lines. */
+  | { ok: false; kind: 'reject'; reason: string; status: number }
+  /** Every request will fail the same way (401, 403, 404...): a configuration problem. */
+  | { ok: false; kind: 'fatal'; reason: string; status: number };
+
+export function describeError(e: unknown): string {
+  if (e instanceof HttpError) {
+    const detail = (e.json && typeof e.json.message === 'string' ? e.json.message : e.body || e.message || '').trim();
+    return `HTTP ${e.statusCode}${e.statusMessage ? ` ${e.statusMessage}` : ''}${detail ? `: ${detail.slice(0, 300)}` : ''}`;
+  }
+  const err = e as NodeJS.ErrnoException;
+  return err?.code && !String(err.message).includes(err.code) ? `${err.code} ${err.message}` : String(err?.message ?? e);
+}
+
+export function classify(e: unknown): SendOutcome {
+  const reason = describeError(e);
+  if (!(e instanceof HttpError)) return { ok: false, kind: 'retry', reason, retryAfterMs: 0 };
+  const s = e.statusCode;
+  if (s === 408 || s === 429 || s >= 500) return { ok: false, kind: 'retry', reason, retryAfterMs: e.retryAfter() * 1000 };
+  if (s === 400 || s === 413 || s === 422) return { ok: false, kind: 'reject', reason, status: s };
+  return { ok: false, kind: 'fatal', reason, status: s };
+}
+
+export class BatchWriter {
+  private readonly api: WriteApi;
+
+  constructor(o: ResolvedInfluxOptions) {
+    const client = new InfluxDB({ url: o.url, token: o.token || undefined, timeout: o.timeoutMs });
+    this.api = client.getWriteApi(o.org, o.bucket, 'ms', {
+      batchSize: o.batchSize + 1,
+      flushInterval: 0,
+      maxBatchBytes: Number.POSITIVE_INFINITY,
+      maxRetries: 0,
+      gzipThreshold: o.gzip ? 1000 : Number.POSITIVE_INFINITY,
+      writeFailed: (error: Error) => Promise.reject(error),
+    });
+  }
+
+  /** At most batchSize lines; resolves (never rejects) with the outcome of one request. */
+  async send(lines: string[]): Promise<SendOutcome> {
+    try {
+      this.api.writeRecords(lines);
+      await this.api.flush();
+      return { ok: true };
+    } catch (e) {
+      return classify(e);
+    }
+  }
+
+  /** Releases the client; nothing is buffered inside it between sends. */
+  dispose(): void {
+    this.api.dispose();
+  }
+}
