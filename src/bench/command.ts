@@ -4,6 +4,7 @@ import type { CommandContext, OptionsOf } from '../commands/define.js';
 import type { benchSettings } from '../commands/bench.js';
 import { openTransport } from '../transport/open.js';
 import { renderReport } from '../reporting/table.js';
+import { renderHtmlReport } from '../reporting/html.js';
 import type { BenchReport } from '../reporting/report.js';
 import { parseLoadShape } from './load-shape.js';
 import { compareBaseline, evaluateThresholds, parseThreshold } from './gate.js';
@@ -41,6 +42,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
   const sinks = await buildSinks(o.sink, { transport, output: o.output });
   const totalS = Math.round((o.duration + o.warmup) / 1000);
   let lastPlain = 0;
+  const hdrLogChunks: string[] = [];
   ctx.log(`rtap bench: ${transport.description}, ${shape.kind} load at ${o.rate}/s for ${totalS}s${o.warmup ? ` (first ${o.warmup / 1000}s warm-up)` : ''}`);
   try {
     const { report } = await runBench({
@@ -63,6 +65,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
       sinks,
       injectStall: o.injectStall ? { afterMs: o.warmup + o.duration / 2, durationMs: o.injectStall } : undefined,
       signal: ctx.signal,
+      hdrLog: o.hdrLog ? (text) => hdrLogChunks.push(text) : undefined,
       effectiveConfig: ctx.effectiveConfig,
       onSnapshot: (snap) => {
         const line = progressLine(snap, totalS);
@@ -80,9 +83,13 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
     if (results.length) report.gate = { passed: results.every((r) => r.passed), results };
 
     if (ctx.jsonFile) writeFileSync(ctx.jsonFile, JSON.stringify(report, null, 2) + '\n');
+    if (o.hdrLog) writeFileSync(o.hdrLog, hdrLogChunks.join(''));
+    if (o.html) writeFileSync(o.html, renderHtmlReport(report));
     if (ctx.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else ctx.stdout.write(renderReport(report, ctx.color) + '\n');
-    if (ctx.jsonFile) ctx.log(`report written to ${ctx.jsonFile}`);
+    for (const [what, file] of [['JSON report', ctx.jsonFile], ['HDR interval log', o.hdrLog], ['HTML report', o.html]]) {
+      if (file) ctx.log(`${what} written to ${file}`);
+    }
 
     if (ctx.signal.aborted) return EXIT.INTERRUPTED;
     if (!report.load.schedule_held) {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { createGenerator, defaultSimulatorConfig, runOpenLoop, type SimulatorConfig } from '../simulator/index.js';
 import { assemblePipeline, engineConfigFrom, type EngineOverrides } from '../pipeline/assemble.js';
 import type { Processor } from '../pipeline/processor.js';
-import { LatencyRecorders } from '../reporting/histograms.js';
+import { HistogramLogWriter } from 'hdr-histogram-js';
+import { LATENCY_NAMES, LatencyRecorders } from '../reporting/histograms.js';
 import { LiveStats, type LiveSnapshot } from '../pipeline/live-stats.js';
 import { latencySection, type BenchReport, type IntervalRow } from '../reporting/report.js';
 import { ResourceMonitor } from '../reporting/resources.js';
@@ -35,8 +36,8 @@ export interface BenchOptions {
   onLive?(live: LiveStats): void;
   signal?: AbortSignal;
   effectiveConfig: BenchReport['meta']['config'];
-  /** Set by --check: keep every produced event for the independent recomputation. */
-  keepEvents?: boolean;
+  /** Receives HdrHistogram interval-log text (--hdr-log). */
+  hdrLog?: (text: string) => void;
 }
 
 export interface BenchRun {
@@ -96,6 +97,21 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     });
     o.onSnapshot?.(snap);
   });
+  if (o.hdrLog) {
+    const writer = new HistogramLogWriter(o.hdrLog);
+    writer.outputLogFormatVersion();
+    writer.outputComment(`rtap bench interval log; values in microseconds; tags are latency names (${LATENCY_NAMES.join(', ')})`);
+    writer.outputStartTime(loadStart);
+    writer.baseTime = loadStart;
+    writer.outputLegend();
+    live.on('interval', (histograms, { startMs, endMs }) => {
+      for (const [name, h] of histograms) {
+        if (h.totalCount === 0) continue;
+        h.tag = name;
+        writer.outputIntervalHistogram(h, (startMs - loadStart) / 1000, (endMs - loadStart) / 1000, 1000);
+      }
+    });
+  }
   live.start();
   o.onLive?.(live);
 

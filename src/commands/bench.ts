@@ -28,6 +28,8 @@ export const benchSettings = {
   }),
   baseline: setting({ key: 'baseline', flags: '--baseline <file>', description: 'a previous --json report to compare with', parse: v.string }),
   maxRegression: setting({ key: 'maxRegression', flags: '--max-regression <share>', description: 'allowed regression against --baseline, e.g. 10%', parse: v.share, default: 0.1 }),
+  html: setting({ key: 'html', flags: '--html <file>', description: 'write a self-contained HTML report with plots', parse: v.string }),
+  hdrLog: setting({ key: 'hdrLog', flags: '--hdr-log <file>', description: 'write HdrHistogram interval logs (one histogram per latency per second)', parse: v.string }),
   injectStall: setting({ key: 'injectStall', flags: '--inject-stall <duration>', description: 'stall the processor once, mid-run, for this long (shows in P99/max)', parse: v.duration }),
 };
 

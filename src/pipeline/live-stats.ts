@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Histogram } from 'hdr-histogram-js';
 import { summarize, type LatencyName, type LatencyRecorders } from '../reporting/histograms.js';
 import type { Clock } from '../time/clock.js';
 import type { Processor, ProcessorCounters } from './processor.js';
@@ -29,7 +30,13 @@ export interface LiveSnapshot {
  * Samples a running processor once per interval. It is the only reader of the recorders' interval
  * histograms, so every live view sees the same numbers.
  */
-export class LiveStats extends EventEmitter<{ snapshot: [LiveSnapshot] }> {
+export interface LiveStatsEvents {
+  snapshot: [LiveSnapshot];
+  /** The raw interval histograms behind a snapshot (for HDR interval logs). */
+  interval: [Map<LatencyName, Histogram>, { startMs: number; endMs: number }];
+}
+
+export class LiveStats extends EventEmitter<LiveStatsEvents> {
   private timer: NodeJS.Timeout | null = null;
   private startedAt = 0;
   private last = { at: 0, consumed: 0, results: 0, alerts: 0, produced: 0 };
@@ -58,7 +65,9 @@ export class LiveStats extends EventEmitter<{ snapshot: [LiveSnapshot] }> {
     const c = this.processor.counters;
     const produced = this.options.produced?.() ?? null;
     const latency: LiveSnapshot['latency'] = {};
-    for (const [name, h] of this.recorders.takeInterval()) {
+    const histograms = this.recorders.takeInterval();
+    this.emit('interval', histograms, { startMs: this.last.at, endMs: now });
+    for (const [name, h] of histograms) {
       if (h.totalCount === 0) continue;
       const s = summarize(h);
       latency[name] = { count: s.count, p50: s.p50, p99: s.p99, max: s.max };
