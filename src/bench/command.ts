@@ -9,6 +9,7 @@ import type { BenchReport } from '../reporting/report.js';
 import { parseLoadShape } from './load-shape.js';
 import { compareBaseline, evaluateThresholds, parseThreshold } from './gate.js';
 import { runBench } from './run.js';
+import { findMaxRate } from './find-max.js';
 import { buildSinks } from '../sinks/build.js';
 import type { LiveSnapshot } from '../pipeline/live-stats.js';
 
@@ -38,6 +39,18 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
     }
     if (baseline?.rtap_report !== 1) throw new UsageError(`--baseline ${o.baseline}: not an rtap bench JSON report`);
   }
+  const simulator = {
+    seed: o.seed,
+    profile: o.mix,
+    users: o.users,
+    lateShare: o.lateShare,
+    lateDelayMs: o.lateDelay,
+    duplicateShare: o.duplicateShare,
+    malformedShare: o.malformedShare,
+    encoding: o.encoding,
+  };
+  const engine = { views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout };
+  if (o.findMax) return findMaxCommand(o, ctx, { simulator, engine });
   const transport = await openTransport({ brokers: o.brokers });
   const sinks = await buildSinks(o.sink, { transport, output: o.output });
   const totalS = Math.round((o.duration + o.warmup) / 1000);
@@ -47,20 +60,11 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
   try {
     const { report } = await runBench({
       transport,
-      simulator: {
-        seed: o.seed,
-        profile: o.mix,
-        users: o.users,
-        lateShare: o.lateShare,
-        lateDelayMs: o.lateDelay,
-        duplicateShare: o.duplicateShare,
-        malformedShare: o.malformedShare,
-        encoding: o.encoding,
-      },
+      simulator,
       shape,
       durationMs: o.duration,
       warmupMs: o.warmup,
-      engine: { views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout },
+      engine,
       patterns: o.patterns,
       sinks,
       injectStall: o.injectStall ? { afterMs: o.warmup + o.duration / 2, durationMs: o.injectStall } : undefined,
@@ -105,4 +109,36 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
   } finally {
     await transport.close();
   }
+}
+
+async function findMaxCommand(
+  o: BenchOptions,
+  ctx: CommandContext,
+  parts: { simulator: Record<string, unknown>; engine: Record<string, unknown> },
+): Promise<number> {
+  const slo = o.slo.map(parseThreshold);
+  ctx.log(`rtap bench --find-max: steps of ${o.duration / 1000}s from ${o.rate}/s, SLO ${o.slo.join(' and ') || '(none: schedule held and lag bounded)'}`);
+  const { maxRatePerSec, steps } = await findMaxRate({
+    slo,
+    startRate: o.rate,
+    maxRate: o.maxRate,
+    refineSteps: 3,
+    openTransport: () => openTransport({ brokers: o.brokers }),
+    base: {
+      simulator: parts.simulator,
+      durationMs: o.duration,
+      warmupMs: o.warmup,
+      engine: parts.engine,
+      patterns: o.patterns,
+      signal: ctx.signal,
+      effectiveConfig: ctx.effectiveConfig,
+    },
+    onStep: (s) =>
+      ctx.log(`  ${Math.round(s.ratePerSec)}/s: ${s.passed ? 'sustained' : 'NOT sustained'} (throughput ${Math.round(s.throughputPerSec)}/s, ingest p99 ${s.latency.ingest?.p99 ?? '-'} ms, final lag ${s.finalLag})${s.reasons.length ? ' — ' + s.reasons.join('; ') : ''}`),
+  });
+  const result = { max_rate_per_sec: maxRatePerSec, max_rate_per_min: maxRatePerSec === null ? null : maxRatePerSec * 60, slo: o.slo, steps };
+  if (ctx.jsonFile) writeFileSync(ctx.jsonFile, JSON.stringify(result, null, 2) + '\n');
+  if (ctx.json) ctx.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else ctx.stdout.write(maxRatePerSec === null ? `no rate from ${o.rate}/s up was sustained\n` : `highest sustainable rate: ${maxRatePerSec}/s (${maxRatePerSec * 60}/min)\n`);
+  return maxRatePerSec === null ? EXIT.THRESHOLD_FAILED : EXIT.OK;
 }
