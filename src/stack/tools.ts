@@ -7,12 +7,18 @@ export interface ToolCheck {
   version?: string;
 }
 
+const ESC = String.fromCharCode(27);
+/** Maven colours its banner even in batch mode on some terminals. */
+function stripAnsi(s: string): string {
+  return s.split(ESC).map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, ''))).join('');
+}
+
 /** Runs `<cmd> <versionArg>`; a missing binary gives ok=false instead of throwing. */
 export function checkTool(cmd: string, versionArg: string, env: NodeJS.ProcessEnv = process.env): ToolCheck {
   const r = spawnSync(cmd, [versionArg], { env, encoding: 'utf8', timeout: 30_000 });
   if (r.error || r.status !== 0) return { ok: false };
   // java -version prints to stderr, mvn -v to stdout.
-  const text = `${r.stdout ?? ''}${r.stderr ?? ''}`.replace(/\x1b\[[0-9;]*m/g, '');
+  const text = stripAnsi(`${r.stdout ?? ''}${r.stderr ?? ''}`);
   return { ok: true, version: text.split('\n').find((l) => l.trim())?.trim() };
 }
 
