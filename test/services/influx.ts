@@ -35,7 +35,9 @@ function vmBinary(): string {
   const which = spawnSync('sh', ['-c', 'command -v victoria-metrics'], { encoding: 'utf8' });
   if (which.status === 0 && which.stdout.trim()) return which.stdout.trim();
   const script = join(root, 'scripts', 'install-victoria-metrics.sh');
-  console.error('influx service: victoria-metrics not found, installing it with scripts/install-victoria-metrics.sh');
+  console.error(
+    'influx service: victoria-metrics not found, installing it with scripts/install-victoria-metrics.sh',
+  );
   const r = spawnSync('sh', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error(`scripts/install-victoria-metrics.sh failed (exit ${r.status})`);
   return 'victoria-metrics';
@@ -56,7 +58,8 @@ export function freePort(): Promise<number> {
 async function waitHealthy(url: string, proc: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`victoria-metrics exited with code ${proc.exitCode} while starting`);
+    if (proc.exitCode !== null)
+      throw new Error(`victoria-metrics exited with code ${proc.exitCode} while starting`);
     try {
       const res = await fetch(`${url}/health`);
       if (res.ok) return;
@@ -68,7 +71,9 @@ async function waitHealthy(url: string, proc: ChildProcess, timeoutMs: number): 
   throw new Error(`victoria-metrics did not answer ${url}/health within ${timeoutMs / 1000}s`);
 }
 
-export async function startVictoriaMetrics(opts: { port?: number; dataDir?: string } = {}): Promise<VictoriaMetrics> {
+export async function startVictoriaMetrics(
+  opts: { port?: number; dataDir?: string; extraArgs?: string[] } = {},
+): Promise<VictoriaMetrics> {
   const bin = vmBinary();
   const port = opts.port ?? (await freePort());
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'rtap-vm-')));
@@ -91,6 +96,7 @@ export async function startVictoriaMetrics(opts: { port?: number; dataDir?: stri
           // Keep every timestamp tests and benches write; the default (1 month) silently drops older points.
           '-retentionPeriod=100y',
           '-loggerLevel=WARN',
+          ...(opts.extraArgs ?? []),
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );

@@ -127,13 +127,23 @@ export function resolveInfluxOptions(o: InfluxSinkOptions): ResolvedInfluxOption
   nonNeg('maxRetryDelayMs');
   nonNeg('breakerOpenMs');
   check(r.retryJitter >= 0 && r.retryJitter <= 1, 'retryJitter', r.retryJitter, 'between 0 and 1');
-  check(r.maxBufferedPoints >= r.batchSize, 'maxBufferedPoints', r.maxBufferedPoints, `≥ batchSize (${r.batchSize})`);
+  check(
+    r.maxBufferedPoints >= r.batchSize,
+    'maxBufferedPoints',
+    r.maxBufferedPoints,
+    `≥ batchSize (${r.batchSize})`,
+  );
   check(r.maxRetryDelayMs >= r.minRetryDelayMs, 'maxRetryDelayMs', r.maxRetryDelayMs, '≥ minRetryDelayMs');
   check(typeof r.org === 'string' && r.org !== '', 'org', r.org, 'a non-empty string');
   check(typeof r.bucket === 'string' && r.bucket !== '', 'bucket', r.bucket, 'a non-empty string');
   check(r.alertMeasurement !== '', 'alertMeasurement', r.alertMeasurement, 'a non-empty string');
   for (const [k, v] of Object.entries(r.tags)) {
-    check(k !== '' && typeof v === 'string' && v !== '', `tags.${k}`, v, 'a non-empty string (InfluxDB drops empty tags)');
+    check(
+      k !== '' && typeof v === 'string' && v !== '',
+      `tags.${k}`,
+      v,
+      'a non-empty string (InfluxDB drops empty tags)',
+    );
   }
   return r;
 }

@@ -26,7 +26,10 @@ export interface PointSettings {
 /** Called for every field that cannot be represented (non-finite number); the caller counts and warns. */
 export type InvalidFieldHook = (measurement: string, field: string, value: number) => void;
 
-const toLineProtocolMs = { convertTime: (t: string | number | Date | undefined) => (t === undefined ? undefined : String(Math.round(Number(t)))) };
+const toLineProtocolMs = {
+  convertTime: (t: string | number | Date | undefined) =>
+    t === undefined ? undefined : String(Math.round(Number(t))),
+};
 
 export function measurementOf(view: string, prefix: string): string {
   return prefix + view.replace(/[^A-Za-z0-9_]/g, '_');
@@ -37,7 +40,13 @@ function noNewlines(s: string): string {
   return s.includes('\n') || s.includes('\r') ? s.replace(/\r/g, '\\r').replace(/\n/g, '\\n') : s;
 }
 
-function addField(p: Point, measurement: string, name: string, v: FieldValue, onInvalid: InvalidFieldHook): void {
+function addField(
+  p: Point,
+  measurement: string,
+  name: string,
+  v: FieldValue,
+  onInvalid: InvalidFieldHook,
+): void {
   if (v === null || v === undefined) return;
   if (typeof v === 'number') {
     if (Number.isFinite(v)) p.floatField(name, v);

@@ -33,7 +33,8 @@ export class LineQueue {
     const k = Math.min(n, this.size);
     this.head += k;
     this.settled += k;
-    while (this.markHead < this.marks.length && this.marks[this.markHead].end <= this.settled) this.markHead++;
+    while (this.markHead < this.marks.length && this.marks[this.markHead].end <= this.settled)
+      this.markHead++;
     // Compact now and then so the arrays do not grow for the whole run.
     if (this.head > 4096 && this.head * 2 > this.lines.length) {
       this.lines = this.lines.slice(this.head);

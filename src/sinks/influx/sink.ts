@@ -85,7 +85,11 @@ export class InfluxSink implements Sink {
 
   constructor(options: InfluxSinkOptions) {
     this.o = resolveInfluxOptions(options);
-    this.points = { measurementPrefix: this.o.measurementPrefix, alertMeasurement: this.o.alertMeasurement, tags: this.o.tags };
+    this.points = {
+      measurementPrefix: this.o.measurementPrefix,
+      alertMeasurement: this.o.alertMeasurement,
+      tags: this.o.tags,
+    };
     this.writer = new BatchWriter(this.o);
     this.breaker = new CircuitBreaker(
       this.o.breakerThreshold,
@@ -102,7 +106,8 @@ export class InfluxSink implements Sink {
     const lines: string[] = [];
     for (const out of outputs) {
       if (out.kind === 'alert') lines.push(alertLine(out.alert, this.points));
-      else if (out.result.emit === 'final' || this.o.includeEarly) lines.push(resultLine(out.result, this.points, this.onInvalid));
+      else if (out.result.emit === 'final' || this.o.includeEarly)
+        lines.push(resultLine(out.result, this.points, this.onInvalid));
       else this.counters.skipped_early++;
     }
     if (lines.length === 0) return;
@@ -132,7 +137,9 @@ export class InfluxSink implements Sink {
     this.closing = true;
     this.wakeup.wake();
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.o.closeTimeoutMs)));
+    const timedOut = new Promise<'timeout'>(
+      (r) => (timer = setTimeout(() => r('timeout'), this.o.closeTimeoutMs)),
+    );
     try {
       const outcome = await Promise.race([this.flush().then(() => 'done' as const), timedOut]);
       if (outcome === 'timeout') {
@@ -174,7 +181,9 @@ export class InfluxSink implements Sink {
     const id = `${measurement}.${field}`;
     if (!this.warnedFields.has(id)) {
       this.warnedFields.add(id);
-      this.o.log(`field ${field} of ${measurement} is ${value}, which InfluxDB cannot store; left out of the point (counted in invalid_fields)`);
+      this.o.log(
+        `field ${field} of ${measurement} is ${value}, which InfluxDB cannot store; left out of the point (counted in invalid_fields)`,
+      );
     }
   };
 
@@ -285,7 +294,9 @@ export class InfluxSink implements Sink {
       );
     } else if (now - this.lastWarnAt >= STILL_FAILING_EVERY_MS) {
       this.lastWarnAt = now;
-      this.o.log(`still failing after ${((now - this.outageSince) / 1000).toFixed(0)}s (${reason}); ${buffered}`);
+      this.o.log(
+        `still failing after ${((now - this.outageSince) / 1000).toFixed(0)}s (${reason}); ${buffered}`,
+      );
     }
   }
 

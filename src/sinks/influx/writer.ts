@@ -24,18 +24,23 @@ export type SendOutcome =
 
 export function describeError(e: unknown): string {
   if (e instanceof HttpError) {
-    const detail = (e.json && typeof e.json.message === 'string' ? e.json.message : e.body || e.message || '').trim();
+    const detail = (
+      e.json && typeof e.json.message === 'string' ? e.json.message : e.body || e.message || ''
+    ).trim();
     return `HTTP ${e.statusCode}${e.statusMessage ? ` ${e.statusMessage}` : ''}${detail ? `: ${detail.slice(0, 300)}` : ''}`;
   }
   const err = e as NodeJS.ErrnoException;
-  return err?.code && !String(err.message).includes(err.code) ? `${err.code} ${err.message}` : String(err?.message ?? e);
+  return err?.code && !String(err.message).includes(err.code)
+    ? `${err.code} ${err.message}`
+    : String(err?.message ?? e);
 }
 
 export function classify(e: unknown): SendOutcome {
   const reason = describeError(e);
   if (!(e instanceof HttpError)) return { ok: false, kind: 'retry', reason, retryAfterMs: 0 };
   const s = e.statusCode;
-  if (s === 408 || s === 429 || s >= 500) return { ok: false, kind: 'retry', reason, retryAfterMs: e.retryAfter() * 1000 };
+  if (s === 408 || s === 429 || s >= 500)
+    return { ok: false, kind: 'retry', reason, retryAfterMs: e.retryAfter() * 1000 };
   if (s === 400 || s === 413 || s === 422) return { ok: false, kind: 'reject', reason, status: s };
   return { ok: false, kind: 'fatal', reason, status: s };
 }

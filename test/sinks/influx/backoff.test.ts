@@ -47,7 +47,12 @@ describe('influx circuit breaker', () => {
 
   it('re-opens when the half-open probe fails, without counting a new opening', () => {
     let t = 0;
-    const b = new CircuitBreaker(1, 100, () => t, () => 0.5);
+    const b = new CircuitBreaker(
+      1,
+      100,
+      () => t,
+      () => 0.5,
+    );
     assert.equal(b.onFailure(), true);
     assert.equal(b.waitMs(), 150); // 100 ms plus 50 % jitter
     t = 150;

@@ -6,7 +6,12 @@ import { influxOptionsFromEnv, resolveInfluxOptions } from '../../../src/sinks/i
 describe('influx sink options', () => {
   it('reads INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG and INFLUX_BUCKET, ignoring unset or empty ones', () => {
     assert.deepEqual(
-      influxOptionsFromEnv({ INFLUX_URL: 'http://db:8086', INFLUX_TOKEN: 't0k', INFLUX_ORG: 'acme', INFLUX_BUCKET: '' }),
+      influxOptionsFromEnv({
+        INFLUX_URL: 'http://db:8086',
+        INFLUX_TOKEN: 't0k',
+        INFLUX_ORG: 'acme',
+        INFLUX_BUCKET: '',
+      }),
       { url: 'http://db:8086', token: 't0k', org: 'acme' },
     );
     assert.deepEqual(influxOptionsFromEnv({}), {});
@@ -28,10 +33,18 @@ describe('influx sink options', () => {
   });
 
   const bad: [string, Record<string, unknown>, RegExp][] = [
-    ['url', { url: 'localhost:8086' }, /option url must be an http:\/\/ or https:\/\/ URL, got "localhost:8086"/],
+    [
+      'url',
+      { url: 'localhost:8086' },
+      /option url must be an http:\/\/ or https:\/\/ URL, got "localhost:8086"/,
+    ],
     ['batchSize', { batchSize: 0 }, /option batchSize must be a positive integer, got 0/],
     ['batchSize', { batchSize: 1.5 }, /option batchSize must be a positive integer/],
-    ['maxBufferedPoints', { batchSize: 500, maxBufferedPoints: 100 }, /option maxBufferedPoints must be ≥ batchSize \(500\)/],
+    [
+      'maxBufferedPoints',
+      { batchSize: 500, maxBufferedPoints: 100 },
+      /option maxBufferedPoints must be ≥ batchSize \(500\)/,
+    ],
     ['flushIntervalMs', { flushIntervalMs: -1 }, /option flushIntervalMs must be a number ≥ 0/],
     ['retryJitter', { retryJitter: 2 }, /option retryJitter must be between 0 and 1/],
     ['org', { org: '' }, /option org must be a non-empty string/],

@@ -25,7 +25,10 @@ function result(over: Partial<ViewResult> = {}): ViewResult {
 describe('influx point encoding', () => {
   it('writes a view result as measurement rtap_<view>, tag key, time = window end in ms', () => {
     const line = resultLine(result({ fields: { revenue: 100 } }), settings, noInvalid);
-    assert.equal(line, 'rtap_kpis,key=USD event_count=42i,revenue=100,window_start=1700000000000i 1700000060000');
+    assert.equal(
+      line,
+      'rtap_kpis,key=USD event_count=42i,revenue=100,window_start=1700000000000i 1700000060000',
+    );
   });
 
   it('flattens nested objects with dots, arrays as JSON strings, booleans, strings, and omits nulls', () => {
@@ -67,7 +70,10 @@ describe('influx point encoding', () => {
 
   it('escapes tag values and replaces raw newlines, which would split the line', () => {
     const line = resultLine(result({ key: 'a b,c=d', fields: { note: 'x\ny' } }), settings, noInvalid);
-    assert.equal(line, 'rtap_kpis,key=a\\ b\\,c\\=d event_count=42i,note="x\\\\ny",window_start=1700000000000i 1700000060000');
+    assert.equal(
+      line,
+      'rtap_kpis,key=a\\ b\\,c\\=d event_count=42i,note="x\\\\ny",window_start=1700000000000i 1700000060000',
+    );
     assert.equal(line.includes('\n'), false);
   });
 
