@@ -1,0 +1,390 @@
+import type { Alert, MatchedEventRef, ViewResult } from '../events/results.js';
+import { eventKind, type AnalyticsEvent } from '../events/types.js';
+import type { PatternDefinition, SequencePattern, ThresholdRule } from './ast.js';
+import { fieldOf } from './expr.js';
+import { Heap } from './heap.js';
+import { compareRuns, compilePattern, filterHolds, isPending, step, type CompiledPattern, type Run } from './nfa.js';
+import { RuleRunner, type RuleState } from './rules.js';
+
+export interface CepHooks {
+  alert(alert: Alert): void;
+  /** An event older than the watermark: counted in stats().late and not matched. */
+  late?(event: AnalyticsEvent): void;
+  /** Non-fatal problems, e.g. a rule reading a field its view does not have (once per rule and field). */
+  warn?(message: string): void;
+}
+
+export interface CepOptions {
+  /** Partial matches kept per pattern and key; beyond it the oldest are evicted (counted). Default 64. */
+  maxRunsPerKey?: number;
+  /** Partial matches kept in total; beyond it the oldest keys are evicted (counted). Default 100000. */
+  maxPartialMatches?: number;
+  /**
+   * When set, process() advances the watermark itself to (max event time seen − this many ms), for use
+   * without the engine (tests, benches, replaying a file). Otherwise only advanceWatermark() moves it.
+   */
+  autoWatermarkMs?: number;
+}
+
+export interface Cep {
+  /** Events in arrival order (any event-time order); they are matched once the watermark passes them. */
+  process(event: AnalyticsEvent, wallNow: number): void;
+  /** The pipeline watermark: events up to it are released in event-time order, due timeouts fire. */
+  advanceWatermark(watermark: number, wallNow: number): void;
+  /** For threshold/anomaly rules. */
+  onViewResult(result: ViewResult, wallNow: number): void;
+  /** End of input: releases everything buffered and fires every pending timeout (watermark +∞). */
+  flush(wallNow: number): void;
+  stats(): { partialMatches: number; evicted: number; alerts: number; late: number; [k: string]: number };
+  snapshot(): CepSnapshot;
+}
+
+interface SnapshotRun {
+  el: number;
+  count: number;
+  seqs: number[];
+  elems: number[];
+  startTime: number;
+  deadline: number;
+  dirty: boolean;
+  violated: boolean;
+}
+
+/** JSON-serialisable state: restoring it into createCep with the same patterns continues exactly. */
+export interface CepSnapshot {
+  version: 1;
+  patterns: string[];
+  /** null before the first watermark. */
+  watermark: number | null;
+  maxEventTime: number | null;
+  arrivals: number;
+  seq: number;
+  maxIntended: number;
+  counters: Record<string, number>;
+  buffer: { arrival: number; event: AnalyticsEvent }[];
+  /** Events bound by partial matches, by processing sequence number. */
+  events: Record<string, AnalyticsEvent>;
+  keys: { pattern: string; key: string; runs: SnapshotRun[] }[];
+  rules: RuleState[];
+}
+
+interface KeyState {
+  runs: Run[];
+  /** Deadline of this key's live timer entry (Infinity: none). */
+  timerAt: number;
+}
+
+interface Timer {
+  at: number;
+  pattern: number;
+  key: string;
+  order: number;
+}
+
+interface Buffered {
+  arrival: number;
+  event: AnalyticsEvent;
+}
+
+const toJson = (n: number): number | null => (n === -Infinity ? null : n === Infinity ? Number.MAX_SAFE_INTEGER : n);
+
+class CepImpl implements Cep {
+  private readonly patterns: CompiledPattern[];
+  private readonly rules: RuleRunner[];
+  private readonly keys: Map<string, KeyState>[];
+  private readonly buffer = new Heap<Buffered>((a, b) => a.event.event_time < b.event.event_time || (a.event.event_time === b.event.event_time && a.arrival < b.arrival));
+  private readonly timers = new Heap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.order < b.order));
+  private readonly maxRunsPerKey: number;
+  private readonly maxPartialMatches: number;
+  private watermark = -Infinity;
+  private maxEventTime = -Infinity;
+  private arrivals = 0;
+  private seq = 0;
+  private timerOrder = 0;
+  private maxIntended = 0;
+  private total = 0;
+  private evictCursor = 0;
+  private wallNow = 0;
+  private c = { events: 0, late: 0, evicted: 0, alerts: 0, timedOut: 0, viewResults: 0 };
+  private readonly perPattern = new Map<string, number>();
+
+  constructor(
+    defs: PatternDefinition[],
+    private readonly hooks: CepHooks,
+    private readonly options: CepOptions,
+  ) {
+    this.patterns = defs.filter((d): d is SequencePattern => d.kind === 'sequence').map(compilePattern);
+    const warn = hooks.warn ?? (() => {});
+    this.rules = defs.filter((d): d is ThresholdRule => d.kind === 'rule').map((r) => new RuleRunner(r, warn));
+    this.keys = this.patterns.map(() => new Map());
+    this.maxRunsPerKey = options.maxRunsPerKey ?? 64;
+    this.maxPartialMatches = options.maxPartialMatches ?? 100_000;
+    for (const d of defs) this.perPattern.set(d.name, 0);
+  }
+
+  process(event: AnalyticsEvent, wallNow: number): void {
+    this.wallNow = wallNow;
+    this.c.events++;
+    if (event.intended_send_time > this.maxIntended) this.maxIntended = event.intended_send_time;
+    if (event.event_time < this.watermark) {
+      this.c.late++;
+      this.hooks.late?.(event);
+      return;
+    }
+    this.buffer.push({ arrival: this.arrivals++, event });
+    if (event.event_time > this.maxEventTime) this.maxEventTime = event.event_time;
+    const auto = this.options.autoWatermarkMs;
+    if (auto !== undefined && this.maxEventTime - auto > this.watermark) this.advanceWatermark(this.maxEventTime - auto, wallNow);
+    else if (event.event_time <= this.watermark) this.drain();
+  }
+
+  advanceWatermark(watermark: number, wallNow: number): void {
+    this.wallNow = wallNow;
+    if (watermark > this.watermark) this.watermark = watermark;
+    this.drain();
+  }
+
+  flush(wallNow: number): void {
+    this.advanceWatermark(Infinity, wallNow);
+  }
+
+  onViewResult(result: ViewResult, wallNow: number): void {
+    this.c.viewResults++;
+    for (const r of this.rules) {
+      const a = r.onResult(result, wallNow);
+      if (a) this.emit(a);
+    }
+  }
+
+  private drain() {
+    for (let top = this.buffer.peek(); top && top.event.event_time <= this.watermark; top = this.buffer.peek()) {
+      this.buffer.pop();
+      // Timeouts at t come before events at t: an event at the deadline is outside the window.
+      this.fireTimers(top.event.event_time);
+      this.dispatch(top.event, ++this.seq);
+    }
+    this.fireTimers(this.watermark);
+  }
+
+  private dispatch(e: AnalyticsEvent, seq: number) {
+    const kind = eventKind(e);
+    for (let pi = 0; pi < this.patterns.length; pi++) {
+      const p = this.patterns[pi];
+      const k = fieldOf(e, ['', p.def.partitionBy]);
+      if (k === null) continue;
+      const key = String(k);
+      const st = this.keys[pi].get(key);
+      // Fast path: no partial match for the key and the event cannot start one.
+      if (!st) {
+        const first = p.elements[0].kinds;
+        if (first !== null && !first.has(kind)) continue;
+      }
+      this.processKey(pi, key, st, e, kind, seq);
+    }
+    if (this.total > this.maxPartialMatches) this.evictGlobal();
+  }
+
+  private processKey(pi: number, key: string, st: KeyState | undefined, e: AnalyticsEvent, kind: string, seq: number) {
+    const p = this.patterns[pi];
+    if (st) this.expireKey(pi, key, st, e.event_time);
+    const before = st ? st.runs.length : 0;
+    const res = step(p, st ? st.runs : [], e, kind, seq, key);
+    let alive = res.runs;
+    if (res.completed.length) {
+      let best = res.completed[0];
+      for (const r of res.completed) if (compareRuns(r, best) < 0) best = r;
+      this.emitMatch(p, key, best, e.intended_send_time);
+      // SKIP PAST LAST EVENT: every remaining run started at or before this event.
+      alive = [];
+    }
+    if (alive.length > this.maxRunsPerKey) {
+      alive.sort((a, b) => a.seqs[0] - b.seqs[0]);
+      this.c.evicted += alive.length - this.maxRunsPerKey;
+      alive = alive.slice(alive.length - this.maxRunsPerKey);
+    }
+    this.total += alive.length - before;
+    if (!st) {
+      if (!alive.length) return;
+      st = { runs: alive, timerAt: Infinity };
+      this.keys[pi].set(key, st);
+    }
+    st.runs = alive;
+    this.schedule(pi, key, st);
+  }
+
+  /** Ends the runs of a key whose deadline is ≤ t: trailing-NOT runs complete, the others time out. */
+  private expireKey(pi: number, key: string, st: KeyState, t: number) {
+    const p = this.patterns[pi];
+    if (!st.runs.some((r) => r.deadline <= t)) return;
+    const due = st.runs.filter((r) => r.deadline <= t).sort((a, b) => a.deadline - b.deadline || compareRuns(a, b));
+    let runs = st.runs.filter((r) => r.deadline > t);
+    const before = st.runs.length;
+    let cut = -Infinity;
+    for (const r of due) {
+      if (r.seqs[0] <= cut) continue;
+      if (isPending(p, r) && !r.violated && filterHolds(p, r, key)) {
+        this.emitMatch(p, key, r, this.maxIntended);
+        cut = r.seqs[r.seqs.length - 1];
+      } else {
+        this.c.timedOut++;
+      }
+    }
+    if (cut > -Infinity) runs = runs.filter((r) => r.seqs[0] > cut);
+    st.runs = runs;
+    this.total += runs.length - before;
+  }
+
+  private schedule(pi: number, key: string, st: KeyState) {
+    if (!st.runs.length) {
+      this.keys[pi].delete(key);
+      st.timerAt = Infinity;
+      return;
+    }
+    let min = Infinity;
+    for (const r of st.runs) if (r.deadline < min) min = r.deadline;
+    if (min !== st.timerAt) {
+      st.timerAt = min;
+      this.timers.push({ at: min, pattern: pi, key, order: this.timerOrder++ });
+    }
+  }
+
+  private fireTimers(t: number) {
+    for (let top = this.timers.peek(); top && top.at <= t; top = this.timers.peek()) {
+      this.timers.pop();
+      const st = this.keys[top.pattern].get(top.key);
+      if (!st || st.timerAt !== top.at) continue; // superseded entry
+      this.expireKey(top.pattern, top.key, st, t);
+      st.timerAt = Infinity;
+      this.schedule(top.pattern, top.key, st);
+    }
+  }
+
+  private evictGlobal() {
+    while (this.total > this.maxPartialMatches) {
+      const map = this.keys[this.evictCursor++ % this.keys.length];
+      const first = map.entries().next();
+      if (first.done) continue;
+      const [key, st] = first.value;
+      this.c.evicted += st.runs.length;
+      this.total -= st.runs.length;
+      map.delete(key);
+    }
+  }
+
+  private emitMatch(p: CompiledPattern, key: string, r: Run, trigger: number) {
+    const pos = p.elements.map(() => 0);
+    const events: MatchedEventRef[] = r.elems.map((el) => {
+      const ev = r.bound[el][pos[el]++];
+      return { variable: p.elements[el].variable, event_id: ev.event_id, kind: eventKind(ev), event_time: ev.event_time };
+    });
+    const first = events[0];
+    const last = events[events.length - 1];
+    this.emit({
+      alert_id: `${p.def.name}:${key}:${first.event_id}:${last.event_id}`,
+      pattern: p.def.name,
+      severity: p.def.severity,
+      key,
+      message: p.message({ bound: r.bound, cur: null, key }),
+      events,
+      first_event_time: first.event_time,
+      last_event_time: last.event_time,
+      detected_at: this.wallNow,
+      trigger_intended_send_time: trigger,
+    });
+  }
+
+  private emit(a: Alert) {
+    this.c.alerts++;
+    this.perPattern.set(a.pattern, (this.perPattern.get(a.pattern) ?? 0) + 1);
+    this.hooks.alert(a);
+  }
+
+  stats() {
+    const out: { partialMatches: number; evicted: number; alerts: number; late: number; [k: string]: number } = {
+      partialMatches: this.total,
+      evicted: this.c.evicted,
+      alerts: this.c.alerts,
+      late: this.c.late,
+      events: this.c.events,
+      timedOut: this.c.timedOut,
+      viewResults: this.c.viewResults,
+      buffered: this.buffer.size,
+      keys: this.keys.reduce((s, m) => s + m.size, 0),
+      ruleMissingFields: this.rules.reduce((s, r) => s + r.missing, 0),
+    };
+    for (const [name, n] of this.perPattern) out[`alerts:${name}`] = n;
+    return out;
+  }
+
+  snapshot(): CepSnapshot {
+    const events: Record<string, AnalyticsEvent> = {};
+    const keys: CepSnapshot['keys'] = [];
+    this.keys.forEach((map, pi) => {
+      for (const [key, st] of map) {
+        keys.push({
+          pattern: this.patterns[pi].def.name,
+          key,
+          runs: st.runs.map((r) => {
+            const pos = r.bound.map(() => 0);
+            r.elems.forEach((el, i) => (events[r.seqs[i]] = r.bound[el][pos[el]++]));
+            return { el: r.el, count: r.count, seqs: [...r.seqs], elems: [...r.elems], startTime: r.startTime, deadline: r.deadline, dirty: r.dirty, violated: r.violated };
+          }),
+        });
+      }
+    });
+    return structuredClone({
+      version: 1,
+      patterns: [...this.patterns.map((p) => p.def.name), ...this.rules.map((r) => r.rule.name)],
+      watermark: toJson(this.watermark),
+      maxEventTime: toJson(this.maxEventTime),
+      arrivals: this.arrivals,
+      seq: this.seq,
+      maxIntended: this.maxIntended,
+      counters: { ...this.c, ...Object.fromEntries([...this.perPattern].map(([k, v]) => [`alerts:${k}`, v])) },
+      buffer: this.buffer.toArray(),
+      events,
+      keys,
+      rules: this.rules.flatMap((r) => r.snapshot()),
+    });
+  }
+
+  restore(s: CepSnapshot) {
+    if (s.version !== 1) throw new Error(`CEP snapshot version ${s.version} is not supported (expected 1)`);
+    const names = [...this.patterns.map((p) => p.def.name), ...this.rules.map((r) => r.rule.name)];
+    if (names.join('\n') !== s.patterns.join('\n')) {
+      throw new Error(`CEP snapshot was taken with patterns [${s.patterns.join(', ')}], not [${names.join(', ')}]`);
+    }
+    this.watermark = s.watermark ?? -Infinity;
+    this.maxEventTime = s.maxEventTime ?? -Infinity;
+    this.arrivals = s.arrivals;
+    this.seq = s.seq;
+    this.maxIntended = s.maxIntended;
+    for (const [k, v] of Object.entries(s.counters)) {
+      if (k.startsWith('alerts:')) this.perPattern.set(k.slice(7), v);
+      else if (k in this.c) this.c[k as keyof typeof this.c] = v;
+    }
+    for (const b of s.buffer) this.buffer.push(structuredClone(b));
+    const byName = new Map(this.patterns.map((p, i) => [p.def.name, i]));
+    const events = new Map(Object.entries(structuredClone(s.events)).map(([k, v]) => [Number(k), v]));
+    for (const k of s.keys) {
+      const pi = byName.get(k.pattern)!;
+      const n = this.patterns[pi].elements.length;
+      const runs: Run[] = k.runs.map((r) => {
+        const bound: AnalyticsEvent[][] = Array.from({ length: n }, () => []);
+        r.elems.forEach((el, i) => bound[el].push(events.get(r.seqs[i])!));
+        return { ...r, seqs: [...r.seqs], elems: [...r.elems], bound };
+      });
+      const st: KeyState = { runs, timerAt: Infinity };
+      this.keys[pi].set(k.key, st);
+      this.total += runs.length;
+      this.schedule(pi, k.key, st);
+    }
+    for (const r of this.rules) r.restore(s.rules.filter((x) => x.rule === r.rule.name));
+  }
+}
+
+export function createCep(patterns: PatternDefinition[], hooks: CepHooks, options: CepOptions = {}, snapshot?: CepSnapshot): Cep {
+  const cep = new CepImpl(patterns, hooks, options);
+  if (snapshot) cep.restore(snapshot);
+  return cep;
+}

@@ -1,0 +1,208 @@
+import type { AnalyticsEvent } from '../events/types.js';
+import type { SequencePattern } from './ast.js';
+import { compilePatternExpr, compileTemplate, type Fn, type MatchEnv } from './expr.js';
+
+/**
+ * The compiled NFA of one sequence pattern and the step function for the partial matches ("runs") of one
+ * key. Semantics (docs/patterns.md, "Matching"):
+ *  - skip-till-next-match: a run must take an event that one of its transitions accepts (it branches when
+ *    several do: stay in a loop, or move on); an event no transition accepts is skipped, unless the
+ *    contiguity into every remaining transition is strict, which kills the run;
+ *  - a run's events all have event_time < first event_time + WITHIN;
+ *  - NOT between two elements: no accepted NOT event between their bound events; NOT at the end: none
+ *    until the WITHIN deadline, when the run completes (emitted when the watermark passes the deadline);
+ *  - aggregate conjuncts (the filter) are checked when a run reaches an accepting state;
+ *  - after-match skip strategy SKIP PAST LAST EVENT: when a match is emitted, every run of the key that
+ *    started at or before its last event is discarded, so matches of one key never share events.
+ */
+
+export interface CompiledElement {
+  variable: string;
+  kinds: ReadonlySet<string> | null;
+  min: number;
+  max: number;
+  negated: boolean;
+  strict: boolean;
+  cond: Fn<MatchEnv> | null;
+}
+
+export type Acceptance = 'no' | 'now' | 'pending';
+
+export interface CompiledPattern {
+  def: SequencePattern;
+  elements: CompiledElement[];
+  /** Per element: positive elements a run in it may move to (past optional ones and a NOT block). */
+  targets: number[][];
+  /** Per element: the NOT elements directly after it (the absence checked once it reached its minimum). */
+  nots: number[][];
+  /** Per element: what reaching its minimum means for the match. */
+  accept: Acceptance[];
+  filter: Fn<MatchEnv> | null;
+  message: (env: MatchEnv) => string;
+}
+
+export interface Run {
+  el: number;
+  count: number;
+  /** Events bound per element. */
+  bound: AnalyticsEvent[][];
+  /** Processing sequence numbers and elements of the bound events, in binding order. */
+  seqs: number[];
+  elems: number[];
+  startTime: number;
+  deadline: number;
+  /** An event was skipped since the last take: strict transitions are closed. */
+  dirty: boolean;
+  /** A NOT event was skipped since the last take: moving past the NOT block is closed. */
+  violated: boolean;
+}
+
+export function compilePattern(def: SequencePattern): CompiledPattern {
+  const index = new Map(def.elements.map((e, i) => [e.variable, i]));
+  const elements = def.elements.map((e, i) => ({
+    variable: e.variable,
+    kinds: e.kinds ? new Set(e.kinds) : null,
+    min: e.min,
+    max: e.max,
+    negated: e.negated,
+    strict: e.strict,
+    cond: e.condition ? compilePatternExpr(e.condition, index, i) : null,
+  }));
+  const n = elements.length;
+  const targets: number[][] = [];
+  const nots: number[][] = [];
+  const accept: Acceptance[] = [];
+  for (let i = 0; i < n; i++) {
+    const t: number[] = [];
+    const ns: number[] = [];
+    let j = i + 1;
+    while (j < n && elements[j].negated) ns.push(j++);
+    for (; j < n; j++) {
+      t.push(j);
+      if (elements[j].min > 0) break;
+    }
+    targets.push(t);
+    nots.push(ns);
+    // Accepting once nothing mandatory remains; pending when what remains is a trailing NOT block.
+    const mandatoryLeft = j < n;
+    accept.push(elements[i].negated || mandatoryLeft ? 'no' : ns.length ? 'pending' : 'now');
+  }
+  return {
+    def,
+    elements,
+    targets,
+    nots,
+    accept,
+    filter: def.filter ? compilePatternExpr(def.filter, index, -1) : null,
+    message: compileTemplate(def.message, (e) => compilePatternExpr(e, index, -1)),
+  };
+}
+
+function accepts(el: CompiledElement, kind: string, env: MatchEnv): boolean {
+  return (el.kinds === null || el.kinds.has(kind)) && (el.cond === null || el.cond(env) === true);
+}
+
+function extend(run: Run, j: number, e: AnalyticsEvent, seq: number): Run {
+  const bound = run.bound.slice();
+  bound[j] = [...bound[j], e];
+  return {
+    el: j,
+    count: j === run.el ? run.count + 1 : 1,
+    bound,
+    seqs: [...run.seqs, seq],
+    elems: [...run.elems, j],
+    startTime: run.startTime,
+    deadline: run.deadline,
+    dirty: false,
+    violated: false,
+  };
+}
+
+/** Orders matches for the skip strategy: lexicographically by (sequence number, element) of their events. */
+export function compareRuns(a: Run, b: Run): number {
+  const n = Math.min(a.seqs.length, b.seqs.length);
+  for (let i = 0; i < n; i++) {
+    if (a.seqs[i] !== b.seqs[i]) return a.seqs[i] - b.seqs[i];
+    if (a.elems[i] !== b.elems[i]) return a.elems[i] - b.elems[i];
+  }
+  return a.seqs.length - b.seqs.length;
+}
+
+export function isPending(p: CompiledPattern, r: Run): boolean {
+  return r.count >= p.elements[r.el].min && p.accept[r.el] === 'pending';
+}
+
+export function filterHolds(p: CompiledPattern, r: Run, key: string): boolean {
+  return p.filter === null || p.filter({ bound: r.bound, cur: null, key }) === true;
+}
+
+/** Could the run take any event in the future, given its contiguity and absence flags? */
+function canStillTake(p: CompiledPattern, r: Run): boolean {
+  const el = p.elements[r.el];
+  if (r.count < el.max && !(el.strict && r.dirty)) return true;
+  if (r.count < el.min || (r.violated && p.nots[r.el].length)) return false;
+  return p.targets[r.el].some((j) => !(p.elements[j].strict && r.dirty));
+}
+
+export interface StepResult {
+  /** Runs alive after the event (including runs started by it), in order. */
+  runs: Run[];
+  /** Runs the event completed (accepting, filter true), not included in `runs`. */
+  completed: Run[];
+}
+
+/**
+ * Feeds one event (already known to be in event-time order and inside every run's window) to the runs of
+ * a key, and starts a run with it if it matches the first element.
+ */
+export function step(p: CompiledPattern, runs: Run[], e: AnalyticsEvent, kind: string, seq: number, key: string): StepResult {
+  const alive: Run[] = [];
+  const completed: Run[] = [];
+  const env: MatchEnv = { bound: [], cur: e, key };
+  const place = (r: Run) => {
+    if (p.accept[r.el] === 'now' && r.count >= p.elements[r.el].min) {
+      if (filterHolds(p, r, key)) {
+        completed.push(r);
+        return;
+      }
+      // Accepting but the filter fails: keep it only while it can still grow into a match.
+      if (r.count >= p.elements[r.el].max && p.targets[r.el].length === 0) return;
+    }
+    alive.push(r);
+  };
+  for (const run of runs) {
+    env.bound = run.bound;
+    const el = p.elements[run.el];
+    let took = false;
+    if (run.count < el.max && !(el.strict && run.dirty) && accepts(el, kind, env)) {
+      place(extend(run, run.el, e, seq));
+      took = true;
+    }
+    if (run.count >= el.min && !(run.violated && p.nots[run.el].length)) {
+      for (const j of p.targets[run.el]) {
+        const t = p.elements[j];
+        if (!(t.strict && run.dirty) && accepts(t, kind, env)) {
+          place(extend(run, j, e, seq));
+          took = true;
+        }
+      }
+    }
+    if (took) continue;
+    // Skipped: it breaks strict contiguity, and may be an event a NOT forbids.
+    run.dirty = true;
+    if (run.count >= el.min) for (const k of p.nots[run.el]) if (accepts(p.elements[k], kind, env)) run.violated = true;
+    if (isPending(p, run)) {
+      if (!run.violated || (run.count < el.max && !el.strict)) alive.push(run);
+    } else if (canStillTake(p, run)) {
+      alive.push(run);
+    }
+  }
+  env.bound = p.elements.map(() => []);
+  if (accepts(p.elements[0], kind, env)) {
+    const bound: AnalyticsEvent[][] = p.elements.map(() => []);
+    bound[0] = [e];
+    const deadline = e.event_time + p.def.withinMs;
+    place({ el: 0, count: 1, bound, seqs: [seq], elems: [0], startTime: e.event_time, deadline, dirty: false, violated: false });
+  }
+  return { runs: alive, completed };
+}
