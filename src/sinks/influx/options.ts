@@ -1,12 +1,12 @@
 import { UsageError } from '../../errors.js';
 
 /**
- * Options of the InfluxDB sink. Only `url` is required; the rest have the defaults in INFLUX_DEFAULTS.
- * Field names are what the CLI maps its `--influx-*` flags onto (docs/influx.md).
+ * Options of the InfluxDB sink; every one has a default (INFLUX_DEFAULTS). Field names are what the CLI
+ * maps its `--influx-*` flags onto (docs/influx.md).
  */
 export interface InfluxSinkOptions {
-  /** Server base URL, e.g. http://localhost:8086 (InfluxDB 2.x/3.x, 1.8+, or VictoriaMetrics). */
-  url: string;
+  /** Server base URL (InfluxDB 2.x/3.x, 1.8+, or VictoriaMetrics); default http://localhost:8086. */
+  url?: string;
   /** API token (InfluxDB 2.x); empty for servers without authentication. */
   token?: string;
   org?: string;
