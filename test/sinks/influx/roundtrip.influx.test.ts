@@ -130,4 +130,41 @@ describe('influx sink against a real server', () => {
       }
     }
   });
+
+  it(
+    'a point InfluxDB rejects (field type conflict) is isolated and reported; the rest of its batch is written',
+    {
+      skip:
+        process.env.RTAP_INFLUX_KIND !== 'influxdb' &&
+        'needs InfluxDB field type checks (set RTAP_INFLUX_URL)',
+    },
+    async () => {
+      const tags = runTag();
+      const run = seededRun(5, base() - 2 * HOUR, 12);
+      const results = run.finals.filter((r) => r.view === 'realtime');
+      // The 6th window says its page_views is a string: InfluxDB refuses it (the field is a float).
+      const bad = { ...results[5], fields: { ...results[5].fields, page_views: 'n/a' } };
+      const outputs = results.map((r, i) => ({ kind: 'result' as const, result: i === 5 ? bad : r }));
+      const rejected: string[] = [];
+      const sink = createInfluxSink({
+        ...target,
+        batchSize: 8,
+        tags,
+        log: () => {},
+        onRejected: (lines) => rejected.push(...lines),
+      });
+      await sink.write(outputs.slice(0, 5)); // first: makes page_views a float field
+      await sink.flush();
+      await sink.write(outputs.slice(5));
+      await sink.close();
+      const s = sink.stats();
+      assert.equal(s.failed, 1);
+      assert.equal(s.written, results.length - 1);
+      assert.equal(rejected.length, 1);
+      assert.match(rejected[0], /page_views="n\/a"/);
+      const back = await readMeasurement(target, 'rtap_realtime', tags);
+      const want = results.filter((_, i) => i !== 5).map((r) => expectedResult(r, tags));
+      assert.deepEqual([...back.points.values()].map((p) => p.time).sort(), want.map((p) => p.time).sort());
+    },
+  );
 });
