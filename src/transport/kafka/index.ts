@@ -1,0 +1,116 @@
+import kafkajs, { type Admin as KafkaJsAdmin, type Consumer as KafkaJsConsumer, type Producer as KafkaJsProducer } from 'kafkajs';
+import type { Admin, Consumer, ConsumerOptions, Producer, ProducerOptions, Transport } from '../types.js';
+import { KafkaAdmin } from './admin.js';
+import { registerCodecs } from './codecs.js';
+import { KafkaConsumer } from './consumer.js';
+import { unreachable, withDeadline } from './errors.js';
+import { PartitionCounts } from './metadata.js';
+import { resolveKafkaOptions, type KafkaTransportOptions, type ResolvedKafkaOptions } from './options.js';
+import { KafkaProducer } from './producer.js';
+
+const { Kafka } = kafkajs;
+
+/** Apache Kafka through kafkajs, behind the same Transport seam as the embedded log. */
+export class KafkaTransport implements Transport {
+  readonly kind = 'kafka' as const;
+  readonly description: string;
+  readonly options: ResolvedKafkaOptions;
+  private readonly kafka: InstanceType<typeof Kafka>;
+  private adminClient: Promise<KafkaJsAdmin> | null = null;
+  private readonly counts: PartitionCounts;
+  private readonly open = new Set<{ close(): Promise<void> }>();
+
+  constructor(options: KafkaTransportOptions) {
+    registerCodecs();
+    this.options = resolveKafkaOptions(options);
+    this.description = `kafka ${this.options.brokers.join(',')}`;
+    this.kafka = new Kafka(this.options.kafkajs);
+    this.counts = new PartitionCounts(() => this.sharedAdmin(), this.options.brokers);
+  }
+
+  /**
+   * Connects `client` or fails with a clear error once connectTimeoutMs has passed; kafkajs alone would
+   * keep retrying with backoff far longer than anyone waits for an unreachable broker.
+   */
+  async connectBounded(client: { connect(): Promise<void>; disconnect(): Promise<void> }): Promise<void> {
+    let last: unknown;
+    const attempt = client.connect().catch((err) => {
+      last = err;
+      throw err;
+    });
+    try {
+      await withDeadline(attempt, this.options.connectTimeoutMs, () => unreachable(this.options.brokers, this.options.connectTimeoutMs, last));
+    } catch (err) {
+      attempt.catch(() => {});
+      await client.disconnect().catch(() => {});
+      if ((err as Error).name === 'RtapError') throw err;
+      throw unreachable(this.options.brokers, this.options.connectTimeoutMs, err);
+    }
+  }
+
+  /** One admin connection per transport, opened on first use (metadata lookups and the Admin seam). */
+  sharedAdmin(): Promise<KafkaJsAdmin> {
+    if (!this.adminClient) {
+      const a = this.kafka.admin({ retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 } });
+      this.adminClient = this.connectBounded(a).then(() => a);
+      this.adminClient.catch(() => (this.adminClient = null));
+    }
+    return this.adminClient;
+  }
+
+  admin(): Admin {
+    return new KafkaAdmin(
+      () => this.sharedAdmin(),
+      (names) => names.forEach((n) => this.counts.invalidate(n)),
+    );
+  }
+
+  producer(options: ProducerOptions = {}): Producer {
+    const p = this.options.producer;
+    // kafkajs sets the client id per client instance: a producer with its own id gets its own instance.
+    const client = options.clientId ? new Kafka({ ...this.options.kafkajs, clientId: options.clientId }) : this.kafka;
+    const kp = client.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Internal retries per request (see KafkaProducer): a few seconds, then rtap's delivery deadline takes over.
+      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+    const producer = new KafkaProducer(kp, this.counts, p, (c: KafkaJsProducer) => this.connectBounded(c));
+    this.open.add(producer);
+    return producer;
+  }
+
+  consumer(options: ConsumerOptions): Consumer {
+    const c = this.options.consumer;
+    const kc = this.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: c.sessionTimeoutMs,
+      heartbeatInterval: c.heartbeatIntervalMs,
+      maxBytesPerPartition: c.maxBytesPerPartition,
+      maxWaitTimeInMs: c.maxWaitTimeMs,
+      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+    const consumer = new KafkaConsumer(kc, options, (k: KafkaJsConsumer) => this.connectBounded(k), c.partitionsConsumedConcurrently);
+    this.open.add({ close: () => consumer.stop() });
+    return consumer;
+  }
+
+  async close(): Promise<void> {
+    for (const c of [...this.open].reverse()) await c.close().catch(() => {});
+    this.open.clear();
+    if (this.adminClient) {
+      const a = await this.adminClient.catch(() => null);
+      this.adminClient = null;
+      await a?.disconnect().catch(() => {});
+    }
+  }
+}
+
+export function createKafkaTransport(options: KafkaTransportOptions): KafkaTransport {
+  return new KafkaTransport(options);
+}
+
+export type { KafkaTransportOptions, ProducerTuning, ConsumerTuning, SaslOptions, TlsOptions } from './options.js';
+export { COMPRESSIONS, type Compression } from './codecs.js';

@@ -1,0 +1,49 @@
+import type { Admin as KafkaJsAdmin } from 'kafkajs';
+import { RtapError } from '../../errors.js';
+import { describeKafkaError } from './errors.js';
+
+/**
+ * Partition counts per topic, read once from the cluster and cached: the producer places keyed records
+ * itself (murmur2, like the Java client) and needs the count. A topic that does not exist is an error
+ * here, not an auto-creation: topics come from `rtap provision`.
+ */
+export class PartitionCounts {
+  private counts = new Map<string, Promise<number>>();
+
+  constructor(
+    private readonly admin: () => Promise<KafkaJsAdmin>,
+    private readonly brokers: string[],
+  ) {}
+
+  get(topic: string): Promise<number> {
+    let p = this.counts.get(topic);
+    if (!p) {
+      p = this.fetch(topic);
+      this.counts.set(topic, p);
+      // A failed lookup is not cached: the next send asks again.
+      p.catch(() => this.counts.delete(topic));
+    }
+    return p;
+  }
+
+  /** Forget a topic's count (after a partition increase or a metadata error). */
+  invalidate(topic: string): void {
+    this.counts.delete(topic);
+  }
+
+  private async fetch(topic: string): Promise<number> {
+    const admin = await this.admin();
+    const existing = await admin.listTopics();
+    if (!existing.includes(topic)) {
+      throw new RtapError(`topic '${topic}' does not exist on Kafka ${this.brokers.join(',')}`, undefined, 'create it with `rtap provision` (topic auto-creation is off by design)');
+    }
+    try {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      const n = md.topics[0]?.partitions.length ?? 0;
+      if (n < 1) throw new Error('no partitions in the metadata');
+      return n;
+    } catch (err) {
+      throw new RtapError(`cannot read the partitions of topic '${topic}': ${describeKafkaError(err)}`);
+    }
+  }
+}
