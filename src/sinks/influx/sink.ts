@@ -75,6 +75,8 @@ export class InfluxSink implements Sink {
   private failuresInRow = 0;
   private retryAt = 0;
   private outageSince: number | null = null;
+  /** The "pipeline paused" warning is given at most every 30 s. */
+  private lastPauseWarnAt = Number.NEGATIVE_INFINITY;
   private lastWarnAt = 0;
   private lastError = '';
   private rejectionLogs = 0;
@@ -118,6 +120,13 @@ export class InfluxSink implements Sink {
     this.loop ??= this.run();
     if (this.queue.size > this.o.maxBufferedPoints) {
       this.counters.backpressure_waits++;
+      const now = performance.now();
+      if (now - this.lastPauseWarnAt >= STILL_FAILING_EVERY_MS) {
+        this.lastPauseWarnAt = now;
+        this.o.log(
+          `buffer full (${this.queue.size} points): pausing the pipeline until ${this.o.url} accepts writes again`,
+        );
+      }
       return new Promise((resolve, reject) => this.roomWaiters.push({ resolve, reject }));
     }
   }

@@ -113,6 +113,10 @@ describe('influx sink through a 30 s server outage', () => {
       logs.join('\n'),
     );
     assert.ok(
+      logs.some((m) => /buffer full .* pausing the pipeline/.test(m)),
+      logs.join('\n'),
+    );
+    assert.ok(
       logs.some((m) => /succeed again .* none lost/.test(m)),
       logs.join('\n'),
     );

@@ -86,6 +86,10 @@ describe('influx sink without a reachable server', () => {
       logs.join('\n'),
     );
     assert.ok(logs.some((m) => m.includes('12 points could not be delivered')));
+    assert.ok(
+      logs.some((m) => m.includes('buffer full (12 points): pausing the pipeline')),
+      logs.join('\n'),
+    );
     await assert.rejects(
       async () => sink.write([out(99)]),
       /could not be delivered/,
