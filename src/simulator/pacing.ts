@@ -17,7 +17,10 @@ export interface PacingOptions {
   profile?: LoadProfile;
   /** A rate function of the offset (ms); overrides `profile`. */
   rateAt?: (offsetMs: number) => number;
-  /** Longest span of intended send times gathered into one send when catching up (default 5 ms). */
+  /**
+   * Linger, like Kafka's linger.ms: once an event is due, wait up to this long for more to batch with it
+   * (default 0: send at once). The wait counts as publish delay.
+   */
   batchMaxMs?: number;
   /** Most records per send request (default 500). */
   batchMaxRecords?: number;
@@ -99,7 +102,7 @@ export async function runSchedule(
   hooks: PacingHooks,
   o: Pick<PacingOptions, 'batchMaxMs' | 'batchMaxRecords' | 'maxInFlight' | 'progressIntervalMs'> = {},
 ): Promise<RunSummary> {
-  const batchMaxMs = o.batchMaxMs ?? 5;
+  const linger = o.batchMaxMs ?? 0;
   const batchMaxRecords = o.batchMaxRecords ?? 500;
   const maxInFlight = o.maxInFlight ?? 16;
   const progressEvery = o.progressIntervalMs ?? 1000;
@@ -167,19 +170,19 @@ export async function runSchedule(
     let now = clock.now();
     progress(now);
     const due = startedAt + nextOffset;
-    if (due > now) {
+    if (due + linger > now) {
       // Short sleeps so an abort or a progress tick is never far away.
-      await clock.sleep(Math.min(due - now, 100));
+      await clock.sleep(Math.min(due + linger - now, 100));
       continue;
     }
     while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
     now = clock.now();
     const byTopic = new Map<string, { record: SimRecord; intended: number }[]>();
     let n = 0;
-    const first = startedAt + nextOffset;
+    // Everything due goes now, in requests of at most batchMaxRecords: behind schedule, the sender catches up at once.
     while (nextOffset !== null && n < batchMaxRecords) {
       const intended = startedAt + nextOffset;
-      if (intended > now || intended - first > batchMaxMs) break;
+      if (intended > now) break;
       const record = source.next(intended);
       s.scheduled++;
       if (record.malformedReason !== undefined) s.malformed++;
