@@ -1,0 +1,159 @@
+import { Hll } from './hll.js';
+
+/**
+ * Aggregations with one small interface (as in quixstreams): `init` a state, `add` a value, `merge` two
+ * states (panes of a hopping window, partitions of a global view, merging session windows) and read the
+ * `result`. `add` and `merge` return the new state: numbers are immutable, collections are updated in place
+ * and returned. `merge(into, from)` never modifies `from`, because a pane is merged into every window that
+ * covers it.
+ */
+export interface Aggregator<S, In, Out> {
+  readonly name: string;
+  init(): S;
+  add(state: S, value: In): S;
+  merge(into: S, from: S): S;
+  result(state: S): Out;
+}
+
+export const count: Aggregator<number, unknown, number> = {
+  name: 'count',
+  init: () => 0,
+  add: (s) => s + 1,
+  merge: (a, b) => a + b,
+  result: (s) => s,
+};
+
+export const sum: Aggregator<number, number, number> = {
+  name: 'sum',
+  init: () => 0,
+  add: (s, v) => s + v,
+  merge: (a, b) => a + b,
+  result: (s) => s,
+};
+
+export interface AvgState {
+  sum: number;
+  n: number;
+}
+export const avg: Aggregator<AvgState, number, number | null> = {
+  name: 'avg',
+  init: () => ({ sum: 0, n: 0 }),
+  add: (s, v) => {
+    s.sum += v;
+    s.n++;
+    return s;
+  },
+  merge: (a, b) => {
+    a.sum += b.sum;
+    a.n += b.n;
+    return a;
+  },
+  result: (s) => (s.n === 0 ? null : s.sum / s.n),
+};
+
+export const min: Aggregator<number, number, number | null> = {
+  name: 'min',
+  init: () => Infinity,
+  add: (s, v) => (v < s ? v : s),
+  merge: (a, b) => (b < a ? b : a),
+  result: (s) => (s === Infinity ? null : s),
+};
+
+export const max: Aggregator<number, number, number | null> = {
+  name: 'max',
+  init: () => -Infinity,
+  add: (s, v) => (v > s ? v : s),
+  merge: (a, b) => (b > a ? b : a),
+  result: (s) => (s === -Infinity ? null : s),
+};
+
+/** Exact distinct count: a Set. Memory grows with cardinality; see distinctHll for the bounded option. */
+export const distinctExact: Aggregator<Set<string>, string, number> = {
+  name: 'distinct',
+  init: () => new Set<string>(),
+  add: (s, v) => s.add(v),
+  merge: (a, b) => {
+    for (const v of b) a.add(v);
+    return a;
+  },
+  result: (s) => s.size,
+};
+
+/** Approximate distinct count in fixed memory: relative standard error 1.04/sqrt(2^precision). */
+export function distinctHll(precision = 14): Aggregator<Hll, string, number> {
+  return {
+    name: `distinct-hll(p=${precision})`,
+    init: () => new Hll(precision),
+    add: (s, v) => {
+      s.add(v);
+      return s;
+    },
+    merge: (a, b) => {
+      a.merge(b);
+      return a;
+    },
+    result: (s) => s.estimate(),
+  };
+}
+
+export type DistinctState = Set<string> | Hll;
+export type DistinctAggregator = Aggregator<DistinctState, string, number>;
+
+export function distinct(mode: 'exact' | 'hll', precision = 14): DistinctAggregator {
+  return (mode === 'exact' ? distinctExact : distinctHll(precision)) as DistinctAggregator;
+}
+
+/** Sums per key (revenue by currency, events by country). Counting is adding 1. */
+export const sumByKey: Aggregator<Map<string, number>, [string, number], Map<string, number>> = {
+  name: 'sum-by-key',
+  init: () => new Map<string, number>(),
+  add: (s, [k, v]) => s.set(k, (s.get(k) ?? 0) + v),
+  merge: (a, b) => {
+    for (const [k, v] of b) a.set(k, (a.get(k) ?? 0) + v);
+    return a;
+  },
+  result: (s) => s,
+};
+
+export function addToKey(s: Map<string, number>, key: string, v: number): void {
+  s.set(key, (s.get(key) ?? 0) + v);
+}
+
+export interface Ranked {
+  key: string;
+  count: number;
+}
+
+/**
+ * Top-N by count. The state keeps every key's count (exact, and mergeable across panes and partitions, which
+ * a truncated top-N is not); only the result is cut to N. Ties break on the key so output is deterministic.
+ */
+export function topN(n: number): Aggregator<Map<string, number>, string, Ranked[]> {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`top-N needs an integer N >= 1, got ${n}`);
+  return {
+    name: `top-${n}`,
+    init: () => new Map<string, number>(),
+    add: (s, k) => s.set(k, (s.get(k) ?? 0) + 1),
+    merge: sumByKey.merge,
+    result: (s) => rank(s, n),
+  };
+}
+
+export function rank(counts: Map<string, number>, n: number): Ranked[] {
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, n)
+    .map(([key, count]) => ({ key, count }));
+}
+
+/** A ratio that is null, not NaN or Infinity, when the denominator is zero. */
+export function ratio(numerator: number, denominator: number): number | null {
+  return denominator === 0 ? null : numerator / denominator;
+}
+
+/** A Map as a plain object with sorted keys (stable JSON for results). */
+export function sortedObject(m: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
+  return out;
+}

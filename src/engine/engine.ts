@@ -1,0 +1,275 @@
+import type { AnalyticsEvent } from '../events/types.js';
+import type { ViewResult } from '../events/results.js';
+import { resolveEngineConfig, type EngineConfig } from './config.js';
+import { DedupStore } from './dedup.js';
+import { EachRuntime } from './each.js';
+import type { EmitContext, ViewRuntime } from './runtime.js';
+import { decodeNum, encodeNum, type Json } from './serial.js';
+import { SessionRuntime } from './sessions.js';
+import { WatermarkTracker } from './watermark.js';
+import { WindowedRuntime } from './windowed.js';
+import { buildViews } from './views/index.js';
+import type { ViewSpec } from './views/spec.js';
+
+export interface EngineHooks {
+  emit(result: ViewResult): void;
+  late(event: AnalyticsEvent, reason: string): void;
+  duplicate?(event: AnalyticsEvent): void;
+}
+
+export interface SourcePosition {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface EngineStats {
+  events: number;
+  duplicates: number;
+  late: number;
+  openWindows: number;
+  dedupEntries: number;
+  [k: string]: number;
+}
+
+export interface EngineSnapshot {
+  format: 'rtap-engine-snapshot';
+  version: 1;
+  views: string[];
+  watermarks: ReturnType<WatermarkTracker['snapshot']>;
+  nextEarlyAt: number | string;
+  counters: Record<string, number>;
+  runtimes: Record<string, Json>;
+  /** State per input partition (task): dedup ids and every view's windows. */
+  tasks: { partition: number; dedup: ReturnType<DedupStore['snapshot']> | null; views: Record<string, Json> }[];
+}
+
+export interface Engine {
+  process(event: AnalyticsEvent, source: SourcePosition, wallNow: number): void;
+  tick(wallNow: number): void;
+  drain(wallNow: number): void;
+  watermark(): number;
+  stats(): EngineStats;
+  snapshot(): EngineSnapshot;
+  /** Registers partitions before their first event, so they hold the watermark back until they send or go idle. */
+  assign(partitions: { topic: string; partition: number }[], wallNow: number): void;
+  /** Result view names this engine emits (e.g. products.tumbling), in emission order. */
+  resultViews(): string[];
+}
+
+interface Task {
+  partition: number;
+  dedup: DedupStore;
+  /** One state per runtime, same index. */
+  states: unknown[];
+}
+
+export function createEngine(config: EngineConfig, hooks: EngineHooks, snapshot?: EngineSnapshot): Engine {
+  return new StreamEngine(config, hooks, snapshot);
+}
+
+class StreamEngine implements Engine {
+  private readonly cfg: ReturnType<typeof resolveEngineConfig>;
+  private readonly specs: ViewSpec[];
+  private readonly runtimes: ViewRuntime[];
+  /** Runtimes that close on watermark progress during process(); sessions are scanned on tick() only. */
+  private readonly eager: number[] = [];
+  private readonly wm: WatermarkTracker;
+  private readonly tasks: Task[] = [];
+  private readonly taskByPartition = new Map<number, Task>();
+  /** Per runtime, its state in every task (same order as `tasks`), for firing. */
+  private readonly statesByRuntime: unknown[][];
+  private lastTask: Task | undefined;
+  private horizon = -Infinity;
+  private nextEarlyAt = -Infinity;
+  private readonly ctx: EmitContext;
+  private readonly counters = { events: 0, accepted: 0, duplicates: 0, late: 0, emittedFinal: 0, emittedEarly: 0 };
+
+  constructor(
+    config: EngineConfig,
+    private readonly hooks: EngineHooks,
+    snapshot?: EngineSnapshot,
+  ) {
+    this.cfg = resolveEngineConfig(config);
+    this.specs = buildViews(this.cfg);
+    this.runtimes = this.specs.map((spec) => {
+      if (spec.window === 'each') return new EachRuntime(spec, this.cfg.windows.eventflow);
+      if (spec.window.kind === 'session') return new SessionRuntime(spec, spec.window.gapMs);
+      return new WindowedRuntime(spec, spec.window);
+    }) as ViewRuntime[];
+    this.runtimes.forEach((r, i) => {
+      if (r instanceof WindowedRuntime) this.eager.push(i);
+    });
+    this.statesByRuntime = this.runtimes.map(() => []);
+    this.wm = new WatermarkTracker(this.cfg.outOfOrdernessMs, this.cfg.idleTimeoutMs);
+    const counters = this.counters;
+    this.ctx = {
+      wallNow: 0,
+      watermark: -Infinity,
+      emit: (r) => {
+        if (r.emit === 'final') counters.emittedFinal++;
+        else counters.emittedEarly++;
+        hooks.emit(r);
+      },
+    };
+    if (snapshot) this.restore(snapshot);
+  }
+
+  resultViews(): string[] {
+    return this.specs.map((s) => s.name);
+  }
+
+  private task(partition: number): Task {
+    const last = this.lastTask;
+    if (last && last.partition === partition) return last;
+    let t = this.taskByPartition.get(partition);
+    if (!t) t = this.addTask(partition, new DedupStore(), this.runtimes.map((r) => r.newTask()));
+    this.lastTask = t;
+    return t;
+  }
+
+  private addTask(partition: number, dedup: DedupStore, states: unknown[]): Task {
+    const t: Task = { partition, dedup, states };
+    this.tasks.push(t);
+    this.taskByPartition.set(partition, t);
+    states.forEach((s, i) => this.statesByRuntime[i].push(s));
+    return t;
+  }
+
+  assign(partitions: { topic: string; partition: number }[], wallNow: number): void {
+    for (const p of partitions) this.wm.clock(p.topic, p.partition, wallNow);
+  }
+
+  process(e: AnalyticsEvent, source: SourcePosition, wallNow: number): void {
+    this.counters.events++;
+    const clock = this.wm.clock(source.topic, source.partition, wallNow);
+    const ts = e.event_time;
+    if (ts < this.horizon) {
+      this.counters.late++;
+      this.hooks.late(e, this.lateReason(e, source));
+      if (this.wm.observe(clock, ts, wallNow)) this.advance(wallNow, false);
+      return;
+    }
+    const task = this.task(source.partition);
+    if (this.cfg.dedup && task.dedup.seen(e.event_id, ts)) {
+      this.counters.duplicates++;
+      this.hooks.duplicate?.(e);
+      if (this.wm.observe(clock, ts, wallNow)) this.advance(wallNow, false);
+      return;
+    }
+    this.counters.accepted++;
+    const ctx = this.ctx;
+    ctx.wallNow = wallNow;
+    ctx.watermark = this.wm.watermark();
+    const specs = this.specs;
+    const runtimes = this.runtimes;
+    const states = task.states;
+    for (let i = 0; i < specs.length; i++) {
+      const key = specs[i].key(e);
+      if (key !== null) runtimes[i].add(states[i], e, key, ctx);
+    }
+    if (this.wm.observe(clock, ts, wallNow)) this.advance(wallNow, false);
+  }
+
+  private lateReason(e: AnalyticsEvent, s: SourcePosition): string {
+    const w = this.wm.watermark();
+    return (
+      `late: event time ${e.event_time} is ${this.horizon - e.event_time} ms before the closing horizon ${this.horizon} ` +
+      `(watermark ${w} - allowed lateness ${this.cfg.allowedLatenessMs} ms) at ${s.topic}[${s.partition}]@${s.offset}`
+    );
+  }
+
+  /** Closes what the new horizon allows: fixed windows always, sessions and dedup expiry only on ticks. */
+  private advance(wallNow: number, all: boolean): void {
+    this.horizon = this.wm.watermark() - this.cfg.allowedLatenessMs;
+    const ctx = this.ctx;
+    ctx.wallNow = wallNow;
+    ctx.watermark = this.wm.watermark();
+    const h = this.horizon;
+    if (all) {
+      this.runtimes.forEach((r, i) => r.fire(h, this.statesByRuntime[i], ctx));
+      for (const t of this.tasks) t.dedup.expire(h);
+      return;
+    }
+    for (const i of this.eager) {
+      const r = this.runtimes[i];
+      if (r.nextFireAt() <= h) r.fire(h, this.statesByRuntime[i], ctx);
+    }
+  }
+
+  tick(wallNow: number): void {
+    this.wm.tick(wallNow);
+    this.advance(wallNow, true);
+    const interval = this.cfg.earlyIntervalMs;
+    if (interval !== null && wallNow >= this.nextEarlyAt) {
+      this.nextEarlyAt = wallNow + interval;
+      this.runtimes.forEach((r, i) => r.early(this.statesByRuntime[i], this.ctx));
+    }
+  }
+
+  drain(wallNow: number): void {
+    const ctx = this.ctx;
+    ctx.wallNow = wallNow;
+    ctx.watermark = this.wm.watermark();
+    this.runtimes.forEach((r, i) => r.fire(Infinity, this.statesByRuntime[i], ctx));
+  }
+
+  watermark(): number {
+    return this.wm.watermark();
+  }
+
+  stats(): EngineStats {
+    let openWindows = 0;
+    this.runtimes.forEach((r, i) => (openWindows += r.openWindows(this.statesByRuntime[i])));
+    let dedupEntries = 0;
+    for (const t of this.tasks) dedupEntries += t.dedup.size;
+    const parts = this.wm.partitions();
+    return {
+      ...this.counters,
+      openWindows,
+      dedupEntries,
+      partitions: parts.length,
+      activePartitions: parts.filter((p) => p.active).length,
+      tasks: this.tasks.length,
+      watermark: this.wm.watermark(),
+    };
+  }
+
+  snapshot(): EngineSnapshot {
+    const runtimes: Record<string, Json> = {};
+    this.runtimes.forEach((r, i) => (runtimes[this.specs[i].name] = r.saveGlobal()));
+    return {
+      format: 'rtap-engine-snapshot',
+      version: 1,
+      views: this.resultViews(),
+      watermarks: this.wm.snapshot(),
+      nextEarlyAt: encodeNum(this.nextEarlyAt),
+      counters: { ...this.counters },
+      runtimes,
+      tasks: this.tasks.map((t) => {
+        const views: Record<string, Json> = {};
+        this.runtimes.forEach((r, i) => (views[this.specs[i].name] = r.saveTask(t.states[i])));
+        return { partition: t.partition, dedup: this.cfg.dedup ? t.dedup.snapshot() : null, views };
+      }),
+    };
+  }
+
+  private restore(s: EngineSnapshot): void {
+    if (s?.format !== 'rtap-engine-snapshot' || s.version !== 1) {
+      throw new Error(`engine snapshot: not an rtap engine snapshot (format ${JSON.stringify(s?.format)}, version ${JSON.stringify(s?.version)})`);
+    }
+    const mine = this.resultViews().join(',');
+    if (s.views.join(',') !== mine) {
+      throw new Error(`engine snapshot: taken with views [${s.views.join(', ')}] but this engine runs [${mine}]`);
+    }
+    this.wm.restore(s.watermarks);
+    this.horizon = this.wm.watermark() - this.cfg.allowedLatenessMs;
+    this.nextEarlyAt = decodeNum(s.nextEarlyAt, 'nextEarlyAt');
+    Object.assign(this.counters, s.counters);
+    for (const t of s.tasks) {
+      const states = this.runtimes.map((r, i) => r.loadTask(t.views[this.specs[i].name]));
+      this.addTask(t.partition, t.dedup ? DedupStore.restore(t.dedup) : new DedupStore(), states);
+    }
+    this.runtimes.forEach((r, i) => r.loadGlobal(s.runtimes[this.specs[i].name], this.statesByRuntime[i]));
+  }
+}

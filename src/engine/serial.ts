@@ -1,0 +1,53 @@
+import { Hll } from './hll.js';
+
+/**
+ * Snapshot encoding: engine state is plain objects, arrays, numbers, strings, Sets, Maps and HLL sketches.
+ * JSON has no Set, Map or Infinity, so they are tagged. Sets and Maps are written in iteration order and
+ * rebuilt in that order, which keeps every later iteration (and so every later output) identical to an
+ * uninterrupted engine's.
+ */
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+export function encode(value: unknown): Json {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value) ? value : { $num: String(value) };
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'object':
+      break;
+    default:
+      throw new Error(`snapshot: cannot encode a ${typeof value}`);
+  }
+  if (Array.isArray(value)) return value.map(encode);
+  if (value instanceof Set) return { $set: [...value].map(encode) };
+  if (value instanceof Map) return { $map: [...value].map(([k, v]) => [encode(k), encode(v)]) };
+  if (value instanceof Hll) return { $hll: value.toBase64(), p: value.precision };
+  const out: { [k: string]: Json } = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = encode(v);
+  return out;
+}
+
+export function decode(json: Json): unknown {
+  if (json === null || typeof json !== 'object') return json;
+  if (Array.isArray(json)) return json.map(decode);
+  if ('$num' in json) return Number(json.$num);
+  if ('$set' in json) return new Set((json.$set as Json[]).map(decode));
+  if ('$map' in json) return new Map((json.$map as [Json, Json][]).map(([k, v]) => [decode(k), decode(v)]));
+  if ('$hll' in json) return Hll.fromBase64(json.$hll as string, json.p as number);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json)) out[k] = decode(v);
+  return out;
+}
+
+/** -Infinity/Infinity are common in watermark state; JSON turns them into null, so encode them explicitly. */
+export function encodeNum(n: number): number | string {
+  return Number.isFinite(n) ? n : String(n);
+}
+export function decodeNum(v: unknown, where: string): number {
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || Number.isNaN(n)) throw new Error(`snapshot: ${where} is not a number: ${JSON.stringify(v)}`);
+  return n;
+}

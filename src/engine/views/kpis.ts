@@ -1,0 +1,114 @@
+import { eventKind, type AnalyticsEvent } from '../../events/types.js';
+import { addToKey, ratio, sortedObject, sumByKey, type DistinctState } from '../aggregations.js';
+import { tumbling } from '../windows.js';
+import { currencyOf, funnelBit, revenueOf } from './classify.js';
+import type { ViewContext, ViewSpec } from './spec.js';
+
+interface Acc {
+  events: number;
+  sessions: DistinctState;
+  byKind: Map<string, number>;
+  steps: [number, number, number, number];
+  revenue: number;
+  revenueByCurrency: Map<string, number>;
+  /** Exact histogram of intended send times, as offsets from `istBase` (small integers hash fast). */
+  istBase: number | null;
+  ist: Map<number, number>;
+}
+
+/**
+ * Latency percentiles (nearest rank) of emittedAt - intended_send_time over the window's events, from the
+ * exact histogram of intended send times: latency rank k from the bottom is send-time rank k from the top.
+ */
+function latencyPercentiles(a: Acc, emittedAt: number, qs: number[]): (number | null)[] {
+  if (a.istBase === null || a.events === 0) return qs.map(() => null);
+  const offsets = [...a.ist.keys()].sort((x, y) => y - x); // latest send first = smallest latency first
+  const n = a.events;
+  const out: (number | null)[] = [];
+  for (const q of qs) {
+    const rankWanted = Math.max(1, Math.ceil(q * n));
+    let seen = 0;
+    for (const o of offsets) {
+      seen += a.ist.get(o)!;
+      if (seen >= rankWanted) {
+        out.push(emittedAt - (a.istBase + o));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** 004 "1-minute KPIs": sessions, counts by type, funnel rates, revenue, AOV, P95 end-to-end latency. */
+export function kpisView(ctx: ViewContext, windowMs = 60_000): ViewSpec<Acc> {
+  const d = ctx.distinct;
+  return {
+    name: 'kpis',
+    window: tumbling(windowMs, 'kpis view window'),
+    key: () => '',
+    create: () => ({
+      events: 0,
+      sessions: d.init(),
+      byKind: new Map(),
+      steps: [0, 0, 0, 0],
+      revenue: 0,
+      revenueByCurrency: new Map(),
+      istBase: null,
+      ist: new Map(),
+    }),
+    add(a, e: AnalyticsEvent) {
+      a.events++;
+      if (e.session_id !== null) d.add(a.sessions, e.session_id);
+      addToKey(a.byKind, eventKind(e), 1);
+      const bit = funnelBit(e);
+      if (bit) {
+        a.steps[31 - Math.clz32(bit)]++;
+        if (bit === 8) {
+          const r = revenueOf(e);
+          a.revenue += r;
+          addToKey(a.revenueByCurrency, currencyOf(e) ?? 'XXX', r);
+        }
+      }
+      if (a.istBase === null) a.istBase = e.intended_send_time;
+      const o = e.intended_send_time - a.istBase;
+      a.ist.set(o, (a.ist.get(o) ?? 0) + 1);
+    },
+    merge(a, b) {
+      a.events += b.events;
+      d.merge(a.sessions, b.sessions);
+      sumByKey.merge(a.byKind, b.byKind);
+      for (let i = 0; i < 4; i++) a.steps[i] += b.steps[i];
+      a.revenue += b.revenue;
+      sumByKey.merge(a.revenueByCurrency, b.revenueByCurrency);
+      if (b.istBase === null) return;
+      if (a.istBase === null) a.istBase = b.istBase;
+      const shift = b.istBase - a.istBase;
+      for (const [o, c] of b.ist) a.ist.set(o + shift, (a.ist.get(o + shift) ?? 0) + c);
+    },
+    result(a, r) {
+      const [views, carts, checkouts, purchases] = a.steps;
+      const [p50, p95, p99] = latencyPercentiles(a, r.emittedAt, [0.5, 0.95, 0.99]);
+      return {
+        events: a.events,
+        sessions: d.result(a.sessions),
+        counts_by_type: sortedObject(a.byKind),
+        funnel: {
+          views,
+          add_to_cart: carts,
+          checkout: checkouts,
+          purchase: purchases,
+          view_to_cart: ratio(carts, views),
+          cart_to_checkout: ratio(checkouts, carts),
+          checkout_to_purchase: ratio(purchases, checkouts),
+          view_to_purchase: ratio(purchases, views),
+        },
+        revenue: a.revenue,
+        revenue_by_currency: sortedObject(a.revenueByCurrency),
+        aov: ratio(a.revenue, purchases),
+        latency_p50_ms: p50,
+        latency_p95_ms: p95,
+        latency_p99_ms: p99,
+      };
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { AnalyticsEvent } from '../../events/types.js';
+import type { FieldValue } from '../../events/results.js';
+import type { DistinctAggregator } from '../aggregations.js';
+import type { WindowDef } from '../windows.js';
+
+/** What a view's accumulator may depend on besides events (from the engine configuration). */
+export interface ViewContext {
+  topN: number;
+  /** Distinct counter for the global views (exact Set or HyperLogLog). */
+  distinct: DistinctAggregator;
+  /** Longest journey a session result lists. */
+  journeyLimit: number;
+}
+
+export interface ResultContext {
+  key: string;
+  windowStart: number;
+  windowEnd: number;
+  /** Wall time of this emission (latency fields are measured to it). */
+  emittedAt: number;
+}
+
+/**
+ * One named view: which events it takes and under which key, and an accumulator with the aggregation
+ * interface (create / add / merge / result). Accumulators hold only plain data, Sets, Maps and HLL sketches
+ * so that snapshots can encode them generically (serial.ts).
+ */
+export interface ViewSpec<A = unknown> {
+  /** Result view name, e.g. `realtime` or `products.hopping`. */
+  name: string;
+  /** Window, or 'each' for a view that emits one final record per accepted event (raw orders). */
+  window: WindowDef | 'each';
+  /** The grouping key of an event, '' for a global view, or null when the view ignores the event. */
+  key(e: AnalyticsEvent): string | null;
+  create(): A;
+  add(acc: A, e: AnalyticsEvent): void;
+  /** Adds `from` into `into`; never modifies `from`. */
+  merge(into: A, from: A): void;
+  result(acc: A, ctx: ResultContext): Record<string, FieldValue>;
+}

@@ -1,0 +1,125 @@
+import { encodeNum, decodeNum } from './serial.js';
+
+/** Event-time progress of one input partition. */
+export interface PartitionClock {
+  topic: string;
+  partition: number;
+  /** Largest event time seen (-Infinity before the first event). */
+  maxTs: number;
+  /** Wall time of the last event (or of the assignment): idleness is measured from it. */
+  lastWall: number;
+  /** False once the partition has been quiet for the idle timeout: it no longer holds the watermark back. */
+  active: boolean;
+}
+
+/**
+ * Watermarks (DESIGN.md, "Time"): per partition, max event time - out-of-orderness; the pipeline's is the
+ * minimum over active partitions and never goes back. A partition quiet for `idleTimeoutMs` of wall time
+ * stops holding it back. When every partition is quiet the stream as a whole is quiet: the watermark then
+ * moves on with wall time from the most advanced partition, so the last windows of a stream that stopped
+ * still close, one idle timeout after it stopped, instead of waiting forever for events that never come.
+ */
+export class WatermarkTracker {
+  private readonly byTopic = new Map<string, PartitionClock[]>();
+  private readonly all: PartitionClock[] = [];
+  private wm = -Infinity;
+
+  constructor(
+    private readonly outOfOrdernessMs: number,
+    private readonly idleTimeoutMs: number,
+  ) {}
+
+  watermark(): number {
+    return this.wm;
+  }
+
+  partitions(): readonly PartitionClock[] {
+    return this.all;
+  }
+
+  /** The clock of a partition, registered on first sight (active, holding the watermark until it sends). */
+  clock(topic: string, partition: number, wallNow: number): PartitionClock {
+    let arr = this.byTopic.get(topic);
+    if (!arr) this.byTopic.set(topic, (arr = []));
+    let c = arr[partition];
+    if (!c) {
+      c = { topic, partition, maxTs: -Infinity, lastWall: wallNow, active: true };
+      arr[partition] = c;
+      this.all.push(c);
+    }
+    return c;
+  }
+
+  /** Records an event; returns true when the pipeline watermark advanced. */
+  observe(c: PartitionClock, eventTime: number, wallNow: number): boolean {
+    c.lastWall = wallNow;
+    const oldWm = c.maxTs - this.outOfOrdernessMs;
+    let changed = false;
+    if (eventTime > c.maxTs) {
+      c.maxTs = eventTime;
+      // Only a partition at (or below) the pipeline watermark can be the one holding it back.
+      changed = oldWm <= this.wm;
+    }
+    if (!c.active) {
+      // A partition waking up cannot pull the watermark back: its older events are late.
+      c.active = true;
+      changed = true;
+    }
+    return changed ? this.recompute() : false;
+  }
+
+  /** Re-evaluates idleness at `wallNow`; returns true when the pipeline watermark advanced. */
+  tick(wallNow: number): boolean {
+    let anyActive = false;
+    for (const c of this.all) {
+      if (c.active && wallNow - c.lastWall >= this.idleTimeoutMs) c.active = false;
+      if (c.active) anyActive = true;
+    }
+    if (anyActive || this.all.length === 0) return this.recompute();
+    let maxTs = -Infinity;
+    let lastWall = -Infinity;
+    for (const c of this.all) {
+      if (c.maxTs > maxTs) maxTs = c.maxTs;
+      if (c.lastWall > lastWall) lastWall = c.lastWall;
+    }
+    const quietFor = wallNow - lastWall - this.idleTimeoutMs;
+    return this.raise(maxTs - this.outOfOrdernessMs + Math.max(0, quietFor));
+  }
+
+  private recompute(): boolean {
+    let min = Infinity;
+    for (const c of this.all) if (c.active && c.maxTs - this.outOfOrdernessMs < min) min = c.maxTs - this.outOfOrdernessMs;
+    return min === Infinity ? false : this.raise(min);
+  }
+
+  private raise(candidate: number): boolean {
+    if (candidate > this.wm) {
+      this.wm = candidate;
+      return true;
+    }
+    return false;
+  }
+
+  snapshot() {
+    return {
+      watermark: encodeNum(this.wm),
+      partitions: this.all.map((c) => ({
+        topic: c.topic,
+        partition: c.partition,
+        maxTs: encodeNum(c.maxTs),
+        lastWall: encodeNum(c.lastWall),
+        active: c.active,
+      })),
+    };
+  }
+
+  restore(s: ReturnType<WatermarkTracker['snapshot']>): void {
+    this.wm = decodeNum(s.watermark, 'watermark');
+    for (const p of s.partitions) {
+      const c = this.clock(p.topic, p.partition, 0);
+      c.maxTs = decodeNum(p.maxTs, `partition ${p.topic}:${p.partition} maxTs`);
+      c.lastWall = decodeNum(p.lastWall, `partition ${p.topic}:${p.partition} lastWall`);
+      c.active = p.active;
+    }
+  }
+}

@@ -1,0 +1,224 @@
+import type { AnalyticsEvent } from '../events/types.js';
+import { addToSlot, makeResult, newSlot, type EmitContext, type Slot, type ViewRuntime } from './runtime.js';
+import { decode, decodeNum, encode, encodeNum, type Json } from './serial.js';
+import { fixedGeometry, type WindowDef } from './windows.js';
+import type { ViewSpec } from './views/spec.js';
+
+type Pane<A> = Map<string, Slot<A>>;
+
+export interface WindowedTask<A> {
+  panes: Map<number, Pane<A>>;
+  /** The pane of the previous event: most events fall into the same one. */
+  curStart: number;
+  cur: Pane<A> | undefined;
+}
+
+interface Merged<A> {
+  acc: A;
+  n: number;
+  ist: number;
+  /** False while `acc` is still a pane's own accumulator (one contributor): copied on the second. */
+  owned: boolean;
+}
+
+/**
+ * Tumbling and hopping windows over panes (slices). Each event is added once, to the pane of its event
+ * time; a window's result merges the panes it covers, across tasks. A window closes when the horizon
+ * (watermark - allowed lateness) reaches its end; panes are dropped once the last window covering them
+ * has closed. Windows without events emit nothing.
+ */
+export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
+  private readonly sizeMs: number;
+  private readonly stepMs: number;
+  private readonly paneMs: number;
+  /** Pane start → number of tasks holding that pane. */
+  private readonly paneRefs = new Map<number, number>();
+  private lastFiredStart = -Infinity;
+  private fireAt = Infinity;
+
+  constructor(
+    readonly spec: ViewSpec<A>,
+    def: WindowDef,
+  ) {
+    ({ sizeMs: this.sizeMs, stepMs: this.stepMs, paneMs: this.paneMs } = fixedGeometry(def));
+  }
+
+  newTask(): WindowedTask<A> {
+    return { panes: new Map(), curStart: NaN, cur: undefined };
+  }
+
+  add(t: WindowedTask<A>, e: AnalyticsEvent, key: string): void {
+    const ts = e.event_time;
+    let pane = t.cur;
+    if (!(ts >= t.curStart && ts < t.curStart + this.paneMs)) {
+      const start = ts - (((ts % this.paneMs) + this.paneMs) % this.paneMs);
+      pane = t.panes.get(start);
+      if (!pane) {
+        pane = new Map();
+        t.panes.set(start, pane);
+        this.ref(start);
+      }
+      t.curStart = start;
+      t.cur = pane;
+    }
+    let slot = pane!.get(key);
+    if (!slot) pane!.set(key, (slot = newSlot(this.spec)));
+    addToSlot(this.spec, slot, e);
+  }
+
+  private ref(start: number) {
+    const n = this.paneRefs.get(start);
+    this.paneRefs.set(start, (n ?? 0) + 1);
+    if (n === undefined) {
+      const end = this.firstWindowStart(start) + this.sizeMs;
+      if (end < this.fireAt) this.fireAt = end;
+    }
+  }
+
+  /** Start of the earliest not-yet-closed window that covers the pane starting at `pane`. */
+  private firstWindowStart(pane: number): number {
+    const x = pane - this.sizeMs;
+    const aligned = x - (((x % this.stepMs) + this.stepMs) % this.stepMs) + this.stepMs;
+    return Math.max(this.lastFiredStart + this.stepMs, aligned);
+  }
+
+  private minPane(): number {
+    let m = Infinity;
+    for (const p of this.paneRefs.keys()) if (p < m) m = p;
+    return m;
+  }
+
+  private recomputeFireAt() {
+    const p = this.minPane();
+    this.fireAt = p === Infinity ? Infinity : this.firstWindowStart(p) + this.sizeMs;
+  }
+
+  nextFireAt(): number {
+    return this.fireAt;
+  }
+
+  fire(horizon: number, tasks: readonly WindowedTask<A>[], ctx: EmitContext): void {
+    while (this.fireAt <= horizon && this.fireAt !== Infinity) {
+      const ws = this.fireAt - this.sizeMs;
+      this.emitWindow(ws, tasks, ctx, 'final', null);
+      this.lastFiredStart = ws;
+      this.dropBefore(ws + this.stepMs, tasks);
+      this.recomputeFireAt();
+    }
+  }
+
+  private dropBefore(limit: number, tasks: readonly WindowedTask<A>[]) {
+    for (const t of tasks) {
+      for (const start of t.panes.keys()) {
+        if (start >= limit) continue;
+        t.panes.delete(start);
+        if (start === t.curStart) {
+          t.curStart = NaN;
+          t.cur = undefined;
+        }
+        const n = this.paneRefs.get(start)!;
+        if (n <= 1) this.paneRefs.delete(start);
+        else this.paneRefs.set(start, n - 1);
+      }
+    }
+  }
+
+  /** Merges the window's panes across tasks (only `keys` when given) and emits one result per key. */
+  private emitWindow(
+    ws: number,
+    tasks: readonly WindowedTask<A>[],
+    ctx: EmitContext,
+    kind: 'final' | 'early',
+    keys: Set<string> | null,
+  ) {
+    const merged = new Map<string, Merged<A>>();
+    for (let p = ws; p < ws + this.sizeMs; p += this.paneMs) {
+      if (!this.paneRefs.has(p)) continue;
+      for (const t of tasks) {
+        const pane = t.panes.get(p);
+        if (!pane) continue;
+        for (const [key, slot] of pane) {
+          if (keys && !keys.has(key)) continue;
+          const m = merged.get(key);
+          if (!m) {
+            merged.set(key, { acc: slot.acc, n: slot.n, ist: slot.ist, owned: false });
+            continue;
+          }
+          if (!m.owned) {
+            const copy = this.spec.create();
+            this.spec.merge(copy, m.acc);
+            m.acc = copy;
+            m.owned = true;
+          }
+          this.spec.merge(m.acc, slot.acc);
+          m.n += slot.n;
+          if (slot.ist > m.ist) m.ist = slot.ist;
+        }
+      }
+    }
+    const sorted = [...merged.keys()].sort();
+    for (const key of sorted) ctx.emit(makeResult(this.spec, ctx, kind, key, ws, ws + this.sizeMs, merged.get(key)!));
+  }
+
+  early(tasks: readonly WindowedTask<A>[], ctx: EmitContext): void {
+    if (this.paneRefs.size === 0) return;
+    const panes = [...this.paneRefs.keys()].sort((a, b) => a - b);
+    const dirtyByPane = new Map<number, Set<string>>();
+    for (const t of tasks) {
+      for (const [start, pane] of t.panes) {
+        for (const [key, slot] of pane) {
+          if (!slot.dirty) continue;
+          let s = dirtyByPane.get(start);
+          if (!s) dirtyByPane.set(start, (s = new Set()));
+          s.add(key);
+          slot.dirty = false;
+        }
+      }
+    }
+    if (dirtyByPane.size === 0) return;
+    const last = panes[panes.length - 1];
+    for (let ws = this.firstWindowStart(panes[0]); ws <= last; ws += this.stepMs) {
+      const keys = new Set<string>();
+      for (let p = ws; p < ws + this.sizeMs; p += this.paneMs) for (const k of dirtyByPane.get(p) ?? []) keys.add(k);
+      if (keys.size) this.emitWindow(ws, tasks, ctx, 'early', keys);
+    }
+  }
+
+  openWindows(): number {
+    if (this.paneRefs.size === 0) return 0;
+    const panes = [...this.paneRefs.keys()].sort((a, b) => a - b);
+    const seen = new Set<number>();
+    for (const p of panes) for (let ws = this.firstWindowStart(p); ws <= p; ws += this.stepMs) seen.add(ws);
+    return seen.size;
+  }
+
+  saveTask(t: WindowedTask<A>): Json {
+    return [...t.panes].map(([start, pane]) => [
+      start,
+      [...pane].map(([key, s]) => [key, encode(s.acc), s.n, encodeNum(s.ist), s.dirty]),
+    ]) as Json;
+  }
+
+  loadTask(json: Json): WindowedTask<A> {
+    const t = this.newTask();
+    for (const [start, slots] of json as [number, [string, Json, number, number | string, boolean][]][]) {
+      const pane: Pane<A> = new Map();
+      for (const [key, acc, n, ist, dirty] of slots) {
+        pane.set(key, { acc: decode(acc) as A, n, ist: decodeNum(ist, `${this.spec.name} slot ist`), dirty });
+      }
+      t.panes.set(start, pane);
+    }
+    return t;
+  }
+
+  saveGlobal(): Json {
+    return { lastFiredStart: encodeNum(this.lastFiredStart) };
+  }
+
+  loadGlobal(json: Json, tasks: readonly WindowedTask<A>[]): void {
+    this.lastFiredStart = decodeNum((json as { lastFiredStart: number | string }).lastFiredStart, 'lastFiredStart');
+    this.paneRefs.clear();
+    for (const t of tasks) for (const start of t.panes.keys()) this.paneRefs.set(start, (this.paneRefs.get(start) ?? 0) + 1);
+    this.recomputeFireAt();
+  }
+}
