@@ -38,6 +38,7 @@ export class KafkaConsumer implements Consumer {
   private stopping = false;
   private stopped: Promise<void> | null = null;
   private running = false;
+  private kafkaRunning = false;
   private settle: { resolve(): void; reject(err: Error): void } | null = null;
 
   constructor(
@@ -82,6 +83,8 @@ export class KafkaConsumer implements Consumer {
           partitionsConsumedConcurrently: this.partitionsConsumedConcurrently,
           eachBatch: (payload) => this.onBatch(payload, handler),
         });
+        this.kafkaRunning = true;
+        this.applyPauses();
       } catch (err) {
         this.fail(err instanceof RtapError ? err : new RtapError(`kafka consumer (group ${this.options.groupId}): ${describeKafkaError(err)}`));
       }
@@ -127,14 +130,21 @@ export class KafkaConsumer implements Consumer {
     }
   }
 
+  /** kafkajs only accepts pause/resume once run() has created its group; until then our set is the truth. */
+  private applyPauses(): void {
+    if (!this.kafkaRunning) return;
+    const paused = [...this.paused].map((k) => k.split('\u0000'));
+    if (paused.length) this.consumer.pause(paused.map(([topic, p]) => ({ topic, partitions: [Number(p)] })));
+  }
+
   pause(partitions: TopicPartition[]): void {
     for (const tp of partitions) this.paused.add(tpKey(tp.topic, tp.partition));
-    this.consumer.pause(partitions.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
+    this.applyPauses();
   }
 
   resume(partitions: TopicPartition[]): void {
     for (const tp of partitions) this.paused.delete(tpKey(tp.topic, tp.partition));
-    this.consumer.resume(partitions.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
+    if (this.kafkaRunning) this.consumer.resume(partitions.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
   }
 
   assignment(): TopicPartition[] {

@@ -25,7 +25,7 @@ export class KafkaTransport implements Transport {
     this.options = resolveKafkaOptions(options);
     this.description = `kafka ${this.options.brokers.join(',')}`;
     this.kafka = new Kafka(this.options.kafkajs);
-    this.counts = new PartitionCounts(() => this.sharedAdmin(), this.options.brokers);
+    this.counts = new PartitionCounts(() => this.sharedAdmin(), this.options.brokers, this.options.producer.deliveryTimeoutMs);
   }
 
   /**

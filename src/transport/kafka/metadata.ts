@@ -13,6 +13,7 @@ export class PartitionCounts {
   constructor(
     private readonly admin: () => Promise<KafkaJsAdmin>,
     private readonly brokers: string[],
+    private readonly retryForMs: number,
   ) {}
 
   get(topic: string): Promise<number> {
@@ -32,18 +33,28 @@ export class PartitionCounts {
   }
 
   private async fetch(topic: string): Promise<number> {
-    const admin = await this.admin();
-    const existing = await admin.listTopics();
-    if (!existing.includes(topic)) {
+    // A broker that is restarting comes back: transient errors are retried until the deadline, like sends.
+    const deadline = Date.now() + this.retryForMs;
+    let backoff = 100;
+    for (;;) {
+      let exists: boolean;
+      try {
+        const admin = await this.admin();
+        exists = (await admin.listTopics()).includes(topic);
+        if (exists) {
+          const md = await admin.fetchTopicMetadata({ topics: [topic] });
+          const n = md.topics[0]?.partitions.length ?? 0;
+          if (n >= 1) return n;
+        }
+      } catch (err) {
+        if (Date.now() + backoff > deadline) {
+          throw new RtapError(`cannot read the partitions of topic '${topic}' within ${Math.round(this.retryForMs / 1000)}s: ${describeKafkaError(err)}`);
+        }
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 2000);
+        continue;
+      }
       throw new RtapError(`topic '${topic}' does not exist on Kafka ${this.brokers.join(',')}`, undefined, 'create it with `rtap provision` (topic auto-creation is off by design)');
-    }
-    try {
-      const md = await admin.fetchTopicMetadata({ topics: [topic] });
-      const n = md.topics[0]?.partitions.length ?? 0;
-      if (n < 1) throw new Error('no partitions in the metadata');
-      return n;
-    } catch (err) {
-      throw new RtapError(`cannot read the partitions of topic '${topic}': ${describeKafkaError(err)}`);
     }
   }
 }

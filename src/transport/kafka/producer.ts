@@ -79,8 +79,13 @@ export class KafkaProducer implements Producer {
   async send(topic: string, messages: OutgoingMessage[]): Promise<DeliveryReport[]> {
     if (this.closed) throw new RtapError('kafka producer: send() after close()');
     if (messages.length === 0) return [];
-    await this.ensureConnected();
-    const partitions = await this.counts.get(topic);
+    let partitions: number;
+    try {
+      await this.ensureConnected();
+      partitions = await this.counts.get(topic);
+    } catch (err) {
+      throw err instanceof RtapError ? err : new RtapError(`kafka producer: ${describeKafkaError(err)}`);
+    }
     // Back-pressure: a caller that does not await its sends cannot grow the buffer without bound.
     while (this.buffered >= this.tuning.maxBufferedMessages) await new Promise<void>((r) => this.roomWaiters.push(r));
     if (this.closed) throw new RtapError('kafka producer: send() after close()');
