@@ -1,0 +1,213 @@
+import type { CommandContext, OptionsOf } from '../commands/define.js';
+import type { simulateSettings } from '../commands/simulate.js';
+import { UsageError } from '../errors.js';
+import { duration as parseDuration, share as parseShare } from '../config/values.js';
+import { newHistogram, summarize, type LatencySummary } from '../reporting/histograms.js';
+import { parseLoadShape, rateAt } from '../bench/load-shape.js';
+import { systemClock } from '../time/clock.js';
+import { openTransport } from '../transport/open.js';
+import { defaultSimulatorConfig, type Episode, type SimulatorConfig } from './config.js';
+import { createGenerator } from './generator.js';
+import { runOpenLoop, type PacingHooks, type PacingOptions, type RunSummary } from './pacing.js';
+import { RecordingWriter, replay, writeRecording } from './recording.js';
+import type { LoadProfile } from './schedule.js';
+import { generateRecords } from './unpaced.js';
+
+type Options = OptionsOf<typeof simulateSettings>;
+
+/** `LENGTH/EVERY` of an episode flag, e.g. `30s/5m`. */
+function episode(spec: string, where: string): Episode {
+  const m = /^([^/]+)\/([^/]+)$/.exec(spec.trim());
+  if (!m) throw new UsageError(`invalid ${where} '${spec}': expected LENGTH/EVERY like 30s/5m`);
+  const durationMs = parseDuration(m[1], `${where} length`);
+  const everyMs = parseDuration(m[2], `${where} period`);
+  if (durationMs > everyMs) throw new UsageError(`invalid ${where} '${spec}': the length ${m[1]} is longer than the period ${m[2]}`);
+  return { durationMs, everyMs };
+}
+
+export function parseBursts(spec: string, where = '--bursts'): LoadProfile {
+  const m = /^\s*(\d+(?:\.\d+)?)x\s*,\s*(.+)$/.exec(spec);
+  if (!m || !(Number(m[1]) > 0)) throw new UsageError(`invalid ${where} '${spec}': expected FACTORx,LENGTH/EVERY like 5x,30s/5m`);
+  return { kind: 'bursts', factor: Number(m[1]), ...episode(m[2], where) };
+}
+
+export function parseBounceSpike(spec: string, where = '--bounce-spike'): Episode & { share: number } {
+  const i = spec.indexOf(',');
+  if (i < 0) throw new UsageError(`invalid ${where} '${spec}': expected SHARE,LENGTH/EVERY like 0.95,1m/10m`);
+  return { share: parseShare(spec.slice(0, i), `${where} share`), ...episode(spec.slice(i + 1), where) };
+}
+
+/** The simulator configuration the flags describe. */
+export function simulatorConfigFrom(o: Options): SimulatorConfig {
+  return {
+    ...defaultSimulatorConfig(),
+    seed: o.seed,
+    profile: o.mix,
+    users: o.users,
+    lateShare: o.lateShare,
+    lateDelayMs: o.lateDelay,
+    duplicateShare: o.duplicateShare,
+    malformedShare: o.malformedShare,
+    encoding: o.encoding,
+    startTime: o.startTime,
+    sessionTimeoutMs: o.sessionTimeout,
+    bounceShare: o.bounceShare,
+    bounceSpike: o.bounceSpike ? parseBounceSpike(o.bounceSpike) : null,
+    fraudShare: o.fraudShare,
+    premiumShare: o.premiumShare,
+    // Start with as many sessions in progress as the rate sustains.
+    warmStartRatePerSec: o.rate,
+  };
+}
+
+function pacingFrom(o: Options): PacingOptions {
+  const pacing: PacingOptions = { ratePerSec: o.rate, durationMs: o.duration, events: o.events };
+  if (o.bursts) pacing.profile = parseBursts(o.bursts);
+  else if (o.profile !== 'constant') {
+    const shape = parseLoadShape(o.profile, o.rate);
+    const total = o.duration ?? (o.events ? (o.events / shape.ratePerSec) * 1000 : undefined);
+    if (total === undefined) throw new UsageError(`--profile ${o.profile} needs --duration (or --events) to spread the shape over`);
+    pacing.rateAt = (ms) => rateAt(shape, ms, total);
+  }
+  return pacing;
+}
+
+interface Report {
+  mode: 'record' | 'live' | 'replay';
+  transport: string | null;
+  out: string | null;
+  records: number;
+  by_topic: Record<string, number>;
+  malformed: number;
+  duplicates: number;
+  late: number;
+  elapsed_ms: number;
+  achieved_rate_per_sec: number | null;
+  failed: number;
+  publish_delay_ms: LatencySummary | null;
+  ack_latency_ms: LatencySummary | null;
+}
+
+function print(report: Report, ctx: CommandContext): void {
+  if (ctx.json) {
+    ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return;
+  }
+  const lines = [
+    `${report.mode}: ${report.records} records${report.out ? ` → ${report.out}` : ''}${report.transport ? ` via ${report.transport}` : ''} in ${(report.elapsed_ms / 1000).toFixed(1)}s`,
+    `  by topic: ${Object.entries(report.by_topic).map(([t, n]) => `${t} ${n}`).join(', ')}`,
+    `  injected: ${report.malformed} malformed, ${report.duplicates} duplicates, ${report.late} late`,
+  ];
+  if (report.achieved_rate_per_sec !== null) lines.push(`  achieved rate: ${report.achieved_rate_per_sec.toFixed(1)}/s, failed sends: ${report.failed}`);
+  const fmt = (s: LatencySummary) => `p50 ${s.p50} p90 ${s.p90} p99 ${s.p99} p99.9 ${s.p999} max ${s.max} ms`;
+  if (report.publish_delay_ms) lines.push(`  publish delay: ${fmt(report.publish_delay_ms)}`);
+  if (report.ack_latency_ms) lines.push(`  ack latency:   ${fmt(report.ack_latency_ms)}`);
+  ctx.log(lines.join('\n'));
+}
+
+async function recordUnpaced(o: Options, out: string, ctx: CommandContext): Promise<Report> {
+  if (o.events === undefined && o.duration === undefined) throw new UsageError('--out without --live needs --events or --duration (how much to generate)');
+  const config = simulatorConfigFrom(o);
+  const t0 = performance.now();
+  const byTopic: Record<string, number> = {};
+  let malformed = 0;
+  let duplicates = 0;
+  let late = 0;
+  const records = (function* () {
+    for (const x of generateRecords(config, pacingFrom(o))) {
+      byTopic[x.record.topic] = (byTopic[x.record.topic] ?? 0) + 1;
+      if (!x.record.event) malformed++;
+      if (x.record.duplicate) duplicates++;
+      if (x.record.late) late++;
+      yield x;
+    }
+  })();
+  ctx.log(`rtap simulate: generating ${o.events ?? `${o.duration! / 1000}s of`} events (seed ${o.seed}, ${o.mix}) → ${out}`);
+  const n = await writeRecording(out, records);
+  return {
+    mode: 'record',
+    transport: null,
+    out,
+    records: n,
+    by_topic: byTopic,
+    malformed,
+    duplicates,
+    late,
+    elapsed_ms: Math.round(performance.now() - t0),
+    achieved_rate_per_sec: null,
+    failed: 0,
+    publish_delay_ms: null,
+    ack_latency_ms: null,
+  };
+}
+
+export async function simulateCommand(o: Options, ctx: CommandContext): Promise<number> {
+  if (o.replay && o.out) throw new UsageError('--replay and --out cannot be combined (a recording is already a recording)');
+  if (o.out && !o.brokers && !o.live && !o.replay) {
+    print(await recordUnpaced(o, o.out, ctx), ctx);
+    return 0;
+  }
+  if (!o.replay && o.events === undefined && o.duration === undefined) ctx.log('rtap simulate: no --duration or --events: sending until interrupted (Ctrl-C)');
+  const transport = await openTransport({ brokers: o.brokers });
+  const producer = transport.producer({ clientId: 'rtap-simulate' });
+  const publish = newHistogram();
+  const ack = newHistogram();
+  const writer = o.out ? new RecordingWriter(o.out) : null;
+  const hooks: PacingHooks = {
+    signal: ctx.signal,
+    onPublished(intended, sentAt, ackedAt, count) {
+      publish.recordValueWithCount(Math.max(0, Math.round((sentAt - intended) * 1000)), count);
+      ack.recordValueWithCount(Math.max(0, Math.round((ackedAt - sentAt) * 1000)), count);
+    },
+    onRecord: writer ? (record, intended) => writer.add(record, intended) : undefined,
+    onProgress(p) {
+      void writer?.drain();
+      const line = `sent ${p.sent} acked ${p.acked} failed ${p.failed} in ${(p.elapsedMs / 1000).toFixed(0)}s${p.behindMs > 100 ? `, ${p.behindMs.toFixed(0)} ms behind schedule` : ''}`;
+      if (ctx.interactive && !ctx.json) ctx.stderr.write(`\r\x1b[2K${line}`);
+      else if (Math.round(p.elapsedMs / 1000) % 5 === 0) ctx.log(line);
+    },
+  };
+  let summary: RunSummary;
+  let mode: Report['mode'];
+  try {
+    if (o.replay) {
+      mode = 'replay';
+      ctx.log(`rtap simulate: replaying ${o.replay} at ${o.speed === 'max' ? 'maximum speed' : `${o.speed}x`} via ${transport.description}`);
+      summary = await replay(o.replay, producer, { speed: o.speed, topics: defaultSimulatorConfig().topics, encoding: o.encoding, events: o.events }, systemClock, hooks);
+    } else {
+      mode = 'live';
+      const config = { ...simulatorConfigFrom(o), startTime: Math.floor(systemClock.now()) };
+      ctx.log(`rtap simulate: ${o.mix} traffic at ${o.rate}/s via ${transport.description}${o.out ? `, recording to ${o.out}` : ''}`);
+      summary = await runOpenLoop(createGenerator(config), producer, pacingFrom(o), systemClock, hooks);
+    }
+    await producer.flush();
+  } finally {
+    if (ctx.interactive && !ctx.json) ctx.stderr.write('\r\x1b[2K');
+    await writer?.close();
+    await producer.close();
+    await transport.close();
+  }
+  print(
+    {
+      mode,
+      transport: transport.description,
+      out: o.out ?? null,
+      records: summary.sent,
+      by_topic: summary.byTopic,
+      malformed: summary.malformed,
+      duplicates: summary.duplicates,
+      late: summary.late,
+      elapsed_ms: Math.round(summary.elapsedMs),
+      achieved_rate_per_sec: Math.round(summary.achievedRatePerSec * 100) / 100,
+      failed: summary.failed,
+      publish_delay_ms: summary.acked ? summarize(publish) : null,
+      ack_latency_ms: summary.acked ? summarize(ack) : null,
+    },
+    ctx,
+  );
+  if (summary.failed > 0) {
+    ctx.log(`rtap simulate: ${summary.failed} records could not be sent (first error: ${summary.firstError})`);
+    return 1;
+  }
+  return 0;
+}
