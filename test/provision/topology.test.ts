@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_TOPOLOGY, loadTopology, parseTopology } from '../../src/provision/index.js';
+
+const DAY = 86_400_000;
+
+test('the default topology carries the reference documents topics', () => {
+  const t = loadTopology(DEFAULT_TOPOLOGY);
+  const byName = new Map(t.topics.map((s) => [s.name, s]));
+  const expect: [string, number, number, string][] = [
+    ['website-analytics-events', 12, 7 * DAY, 'delete'],
+    ['processed-metrics', 6, 1 * DAY, 'compact,delete'],
+    ['cep-alerts', 3, 3 * DAY, 'delete'],
+    ['events-deadletter', 3, 7 * DAY, 'delete'],
+    ['user-events', 3, 7 * DAY, 'delete'],
+    ['product-view', 3, 7 * DAY, 'delete'],
+    ['orders', 3, 30 * DAY, 'delete'],
+  ];
+  assert.equal(t.topics.length, expect.length);
+  for (const [name, partitions, retention, cleanup] of expect) {
+    const s = byName.get(name)!;
+    assert.ok(s, name);
+    assert.equal(s.partitions, partitions, name);
+    assert.equal(s.replicationFactor, 3, name);
+    assert.equal(s.config['retention.ms'], String(retention), name);
+    assert.equal(s.config['cleanup.policy'], cleanup, name);
+  }
+});
+
+test('errors name the file and the JSON path of the bad value', () => {
+  const f = 'topo.json';
+  const cases: [unknown, RegExp][] = [
+    [[], /topo\.json: \/: expected an object/],
+    [{ topics: [] }, /topo\.json: \/topics: expected a non-empty array/],
+    [{ topics: [{ name: 'a', partitions: '12' }] }, /topo\.json: \/topics\/0\/partitions: expected a whole number ≥ 1, got "12"/],
+    [{ topics: [{ name: 'a', partitions: 1 }, { name: 'b', partitions: 0 }] }, /\/topics\/1\/partitions: expected a whole number ≥ 1, got 0/],
+    [{ topics: [{ name: 'a b', partitions: 1 }] }, /\/topics\/0\/name: expected a topic name/],
+    [{ topics: [{ name: 'a', partitions: 1 }, { name: 'a', partitions: 1 }] }, /\/topics\/1\/name: topic 'a' is listed twice/],
+    [{ topics: [{ name: 'a', partitions: 1, retention: 'a week' }] }, /\/topics\/0\/retention: expected a duration/],
+    [{ topics: [{ name: 'a', partitions: 1, cleanupPolicy: 'compacted' }] }, /\/topics\/0\/cleanupPolicy: expected one of delete, compact, compact,delete/],
+    [{ topics: [{ name: 'a', partitions: 1, partition: 2 }] }, /\/topics\/0\/partition: unknown key/],
+    [{ defaults: { replicationFactor: 0 }, topics: [{ name: 'a', partitions: 1 }] }, /\/defaults\/replicationFactor: expected a whole number ≥ 1/],
+    [{ topics: [{ name: 'a', partitions: 1, config: { 'min.insync.replicas': [2] } }] }, /\/topics\/0\/config\/min\.insync\.replicas: expected a string, number or boolean/],
+  ];
+  for (const [json, re] of cases) assert.throws(() => parseTopology(json, f), re, JSON.stringify(json));
+});
+
+test('retention accepts durations and milliseconds; config values become strings; defaults apply', () => {
+  const t = parseTopology(
+    { defaults: { replicationFactor: 2 }, topics: [{ name: 'a', partitions: 2, retention: '36h', config: { 'min.insync.replicas': 2 } }, { name: 'b', partitions: 1, retention: 5000, replicationFactor: 1 }] },
+    'x.json',
+  );
+  assert.deepEqual(t.topics[0], { name: 'a', partitions: 2, replicationFactor: 2, config: { 'min.insync.replicas': '2', 'retention.ms': String(36 * 3_600_000) } });
+  assert.deepEqual(t.topics[1], { name: 'b', partitions: 1, replicationFactor: 1, config: { 'retention.ms': '5000' } });
+});
+
+test('unreadable and invalid JSON files are usage errors naming the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rtap-topo-'));
+  try {
+    assert.throws(() => loadTopology(join(dir, 'missing.json')), /cannot read topology file .*missing\.json: no such file/);
+    writeFileSync(join(dir, 'bad.json'), '{ "topics": [ ');
+    assert.throws(() => loadTopology(join(dir, 'bad.json')), /bad\.json: not valid JSON/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
