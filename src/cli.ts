@@ -33,7 +33,8 @@ function addSettings(cmd: Command, settings: Setting[]) {
   for (const s of settings) {
     if (camel(longFlag(s)) !== s.key) throw new Error(`setting ${s.key} does not match its flag ${longFlag(s)}`);
     const env = envName(s);
-    const extra = [s.default !== undefined && !isBooleanFlag(s) ? `default: ${formatDefault(s.default)}` : '', env ? `env: ${env}` : '']
+    const shown = s.default !== undefined && !isBooleanFlag(s) && !(Array.isArray(s.default) && s.default.length === 0);
+    const extra = [shown ? `default: ${formatDefault(s.default)}` : '', env ? `env: ${env}` : '']
       .filter(Boolean)
       .join('; ');
     const opt = new Option(s.flags, extra ? `${s.description} (${extra})` : s.description);
@@ -49,6 +50,19 @@ interface Globals {
   printConfig?: boolean;
 }
 
+/**
+ * The global switches, accepted before the subcommand (`rtap --json bench`) and after it (`rtap bench
+ * --json out.json`). Where a command takes no positional arguments `--json` may name a file; elsewhere a
+ * value after it would be ambiguous with the arguments, so it is a plain switch.
+ */
+function addGlobalOptions(cmd: Command, jsonTakesFile: boolean): Command {
+  return cmd
+    .option(jsonTakesFile ? '--json [file]' : '--json', jsonTakesFile ? 'machine-readable JSON: on stdout, or written to <file> (reports) while stdout stays human' : 'machine-readable JSON on stdout')
+    .option('--no-color', 'disable colour (also NO_COLOR=1, or when output is not a terminal)')
+    .option('--config <file>', 'JSON config file (precedence: defaults < config file < RTAP_* env < flags; env: RTAP_CONFIG)')
+    .option('--print-config', 'print the effective configuration of the command, with where each value came from, and exit');
+}
+
 function buildCommand(parent: Command, def: CommandDefinition, path: string[], run: (def: CommandDefinition, cmd: Command, path: string[]) => Promise<void>) {
   const cmd = parent.command(def.name).summary(def.summary).description(def.description ?? def.summary);
   for (const a of def.args ?? []) {
@@ -61,18 +75,22 @@ function buildCommand(parent: Command, def: CommandDefinition, path: string[], r
   if (def.subcommands?.length) {
     for (const sub of def.subcommands) buildCommand(cmd, sub, [...path, sub.name], run);
   } else {
+    addGlobalOptions(cmd, !(def.args?.length));
     cmd.action(async () => run(def, cmd, path));
   }
 }
 
 export function buildProgram(onRun: (def: CommandDefinition, cmd: Command, path: string[]) => Promise<void>): Command {
-  const program = new Command('rtap')
-    .description('Run and benchmark a real-time website-analytics pipeline: simulate load, process it with event-time windows and CEP, and measure end-to-end latency with HDR histograms.')
-    .version(VERSION, '-V, --version', 'print the rtap version')
-    .option('--json [file]', 'machine-readable JSON: on stdout, or written to <file> (reports) while stdout stays human')
-    .option('--no-color', 'disable colour (also NO_COLOR=1, or when output is not a terminal)')
-    .option('--config <file>', 'JSON config file (precedence: defaults < config file < RTAP_* env < flags; env: RTAP_CONFIG)')
-    .option('--print-config', 'print the effective configuration of the command, with where each value came from, and exit')
+  const program = addGlobalOptions(
+    new Command('rtap')
+      .description('Run and benchmark a real-time website-analytics pipeline: simulate load, process it with event-time windows and CEP, and measure end-to-end latency with HDR histograms.')
+      .version(VERSION, '-V, --version', 'print the rtap version')
+      .enablePositionalOptions()
+      // Before any subcommand exists, so they inherit it: commander errors become exit code 2, not exit(1).
+      .exitOverride()
+      .configureOutput({ writeErr: (str) => process.stderr.write(str) }),
+    false,
+  )
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
@@ -105,12 +123,26 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`\nrtap: ${sig} received, stopping cleanly (again to force)\n`);
     controller.abort(sig);
   };
+  // `rtap ... | head` closes stdout early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
   let exitCode: number = EXIT.OK;
   const program = buildProgram(async (def, cmd, path) => {
-    const globals = cmd.optsWithGlobals() as Globals;
+    // Switches given after the subcommand win over the same ones given before it.
+    const before = program.opts() as Globals;
+    const after = cmd.opts() as Globals;
+    const given = (k: keyof Globals) => cmd.getOptionValueSource(k) === 'cli';
+    const globals: Globals = {
+      json: given('json') ? after.json : before.json,
+      color: after.color === false || before.color === false ? false : undefined,
+      config: after.config ?? before.config,
+      printConfig: after.printConfig || before.printConfig,
+    };
     const configPath = globals.config ?? process.env.RTAP_CONFIG;
     const config = configPath ? loadConfigFile(configPath) : null;
     const settings = Object.values(def.settings) as Setting[];
@@ -141,8 +173,6 @@ export async function main(argv: string[]): Promise<void> {
     const code = await def.run!(resolved.values as never, ctx);
     exitCode = typeof code === 'number' ? code : EXIT.OK;
   });
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   try {
     await program.parseAsync(argv);

@@ -78,7 +78,8 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   // Give the consumer a moment to join and position itself at the log end before load starts.
   await clock.sleep(o.transport.kind === 'kafka' ? 3000 : 10);
 
-  const simConfig: SimulatorConfig = { ...defaultSimulatorConfig(), ...o.simulator, startTime: Math.floor(clock.now()) };
+  // Warm start sized for the real rate, so a fast run does not begin as a wave of brand-new sessions.
+  const simConfig: SimulatorConfig = { ...defaultSimulatorConfig(), warmStartRatePerSec: o.shape.ratePerSec, ...o.simulator, startTime: Math.floor(clock.now()) };
   const generator = createGenerator(simConfig);
   const producer = o.transport.producer({ clientId: 'rtap-bench' });
   let produced = 0;

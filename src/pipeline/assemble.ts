@@ -53,7 +53,8 @@ export function assemblePipeline(o: PipelineOptions): Processor {
     deadLetterTopic: o.deadLetterTopic ?? TOPICS.deadLetter,
     fromBeginning: o.fromBeginning ?? true,
     createEngine: (hooks) => createEngine(o.engine, hooks),
-    createCep: noCep ? null : (hooks) => createCep(patterns, hooks),
+    // CEP's own late count stays in its stats: the engine already dead-letters late events once.
+    createCep: noCep ? null : (hooks) => createCep(patterns, { alert: hooks.alert, warn: hooks.warn }),
     sinks: o.sinks,
     recorders: o.recorders,
     clock: o.clock,

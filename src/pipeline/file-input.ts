@@ -6,6 +6,7 @@ import { decodeJson } from '../events/codec.js';
 import { TOPICS, topicForEventType } from '../transport/topics.js';
 import type { OutgoingMessage, Producer } from '../transport/types.js';
 import { RtapError } from '../errors.js';
+import { MALFORMED_LINE_KEY, parseRecordingLine } from '../simulator/index.js';
 
 /** Lines of a JSONL file, gunzipped when the name ends in .gz. */
 export async function* readLines(path: string): AsyncGenerator<string> {
@@ -32,18 +33,27 @@ export async function loadRecording(path: string, producer: Producer, batchSize 
     for (const [topic, msgs] of pending) if (msgs.length) await producer.send(topic, msgs);
     pending.clear();
   };
+  let lineNo = 0;
   for await (const line of readLines(path)) {
+    lineNo++;
     let topic: string = TOPICS.events;
     let key: string | null = null;
-    try {
-      const e = decodeJson(line);
-      topic = topicForEventType(e.event_type);
-      key = eventKey(e);
-    } catch {
-      // malformed: keep the bytes, the processor explains why
+    let value = Buffer.from(line);
+    if (line.includes(MALFORMED_LINE_KEY)) {
+      // A recorded malformed record: replay its exact bytes to its topic, so the reason is the original one.
+      const entry = parseRecordingLine(line, `${path}:${lineNo}`);
+      if (entry.kind === 'malformed') ({ topic, key, value } = entry);
+    } else {
+      try {
+        const e = decodeJson(line);
+        topic = topicForEventType(e.event_type);
+        key = eventKey(e);
+      } catch {
+        // A malformed line: sent as-is, the processor dead-letters it with the reason.
+      }
     }
     const list = pending.get(topic) ?? [];
-    list.push({ key, value: Buffer.from(line) });
+    list.push({ key, value });
     pending.set(topic, list);
     if (++n % batchSize === 0) await flush();
   }

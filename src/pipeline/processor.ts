@@ -46,6 +46,8 @@ export interface ProcessorHooks {
   late(event: AnalyticsEvent, reason: string): void;
   duplicate(event: AnalyticsEvent): void;
   alert(alert: Alert): void;
+  /** Non-fatal configuration problems (e.g. a rule reading a field its view lacks): printed once. */
+  warn(message: string): void;
 }
 
 /** Live feed for the terminal UI and the dashboard: 'result', 'alert', 'batch' events. */
@@ -178,6 +180,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     alert: (alert: Alert) => {
       this.pending.push({ kind: 'alert', alert });
     },
+    warn: (message: string) => {
+      process.stderr.write(`rtap: warning: ${message}\n`);
+    },
   };
 
   private advance(now: number): void {
@@ -226,10 +231,12 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       if (out.kind === 'result') {
         const r = out.result;
         this.counters.results++;
+        // End-to-end covers every delivered result (early ones are what live views show); window close
+        // only finals, whose wait for the watermark it measures.
+        rec.recordFrom('e2e', r.last_intended_send_time, delivered);
         if (r.emit === 'final') {
           this.counters.finalResults++;
           rec.recordFrom('window_close', r.window_end, delivered);
-          rec.recordFrom('e2e', r.last_intended_send_time, delivered);
         }
         this.emit('result', r);
       } else {
