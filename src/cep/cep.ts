@@ -3,6 +3,7 @@ import { eventKind, type AnalyticsEvent } from '../events/types.js';
 import type { PatternDefinition, SequencePattern, ThresholdRule } from './ast.js';
 import { fieldOf } from './expr.js';
 import { Heap } from './heap.js';
+import { ReorderBuffer, type Buffered } from './reorder.js';
 import { compareRuns, compilePattern, filterHolds, isPending, step, type CompiledPattern, type Run } from './nfa.js';
 import { RuleRunner, type RuleState } from './rules.js';
 
@@ -81,10 +82,8 @@ interface Timer {
   order: number;
 }
 
-interface Buffered {
-  arrival: number;
-  event: AnalyticsEvent;
-}
+const byDeadline = (a: Run, b: Run) => a.deadline - b.deadline || compareRuns(a, b);
+const byStart = (a: Run, b: Run) => a.seqs[0] - b.seqs[0];
 
 const toJson = (n: number): number | null => (n === -Infinity ? null : n === Infinity ? Number.MAX_SAFE_INTEGER : n);
 
@@ -92,7 +91,9 @@ class CepImpl implements Cep {
   private readonly patterns: CompiledPattern[];
   private readonly rules: RuleRunner[];
   private readonly keys: Map<string, KeyState>[];
-  private readonly buffer = new Heap<Buffered>((a, b) => a.event.event_time < b.event.event_time || (a.event.event_time === b.event.event_time && a.arrival < b.arrival));
+  /** Per pattern: the partition key of an event (null: the event has no such field and is skipped). */
+  private readonly partitionKeys: ((e: AnalyticsEvent) => unknown)[];
+  private readonly buffer = new ReorderBuffer();
   private readonly timers = new Heap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.order < b.order));
   private readonly maxRunsPerKey: number;
   private readonly maxPartialMatches: number;
@@ -117,6 +118,10 @@ class CepImpl implements Cep {
     const warn = hooks.warn ?? (() => {});
     this.rules = defs.filter((d): d is ThresholdRule => d.kind === 'rule').map((r) => new RuleRunner(r, warn));
     this.keys = this.patterns.map(() => new Map());
+    this.partitionKeys = this.patterns.map((p) => {
+      const path = ['', p.def.partitionBy];
+      return (e: AnalyticsEvent) => fieldOf(e, path);
+    });
     this.maxRunsPerKey = options.maxRunsPerKey ?? 64;
     this.maxPartialMatches = options.maxPartialMatches ?? 100_000;
     for (const d of defs) this.perPattern.set(d.name, 0);
@@ -158,7 +163,7 @@ class CepImpl implements Cep {
 
   private drain() {
     for (let top = this.buffer.peek(); top && top.event.event_time <= this.watermark; top = this.buffer.peek()) {
-      this.buffer.pop();
+      this.buffer.shift();
       // Timeouts at t come before events at t: an event at the deadline is outside the window.
       this.fireTimers(top.event.event_time);
       this.dispatch(top.event, ++this.seq);
@@ -170,9 +175,9 @@ class CepImpl implements Cep {
     const kind = eventKind(e);
     for (let pi = 0; pi < this.patterns.length; pi++) {
       const p = this.patterns[pi];
-      const k = fieldOf(e, ['', p.def.partitionBy]);
+      const k = this.partitionKeys[pi](e);
       if (k === null) continue;
-      const key = String(k);
+      const key = typeof k === 'string' ? k : String(k);
       const st = this.keys[pi].get(key);
       // Fast path: no partial match for the key and the event cannot start one.
       if (!st) {
@@ -198,7 +203,7 @@ class CepImpl implements Cep {
       alive = [];
     }
     if (alive.length > this.maxRunsPerKey) {
-      alive.sort((a, b) => a.seqs[0] - b.seqs[0]);
+      alive.sort(byStart);
       this.c.evicted += alive.length - this.maxRunsPerKey;
       alive = alive.slice(alive.length - this.maxRunsPerKey);
     }
@@ -215,9 +220,11 @@ class CepImpl implements Cep {
   /** Ends the runs of a key whose deadline is ≤ t: trailing-NOT runs complete, the others time out. */
   private expireKey(pi: number, key: string, st: KeyState, t: number) {
     const p = this.patterns[pi];
-    if (!st.runs.some((r) => r.deadline <= t)) return;
-    const due = st.runs.filter((r) => r.deadline <= t).sort((a, b) => a.deadline - b.deadline || compareRuns(a, b));
-    let runs = st.runs.filter((r) => r.deadline > t);
+    if (st.timerAt > t) return; // timerAt is the earliest deadline of the key's runs
+    const due: Run[] = [];
+    let runs: Run[] = [];
+    for (let i = 0; i < st.runs.length; i++) (st.runs[i].deadline <= t ? due : runs).push(st.runs[i]);
+    due.sort(byDeadline);
     const before = st.runs.length;
     let cut = -Infinity;
     for (const r of due) {
@@ -229,8 +236,13 @@ class CepImpl implements Cep {
         this.c.timedOut++;
       }
     }
-    if (cut > -Infinity) runs = runs.filter((r) => r.seqs[0] > cut);
+    if (cut > -Infinity) {
+      const kept: Run[] = [];
+      for (let i = 0; i < runs.length; i++) if (runs[i].seqs[0] > cut) kept.push(runs[i]);
+      runs = kept;
+    }
     st.runs = runs;
+    st.timerAt = Infinity;
     this.total += runs.length - before;
   }
 
@@ -241,7 +253,7 @@ class CepImpl implements Cep {
       return;
     }
     let min = Infinity;
-    for (const r of st.runs) if (r.deadline < min) min = r.deadline;
+    for (let i = 0; i < st.runs.length; i++) if (st.runs[i].deadline < min) min = st.runs[i].deadline;
     if (min !== st.timerAt) {
       st.timerAt = min;
       this.timers.push({ at: min, pattern: pi, key, order: this.timerOrder++ });
@@ -254,7 +266,6 @@ class CepImpl implements Cep {
       const st = this.keys[top.pattern].get(top.key);
       if (!st || st.timerAt !== top.at) continue; // superseded entry
       this.expireKey(top.pattern, top.key, st, t);
-      st.timerAt = Infinity;
       this.schedule(top.pattern, top.key, st);
     }
   }

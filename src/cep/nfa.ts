@@ -39,6 +39,8 @@ export interface CompiledPattern {
   accept: Acceptance[];
   filter: Fn<MatchEnv> | null;
   message: (env: MatchEnv) => string;
+  /** Bindings of a run that has taken nothing yet (first-element conditions read it). */
+  empty: AnalyticsEvent[][];
 }
 
 export interface Run {
@@ -95,6 +97,7 @@ export function compilePattern(def: SequencePattern): CompiledPattern {
     accept,
     filter: def.filter ? compilePatternExpr(def.filter, index, -1) : null,
     message: compileTemplate(def.message, (e) => compilePatternExpr(e, index, -1)),
+    empty: elements.map(() => []),
   };
 }
 
@@ -102,15 +105,26 @@ function accepts(el: CompiledElement, kind: string, env: MatchEnv): boolean {
   return (el.kinds === null || el.kinds.has(kind)) && (el.cond === null || el.cond(env) === true);
 }
 
+function appended(xs: number[], x: number): number[] {
+  const out = new Array<number>(xs.length + 1);
+  for (let i = 0; i < xs.length; i++) out[i] = xs[i];
+  out[xs.length] = x;
+  return out;
+}
+
 function extend(run: Run, j: number, e: AnalyticsEvent, seq: number): Run {
   const bound = run.bound.slice();
-  bound[j] = [...bound[j], e];
+  const prev = bound[j];
+  const next = new Array<AnalyticsEvent>(prev.length + 1);
+  for (let i = 0; i < prev.length; i++) next[i] = prev[i];
+  next[prev.length] = e;
+  bound[j] = next;
   return {
     el: j,
     count: j === run.el ? run.count + 1 : 1,
     bound,
-    seqs: [...run.seqs, seq],
-    elems: [...run.elems, j],
+    seqs: appended(run.seqs, seq),
+    elems: appended(run.elems, j),
     startTime: run.startTime,
     deadline: run.deadline,
     dirty: false,
@@ -141,7 +155,9 @@ function canStillTake(p: CompiledPattern, r: Run): boolean {
   const el = p.elements[r.el];
   if (r.count < el.max && !(el.strict && r.dirty)) return true;
   if (r.count < el.min || (r.violated && p.nots[r.el].length)) return false;
-  return p.targets[r.el].some((j) => !(p.elements[j].strict && r.dirty));
+  const targets = p.targets[r.el];
+  for (let i = 0; i < targets.length; i++) if (!(p.elements[targets[i]].strict && r.dirty)) return true;
+  return false;
 }
 
 export interface StepResult {
@@ -155,34 +171,44 @@ export interface StepResult {
  * Feeds one event (already known to be in event-time order and inside every run's window) to the runs of
  * a key, and starts a run with it if it matches the first element.
  */
-export function step(p: CompiledPattern, runs: Run[], e: AnalyticsEvent, kind: string, seq: number, key: string): StepResult {
-  const alive: Run[] = [];
-  const completed: Run[] = [];
-  const env: MatchEnv = { bound: [], cur: e, key };
-  const place = (r: Run) => {
-    if (p.accept[r.el] === 'now' && r.count >= p.elements[r.el].min) {
-      if (filterHolds(p, r, key)) {
-        completed.push(r);
-        return;
-      }
-      // Accepting but the filter fails: keep it only while it can still grow into a match.
-      if (r.count >= p.elements[r.el].max && p.targets[r.el].length === 0) return;
+/** Files a run created by a take: completed (accepting and filter true), kept, or dropped. */
+function place(p: CompiledPattern, r: Run, key: string, out: StepResult): void {
+  const el = p.elements[r.el];
+  if (p.accept[r.el] === 'now' && r.count >= el.min) {
+    if (filterHolds(p, r, key)) {
+      out.completed.push(r);
+      return;
     }
-    alive.push(r);
-  };
-  for (const run of runs) {
+    // Accepting but the filter fails: keep it only while it can still grow into a match.
+    if (r.count >= el.max && p.targets[r.el].length === 0) return;
+  }
+  out.runs.push(r);
+}
+
+/**
+ * Feeds one event (already known to be in event-time order and inside every run's window) to the runs of
+ * a key, and starts a run with it if it matches the first element. (No closures here: this is the hot
+ * path, and each closure costs an allocation per call.)
+ */
+export function step(p: CompiledPattern, runs: Run[], e: AnalyticsEvent, kind: string, seq: number, key: string): StepResult {
+  const out: StepResult = { runs: [], completed: [] };
+  const env: MatchEnv = { bound: EMPTY, cur: e, key };
+  for (let ri = 0; ri < runs.length; ri++) {
+    const run = runs[ri];
     env.bound = run.bound;
     const el = p.elements[run.el];
     let took = false;
     if (run.count < el.max && !(el.strict && run.dirty) && accepts(el, kind, env)) {
-      place(extend(run, run.el, e, seq));
+      place(p, extend(run, run.el, e, seq), key, out);
       took = true;
     }
     if (run.count >= el.min && !(run.violated && p.nots[run.el].length)) {
-      for (const j of p.targets[run.el]) {
+      const targets = p.targets[run.el];
+      for (let ti = 0; ti < targets.length; ti++) {
+        const j = targets[ti];
         const t = p.elements[j];
         if (!(t.strict && run.dirty) && accepts(t, kind, env)) {
-          place(extend(run, j, e, seq));
+          place(p, extend(run, j, e, seq), key, out);
           took = true;
         }
       }
@@ -190,19 +216,28 @@ export function step(p: CompiledPattern, runs: Run[], e: AnalyticsEvent, kind: s
     if (took) continue;
     // Skipped: it breaks strict contiguity, and may be an event a NOT forbids.
     run.dirty = true;
-    if (run.count >= el.min) for (const k of p.nots[run.el]) if (accepts(p.elements[k], kind, env)) run.violated = true;
+    if (run.count >= el.min) {
+      const nots = p.nots[run.el];
+      for (let ki = 0; ki < nots.length; ki++) if (accepts(p.elements[nots[ki]], kind, env)) run.violated = true;
+    }
     if (isPending(p, run)) {
-      if (!run.violated || (run.count < el.max && !el.strict)) alive.push(run);
+      if (!run.violated || (run.count < el.max && !el.strict)) out.runs.push(run);
     } else if (canStillTake(p, run)) {
-      alive.push(run);
+      out.runs.push(run);
     }
   }
-  env.bound = p.elements.map(() => []);
-  if (accepts(p.elements[0], kind, env)) {
-    const bound: AnalyticsEvent[][] = p.elements.map(() => []);
-    bound[0] = [e];
-    const deadline = e.event_time + p.def.withinMs;
-    place({ el: 0, count: 1, bound, seqs: [seq], elems: [0], startTime: e.event_time, deadline, dirty: false, violated: false });
+  const first = p.elements[0];
+  if (first.kinds === null || first.kinds.has(kind)) {
+    const bound: AnalyticsEvent[][] = [];
+    for (let i = 0; i < p.elements.length; i++) bound.push(i === 0 ? [e] : EMPTY_RUN);
+    env.bound = p.empty;
+    if (first.cond === null || first.cond(env) === true) {
+      place(p, { el: 0, count: 1, bound, seqs: [seq], elems: [0], startTime: e.event_time, deadline: e.event_time + p.def.withinMs, dirty: false, violated: false }, key, out);
+    }
   }
-  return { runs: alive, completed };
+  return out;
 }
+
+const EMPTY: AnalyticsEvent[][] = [];
+/** Shared empty binding list: extend() copies before appending, so it is never mutated. */
+const EMPTY_RUN: AnalyticsEvent[] = [];
