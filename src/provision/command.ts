@@ -1,0 +1,42 @@
+import type { CommandContext, OptionsOf } from '../commands/define.js';
+import type { kafkaSecuritySettings, provisionSettings } from '../commands/provision.js';
+import { EXIT, RtapError } from '../errors.js';
+import { stackStatus } from '../stack/index.js';
+import type { KafkaTransportOptions } from '../transport/kafka/options.js';
+import { openTransport } from '../transport/open.js';
+import { DEFAULT_TOPOLOGY, formatProvision, loadTopology, provision } from './index.js';
+
+/** Maps the TLS/SASL flags to transport options; shared by every command that talks to a real cluster. */
+export function kafkaSecurityOptions(o: Partial<OptionsOf<typeof kafkaSecuritySettings>>): Pick<KafkaTransportOptions, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaTransportOptions, 'ssl' | 'sasl'> = {};
+  if (o.sslCa || o.sslCert || o.sslKey) out.ssl = { caFile: o.sslCa, certFile: o.sslCert, keyFile: o.sslKey };
+  else if (o.ssl) out.ssl = true;
+  if (o.saslMechanism) {
+    if (!o.saslUsername) throw new RtapError('--sasl-mechanism needs --sasl-username (and --sasl-password or RTAP_SASL_PASSWORD)', EXIT.USAGE);
+    out.sasl = { mechanism: o.saslMechanism, username: o.saslUsername, password: o.saslPassword ?? '' };
+  }
+  return out;
+}
+
+/** --brokers, else the local stack's brokers: so `rtap stack up && rtap provision` needs no address. */
+async function targetBrokers(brokers: string[] | undefined): Promise<string[]> {
+  if (brokers?.length) return brokers;
+  const s = await stackStatus();
+  if (s.running && s.state) return s.state.brokers;
+  throw new RtapError('no Kafka to provision: pass --brokers host:port, or start a local one with `rtap stack up`', EXIT.USAGE);
+}
+
+export async function provisionCommand(o: OptionsOf<typeof provisionSettings>, ctx: CommandContext): Promise<number> {
+  const file = o.topology ?? DEFAULT_TOPOLOGY;
+  const topology = loadTopology(file);
+  const brokers = await targetBrokers(o.brokers);
+  const transport = await openTransport({ brokers, ...kafkaSecurityOptions(o), clientId: 'rtap-provision' });
+  try {
+    const r = await provision(transport.admin(), topology, { dryRun: o.dryRun, delete: o.delete });
+    if (ctx.json) ctx.stdout.write(JSON.stringify({ target: transport.description, topology: file, ...r }, null, 2) + '\n');
+    else ctx.stdout.write(formatProvision(r, transport.description, file));
+    return r.drifted.length ? EXIT.FAILURE : EXIT.OK;
+  } finally {
+    await transport.close();
+  }
+}
