@@ -35,6 +35,8 @@ export interface HubStats {
   resyncs: number;
   /** Clients dropped for missing pongs. */
   timedOut: number;
+  /** Largest unsent backlog (ws.bufferedAmount) any client had right after a batch: the memory bound. */
+  peakBufferedBytes: number;
 }
 
 /**
@@ -49,7 +51,7 @@ export class FanoutHub {
   private seq = 0;
   private readonly clock: Clock;
   private readonly highWater: number;
-  readonly counters: Omit<HubStats, 'clients'> = { batches: 0, messagesSent: 0, bytesSent: 0, coalesced: 0, resyncs: 0, timedOut: 0 };
+  readonly counters: Omit<HubStats, 'clients'> = { batches: 0, messagesSent: 0, bytesSent: 0, coalesced: 0, resyncs: 0, timedOut: 0, peakBufferedBytes: 0 };
 
   constructor(
     private readonly store: DashboardStore,
@@ -118,6 +120,7 @@ export class FanoutHub {
     for (const c of this.clients) {
       if (c.ws.readyState !== WebSocket.OPEN) continue;
       if (c.ws.bufferedAmount > this.highWater) {
+        this.notePeak(c);
         c.stale = true;
         this.counters.coalesced++;
         continue;
@@ -128,7 +131,12 @@ export class FanoutHub {
         this.counters.resyncs++;
         this.sendRaw(c, fullBytes);
       } else this.sendRaw(c, deltaBytes);
+      this.notePeak(c);
     }
+  }
+
+  private notePeak(c: Client): void {
+    if (c.ws.bufferedAmount > this.counters.peakBufferedBytes) this.counters.peakBufferedBytes = c.ws.bufferedAmount;
   }
 
   private ping(): void {

@@ -59,7 +59,7 @@ test('KPI history upserts per window (a final replaces an early, never the rever
   assert.deepEqual(last30.map((r) => r.window_start), Array.from({ length: 30 }, (_, i) => T0 + (10 + i) * 60_000));
 
   // Independent reference: sum the last 5 windows' steps by hand.
-  const ref = windows.slice(-5).reduce((a, w) => a.map((x, i) => x + w[i]), [0, 0, 0, 0]);
+  const ref = [0, 1, 2, 3].map((i) => windows.slice(-5).reduce((sum, w) => sum + w[i], 0));
   const f = s.funnel(5);
   assert.equal(f.windows, 5);
   assert.deepEqual(f.steps.map((x) => x.count), ref);
