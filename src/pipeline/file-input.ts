@@ -38,7 +38,7 @@ export async function loadRecording(path: string, producer: Producer, batchSize 
     lineNo++;
     let topic: string = TOPICS.events;
     let key: string | null = null;
-    let value = Buffer.from(line);
+    let value: Buffer = Buffer.from(line);
     if (line.includes(MALFORMED_LINE_KEY)) {
       // A recorded malformed record: replay its exact bytes to its topic, so the reason is the original one.
       const entry = parseRecordingLine(line, `${path}:${lineNo}`);
