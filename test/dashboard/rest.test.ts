@@ -1,7 +1,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDashboard, type Dashboard } from '../../src/dashboard/index.js';
-import { ManualFeed, alert, health, kpis, realtime } from './synthetic.js';
+import { ManualFeed, alert, health, kpis } from './synthetic.js';
 
 const T0 = 1_700_000_040_000 - (1_700_000_040_000 % 60_000);
 let dash: Dashboard;
