@@ -23,6 +23,11 @@ export interface EngineConfig {
   sessionGapMs: number;
   dedup: boolean;
   topN: number;
+  /**
+   * Views that emit early (current) results every earlyIntervalMs: the live, global views by default. Keyed
+   * views (one result per session, product, user) would emit one update per active key per interval.
+   */
+  earlyViews?: string[];
   /** Distinct counts of the global views: exact Sets, or HyperLogLog (see hllPrecision). */
   distinct?: 'exact' | 'hll';
   /** HyperLogLog precision p: 2^p registers, standard error 1.04/sqrt(2^p) (14 → 0.81 %). */
@@ -73,6 +78,7 @@ export function defaultEngineConfig(): EngineConfig {
     dedup: true,
     // Popular content lists the top 10.
     topN: 10,
+    earlyViews: ['realtime', 'business', 'kpis'],
     distinct: 'exact',
     hllPrecision: 14,
     journeyLimit: 20,
@@ -106,6 +112,12 @@ export function resolveEngineConfig(config: EngineConfig): Required<EngineConfig
   if (!Number.isInteger(config.topN) || config.topN < 1) {
     throw new UsageError(`engine config topN: expected an integer >= 1, got ${JSON.stringify(config.topN)}`);
   }
+  const earlyViews = config.earlyViews ?? d.earlyViews!;
+  for (const v of earlyViews) {
+    if (!(VIEW_NAMES as readonly string[]).includes(v)) {
+      throw new UsageError(`engine config earlyViews: unknown view ${JSON.stringify(v)}; the views are ${VIEW_NAMES.join(', ')}`);
+    }
+  }
   const distinct = config.distinct ?? d.distinct!;
   if (distinct !== 'exact' && distinct !== 'hll') {
     throw new UsageError(`engine config distinct: expected "exact" or "hll", got ${JSON.stringify(distinct)}`);
@@ -120,5 +132,5 @@ export function resolveEngineConfig(config: EngineConfig): Required<EngineConfig
   }
   const windows: WindowSizes = { ...DEFAULT_WINDOWS, ...(config.windows ?? {}) };
   for (const [k, v] of Object.entries(windows)) wholeMs(`windows.${k}`, v, 1);
-  return { ...config, views: [...new Set(config.views)], distinct, hllPrecision, journeyLimit, windows };
+  return { ...config, views: [...new Set(config.views)], earlyViews, distinct, hllPrecision, journeyLimit, windows };
 }

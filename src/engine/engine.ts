@@ -74,6 +74,8 @@ class StreamEngine implements Engine {
   private readonly runtimes: ViewRuntime[];
   /** Runtimes that close on watermark progress during process(); sessions are scanned on tick() only. */
   private readonly eager: number[] = [];
+  /** Runtimes that emit early results. */
+  private readonly live: number[] = [];
   private readonly wm: WatermarkTracker;
   private readonly tasks: Task[] = [];
   private readonly taskByPartition = new Map<number, Task>();
@@ -99,6 +101,7 @@ class StreamEngine implements Engine {
     }) as ViewRuntime[];
     this.runtimes.forEach((r, i) => {
       if (r instanceof WindowedRuntime) this.eager.push(i);
+      if (this.cfg.earlyViews.includes(this.specs[i].name.split('.')[0])) this.live.push(i);
     });
     this.statesByRuntime = this.runtimes.map(() => []);
     this.wm = new WatermarkTracker(this.cfg.outOfOrdernessMs, this.cfg.idleTimeoutMs);
@@ -203,7 +206,7 @@ class StreamEngine implements Engine {
     const interval = this.cfg.earlyIntervalMs;
     if (interval !== null && wallNow >= this.nextEarlyAt) {
       this.nextEarlyAt = wallNow + interval;
-      this.runtimes.forEach((r, i) => r.early(this.statesByRuntime[i], this.ctx));
+      for (const i of this.live) this.runtimes[i].early(this.statesByRuntime[i], this.ctx);
     }
   }
 

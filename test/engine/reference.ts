@@ -251,7 +251,7 @@ export function referenceResults(events: AnalyticsEvent[], o: RefOptions): RefRe
       const first = cur[0].event_time;
       const last = cur[cur.length - 1].event_time;
       const steps = new Set(cur.map(step));
-      const names = ['view', 'add_to_cart', 'checkout', 'purchase'];
+      const names = ['view', 'add_to_cart', 'checkout', 'purchase'] as const;
       let depth = 0;
       while (depth < 4 && steps.has(names[depth])) depth++;
       const pages = cur.filter(isView).length;

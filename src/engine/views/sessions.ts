@@ -31,11 +31,18 @@ function before(a: Step, b: Step): boolean {
 
 /** Inserts keeping the list sorted and at most `limit` long; in-order events append in O(1). */
 function insertStep(list: Step[], step: Step, limit: number): void {
-  if (list.length >= limit && !before(step, list[list.length - 1])) return;
   let i = list.length;
   while (i > 0 && before(step, list[i - 1])) i--;
+  if (i >= limit) return;
   list.splice(i, 0, step);
   if (list.length > limit) list.length = limit;
+}
+
+/** Whether a step at (time, id) would make the journey: checked first so full journeys allocate nothing. */
+function fits(list: Step[], time: number, id: string, limit: number): boolean {
+  if (list.length < limit) return true;
+  const last = list[list.length - 1];
+  return time < last[0] || (time === last[0] && id < last[1]);
 }
 
 /**
@@ -62,7 +69,7 @@ export function sessionsView(ctx: ViewContext, gapMs: number): ViewSpec<Acc> {
         a.purchases++;
         a.revenue += revenueOf(e);
       }
-      insertStep(a.journey, [e.event_time, e.event_id, label(e)], limit);
+      if (fits(a.journey, e.event_time, e.event_id, limit)) insertStep(a.journey, [e.event_time, e.event_id, label(e)], limit);
     },
     merge(a, b) {
       a.first = min.merge(a.first, b.first);

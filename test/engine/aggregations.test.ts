@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { avg, count, distinctExact, distinctHll, max, min, ratio, sum, topN } from '../../src/engine/aggregations.js';
+import { Hll } from '../../src/engine/hll.js';
+import { rng } from './stream.js';
+
+test('count, sum, avg, min, max: merge of two halves equals one pass', () => {
+  const r = rng(1);
+  const xs = Array.from({ length: 1000 }, () => Math.round(r() * 1e4) / 100);
+  for (const agg of [count, sum, avg, min, max] as const) {
+    const fold = (vs: number[]) => vs.reduce((s, v) => (agg.add as (s: unknown, v: number) => unknown)(s, v), agg.init() as unknown);
+    const whole = (agg.result as (s: unknown) => unknown)(fold(xs));
+    const merged = (agg.result as (s: unknown) => unknown)((agg.merge as (a: unknown, b: unknown) => unknown)(fold(xs.slice(0, 400)), fold(xs.slice(400))));
+    assert.ok(Math.abs((whole as number) - (merged as number)) < 1e-9, agg.name);
+  }
+  assert.equal(avg.result(avg.init()), null);
+  assert.equal(min.result(min.init()), null);
+  assert.equal(max.result(xs.reduce(max.add, max.init())), Math.max(...xs));
+  assert.equal(ratio(1, 0), null);
+});
+
+test('merge never modifies its source (a pane is merged into several windows)', () => {
+  const a = distinctExact.init();
+  const b = distinctExact.init();
+  distinctExact.add(b, 'x');
+  distinctExact.merge(a, b);
+  distinctExact.add(a, 'y');
+  assert.deepEqual([...b], ['x']);
+  const t = topN(2);
+  const s1 = t.init();
+  const s2 = t.add(t.init(), 'k');
+  t.merge(s1, s2);
+  t.add(s1, 'k');
+  assert.equal(s2.get('k'), 1);
+});
+
+test('top-N ranks by count, ties by key, cut to N', () => {
+  const t = topN(3);
+  const s = t.init();
+  for (const k of ['b', 'a', 'c', 'c', 'd', 'a', 'e', 'c']) t.add(s, k);
+  assert.deepEqual(t.result(s), [
+    { key: 'c', count: 3 },
+    { key: 'a', count: 2 },
+    { key: 'b', count: 1 },
+  ]);
+});
+
+test('HyperLogLog stays within 3 standard errors of the exact count, and merges like a union', () => {
+  for (const p of [10, 14]) {
+    const se = Hll.standardError(p);
+    for (const n of [100, 5_000, 200_000]) {
+      const agg = distinctHll(p);
+      const a = agg.init();
+      const b = agg.init();
+      for (let i = 0; i < n; i++) agg.add(i % 2 ? a : b, `user-${i}`);
+      agg.add(a, 'user-0'); // duplicates across the halves do not count twice
+      const est = agg.result(agg.merge(a, b));
+      assert.ok(Math.abs(est - n) / n < 3 * se, `p=${p} n=${n}: estimate ${est}, error ${(Math.abs(est - n) / n).toFixed(4)} > 3 x ${se.toFixed(4)}`);
+    }
+  }
+  const h = new Hll(12);
+  h.add('a');
+  assert.deepEqual(Hll.fromBase64(h.toBase64(), 12).registers, h.registers);
+  assert.throws(() => new Hll(3), /precision must be an integer in 4..18/);
+});
