@@ -3,7 +3,7 @@ import { eventKind, type AnalyticsEvent } from '../events/types.js';
 import type { PatternDefinition, SequencePattern, ThresholdRule } from './ast.js';
 import { fieldOf } from './expr.js';
 import { Heap } from './heap.js';
-import { ReorderBuffer, type Buffered } from './reorder.js';
+import { ReorderBuffer } from './reorder.js';
 import { compareRuns, compilePattern, filterHolds, isPending, step, type CompiledPattern, type Run } from './nfa.js';
 import { RuleRunner, type RuleState } from './rules.js';
 
