@@ -104,6 +104,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       groupId: this.o.groupId,
       topics: this.o.inputTopics,
       fromBeginning: this.o.fromBeginning,
+      // Every assigned partition holds the watermark back from the start, not from its first event:
+      // otherwise catching up one partition at a time would make the others' events look late.
+      onAssigned: (partitions) => this.engine.assign(partitions, this.o.clock.now()),
     });
     this.timer = setInterval(() => {
       this.serial(() => this.tick()).catch((err: Error) => this.fail(err));
