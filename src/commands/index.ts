@@ -1,5 +1,6 @@
 import type { CommandDefinition } from './define.js';
 import { bench } from './bench.js';
+import { dashboard } from './dashboard.js';
 import { patterns } from './patterns.js';
 import { process_ } from './process.js';
 import { provision } from './provision.js';
@@ -11,4 +12,4 @@ import { stack } from './stack.js';
  * Every subcommand of `rtap`. Definitions are light (settings and help); each `run` imports its
  * implementation lazily, so starting one command never loads another's dependencies.
  */
-export const COMMANDS: CommandDefinition[] = [bench, patterns, process_, provision, report, simulate, stack] as CommandDefinition[];
+export const COMMANDS: CommandDefinition[] = [bench, dashboard, patterns, process_, provision, report, simulate, stack] as CommandDefinition[];
