@@ -16,13 +16,15 @@ export interface PartitionClock {
  * Watermarks (DESIGN.md, "Time"): per partition, max event time - out-of-orderness; the pipeline's is the
  * minimum over active partitions and never goes back. A partition quiet for `idleTimeoutMs` of wall time
  * stops holding it back. When every partition is quiet the stream as a whole is quiet: the watermark then
- * moves on with wall time from the most advanced partition, so the last windows of a stream that stopped
- * still close, one idle timeout after it stopped, instead of waiting forever for events that never come.
+ * moves on with wall time (one event-time ms per wall ms after the idle timeout), so the last windows of a
+ * stream that stopped still close instead of waiting forever for events that never come.
  */
 export class WatermarkTracker {
   private readonly byTopic = new Map<string, PartitionClock[]>();
   private readonly all: PartitionClock[] = [];
   private wm = -Infinity;
+  /** Watermark when every partition went quiet (null while any is active). */
+  private quietBase: number | null = null;
 
   constructor(
     private readonly outOfOrdernessMs: number,
@@ -63,6 +65,7 @@ export class WatermarkTracker {
     if (!c.active) {
       // A partition waking up cannot pull the watermark back: its older events are late.
       c.active = true;
+      this.quietBase = null;
       changed = true;
     }
     return changed ? this.recompute() : false;
@@ -75,15 +78,17 @@ export class WatermarkTracker {
       if (c.active && wallNow - c.lastWall >= this.idleTimeoutMs) c.active = false;
       if (c.active) anyActive = true;
     }
-    if (anyActive || this.all.length === 0) return this.recompute();
-    let maxTs = -Infinity;
-    let lastWall = -Infinity;
-    for (const c of this.all) {
-      if (c.maxTs > maxTs) maxTs = c.maxTs;
-      if (c.lastWall > lastWall) lastWall = c.lastWall;
+    if (anyActive || this.all.length === 0) {
+      this.quietBase = null;
+      return this.recompute();
     }
-    const quietFor = wallNow - lastWall - this.idleTimeoutMs;
-    return this.raise(maxTs - this.outOfOrdernessMs + Math.max(0, quietFor));
+    // The whole stream is quiet: move on with wall time from where the watermark stood when it went quiet.
+    // Not from the most advanced partition: a replay stalled for a moment would make every event of the
+    // partitions behind it late.
+    if (this.quietBase === null) this.quietBase = this.wm;
+    let lastWall = -Infinity;
+    for (const c of this.all) if (c.lastWall > lastWall) lastWall = c.lastWall;
+    return this.raise(this.quietBase + Math.max(0, wallNow - lastWall - this.idleTimeoutMs));
   }
 
   private recompute(): boolean {
@@ -103,6 +108,7 @@ export class WatermarkTracker {
   snapshot() {
     return {
       watermark: encodeNum(this.wm),
+      quietBase: this.quietBase === null ? null : encodeNum(this.quietBase),
       partitions: this.all.map((c) => ({
         topic: c.topic,
         partition: c.partition,
@@ -115,6 +121,7 @@ export class WatermarkTracker {
 
   restore(s: ReturnType<WatermarkTracker['snapshot']>): void {
     this.wm = decodeNum(s.watermark, 'watermark');
+    this.quietBase = s.quietBase === null ? null : decodeNum(s.quietBase, 'quietBase');
     for (const p of s.partitions) {
       const c = this.clock(p.topic, p.partition, 0);
       c.maxTs = decodeNum(p.maxTs, `partition ${p.topic}:${p.partition} maxTs`);

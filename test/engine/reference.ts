@@ -32,6 +32,7 @@ export interface Decisions {
 export function decide(ops: Op[], ooo: number, lateness: number, idleMs: number, dedup = true): Decisions {
   const parts = new Map<string, { max: number; wall: number; active: boolean }>();
   let wm = -Infinity;
+  let quietBase: number | null = null;
   const seen = new Set<string>();
   const out: Decisions = { accepted: [], late: [], duplicates: [] };
   const recompute = () => {
@@ -42,10 +43,13 @@ export function decide(ops: Op[], ooo: number, lateness: number, idleMs: number,
     if (o.op === 'tick') {
       for (const p of parts.values()) if (o.wall - p.wall >= idleMs) p.active = false;
       if (parts.size && [...parts.values()].every((p) => !p.active)) {
-        const maxTs = Math.max(...[...parts.values()].map((p) => p.max));
+        quietBase ??= wm;
         const lastWall = Math.max(...[...parts.values()].map((p) => p.wall));
-        wm = Math.max(wm, maxTs - ooo + Math.max(0, o.wall - lastWall - idleMs));
-      } else recompute();
+        wm = Math.max(wm, quietBase + Math.max(0, o.wall - lastWall - idleMs));
+      } else {
+        quietBase = null;
+        recompute();
+      }
       continue;
     }
     const e = o.a.event;
@@ -59,6 +63,7 @@ export function decide(ops: Op[], ooo: number, lateness: number, idleMs: number,
     const p = parts.get(k) ?? { max: -Infinity, wall: o.a.wall, active: true };
     p.max = Math.max(p.max, e.event_time);
     p.wall = o.a.wall;
+    if (!p.active) quietBase = null;
     p.active = true;
     parts.set(k, p);
     recompute();

@@ -1,0 +1,36 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { RtapError, UsageError } from '../errors.js';
+import type { ViewResult } from '../events/results.js';
+
+/**
+ * Reads stored results: JSON lines as the JSONL sink writes them (`{"kind":"result", ...ViewResult}`;
+ * alert lines are skipped), gzip-compressed when the name ends in .gz. A malformed line is an error that
+ * names the file and line.
+ */
+export async function readResults(path: string): Promise<ViewResult[]> {
+  if (!existsSync(path)) throw new UsageError(`results file not found: ${path}`);
+  let input: Readable = createReadStream(path);
+  if (path.endsWith('.gz')) input = input.pipe(createGunzip());
+  const out: ViewResult[] = [];
+  let n = 0;
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    n++;
+    if (!line.trim()) continue;
+    let v: Record<string, unknown>;
+    try {
+      v = JSON.parse(line);
+    } catch (err) {
+      throw new RtapError(`${path}:${n}: not valid JSON (${(err as Error).message})`);
+    }
+    if (v.kind === 'alert') continue;
+    if (typeof v.view !== 'string' || typeof v.key !== 'string' || typeof v.window_start !== 'number' || typeof v.window_end !== 'number' || (v.emit !== 'final' && v.emit !== 'early') || typeof v.fields !== 'object') {
+      throw new RtapError(`${path}:${n}: not a view result (needs view, key, window_start, window_end, emit, fields)`);
+    }
+    delete v.kind;
+    out.push(v as unknown as ViewResult);
+  }
+  return out;
+}
