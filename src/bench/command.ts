@@ -69,6 +69,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
       sinks,
       injectStall: o.injectStall ? { afterMs: o.warmup + o.duration / 2, durationMs: o.injectStall } : undefined,
       signal: ctx.signal,
+      check: o.check,
       hdrLog: o.hdrLog ? (text) => hdrLogChunks.push(text) : undefined,
       effectiveConfig: ctx.effectiveConfig,
       onSnapshot: (snap) => {
@@ -96,6 +97,10 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
     }
 
     if (ctx.signal.aborted) return EXIT.INTERRUPTED;
+    if (report.verification && !report.verification.ok) {
+      ctx.log(`rtap bench: --check failed: ${report.verification.mismatches.length} mismatches over ${report.verification.windows} windows`);
+      return EXIT.CHECK_MISMATCH;
+    }
     if (!report.load.schedule_held) {
       ctx.log(`rtap bench: invalid run: ${report.load.schedule_note}`);
       return EXIT.INVALID_RUN;

@@ -14,6 +14,9 @@ import type { Sink } from '../sinks/types.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import type { Transport } from '../transport/types.js';
 import { PACKAGE_ROOT } from '../paths.js';
+import type { AnalyticsEvent } from '../events/types.js';
+import type { ViewResult } from '../events/results.js';
+import { verifyResults } from './check.js';
 import type { LoadShape } from './load-shape.js';
 import { rateAt } from './load-shape.js';
 
@@ -36,6 +39,8 @@ export interface BenchOptions {
   onLive?(live: LiveStats): void;
   signal?: AbortSignal;
   effectiveConfig: BenchReport['meta']['config'];
+  /** --check: verify final results against an independent recomputation over the produced events. */
+  check?: boolean;
   /** Receives HdrHistogram interval-log text (--hdr-log). */
   hdrLog?: (text: string) => void;
 }
@@ -73,6 +78,16 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     fromBeginning: false,
     groupId: `rtap-bench-${process.pid}-${Date.now()}`,
   });
+  // --check keeps what it needs to recompute: every produced event, the engine's late ones, the finals.
+  const producedEvents: AnalyticsEvent[] = [];
+  const lateIds = new Set<string>();
+  const finals: ViewResult[] = [];
+  if (o.check) {
+    processor.on('late', (e) => lateIds.add(e.event_id));
+    processor.on('result', (r) => {
+      if (r.emit === 'final') finals.push(r);
+    });
+  }
   resources.start();
   const consuming = processor.start();
   // Give the consumer a moment to join and position itself at the log end before load starts.
@@ -119,6 +134,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   const totalMs = o.warmupMs + o.durationMs;
   const summary = await runOpenLoop(generator, producer, { ratePerSec: o.shape.ratePerSec, durationMs: totalMs, rateAt: (ms: number) => rateAt(o.shape, ms, totalMs) }, clock, {
     signal: o.signal,
+    onRecord: o.check ? (record) => void (record.event && producedEvents.push(record.event)) : undefined,
     onPublished: (intended: number, sentAt: number, ackedAt: number, count: number) => {
       produced += count;
       if (intended >= recorders.measureFrom) measured += count;
@@ -199,5 +215,6 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     intervals,
     sinks: Object.fromEntries(o.sinks.map((s) => [s.name, s.stats?.() ?? {}])),
   };
+  if (o.check) report.verification = verifyResults(producedEvents, lateIds, finals);
   return { report, processor };
 }

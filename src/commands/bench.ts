@@ -38,6 +38,7 @@ export const benchSettings = {
     default: [] as string[],
   }),
   maxRate: setting({ key: 'maxRate', flags: '--max-rate <rate>', description: 'with --find-max: the highest rate to try', parse: v.rate, default: 200_000 }),
+  check: setting({ key: 'check', flags: '--check', description: 'verify the final results against an independent recomputation over the same events (exit 97 on a mismatch)', parse: v.bool, default: false }),
   html: setting({ key: 'html', flags: '--html <file>', description: 'write a self-contained HTML report with plots', parse: v.string }),
   hdrLog: setting({ key: 'hdrLog', flags: '--hdr-log <file>', description: 'write HdrHistogram interval logs (one histogram per latency per second)', parse: v.string }),
   injectStall: setting({ key: 'injectStall', flags: '--inject-stall <duration>', description: 'stall the processor once, mid-run, for this long (shows in P99/max)', parse: v.duration }),

@@ -51,25 +51,25 @@ export function encodeAvro(event: AnalyticsEvent): Buffer {
 }
 
 export function decodeAvro(buf: Buffer): AnalyticsEvent {
-  if (buf.length < HEADER_BYTES) throw new InvalidEventError(`truncated: ${buf.length} bytes, header needs 5`);
-  if (buf[0] !== MAGIC) throw new InvalidEventError(`bad magic byte ${buf[0]}, expected 0 (Confluent wire format)`);
+  if (buf.length < HEADER_BYTES) throw new InvalidEventError(`truncated: ${buf.length} bytes, header needs 5`, undefined, 'truncated');
+  if (buf[0] !== MAGIC) throw new InvalidEventError(`bad magic byte ${buf[0]}, expected 0 (Confluent wire format)`, undefined, 'bad_magic');
   const id = buf.readUInt32BE(1);
   const entry = schemas().byId.get(id);
-  if (!entry) throw new InvalidEventError(`unknown schema id ${id}`);
+  if (!entry) throw new InvalidEventError(`unknown schema id ${id}`, undefined, 'unknown_schema');
   let decoded: { value: unknown; offset: number };
   try {
     decoded = entry.type.decode(buf, HEADER_BYTES);
   } catch (err) {
-    throw new InvalidEventError(`avro body does not match schema ${id}: ${(err as Error).message}`);
+    throw new InvalidEventError(`avro body does not match schema ${id}: ${(err as Error).message}`, undefined, 'schema_mismatch');
   }
-  if (decoded.offset < 0) throw new InvalidEventError(`truncated avro body for schema ${id}`);
+  if (decoded.offset < 0) throw new InvalidEventError(`truncated avro body for schema ${id}`, undefined, 'truncated');
   if (decoded.offset !== buf.length) {
-    throw new InvalidEventError(`${buf.length - decoded.offset} trailing bytes after the avro body`);
+    throw new InvalidEventError(`${buf.length - decoded.offset} trailing bytes after the avro body`, undefined, 'trailing_bytes');
   }
   // avsc returns record instances; a plain object keeps JSON output and structural equality simple.
   const event = validateEvent({ ...(decoded.value as object) });
   if (event.event_type !== entry.event_type) {
-    throw new InvalidEventError(`event_type ${event.event_type} under schema id ${id} (${entry.event_type})`);
+    throw new InvalidEventError(`event_type ${event.event_type} under schema id ${id} (${entry.event_type})`, 'event_type', 'schema_mismatch');
   }
   return event;
 }
@@ -83,7 +83,7 @@ export function decodeJson(buf: Buffer | string): AnalyticsEvent {
   try {
     value = JSON.parse(typeof buf === 'string' ? buf : buf.toString('utf8'));
   } catch (err) {
-    throw new InvalidEventError(`not valid JSON: ${(err as Error).message}`);
+    throw new InvalidEventError(`not valid JSON: ${(err as Error).message}`, undefined, 'invalid_json');
   }
   return validateEvent(value);
 }
@@ -94,6 +94,6 @@ export function encodeEvent(event: AnalyticsEvent, encoding: Encoding): Buffer {
 
 /** Decodes either encoding: the Confluent magic byte 0 never starts a JSON document. */
 export function decodeEvent(buf: Buffer): AnalyticsEvent {
-  if (buf.length === 0) throw new InvalidEventError('empty message');
+  if (buf.length === 0) throw new InvalidEventError('empty message', undefined, 'empty');
   return buf[0] === MAGIC ? decodeAvro(buf) : decodeJson(buf);
 }

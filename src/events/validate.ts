@@ -1,13 +1,32 @@
 import { EVENT_TYPES, type AnalyticsEvent, type EventType } from './types.js';
 
+/** Categories of rejection, stable for counters and dashboards (the message carries the detail). */
+export type InvalidEventCode =
+  | 'empty'
+  | 'truncated'
+  | 'bad_magic'
+  | 'unknown_schema'
+  | 'schema_mismatch'
+  | 'trailing_bytes'
+  | 'invalid_json'
+  | 'invalid_field';
+
 /** Why an input was rejected; carried to the dead-letter path. */
 export class InvalidEventError extends Error {
+  readonly code: InvalidEventCode;
   constructor(
     readonly reason: string,
     readonly field?: string,
+    code?: InvalidEventCode,
   ) {
     super(field ? `${field}: ${reason}` : reason);
     this.name = 'InvalidEventError';
+    this.code = code ?? 'invalid_field';
+  }
+
+  /** Counter bucket: the code, and the field for field problems (`invalid_field:price`). */
+  get bucket(): string {
+    return this.code === 'invalid_field' && this.field ? `invalid_field:${this.field}` : this.code;
   }
 }
 
@@ -93,7 +112,7 @@ const BY_TYPE: Record<EventType, Record<string, Check>> = {
  */
 export function validateEvent(value: unknown): AnalyticsEvent {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidEventError('expected a JSON object');
+    throw new InvalidEventError('expected a JSON object', undefined, 'invalid_json');
   }
   const v = value as Record<string, unknown>;
   const type = v.event_type;

@@ -53,6 +53,8 @@ export interface ProcessorHooks {
 /** Live feed for the terminal UI and the dashboard: 'result', 'alert', 'batch' events. */
 export interface ProcessorEvents {
   result: [ViewResult];
+  /** An event the engine found behind the watermark (dead-lettered and counted). */
+  late: [AnalyticsEvent];
   alert: [Alert];
   batch: [{ topic: string; partition: number; records: number; lag: number }];
 }
@@ -80,7 +82,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private consumer: Consumer | null = null;
   private dlq: Producer;
   private pending: Output[] = [];
-  private deadLetters: { record: ConsumedRecord | null; event: AnalyticsEvent | null; reason: string; kind: string }[] = [];
+  private deadLetters: { record: ConsumedRecord | null; event: AnalyticsEvent | null; reason: string; bucket: string; kind: string }[] = [];
   /** Serialises batches and ticks: the engine is single-threaded state. */
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
@@ -148,8 +150,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       try {
         event = decodeEvent(record.value);
       } catch (err) {
-        const reason = err instanceof InvalidEventError ? err.message : `decode failed: ${(err as Error).message}`;
-        this.deadLetters.push({ record, event: null, reason, kind: 'malformed' });
+        const invalid = err instanceof InvalidEventError;
+        const reason = invalid ? err.message : `decode failed: ${(err as Error).message}`;
+        this.deadLetters.push({ record, event: null, reason, bucket: invalid ? err.bucket : 'decode_failed', kind: 'malformed' });
         continue;
       }
       this.counters.valid++;
@@ -175,7 +178,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     },
     late: (event: AnalyticsEvent, reason: string) => {
       this.counters.late++;
-      this.deadLetters.push({ record: null, event, reason, kind: 'late' });
+      this.deadLetters.push({ record: null, event, reason, bucket: 'late', kind: 'late' });
+      this.emit('late', event);
     },
     duplicate: () => {
       this.counters.duplicates++;
@@ -208,14 +212,14 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         this.o.deadLetterTopic,
         dls.map((d) => {
           this.counters.deadLetters++;
-          const bucket = d.kind === 'late' ? 'late' : d.reason.replace(/:.*$/, '').slice(0, 60);
-          this.counters.deadLetterReasons[bucket] = (this.counters.deadLetterReasons[bucket] ?? 0) + 1;
+          this.counters.deadLetterReasons[d.bucket] = (this.counters.deadLetterReasons[d.bucket] ?? 0) + 1;
           return {
             key: d.record?.key ?? d.event?.user_id ?? null,
             value: d.record?.value ?? Buffer.from(JSON.stringify(d.event)),
             headers: {
               'rtap-kind': d.kind,
               'rtap-reason': d.reason,
+              'rtap-reason-code': d.bucket,
               ...(d.record
                 ? { 'rtap-source': `${d.record.topic}/${d.record.partition}@${d.record.offset}` }
                 : {}),

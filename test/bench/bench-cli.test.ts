@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rtap-bench-'));
+
+test('a threshold that cannot hold exits 99 and names the miss; thresholds that hold exit 0', async () => {
+  const failing = await runCli(['bench', '--duration', '4s', '--patterns', 'none', '--threshold', 'throughput>=1000000/s']);
+  assert.equal(failing.code, 99, failing.stderr);
+  assert.match(failing.stderr, /throughput>=1000000\/s failed: measured [\d.]+\/s/);
+  const passing = await runCli(['bench', '--duration', '4s', '--patterns', 'none', '--threshold', 'throughput>=100/s', '--threshold', 'errors<=0%', '--threshold', 'ingest.max<60s']);
+  assert.equal(passing.code, 0, passing.stderr);
+  assert.match(passing.stdout, /✓ throughput>=100\/s/);
+});
+
+test('an injected 2 s processing stall shows in ingest P99 and max: coordinated omission cannot hide it', async () => {
+  const file = join(dir, 'stall.json');
+  const r = await runCli(['bench', '--duration', '8s', '--rate', '200/s', '--patterns', 'none', '--inject-stall', '2s', '--json', file]);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  // ~400 of 1600 events arrive during the stall; measured from their intended send time they wait up to 2 s.
+  assert.ok(report.latency.ingest.max >= 1900, `max ${report.latency.ingest.max}`);
+  assert.ok(report.latency.ingest.p99 >= 1000, `p99 ${report.latency.ingest.p99}`);
+  assert.equal(report.load.schedule_held, true, 'the producer is not the one stalling');
+  assert.equal(report.pipeline.consumed, report.load.produced);
+});
+
+test('the JSON report carries run metadata, every latency with its histogram, and the intervals', async () => {
+  const file = join(dir, 'report.json');
+  const r = await runCli(['bench', '--duration', '3s', '--json', file, '--hdr-log', join(dir, 'run.hlog')]);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  assert.equal(report.rtap_report, 1);
+  assert.equal(report.meta.transport, 'embedded in-process log');
+  assert.equal(report.meta.config.duration.value, 3000);
+  for (const name of ['publish', 'ack', 'ingest', 'e2e']) {
+    assert.ok(report.latency[name].count > 0, name);
+    assert.match(report.latency[name].histogram, /^HISTF/);
+  }
+  assert.ok(report.intervals.length >= 2);
+  const log = readFileSync(join(dir, 'run.hlog'), 'utf8');
+  assert.match(log, /^#\[Histogram log format version 1\.3\]/m);
+  assert.match(log, /^Tag=ingest,/m);
+});
