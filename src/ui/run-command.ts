@@ -1,0 +1,108 @@
+import type { CommandContext, OptionsOf } from '../commands/define.js';
+import type { runSettings } from '../commands/run.js';
+import { EXIT, RtapError, UsageError } from '../errors.js';
+import { runBench } from '../bench/run.js';
+import { liveStatsFeed, startDashboard, type Dashboard } from '../dashboard/index.js';
+import { renderReport } from '../reporting/table.js';
+import { buildSinks } from '../sinks/build.js';
+import { openTransport } from '../transport/open.js';
+import { DeferredFeed } from './deferred-feed.js';
+import { startLiveView, type LiveViewHandle } from './live-view.js';
+
+type RunOptions = OptionsOf<typeof runSettings>;
+
+/** "Until q": the open-loop schedule needs an end; a year is longer than anyone watches. */
+export const UNTIL_STOPPED_MS = 365 * 24 * 3600 * 1000;
+
+/** Starts the dashboard on `port`, turning the usual bind failures into messages that say what to do. */
+export async function startRunDashboard(port: number, feed: DeferredFeed): Promise<Dashboard> {
+  try {
+    return await startDashboard({ port, feed });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new RtapError(`port ${port} is already in use (dashboard)`, EXIT.FAILURE, 'choose another with --dashboard <port> (0 picks a free one), or --dashboard off');
+    if (e.code === 'EACCES') throw new RtapError(`port ${port} needs privileges (dashboard)`, EXIT.FAILURE, 'choose a port above 1023 with --dashboard <port>');
+    throw err;
+  }
+}
+
+/**
+ * `rtap run`: simulator + processor in this process (the bench runner's wiring, with no warm-up and no
+ * gate), the web dashboard, and the live view until q, Ctrl-C or --duration.
+ */
+export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<number> {
+  if (o.sink.includes('jsonl') && !o.output) throw new UsageError("--sink jsonl needs --output <file>");
+  const transport = await openTransport({ brokers: o.brokers });
+  const quit = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, quit.signal]);
+  let dashboard: Dashboard | null = null;
+  let view: LiveViewHandle | null = null;
+  let viewTimer: NodeJS.Timeout | null = null;
+  // The run ends by draining the engine (every open window and pattern timeout fires at once, e.g. a burst
+  // of cart_abandonment "at end of input"): those are an artefact of stopping, so the view stops first.
+  const stopView = () => {
+    if (viewTimer) clearTimeout(viewTimer);
+    (view as LiveViewHandle | null)?.stop();
+  };
+  signal.addEventListener('abort', stopView, { once: true });
+  try {
+    const sinks = await buildSinks(o.sink, { transport, output: o.output });
+    const feed = new DeferredFeed(`rtap run (${transport.description})`);
+    if (o.dashboard !== null) dashboard = await startRunDashboard(o.dashboard, feed);
+    const interactive = ctx.interactive && !ctx.json;
+    const until = o.duration ? `for ${Math.round(o.duration / 1000)}s` : interactive ? 'until you press q' : 'until Ctrl-C';
+    ctx.log(`rtap run: simulating ${o.rate}/s on the ${transport.description} ${until}${dashboard ? `; dashboard at ${dashboard.url}` : ''}`);
+    const { report } = await runBench({
+      transport,
+      simulator: {
+        seed: o.seed,
+        profile: o.mix,
+        users: o.users,
+        lateShare: o.lateShare,
+        duplicateShare: o.duplicateShare,
+        malformedShare: o.malformedShare,
+        encoding: o.encoding,
+        fraudShare: o.fraudShare,
+      },
+      shape: { kind: 'constant', ratePerSec: o.rate },
+      durationMs: o.duration ?? UNTIL_STOPPED_MS,
+      warmupMs: 0,
+      engine: { views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout },
+      patterns: o.patterns,
+      sinks,
+      signal,
+      // After q the user wants out: drain what is already in the log, but do not wait long for it.
+      drainTimeoutMs: 5000,
+      effectiveConfig: ctx.effectiveConfig,
+      onLive: (live) => {
+        feed.attach(liveStatsFeed(live, `rtap run (${transport.description})`));
+        view = startLiveView({
+          live,
+          title: 'rtap run',
+          subtitle: transport.description + (dashboard ? ` · dashboard ${dashboard.url}` : ''),
+          // --json keeps stdout for the report: the periodic lines go to stderr then.
+          stdout: ctx.json ? ctx.stderr : ctx.stdout,
+          refreshMs: 1000 / o.refresh,
+          color: ctx.color,
+          interactive,
+          totalS: o.duration ? o.duration / 1000 : null,
+          plainAlerts: true,
+          onQuit: () => quit.abort('quit'),
+          // Raw mode turns Ctrl-C into a key: hand it back as the signal the CLI already handles.
+          onInterrupt: () => process.kill(process.pid, 'SIGINT'),
+        });
+        if (o.duration) viewTimer = setTimeout(stopView, o.duration);
+      },
+    });
+    stopView();
+    if (ctx.jsonFile) (await import('node:fs')).writeFileSync(ctx.jsonFile, JSON.stringify(report, null, 2) + '\n');
+    if (ctx.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    else ctx.stdout.write(renderReport(report, ctx.color) + '\n');
+    return ctx.signal.aborted ? EXIT.INTERRUPTED : EXIT.OK;
+  } finally {
+    stopView();
+    signal.removeEventListener('abort', stopView);
+    await dashboard?.close();
+    await transport.close();
+  }
+}
