@@ -37,6 +37,9 @@ export interface HubStats {
   timedOut: number;
   /** Largest unsent backlog (ws.bufferedAmount) any client had right after a batch: the memory bound. */
   peakBufferedBytes: number;
+  /** Time the last / slowest batch took to build and hand to every client, ms. */
+  lastFlushMs: number;
+  maxFlushMs: number;
 }
 
 /**
@@ -51,7 +54,7 @@ export class FanoutHub {
   private seq = 0;
   private readonly clock: Clock;
   private readonly highWater: number;
-  readonly counters: Omit<HubStats, 'clients'> = { batches: 0, messagesSent: 0, bytesSent: 0, coalesced: 0, resyncs: 0, timedOut: 0, peakBufferedBytes: 0 };
+  readonly counters: Omit<HubStats, 'clients'> = { batches: 0, messagesSent: 0, bytesSent: 0, coalesced: 0, resyncs: 0, timedOut: 0, peakBufferedBytes: 0, lastFlushMs: 0, maxFlushMs: 0 };
 
   constructor(
     private readonly store: DashboardStore,
@@ -109,6 +112,7 @@ export class FanoutHub {
 
   /** Builds this interval's batch and sends it (the timer calls this; tests and benches may too). */
   flush(): void {
+    const started = performance.now();
     this.counters.batches++;
     const delta = this.store.takeDelta();
     // Even without changes a small message goes out, so the page can show the age of the data.
@@ -133,6 +137,9 @@ export class FanoutHub {
       } else this.sendRaw(c, deltaBytes);
       this.notePeak(c);
     }
+    const took = performance.now() - started;
+    this.counters.lastFlushMs = took;
+    if (took > this.counters.maxFlushMs) this.counters.maxFlushMs = took;
   }
 
   private notePeak(c: Client): void {

@@ -31,7 +31,7 @@ function barRow(name, value, max, numText, testid) {
 const STEP_LABELS = { views: 'Product views', add_to_cart: 'Add to cart', checkout: 'Checkout', purchase: 'Purchase' };
 
 export function renderFunnel(container, rangeEl, funnel) {
-  rangeEl.textContent = funnel.windows ? `last ${funnel.minutes_back} min (${funnel.windows} windows)` : '';
+  rangeEl.textContent = funnel.windows ? `last ${funnel.minutes_back} min (${funnel.windows} window${funnel.windows === 1 ? "" : "s"})` : '';
   if (!funnel.windows) return fill(container, [el('p', { class: 'empty', text: 'no KPI windows yet' })]);
   const max = funnel.steps[0]?.count ?? 0;
   const r = funnel.rates;
