@@ -20,7 +20,8 @@ test('during a real in-process run the page shows KPIs that change, an alert, an
   // What the processor delivered, collected independently of the dashboard: the page must show these.
   const alerts: Alert[] = [];
   const realtimeFinals: ViewResult[] = [];
-  let dashboard: Promise<Dashboard> | null = null;
+  let attach!: (d: Promise<Dashboard>) => void;
+  const dashboard = new Promise<Dashboard>((resolve, reject) => (attach = (d) => d.then(resolve, reject)));
   const run = runBench({
     transport,
     // Fraud episodes and a bounce spike make the CEP patterns fire within seconds; 1 % malformed records
@@ -38,13 +39,12 @@ test('during a real in-process run the page shows KPIs that change, an alert, an
       live.processor.on('result', (r) => {
         if (r.view === 'realtime' && r.emit === 'final') realtimeFinals.push(r);
       });
-      dashboard = startDashboard({ port: 0, feed: liveStatsFeed(live, 'in-process: embedded log'), batchIntervalMs: 500 });
+      attach(startDashboard({ port: 0, feed: liveStatsFeed(live, 'in-process: embedded log'), batchIntervalMs: 500 }));
     },
   });
   const browser = await chromium.launch({ executablePath: process.env.RTAP_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   let dash: Dashboard | null = null;
   try {
-    while (!dashboard) await new Promise((r) => setTimeout(r, 20));
     dash = await dashboard;
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const problems: string[] = [];
