@@ -2,8 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { EXIT, UsageError } from '../errors.js';
 import type { CommandContext, OptionsOf } from '../commands/define.js';
 import type { benchSettings } from '../commands/bench.js';
-import { openTransport } from '../transport/open.js';
+import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
 import { renderReport } from '../reporting/table.js';
+import { LatencyRecorders } from '../reporting/histograms.js';
 import { renderHtmlReport } from '../reporting/html.js';
 import type { BenchReport } from '../reporting/report.js';
 import { parseLoadShape } from './load-shape.js';
@@ -51,8 +52,14 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
   };
   const engine = { views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout };
   if (o.findMax) return findMaxCommand(o, ctx, { simulator, engine });
-  const transport = await openTransport({ brokers: o.brokers });
-  const sinks = await buildSinks(o.sink, { transport, output: o.output });
+  const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
+  const recorders = new LatencyRecorders();
+  const sinks = await buildSinks(o.sink, {
+    transport,
+    output: o.output,
+    influx: { url: o.influxUrl, token: o.influxToken, org: o.influxOrg, bucket: o.influxBucket },
+    onWriteLatency: (ms, n) => recorders.record('sink_write', ms, n),
+  });
   const totalS = Math.round((o.duration + o.warmup) / 1000);
   let lastPlain = 0;
   const hdrLogChunks: string[] = [];
@@ -60,6 +67,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
   try {
     const { report } = await runBench({
       transport,
+      recorders,
       simulator,
       shape,
       durationMs: o.duration,
@@ -128,7 +136,7 @@ async function findMaxCommand(
     startRate: o.rate,
     maxRate: o.maxRate,
     refineSteps: 3,
-    openTransport: () => openTransport({ brokers: o.brokers }),
+    openTransport: () => openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) }),
     base: {
       simulator: parts.simulator,
       durationMs: o.duration,

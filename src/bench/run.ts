@@ -22,6 +22,8 @@ import { rateAt } from './load-shape.js';
 
 export interface BenchOptions {
   transport: Transport;
+  /** Where latencies go; sinks built by the caller record their write latency here too. */
+  recorders?: LatencyRecorders;
   simulator: Partial<SimulatorConfig>;
   shape: LoadShape;
   durationMs: number;
@@ -64,7 +66,7 @@ function gitCommit(): string | null {
  */
 export async function runBench(o: BenchOptions): Promise<BenchRun> {
   const clock = o.clock ?? systemClock;
-  const recorders = new LatencyRecorders();
+  const recorders = o.recorders ?? new LatencyRecorders();
   const resources = new ResourceMonitor();
   const startedAt = new Date();
   const processor = assemblePipeline({

@@ -1,7 +1,7 @@
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { engineSettings, loadSettings, transportSettings } from './settings.js';
+import { engineSettings, loadSettings, sinkSettings, transportSettings } from './settings.js';
 
 export const benchSettings = {
   ...transportSettings,
@@ -16,8 +16,7 @@ export const benchSettings = {
     default: 'constant',
   }),
   ...engineSettings,
-  sink: setting({ key: 'sink', flags: '--sink <list>', description: "extra sinks: 'jsonl' (with --output), 'topics' (processed-metrics and cep-alerts topics)", parse: v.list, default: [] as string[] }),
-  output: setting({ key: 'output', flags: '--output <file>', description: 'write every result and alert as JSON lines (.gz compresses)', parse: v.string }),
+  ...sinkSettings,
   threshold: setting({
     key: 'threshold',
     flags: '--threshold <expr>',

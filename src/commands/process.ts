@@ -1,14 +1,13 @@
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { engineSettings, transportSettings } from './settings.js';
+import { engineSettings, sinkSettings, transportSettings } from './settings.js';
 
 export const processSettings = {
   ...transportSettings,
   ...engineSettings,
   input: setting({ key: 'input', flags: '--input <file>', description: 'file mode: process a recorded stream (events.jsonl[.gz]) and exit', parse: v.string }),
-  output: setting({ key: 'output', flags: '--output <file>', description: "write results and alerts as JSON lines ('-' for stdout; .gz compresses)", parse: v.string }),
-  sink: setting({ key: 'sink', flags: '--sink <list>', description: "sinks: jsonl (with --output), topics (processed-metrics, cep-alerts), influx", parse: v.list, default: [] as string[] }),
+  ...sinkSettings,
   group: setting({ key: 'group', flags: '--group <id>', description: 'Kafka consumer group; instances with the same group share the partitions', parse: v.string, default: 'rtap-processor' }),
   fromBeginning: setting({ key: 'fromBeginning', flags: '--from-beginning', description: 'a group without committed offsets starts at the oldest record (default: the newest)', parse: v.bool, default: false }),
 };

@@ -4,19 +4,9 @@ import { defineCommand } from './define.js';
 import { transportSettings } from './settings.js';
 
 /** Security options of a real cluster; the transport reads the same names (see src/transport/kafka/options.ts). */
-export const kafkaSecuritySettings = {
-  ssl: setting({ key: 'ssl', flags: '--ssl', description: 'connect to Kafka over TLS', parse: v.bool, default: false }),
-  sslCa: setting({ key: 'sslCa', flags: '--ssl-ca <file>', description: 'PEM file of the CA that signed the brokers (implies --ssl)', parse: v.string }),
-  sslCert: setting({ key: 'sslCert', flags: '--ssl-cert <file>', description: 'PEM client certificate for mutual TLS', parse: v.string }),
-  sslKey: setting({ key: 'sslKey', flags: '--ssl-key <file>', description: 'PEM client key for mutual TLS', parse: v.string }),
-  saslMechanism: setting({ key: 'saslMechanism', flags: '--sasl-mechanism <m>', description: 'SASL mechanism: plain, scram-sha-256 or scram-sha-512', parse: v.oneOf('plain', 'scram-sha-256', 'scram-sha-512') }),
-  saslUsername: setting({ key: 'saslUsername', flags: '--sasl-username <name>', description: 'SASL user', parse: v.string }),
-  saslPassword: setting({ key: 'saslPassword', flags: '--sasl-password <secret>', description: 'SASL password (prefer the environment variable)', parse: v.string }),
-};
 
 export const provisionSettings = {
   ...transportSettings,
-  ...kafkaSecuritySettings,
   topology: setting({ key: 'topology', flags: '--topology <file>', description: 'topology file (JSON); the reference documents\' topics by default (fixtures/topology/default.json)', parse: v.string }),
   dryRun: setting({ key: 'dryRun', flags: '--dry-run', description: 'print the plan, change nothing', parse: v.bool, default: false }),
   delete: setting({ key: 'delete', flags: '--delete', description: "remove the topology's topics", parse: v.bool, default: false }),

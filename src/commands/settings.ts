@@ -5,6 +5,17 @@ import * as v from '../config/values.js';
  * Settings shared by several commands, defined once so flags, env variables, config keys and help stay
  * identical wherever they appear.
  */
+/** TLS and SASL for real clusters. */
+const kafkaSecuritySettings = {
+  ssl: setting({ key: 'ssl', flags: '--ssl', description: 'connect to Kafka over TLS', parse: v.bool, default: false }),
+  sslCa: setting({ key: 'sslCa', flags: '--ssl-ca <file>', description: 'PEM file of the CA that signed the brokers (implies --ssl)', parse: v.string }),
+  sslCert: setting({ key: 'sslCert', flags: '--ssl-cert <file>', description: 'PEM client certificate for mutual TLS', parse: v.string }),
+  sslKey: setting({ key: 'sslKey', flags: '--ssl-key <file>', description: 'PEM client key for mutual TLS', parse: v.string }),
+  saslMechanism: setting({ key: 'saslMechanism', flags: '--sasl-mechanism <m>', description: 'SASL mechanism: plain, scram-sha-256 or scram-sha-512', parse: v.oneOf('plain', 'scram-sha-256', 'scram-sha-512') }),
+  saslUsername: setting({ key: 'saslUsername', flags: '--sasl-username <name>', description: 'SASL user', parse: v.string }),
+  saslPassword: setting({ key: 'saslPassword', flags: '--sasl-password <secret>', description: 'SASL password (prefer the environment variable)', parse: v.string }),
+};
+
 export const transportSettings = {
   brokers: setting({
     key: 'brokers',
@@ -12,6 +23,7 @@ export const transportSettings = {
     description: 'Kafka bootstrap brokers host:port[,...]; without it rtap runs on the embedded in-process log',
     parse: v.brokers,
   }),
+  ...kafkaSecuritySettings,
 };
 
 export const loadSettings = {
@@ -40,4 +52,14 @@ export const engineSettings = {
   lateness: setting({ key: 'lateness', flags: '--lateness <duration>', description: 'allowed lateness after a window closes', parse: v.durationOrZero }),
   idleTimeout: setting({ key: 'idleTimeout', flags: '--idle-timeout <duration>', description: 'a partition idle this long stops holding the watermark back', parse: v.duration }),
   patterns: setting({ key: 'patterns', flags: '--patterns <paths>', description: 'CEP pattern files or directories (comma-separated); the shipped patterns by default; \'none\' disables CEP', parse: v.list }),
+};
+
+/** Sink options shared by process and bench. INFLUX_* variables as the InfluxDB tools use them. */
+export const sinkSettings = {
+  sink: setting({ key: 'sink', flags: '--sink <list>', description: "sinks: jsonl (with --output), topics (processed-metrics and cep-alerts topics), influx", parse: v.list, default: [] as string[] }),
+  output: setting({ key: 'output', flags: '--output <file>', description: "write results and alerts as JSON lines ('-' for stdout; .gz compresses)", parse: v.string }),
+  influxUrl: setting({ key: 'influxUrl', flags: '--influx-url <url>', description: 'InfluxDB (2.x/3.x, or any server of the v2 write API) base URL', parse: v.string, default: 'http://localhost:8086', env: 'INFLUX_URL' }),
+  influxToken: setting({ key: 'influxToken', flags: '--influx-token <token>', description: 'InfluxDB API token', parse: v.string, env: 'INFLUX_TOKEN' }),
+  influxOrg: setting({ key: 'influxOrg', flags: '--influx-org <org>', description: 'InfluxDB organisation', parse: v.string, default: 'rtap', env: 'INFLUX_ORG' }),
+  influxBucket: setting({ key: 'influxBucket', flags: '--influx-bucket <bucket>', description: 'InfluxDB bucket', parse: v.string, default: 'rtap', env: 'INFLUX_BUCKET' }),
 };

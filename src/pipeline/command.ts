@@ -1,7 +1,7 @@
 import { EXIT, UsageError } from '../errors.js';
 import type { CommandContext, OptionsOf } from '../commands/define.js';
 import type { processSettings } from '../commands/process.js';
-import { openTransport } from '../transport/open.js';
+import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
 import { buildSinks } from '../sinks/build.js';
 import { LatencyRecorders } from '../reporting/histograms.js';
 import { systemClock } from '../time/clock.js';
@@ -18,11 +18,16 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     );
   }
   if (o.input && o.brokers) throw new UsageError('--input (file mode) and --brokers cannot be combined');
-  const transport = await openTransport({ brokers: o.brokers });
+  const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
   const output = o.output ?? (o.input && o.sink.length === 0 ? '-' : undefined);
-  const sinks = await buildSinks(o.sink, { transport, output });
-  if (sinks.length === 0) throw new UsageError('no sink: give --output <file> or --sink topics|influx');
   const recorders = new LatencyRecorders();
+  const sinks = await buildSinks(o.sink, {
+    transport,
+    output,
+    influx: { url: o.influxUrl, token: o.influxToken, org: o.influxOrg, bucket: o.influxBucket },
+    onWriteLatency: (ms, n) => recorders.record('sink_write', ms, n),
+  });
+  if (sinks.length === 0) throw new UsageError('no sink: give --output <file> or --sink topics|influx');
   const processor = assemblePipeline({
     transport,
     engine: engineConfigFrom({ views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout }),

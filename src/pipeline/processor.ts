@@ -259,7 +259,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     await this.serial(async () => {
       const now = this.o.clock.now();
       this.engine.drain(now);
-      this.cep?.advanceWatermark(Number.MAX_SAFE_INTEGER, now);
+      // End of input: pending matches resolve (absence patterns fire, open runs expire).
+      this.cep?.flush(now);
       await this.deliver();
       await Promise.all(this.o.sinks.map((s) => s.flush()));
     });

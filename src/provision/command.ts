@@ -1,22 +1,11 @@
 import type { CommandContext, OptionsOf } from '../commands/define.js';
-import type { kafkaSecuritySettings, provisionSettings } from '../commands/provision.js';
+import type { provisionSettings } from '../commands/provision.js';
 import { EXIT, RtapError } from '../errors.js';
 import { stackStatus } from '../stack/index.js';
-import type { KafkaTransportOptions } from '../transport/kafka/options.js';
-import { openTransport } from '../transport/open.js';
+import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
 import { DEFAULT_TOPOLOGY, formatProvision, loadTopology, provision } from './index.js';
 
 /** Maps the TLS/SASL flags to transport options; shared by every command that talks to a real cluster. */
-export function kafkaSecurityOptions(o: Partial<OptionsOf<typeof kafkaSecuritySettings>>): Pick<KafkaTransportOptions, 'ssl' | 'sasl'> {
-  const out: Pick<KafkaTransportOptions, 'ssl' | 'sasl'> = {};
-  if (o.sslCa || o.sslCert || o.sslKey) out.ssl = { caFile: o.sslCa, certFile: o.sslCert, keyFile: o.sslKey };
-  else if (o.ssl) out.ssl = true;
-  if (o.saslMechanism) {
-    if (!o.saslUsername) throw new RtapError('--sasl-mechanism needs --sasl-username (and --sasl-password or RTAP_SASL_PASSWORD)', EXIT.USAGE);
-    out.sasl = { mechanism: o.saslMechanism, username: o.saslUsername, password: o.saslPassword ?? '' };
-  }
-  return out;
-}
 
 /** --brokers, else the local stack's brokers: so `rtap stack up && rtap provision` needs no address. */
 async function targetBrokers(brokers: string[] | undefined): Promise<string[]> {

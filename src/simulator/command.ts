@@ -5,7 +5,7 @@ import { duration as parseDuration, share as parseShare } from '../config/values
 import { newHistogram, summarize, type LatencySummary } from '../reporting/histograms.js';
 import { parseLoadShape, rateAt } from '../bench/load-shape.js';
 import { systemClock } from '../time/clock.js';
-import { openTransport } from '../transport/open.js';
+import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
 import { defaultSimulatorConfig, type Episode, type SimulatorConfig } from './config.js';
 import { createGenerator } from './generator.js';
 import { runOpenLoop, type PacingHooks, type PacingOptions, type RunSummary } from './pacing.js';
@@ -148,7 +148,7 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
     return 0;
   }
   if (!o.replay && o.events === undefined && o.duration === undefined) ctx.log('rtap simulate: no --duration or --events: sending until interrupted (Ctrl-C)');
-  const transport = await openTransport({ brokers: o.brokers });
+  const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
   const producer = transport.producer({ clientId: 'rtap-simulate' });
   const publish = newHistogram();
   const ack = newHistogram();

@@ -11,6 +11,9 @@ export interface SinkContext {
   transport: Transport;
   /** JSONL destination ('-' for stdout); giving it implies the jsonl sink. */
   output?: string;
+  influx?: { url?: string; token?: string; org?: string; bucket?: string };
+  /** Sink write latency (ms) per acknowledged request, for the sink_write histogram. */
+  onWriteLatency?: (ms: number, count: number) => void;
 }
 
 /** Builds the sinks named by `--sink` (comma-separated); unknown names are a usage error. */
@@ -28,8 +31,8 @@ export async function buildSinks(kinds: string[], c: SinkContext): Promise<Sink[
         sinks.push(new TopicSink(c.transport.producer({ clientId: 'rtap-results' }), { resultsTopic: TOPICS.results, alertsTopic: TOPICS.alerts }));
         break;
       case 'influx': {
-        const { createInfluxSink, influxOptionsFromEnv } = await import('./influx/index.js');
-        sinks.push(createInfluxSink(influxOptionsFromEnv()));
+        const { createInfluxSink } = await import('./influx/index.js');
+        sinks.push(createInfluxSink({ ...c.influx, onWriteLatency: c.onWriteLatency }));
         break;
       }
       default:

@@ -1,5 +1,6 @@
 import { createEmbeddedTransport, type EmbeddedOptions } from './embedded/index.js';
 import type { KafkaTransportOptions } from './kafka/options.js';
+import { EXIT, RtapError } from '../errors.js';
 import type { Transport } from './types.js';
 import { DEFAULT_PARTITIONS } from './topics.js';
 
@@ -23,4 +24,26 @@ export async function openTransport(options: OpenTransportOptions = {}): Promise
     topics: Object.entries(DEFAULT_PARTITIONS).map(([name, partitions]) => ({ name, partitions, replicationFactor: 1, config: {} })),
     ...embedded,
   });
+}
+
+export interface KafkaSecurityFlags {
+  ssl?: boolean;
+  sslCa?: string;
+  sslCert?: string;
+  sslKey?: string;
+  saslMechanism?: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  saslUsername?: string;
+  saslPassword?: string;
+}
+
+/** Maps the --ssl* / --sasl-* flags (src/commands/settings.ts) onto the Kafka transport options. */
+export function kafkaSecurityOptions(o: KafkaSecurityFlags): Pick<KafkaTransportOptions, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaTransportOptions, 'ssl' | 'sasl'> = {};
+  if (o.sslCa || o.sslCert || o.sslKey) out.ssl = { caFile: o.sslCa, certFile: o.sslCert, keyFile: o.sslKey };
+  else if (o.ssl) out.ssl = true;
+  if (o.saslMechanism) {
+    if (!o.saslUsername) throw new RtapError('--sasl-mechanism needs --sasl-username (and --sasl-password or RTAP_SASL_PASSWORD)', EXIT.USAGE);
+    out.sasl = { mechanism: o.saslMechanism, username: o.saslUsername, password: o.saslPassword ?? '' };
+  }
+  return out;
 }
