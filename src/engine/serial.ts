@@ -1,3 +1,4 @@
+import { DenseHistogram } from './histogram.js';
 import { Hll } from './hll.js';
 
 /**
@@ -25,6 +26,7 @@ export function encode(value: unknown): Json {
   if (value instanceof Set) return { $set: [...value].map(encode) };
   if (value instanceof Map) return { $map: [...value].map(([k, v]) => [encode(k), encode(v)]) };
   if (value instanceof Hll) return { $hll: value.toBase64(), p: value.precision };
+  if (value instanceof DenseHistogram) return { $hist: value.toPairs() };
   const out: { [k: string]: Json } = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = encode(v);
   return out;
@@ -36,6 +38,7 @@ export function decode(json: Json): unknown {
   if ('$num' in json) return Number(json.$num);
   if ('$set' in json) return new Set((json.$set as Json[]).map(decode));
   if ('$map' in json) return new Map((json.$map as [Json, Json][]).map(([k, v]) => [decode(k), decode(v)]));
+  if ('$hist' in json) return DenseHistogram.fromPairs(json.$hist as [number, number][]);
   if ('$hll' in json) return Hll.fromBase64(json.$hll as string, json.p as number);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(json)) out[k] = decode(v);

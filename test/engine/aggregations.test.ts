@@ -63,3 +63,17 @@ test('HyperLogLog stays within 3 standard errors of the exact count, and merges 
   assert.deepEqual(Hll.fromBase64(h.toBase64(), 12).registers, h.registers);
   assert.throws(() => new Hll(3), /precision must be an integer in 4..18/);
 });
+
+test('dense histogram: k-th largest is exact after growth in both directions and merges', async () => {
+  const { DenseHistogram } = await import('../../src/engine/histogram.js');
+  const r = rng(5);
+  const values = Array.from({ length: 5000 }, () => 1_700_000_000_000 + Math.floor((r() - 0.5) * 200_000));
+  const a = new DenseHistogram();
+  const b = new DenseHistogram();
+  values.forEach((v, i) => (i % 3 ? a : b).add(v));
+  a.merge(b);
+  const sorted = [...values].sort((x, y) => y - x);
+  for (const k of [1, 2, 250, 2500, 4999, 5000]) assert.equal(a.kthLargest(k), sorted[k - 1]);
+  assert.equal(a.kthLargest(5001), null);
+  assert.deepEqual(DenseHistogram.fromPairs(a.toPairs()).toPairs(), a.toPairs());
+});

@@ -2,6 +2,7 @@ import { eventKind, type AnalyticsEvent } from '../../events/types.js';
 import { addToKey, ratio, sortedObject, sumByKey, type DistinctState } from '../aggregations.js';
 import { tumbling } from '../windows.js';
 import { currencyOf, funnelBit, revenueOf } from './classify.js';
+import { DenseHistogram } from '../histogram.js';
 import type { ViewContext, ViewSpec } from './spec.js';
 
 interface Acc {
@@ -11,9 +12,8 @@ interface Acc {
   steps: [number, number, number, number];
   revenue: number;
   revenueByCurrency: Map<string, number>;
-  /** Exact histogram of intended send times, as offsets from `istBase` (small integers hash fast). */
-  istBase: number | null;
-  ist: Map<number, number>;
+  /** Exact histogram of intended send times (1 ms cells). */
+  ist: DenseHistogram;
 }
 
 /**
@@ -21,22 +21,11 @@ interface Acc {
  * exact histogram of intended send times: latency rank k from the bottom is send-time rank k from the top.
  */
 function latencyPercentiles(a: Acc, emittedAt: number, qs: number[]): (number | null)[] {
-  if (a.istBase === null || a.events === 0) return qs.map(() => null);
-  const offsets = [...a.ist.keys()].sort((x, y) => y - x); // latest send first = smallest latency first
-  const n = a.events;
-  const out: (number | null)[] = [];
-  for (const q of qs) {
-    const rankWanted = Math.max(1, Math.ceil(q * n));
-    let seen = 0;
-    for (const o of offsets) {
-      seen += a.ist.get(o)!;
-      if (seen >= rankWanted) {
-        out.push(emittedAt - (a.istBase + o));
-        break;
-      }
-    }
-  }
-  return out;
+  const n = a.ist.total;
+  return qs.map((q) => {
+    const latest = a.ist.kthLargest(Math.max(1, Math.ceil(q * n)));
+    return latest === null ? null : emittedAt - latest;
+  });
 }
 
 /** 004 "1-minute KPIs": sessions, counts by type, funnel rates, revenue, AOV, P95 end-to-end latency. */
@@ -53,8 +42,7 @@ export function kpisView(ctx: ViewContext, windowMs = 60_000): ViewSpec<Acc> {
       steps: [0, 0, 0, 0],
       revenue: 0,
       revenueByCurrency: new Map(),
-      istBase: null,
-      ist: new Map(),
+      ist: new DenseHistogram(),
     }),
     add(a, e: AnalyticsEvent) {
       a.events++;
@@ -69,9 +57,7 @@ export function kpisView(ctx: ViewContext, windowMs = 60_000): ViewSpec<Acc> {
           addToKey(a.revenueByCurrency, currencyOf(e) ?? 'XXX', r);
         }
       }
-      if (a.istBase === null) a.istBase = e.intended_send_time;
-      const o = e.intended_send_time - a.istBase;
-      a.ist.set(o, (a.ist.get(o) ?? 0) + 1);
+      a.ist.add(e.intended_send_time);
     },
     merge(a, b) {
       a.events += b.events;
@@ -80,10 +66,7 @@ export function kpisView(ctx: ViewContext, windowMs = 60_000): ViewSpec<Acc> {
       for (let i = 0; i < 4; i++) a.steps[i] += b.steps[i];
       a.revenue += b.revenue;
       sumByKey.merge(a.revenueByCurrency, b.revenueByCurrency);
-      if (b.istBase === null) return;
-      if (a.istBase === null) a.istBase = b.istBase;
-      const shift = b.istBase - a.istBase;
-      for (const [o, c] of b.ist) a.ist.set(o + shift, (a.ist.get(o + shift) ?? 0) + c);
+      a.ist.merge(b.ist);
     },
     result(a, r) {
       const [views, carts, checkouts, purchases] = a.steps;

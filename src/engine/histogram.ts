@@ -1,0 +1,75 @@
+/**
+ * Exact histogram of integer values (intended send times, 1 ms resolution) in a dense counter array that
+ * grows to cover the values seen: one typed-array increment per event, whatever the rate. Values of one
+ * window span about the window plus the out-of-orderness, so the array stays a few hundred KiB at most.
+ */
+export class DenseHistogram {
+  base = 0;
+  counts: Uint32Array = new Uint32Array(0);
+  total = 0;
+
+  add(v: number, n = 1): void {
+    let i = v - this.base;
+    if (i < 0 || i >= this.counts.length) {
+      this.cover(v);
+      i = v - this.base;
+    }
+    this.counts[i] += n;
+    this.total += n;
+  }
+
+  private cover(v: number): void {
+    if (this.counts.length === 0) {
+      this.base = v - 512;
+      this.counts = new Uint32Array(2048);
+      return;
+    }
+    const lo = Math.min(this.base, v);
+    const hi = Math.max(this.base + this.counts.length, v + 1);
+    // Grow by half again so a steadily moving range reallocates O(log n) times.
+    const slack = Math.ceil((hi - lo) / 2);
+    const base = v < this.base ? lo - slack : lo;
+    const next = new Uint32Array(hi - lo + slack);
+    next.set(this.counts, this.base - base);
+    this.base = base;
+    this.counts = next;
+  }
+
+  merge(other: DenseHistogram): void {
+    if (other.total === 0) return;
+    const c = other.counts;
+    let lo = 0;
+    while (c[lo] === 0) lo++;
+    let hi = c.length - 1;
+    while (c[hi] === 0) hi--;
+    for (const v of [other.base + lo, other.base + hi]) if (v < this.base || v >= this.base + this.counts.length) this.cover(v);
+    const off = other.base - this.base;
+    const mine = this.counts;
+    for (let i = lo; i <= hi; i++) mine[off + i] += c[i];
+    this.total += other.total;
+  }
+
+  /** The k-th largest value (k = 1 is the maximum). */
+  kthLargest(k: number): number | null {
+    if (k < 1 || k > this.total) return null;
+    let seen = 0;
+    for (let i = this.counts.length - 1; i >= 0; i--) {
+      seen += this.counts[i];
+      if (seen >= k) return this.base + i;
+    }
+    return null;
+  }
+
+  /** Sparse form for snapshots: [value, count] of every non-empty cell. */
+  toPairs(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.counts.length; i++) if (this.counts[i]) out.push([this.base + i, this.counts[i]]);
+    return out;
+  }
+
+  static fromPairs(pairs: [number, number][]): DenseHistogram {
+    const h = new DenseHistogram();
+    for (const [v, n] of pairs) h.add(v, n);
+    return h;
+  }
+}
