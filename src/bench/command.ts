@@ -13,6 +13,7 @@ import { runBench } from './run.js';
 import { findMaxRate } from './find-max.js';
 import { buildSinks } from '../sinks/build.js';
 import type { LiveSnapshot } from '../pipeline/live-stats.js';
+import { startLiveView, type LiveViewHandle } from '../ui/live-view.js';
 
 type BenchOptions = OptionsOf<typeof benchSettings>;
 
@@ -62,6 +63,9 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
   });
   const totalS = Math.round((o.duration + o.warmup) / 1000);
   let lastPlain = 0;
+  // On an interactive terminal the live view (src/ui) replaces the progress line; elsewhere, plain lines.
+  const liveView = ctx.interactive && !ctx.json && Boolean(ctx.stderr.isTTY);
+  let view: LiveViewHandle | null = null;
   const hdrLogChunks: string[] = [];
   ctx.log(`rtap bench: ${transport.description}, ${shape.kind} load at ${o.rate}/s for ${totalS}s${o.warmup ? ` (first ${o.warmup / 1000}s warm-up)` : ''}`);
   try {
@@ -80,16 +84,21 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
       check: o.check,
       hdrLog: o.hdrLog ? (text) => hdrLogChunks.push(text) : undefined,
       effectiveConfig: ctx.effectiveConfig,
+      onLive: liveView
+        ? (live) => {
+            view = startLiveView({ live, title: 'rtap bench', subtitle: transport.description, stdout: ctx.stderr, color: ctx.color, interactive: true, totalS });
+          }
+        : undefined,
       onSnapshot: (snap) => {
+        if (liveView) return;
         const line = progressLine(snap, totalS);
-        if (ctx.interactive && !ctx.json) ctx.stderr.write(`\r\x1b[2K${line}`);
-        else if (snap.uptimeS - lastPlain >= 5) {
+        if (snap.uptimeS - lastPlain >= 5) {
           lastPlain = snap.uptimeS;
           ctx.log(line);
         }
       },
     });
-    if (ctx.interactive && !ctx.json) ctx.stderr.write('\r\x1b[2K');
+    (view as LiveViewHandle | null)?.stop();
 
     const results = evaluateThresholds(thresholds, report);
     if (baseline) results.push(...compareBaseline(report, baseline, o.maxRegression));
@@ -120,6 +129,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
     }
     return EXIT.OK;
   } finally {
+    (view as LiveViewHandle | null)?.stop();
     await transport.close();
   }
 }

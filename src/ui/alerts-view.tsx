@@ -1,4 +1,5 @@
 import { render } from 'ink';
+import { canRedraw } from './terminal.js';
 import type { Alert } from '../events/results.js';
 import { matchesFilter, type AlertFilter } from './alert-filter.js';
 import { AlertsView } from './components/AlertsView.js';
@@ -35,7 +36,7 @@ export interface AlertsViewHandle {
  * (the same filter and --max apply), so `rtap alerts | jq` works.
  */
 export function startAlertsView(o: StartAlertsViewOptions): AlertsViewHandle {
-  return o.interactive && o.stdout.isTTY ? startInk(o) : startJson(o);
+  return canRedraw(o.stdout, o.interactive) ? startInk(o) : startJson(o);
 }
 
 function startJson(o: StartAlertsViewOptions): AlertsViewHandle {

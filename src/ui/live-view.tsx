@@ -1,4 +1,5 @@
 import { render } from 'ink';
+import { canRedraw } from './terminal.js';
 import type { Alert, ViewResult } from '../events/results.js';
 import type { LiveSnapshot } from '../pipeline/live-stats.js';
 import { Board } from './board.js';
@@ -45,7 +46,7 @@ export interface LiveViewHandle {
  * serializer (periodic status lines) everywhere else.
  */
 export function startLiveView(o: StartLiveViewOptions): LiveViewHandle {
-  if (o.interactive && o.stdout.isTTY) return startInk(o);
+  if (canRedraw(o.stdout, o.interactive)) return startInk(o);
   return startPlain(o);
 }
 
