@@ -86,7 +86,9 @@ if (specNames.length) {
   const xs = DATA.spectra[specNames[0]].map(p => 1 / (1 - Math.min(p.percentile, 99.9999) / 100));
   plot('spectrum', 'latency (ms) by percentile', specNames.map((n, i) => ({ label: n, stroke: palette[i % palette.length] })),
     [xs, ...specNames.map(n => DATA.spectra[n].map(p => p.ms))],
-    { xLabel: 'percentile', scales: { x: { time: false, distr: 3 } }, axes: [{ values: (u, v) => v.map(x => (100 * (1 - 1 / x)).toPrecision(6).replace(/\\.?0+$/, '') + '%') }, {}] });
+    { xLabel: 'percentile', scales: { x: { time: false, distr: 3 } },
+      axes: [{ splits: () => [1, 2, 10, 100, 1000, 10000, 100000].filter(x => x <= xs[xs.length - 1]),
+               values: (u, v) => v.map(x => ({ 1: '0%', 2: '50%', 10: '90%', 100: '99%', 1000: '99.9%', 10000: '99.99%', 100000: '99.999%' })[x] || '') }, {}] });
 }
 plot('throughput', 'events per second', [{ label: 'produced', stroke: palette[0] }, { label: 'consumed', stroke: palette[2] }],
   [t, DATA.intervals.map(r => r.produced), DATA.intervals.map(r => r.consumed)]);
