@@ -1,5 +1,6 @@
 import { WebSocket } from 'ws';
 import { systemClock, type Clock } from '../time/clock.js';
+import { sendFramed, textFrame } from './frame.js';
 import type { DashboardStore } from './store.js';
 import type { WireMessage } from './types.js';
 
@@ -15,6 +16,11 @@ export interface HubOptions {
   /** Ping interval; a client that misses a pong for two intervals is dropped. */
   pingIntervalMs?: number;
   clock?: Clock;
+}
+
+interface Encoded {
+  data: Buffer;
+  frame: Buffer;
 }
 
 interface Client {
@@ -99,15 +105,16 @@ export class FanoutHub {
     return { type: 'init', seq: this.seq, ts: this.clock.now(), age_ms: this.store.ageMs(), state: this.store.snapshot() };
   }
 
-  private encode(msg: WireMessage): Buffer {
-    return Buffer.from(JSON.stringify(msg));
+  /** The message and its WebSocket frame, built once and sent to every client. */
+  private encode(msg: WireMessage): Encoded {
+    const data = Buffer.from(JSON.stringify(msg));
+    return { data, frame: textFrame(data) };
   }
 
-  private sendRaw(client: Client, data: Buffer): void {
+  private sendRaw(client: Client, m: Encoded): void {
     this.counters.messagesSent++;
-    this.counters.bytesSent += data.length;
-    // The same Buffer goes to every client: the server does not mask frames, so ws never modifies it.
-    client.ws.send(data, { binary: false });
+    this.counters.bytesSent += m.data.length;
+    sendFramed(client.ws, m.frame, m.data);
   }
 
   /** Builds this interval's batch and sends it (the timer calls this; tests and benches may too). */
@@ -120,7 +127,7 @@ export class FanoutHub {
     const ts = this.clock.now();
     const msg: WireMessage = { type: 'update', seq: this.seq, ts, age_ms: this.store.ageMs(), delta: delta ?? {} };
     const deltaBytes = this.encode(msg);
-    let fullBytes: Buffer | null = null;
+    let fullBytes: Encoded | null = null;
     for (const c of this.clients) {
       if (c.ws.readyState !== WebSocket.OPEN) continue;
       if (c.ws.bufferedAmount > this.highWater) {
