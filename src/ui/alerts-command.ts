@@ -8,7 +8,7 @@ import { filterFromFlags } from './alert-filter.js';
 import { startAlertsView, type AlertsViewHandle } from './alerts-view.js';
 import { AlertFollower } from './follow-alerts.js';
 import { fmtClock, fmtCount, fmtRate } from './format.js';
-import { UNTIL_STOPPED_MS } from './run-command.js';
+import { UNTIL_STOPPED_MS } from './until-stopped.js';
 
 type AlertsOptions = OptionsOf<typeof alertsSettings>;
 

@@ -2,20 +2,20 @@ import type { CommandContext, OptionsOf } from '../commands/define.js';
 import type { runSettings } from '../commands/run.js';
 import { EXIT, RtapError, UsageError } from '../errors.js';
 import { runBench } from '../bench/run.js';
-import { liveStatsFeed, startDashboard, type Dashboard } from '../dashboard/index.js';
+import type { Dashboard } from '../dashboard/index.js';
 import { renderReport } from '../reporting/table.js';
 import { buildSinks } from '../sinks/build.js';
 import { openTransport } from '../transport/open.js';
 import { DeferredFeed } from './deferred-feed.js';
 import { startLiveView, type LiveViewHandle } from './live-view.js';
+import { UNTIL_STOPPED_MS } from './until-stopped.js';
 
 type RunOptions = OptionsOf<typeof runSettings>;
 
-/** "Until q": the open-loop schedule needs an end; a year is longer than anyone watches. */
-export const UNTIL_STOPPED_MS = 365 * 24 * 3600 * 1000;
-
 /** Starts the dashboard on `port`, turning the usual bind failures into messages that say what to do. */
 export async function startRunDashboard(port: number, feed: DeferredFeed): Promise<Dashboard> {
+  // Imported only when a dashboard is wanted: `--dashboard off` never loads the web server.
+  const { startDashboard } = await import('../dashboard/index.js');
   try {
     return await startDashboard({ port, feed });
   } catch (err) {
@@ -48,6 +48,7 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
   try {
     const sinks = await buildSinks(o.sink, { transport, output: o.output });
     const feed = new DeferredFeed(`rtap run (${transport.description})`);
+    const liveStatsFeed = o.dashboard === null ? null : (await import('../dashboard/index.js')).liveStatsFeed;
     if (o.dashboard !== null) dashboard = await startRunDashboard(o.dashboard, feed);
     const interactive = ctx.interactive && !ctx.json;
     const until = o.duration ? `for ${Math.round(o.duration / 1000)}s` : interactive ? 'until you press q' : 'until Ctrl-C';
@@ -75,7 +76,7 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
       drainTimeoutMs: 5000,
       effectiveConfig: ctx.effectiveConfig,
       onLive: (live) => {
-        feed.attach(liveStatsFeed(live, `rtap run (${transport.description})`));
+        if (liveStatsFeed) feed.attach(liveStatsFeed(live, `rtap run (${transport.description})`));
         view = startLiveView({
           live,
           title: 'rtap run',
