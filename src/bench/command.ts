@@ -67,7 +67,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
   const liveView = ctx.interactive && !ctx.json && Boolean(ctx.stderr.isTTY);
   let view: LiveViewHandle | null = null;
   const hdrLogChunks: string[] = [];
-  ctx.log(`rtap bench: ${transport.description}, ${shape.kind} load at ${o.rate}/s for ${totalS}s${o.warmup ? ` (first ${o.warmup / 1000}s warm-up)` : ''}`);
+  ctx.log(`rtap bench: ${transport.description}, ${shape.kind} load at ${+o.rate.toFixed(2)}/s (${Math.round(o.rate * 60)}/min) for ${totalS}s${o.warmup ? ` (first ${o.warmup / 1000}s warm-up)` : ''}`);
   try {
     const { report } = await runBench({
       transport,

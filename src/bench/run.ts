@@ -8,7 +8,7 @@ import type { Processor } from '../pipeline/processor.js';
 import { HistogramLogWriter } from 'hdr-histogram-js';
 import { LATENCY_NAMES, LatencyRecorders } from '../reporting/histograms.js';
 import { LiveStats, type LiveSnapshot } from '../pipeline/live-stats.js';
-import { latencySection, type BenchReport, type IntervalRow } from '../reporting/report.js';
+import { e2eByViewSection, latencySection, type BenchReport, type IntervalRow } from '../reporting/report.js';
 import { ResourceMonitor } from '../reporting/resources.js';
 import type { Sink } from '../sinks/types.js';
 import { systemClock, type Clock } from '../time/clock.js';
@@ -213,6 +213,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
       error_rate: c.consumed ? (c.consumed - c.valid) / c.consumed : 0,
     },
     latency: latencySection(recorders),
+    e2e_by_view: e2eByViewSection(recorders),
     resources: res,
     intervals,
     sinks: Object.fromEntries(o.sinks.map((s) => [s.name, s.stats?.() ?? {}])),

@@ -30,7 +30,9 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
   if (sinks.length === 0) throw new UsageError('no sink: give --output <file> or --sink topics|influx');
   const processor = assemblePipeline({
     transport,
-    engine: engineConfigFrom({ views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout }),
+    // File mode reads as fast as it can: a partition starved for a moment by the read order is not idle,
+    // and the end of the file closes every window (drain), so idleness must not advance the watermark.
+    engine: engineConfigFrom({ views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout ?? (o.input ? 24 * 3_600_000 : undefined) }),
     patterns: o.patterns,
     sinks,
     recorders,

@@ -36,7 +36,7 @@ export interface ProcessorCounters {
   results: number;
   finalResults: number;
   alerts: number;
-  /** Highest consumer lag (records) seen on any partition. */
+  /** Highest backlog (records behind the high watermark when a batch arrived) on any partition. */
   maxLag: number;
   deadLetterReasons: Record<string, number>;
 }
@@ -163,7 +163,10 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     const next = batch.records[batch.records.length - 1].offset + 1;
     const lag = Math.max(0, batch.highWatermark - next);
     this.lag.set(`${batch.topic}/${batch.partition}`, lag);
-    if (lag > this.counters.maxLag) this.counters.maxLag = lag;
+    // Max lag is the backlog when the batch arrived (this batch included): after processing it, a fetch
+    // that returned everything up to the high watermark would always read 0.
+    const backlog = Math.max(0, batch.highWatermark - batch.records[0].offset);
+    if (backlog > this.counters.maxLag) this.counters.maxLag = backlog;
     this.advance(now);
     await this.deliver();
     await this.consumer!.commit([{ topic: batch.topic, partition: batch.partition, offset: next }]);
@@ -241,6 +244,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         // End-to-end covers every delivered result (early ones are what live views show); window close
         // only finals, whose wait for the watermark it measures.
         rec.recordFrom('e2e', r.last_intended_send_time, delivered);
+        rec.recordViewE2e(r.view, r.last_intended_send_time, delivered);
         if (r.emit === 'final') {
           this.counters.finalResults++;
           // Only windows the watermark closed: per-event records (raw orders) and end-of-input drains

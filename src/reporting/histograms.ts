@@ -106,6 +106,16 @@ export class LatencyRecorders {
     if (origin >= this.measureFrom) this.record(name, at - origin, count);
   }
 
+  /** End-to-end latency per result view: a sparse 5-minute view and the 5 s real-time view differ by design. */
+  readonly e2eByView = new Map<string, hdr.Histogram>();
+
+  recordViewE2e(view: string, origin: number, at: number): void {
+    if (!this.recording || origin < this.measureFrom) return;
+    let h = this.e2eByView.get(view);
+    if (!h) this.e2eByView.set(view, (h = newHistogram()));
+    h.recordValue(Math.max(0, Math.round((at - origin) * 1000)));
+  }
+
   summary(name: LatencyName): LatencySummary {
     return summarize(this.total.get(name)!);
   }

@@ -1,5 +1,5 @@
 import type { LatencyName, LatencyRecorders, LatencySummary } from './histograms.js';
-import { LATENCY_DESCRIPTIONS, encodeHistogram } from './histograms.js';
+import { LATENCY_DESCRIPTIONS, encodeHistogram, summarize } from './histograms.js';
 import type { ResourceSummary } from './resources.js';
 
 /**
@@ -50,6 +50,8 @@ export interface BenchReport {
     error_rate: number;
   };
   latency: Partial<Record<LatencyName, LatencySummary & { description: string; histogram: string }>>;
+  /** End-to-end latency per result view (summaries only). */
+  e2e_by_view: Record<string, LatencySummary>;
   resources: ResourceSummary;
   intervals: IntervalRow[];
   sinks: Record<string, Record<string, number>>;
@@ -64,6 +66,10 @@ export interface IntervalRow {
   consumed: number;
   lag: number;
   latency: Partial<Record<LatencyName, { count: number; p50: number; p99: number; max: number }>>;
+}
+
+export function e2eByViewSection(rec: LatencyRecorders): BenchReport['e2e_by_view'] {
+  return Object.fromEntries([...rec.e2eByView].sort(([a], [b]) => a.localeCompare(b)).map(([view, h]) => [view, summarize(h)]));
 }
 
 export function latencySection(rec: LatencyRecorders): BenchReport['latency'] {

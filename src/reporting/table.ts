@@ -22,6 +22,12 @@ export function renderReport(r: BenchReport, color: boolean): string {
     lat.push([name, int(s.count), fmt(s.p50), fmt(s.p90), fmt(s.p95), fmt(s.p99), fmt(s.p999), fmt(s.max)]);
   }
   lines.push(lat.toString());
+  const views = Object.entries(r.e2e_by_view ?? {});
+  if (views.length) {
+    const byView = new Table({ head: ['e2e by view (ms)', 'count', 'p50', 'p95', 'p99', 'max'], style });
+    for (const [view, s] of views) byView.push([view, int(s.count), fmt(s.p50), fmt(s.p95), fmt(s.p99), fmt(s.max)]);
+    lines.push(byView.toString());
+  }
   const p = r.pipeline;
   const t = new Table({ style });
   t.push(
