@@ -133,7 +133,7 @@ export function AlertsView(props: AlertsViewProps) {
       </Static>
       <Box flexDirection="column" width={width}>
         <Text wrap="truncate">
-          <Tx dim>{clip(`── ${head} ${'─'.repeat(width)}`, width)}</Tx>
+          <Tx dim>{`── ${clip(head, width - 4)} ${'─'.repeat(width)}`.slice(0, width)}</Tx>
         </Text>
         {model.paused && (
           <Text wrap="truncate">
