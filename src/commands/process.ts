@@ -8,6 +8,7 @@ export const processSettings = {
   ...engineSettings,
   input: setting({ key: 'input', flags: '--input <file>', description: 'file mode: process a recorded stream (events.jsonl[.gz]) and exit', parse: v.string }),
   ...sinkSettings,
+  dashboard: setting({ key: 'dashboard', flags: '--dashboard <port>', description: 'serve the live WebSocket dashboard on 127.0.0.1:<port> while processing (0 picks a free port)', parse: v.port }),
   group: setting({ key: 'group', flags: '--group <id>', description: 'Kafka consumer group; instances with the same group share the partitions', parse: v.string, default: 'rtap-processor' }),
   fromBeginning: setting({ key: 'fromBeginning', flags: '--from-beginning', description: 'a group without committed offsets starts at the oldest record (default: the newest)', parse: v.bool, default: false }),
 };
@@ -20,6 +21,7 @@ export const process_ = defineCommand({
   examples: [
     'rtap process --input events.jsonl.gz --output results.jsonl',
     'rtap process --brokers 127.0.0.1:9092 --sink topics',
+    'rtap process --brokers 127.0.0.1:9092 --sink topics,influx --dashboard 8080',
     'rtap process --brokers 127.0.0.1:9092 --group analytics --views realtime,kpis --output -',
   ],
   settings: processSettings,

@@ -7,6 +7,10 @@ import { LatencyRecorders } from '../reporting/histograms.js';
 import { systemClock } from '../time/clock.js';
 import { assemblePipeline, engineConfigFrom } from './assemble.js';
 import { loadRecording } from './file-input.js';
+import { LiveStats } from './live-stats.js';
+import { startLiveView } from '../ui/live-view.js';
+import { startRunDashboard } from '../ui/run-command.js';
+import { DeferredFeed } from '../ui/deferred-feed.js';
 
 type ProcessOptions = OptionsOf<typeof processSettings>;
 
@@ -49,16 +53,36 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
       await processor.stop();
       await running;
     } else {
-      ctx.log(`rtap process: consuming from ${transport.description} as group '${o.group}' (Ctrl-C to stop)`);
       const running = processor.start();
-      const summaryTimer = setInterval(() => {
-        const c = processor.counters;
-        ctx.log(`consumed ${c.consumed}, results ${c.results}, alerts ${c.alerts}, dead letters ${c.deadLetters}, lag ${processor.totalLag()}`);
-      }, 10_000);
-      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-      clearInterval(summaryTimer);
+      const live = new LiveStats(processor, recorders, systemClock);
+      live.start();
+      let dashboard: Awaited<ReturnType<typeof startRunDashboard>> | null = null;
+      if (o.dashboard !== undefined) {
+        const { liveStatsFeed } = await import('../dashboard/index.js');
+        const feed = new DeferredFeed('rtap process');
+        feed.attach(liveStatsFeed(live, `rtap process (${transport.description})`));
+        dashboard = await startRunDashboard(o.dashboard, feed);
+      }
+      ctx.log(`rtap process: consuming from ${transport.description} as group '${o.group}' (${ctx.interactive ? 'q or ' : ''}Ctrl-C to stop)${dashboard ? `; dashboard at ${dashboard.url}` : ''}`);
+      // q in the live view, or Ctrl-C / SIGTERM: stop cleanly (final commit, leave the group).
+      const quit = new AbortController();
+      const stopped = AbortSignal.any([ctx.signal, quit.signal]);
+      const view = startLiveView({
+        live,
+        title: 'rtap process',
+        subtitle: transport.description,
+        stdout: ctx.stderr,
+        color: ctx.color,
+        interactive: ctx.interactive && !ctx.json,
+        onQuit: () => quit.abort(),
+        onInterrupt: () => quit.abort(),
+      });
+      await new Promise<void>((resolve) => stopped.addEventListener('abort', () => resolve(), { once: true }));
+      view.stop();
+      live.stop();
       await processor.stop();
       await running;
+      await dashboard?.close();
     }
   } finally {
     for (const s of sinks) await s.close();
