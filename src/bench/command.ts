@@ -11,6 +11,7 @@ import { parseLoadShape } from './load-shape.js';
 import { compareBaseline, evaluateThresholds, parseThreshold } from './gate.js';
 import { runBench } from './run.js';
 import { findMaxRate } from './find-max.js';
+import { loadConfigFrom, trafficConfigFrom } from '../simulator/flags.js';
 import { buildSinks } from '../sinks/build.js';
 import type { LiveSnapshot } from '../pipeline/live-stats.js';
 import { startLiveView, type LiveViewHandle } from '../ui/live-view.js';
@@ -41,16 +42,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
     }
     if (baseline?.rtap_report !== 1) throw new UsageError(`--baseline ${o.baseline}: not an rtap bench JSON report`);
   }
-  const simulator = {
-    seed: o.seed,
-    profile: o.mix,
-    users: o.users,
-    lateShare: o.lateShare,
-    lateDelayMs: o.lateDelay,
-    duplicateShare: o.duplicateShare,
-    malformedShare: o.malformedShare,
-    encoding: o.encoding,
-  };
+  const simulator = { ...loadConfigFrom(o), ...trafficConfigFrom(o) };
   const engine = { views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout };
   if (o.findMax) return findMaxCommand(o, ctx, { simulator, engine });
   const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });

@@ -1,11 +1,12 @@
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { engineSettings, loadSettings, sinkSettings, transportSettings } from './settings.js';
+import { engineSettings, loadSettings, sinkSettings, trafficSettings, transportSettings } from './settings.js';
 
 export const benchSettings = {
   ...transportSettings,
   ...loadSettings,
+  ...trafficSettings,
   duration: setting({ ...loadSettings.duration, default: 30_000 }),
   warmup: setting({ key: 'warmup', flags: '--warmup <duration>', description: 'load before measuring starts (excluded from the numbers)', parse: v.durationOrZero, default: 0 }),
   profile: setting({

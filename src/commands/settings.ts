@@ -46,6 +46,15 @@ export const loadSettings = {
   encoding: setting({ key: 'encoding', flags: '--encoding <kind>', description: "message encoding: 'avro' (Confluent wire format) or 'json'", parse: v.oneOf('avro', 'json'), default: 'avro' as const }),
 };
 
+/** Traffic-model knobs beyond the load (docs/simulator.md): what makes each shipped alert fire. */
+export const trafficSettings = {
+  sessionTimeout: setting({ key: 'sessionTimeout', flags: '--session-timeout <duration>', description: 'inactivity after which a session times out (6m lets abandonment alerts fire)', parse: v.duration, default: 30 * 60_000 }),
+  bounceShare: setting({ key: 'bounceShare', flags: '--bounce-share <share>', description: 'share of single-page sessions', parse: v.share, default: 0.4 }),
+  bounceSpike: setting({ key: 'bounceSpike', flags: '--bounce-spike <spec>', description: "bounce spikes SHARE,LENGTH/EVERY, e.g. '0.95,1m/10m'", parse: v.string }),
+  fraudShare: setting({ key: 'fraudShare', flags: '--fraud-share <share>', description: 'share of purchasing users who then buy from other countries with other cards within minutes', parse: v.share, default: 0 }),
+  premiumShare: setting({ key: 'premiumShare', flags: '--premium-share <share>', description: 'share of premium users', parse: v.share, default: 0.1 }),
+};
+
 export const engineSettings = {
   views: setting({ key: 'views', flags: '--views <list>', description: 'views to compute (comma-separated); all by default', parse: v.list }),
   outOfOrderness: setting({ key: 'outOfOrderness', flags: '--out-of-orderness <duration>', description: 'bounded out-of-orderness of the watermark', parse: v.durationOrZero }),

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { loadSettings, transportSettings } from './settings.js';
+import { loadSettings, trafficSettings, transportSettings } from './settings.js';
 
 /** `2`, `0.5`, `max`: a replay speed factor. */
 const speed: v.Parser<number | 'max'> = (raw, where) => {
@@ -24,6 +24,7 @@ const time: v.Parser<number> = (raw, where) => {
 export const simulateSettings = {
   ...transportSettings,
   ...loadSettings,
+  ...trafficSettings,
   out: setting({ key: 'out', flags: '--out <file>', description: 'record the stream to a JSONL file (.gz compresses); without --brokers or --live it is generated unpaced', parse: v.string }),
   replay: setting({ key: 'replay', flags: '--replay <file>', description: 're-send a recording instead of simulating', parse: v.string }),
   speed: setting({ key: 'speed', flags: '--speed <factor>', description: "replay speed: 1 = recorded pace, 2 = twice as fast, 'max' = as fast as possible", parse: speed, default: 1 as number | 'max' }),
@@ -31,11 +32,6 @@ export const simulateSettings = {
   startTime: setting({ key: 'startTime', flags: '--start-time <time>', description: 'event time of the first event of unpaced generation', parse: time, default: Date.UTC(2024, 0, 1) }),
   profile: setting({ key: 'profile', flags: '--profile <shape>', description: 'load shape: constant (at --rate), ramp:FROM..TO, or steps:R1,R2,...', parse: v.string, default: 'constant' }),
   bursts: setting({ key: 'bursts', flags: '--bursts <spec>', description: "traffic bursts on top of the load, FACTORx,LENGTH/EVERY, e.g. '5x,30s/5m'", parse: v.string }),
-  sessionTimeout: setting({ key: 'sessionTimeout', flags: '--session-timeout <duration>', description: 'inactivity after which a session times out (6m lets abandonment alerts fire)', parse: v.duration, default: 30 * 60_000 }),
-  bounceShare: setting({ key: 'bounceShare', flags: '--bounce-share <share>', description: 'share of single-page sessions', parse: v.share, default: 0.4 }),
-  bounceSpike: setting({ key: 'bounceSpike', flags: '--bounce-spike <spec>', description: "bounce spikes SHARE,LENGTH/EVERY, e.g. '0.95,1m/10m'", parse: v.string }),
-  fraudShare: setting({ key: 'fraudShare', flags: '--fraud-share <share>', description: 'share of purchasing users who then buy from other countries with other cards within minutes', parse: v.share, default: 0 }),
-  premiumShare: setting({ key: 'premiumShare', flags: '--premium-share <share>', description: 'share of premium users', parse: v.share, default: 0.1 }),
 };
 
 export const simulate = defineCommand({

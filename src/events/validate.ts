@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type AnalyticsEvent, type EventType } from './types.js';
+import type { AnalyticsEvent, EventType } from './types.js';
 
 /** Categories of rejection, stable for counters and dashboards (the message carries the detail). */
 export type InvalidEventCode =

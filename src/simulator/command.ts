@@ -1,60 +1,26 @@
 import type { CommandContext, OptionsOf } from '../commands/define.js';
 import type { simulateSettings } from '../commands/simulate.js';
 import { UsageError } from '../errors.js';
-import { duration as parseDuration, share as parseShare } from '../config/values.js';
 import { newHistogram, summarize, type LatencySummary } from '../reporting/histograms.js';
 import { parseLoadShape, rateAt } from '../bench/load-shape.js';
 import { systemClock } from '../time/clock.js';
 import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
-import { defaultSimulatorConfig, type Episode, type SimulatorConfig } from './config.js';
+import { defaultSimulatorConfig, type SimulatorConfig } from './config.js';
+import { loadConfigFrom, parseBursts, trafficConfigFrom } from './flags.js';
 import { createGenerator } from './generator.js';
 import { runOpenLoop, type PacingHooks, type PacingOptions, type RunSummary } from './pacing.js';
 import { RecordingWriter, replay, writeRecording } from './recording.js';
-import type { LoadProfile } from './schedule.js';
 import { generateRecords } from './unpaced.js';
 
 type Options = OptionsOf<typeof simulateSettings>;
-
-/** `LENGTH/EVERY` of an episode flag, e.g. `30s/5m`. */
-function episode(spec: string, where: string): Episode {
-  const m = /^([^/]+)\/([^/]+)$/.exec(spec.trim());
-  if (!m) throw new UsageError(`invalid ${where} '${spec}': expected LENGTH/EVERY like 30s/5m`);
-  const durationMs = parseDuration(m[1], `${where} length`);
-  const everyMs = parseDuration(m[2], `${where} period`);
-  if (durationMs > everyMs) throw new UsageError(`invalid ${where} '${spec}': the length ${m[1]} is longer than the period ${m[2]}`);
-  return { durationMs, everyMs };
-}
-
-export function parseBursts(spec: string, where = '--bursts'): LoadProfile {
-  const m = /^\s*(\d+(?:\.\d+)?)x\s*,\s*(.+)$/.exec(spec);
-  if (!m || !(Number(m[1]) > 0)) throw new UsageError(`invalid ${where} '${spec}': expected FACTORx,LENGTH/EVERY like 5x,30s/5m`);
-  return { kind: 'bursts', factor: Number(m[1]), ...episode(m[2], where) };
-}
-
-export function parseBounceSpike(spec: string, where = '--bounce-spike'): Episode & { share: number } {
-  const i = spec.indexOf(',');
-  if (i < 0) throw new UsageError(`invalid ${where} '${spec}': expected SHARE,LENGTH/EVERY like 0.95,1m/10m`);
-  return { share: parseShare(spec.slice(0, i), `${where} share`), ...episode(spec.slice(i + 1), where) };
-}
 
 /** The simulator configuration the flags describe. */
 export function simulatorConfigFrom(o: Options): SimulatorConfig {
   return {
     ...defaultSimulatorConfig(),
-    seed: o.seed,
-    profile: o.mix,
-    users: o.users,
-    lateShare: o.lateShare,
-    lateDelayMs: o.lateDelay,
-    duplicateShare: o.duplicateShare,
-    malformedShare: o.malformedShare,
-    encoding: o.encoding,
+    ...loadConfigFrom(o),
+    ...trafficConfigFrom(o),
     startTime: o.startTime,
-    sessionTimeoutMs: o.sessionTimeout,
-    bounceShare: o.bounceShare,
-    bounceSpike: o.bounceSpike ? parseBounceSpike(o.bounceSpike) : null,
-    fraudShare: o.fraudShare,
-    premiumShare: o.premiumShare,
     // Start with as many sessions in progress as the rate sustains.
     warmStartRatePerSec: o.rate,
   };

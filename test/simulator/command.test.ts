@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseBounceSpike, parseBursts } from '../../src/simulator/command.js';
+import { parseBounceSpike, parseBursts } from '../../src/simulator/flags.js';
 
 test('--bursts FACTORx,LENGTH/EVERY becomes a bursts load profile', () => {
   assert.deepEqual(parseBursts('5x,30s/5m'), { kind: 'bursts', factor: 5, durationMs: 30_000, everyMs: 300_000 });
