@@ -25,12 +25,11 @@ interface Bucket {
   revenue: number;
 }
 
-const isPageView = (e: AnalyticsEvent) => e.event_type === 'page_view' || e.event_type === 'product_view';
+// The web-analytics family (docs/views.md): page views and purchase conversions.
+const isPageView = (e: AnalyticsEvent) => e.event_type === 'page_view';
 
 function orderValue(e: AnalyticsEvent): number | null {
-  if (e.event_type === 'order') return e.price * e.quantity;
-  if (e.event_type === 'conversion' && e.conversion_type === 'purchase') return e.revenue ?? 0;
-  return null;
+  return e.event_type === 'conversion' && e.conversion_type === 'purchase' ? (e.revenue ?? 0) : null;
 }
 
 function buckets(events: Iterable<AnalyticsEvent>, sizeMs: number): Map<number, Bucket> {

@@ -81,14 +81,18 @@ export interface RefResult {
   fields: Record<string, unknown>;
 }
 
-const isView = (e: AnalyticsEvent) => e.event_type === 'page_view' || e.event_type === 'product_view';
-const isBuy = (e: AnalyticsEvent) => e.event_type === 'order' || (e.event_type === 'conversion' && e.conversion_type === 'purchase');
+// Each view reads one event family (docs/views.md): web analytics (page views, purchase conversions) for
+// realtime/business/sessions/kpis, commerce (product views, order lines) for products/eventflow.
+const isPage = (e: AnalyticsEvent) => e.event_type === 'page_view';
+const isWebBuy = (e: AnalyticsEvent) => e.event_type === 'conversion' && e.conversion_type === 'purchase';
+const isOrder = (e: AnalyticsEvent) => e.event_type === 'order';
+const isProductView = (e: AnalyticsEvent) => e.event_type === 'product_view';
 const money = (e: AnalyticsEvent) => (e.event_type === 'order' ? e.price * e.quantity : e.event_type === 'conversion' && e.conversion_type === 'purchase' ? e.revenue! : 0);
 const cur = (e: AnalyticsEvent) => ('currency' in e ? e.currency : null) ?? 'XXX';
 const product = (e: AnalyticsEvent) => ('product_id' in e ? e.product_id : null);
 const div = (a: number, b: number) => (b === 0 ? null : a / b);
 const step = (e: AnalyticsEvent) =>
-  isView(e) ? 'view' : e.event_type === 'order' ? 'purchase' : e.event_type === 'conversion' && e.conversion_type !== 'signup' ? e.conversion_type : null;
+  isPage(e) ? 'view' : e.event_type === 'conversion' && e.conversion_type !== 'signup' ? e.conversion_type : null;
 function kind(e: AnalyticsEvent): string {
   switch (e.event_type) {
     case 'session':
@@ -157,7 +161,7 @@ export function referenceResults(events: AnalyticsEvent[], o: RefOptions): RefRe
   for (const w of group(events, 5000, 5000, () => '')) {
     const es = w.events;
     const ended = es.filter((e) => e.event_type === 'session' && e.action !== 'start') as Extract<AnalyticsEvent, { event_type: 'session' }>[];
-    const views = es.filter(isView).length;
+    const views = es.filter(isPage).length;
     out.push(result('realtime', '', w.start, w.start + 5000, es, {
       events: es.length,
       events_per_sec: es.length / 5,
@@ -171,7 +175,7 @@ export function referenceResults(events: AnalyticsEvent[], o: RefOptions): RefRe
   }
   for (const w of group(events, 60_000, 60_000, () => '')) {
     const es = w.events;
-    const buys = es.filter(isBuy);
+    const buys = es.filter(isWebBuy);
     const users = distinct(es.map((e) => e.user_id));
     const buyers = distinct(buys.map((e) => e.user_id));
     const revenue = sum(buys.map(money));
@@ -211,8 +215,8 @@ export function referenceResults(events: AnalyticsEvent[], o: RefOptions): RefRe
   const products = (view: string, size: number, stepMs: number) => {
     for (const w of group(events, size, stepMs, product)) {
       const es = w.events;
-      const buys = es.filter(isBuy);
-      const views = es.filter((e) => e.event_type === 'product_view').length;
+      const buys = es.filter(isOrder);
+      const views = es.filter(isProductView).length;
       out.push(result(view, w.key, w.start, w.start + size, es, {
         product_id: w.key,
         views,
@@ -227,14 +231,14 @@ export function referenceResults(events: AnalyticsEvent[], o: RefOptions): RefRe
   };
   products('products.tumbling', 300_000, 300_000);
   products('products.hopping', 60_000, 10_000);
-  for (const w of group(events, 300_000, 300_000, (e) => (isBuy(e) ? cur(e) : null))) {
+  for (const w of group(events, 300_000, 300_000, (e) => (isOrder(e) ? cur(e) : null))) {
     const r = sum(w.events.map(money));
     out.push(result('eventflow.revenue', w.key, w.start, w.start + 300_000, w.events, { currency: w.key, total_revenue: r, order_count: w.events.length, avg_order_value: r / w.events.length }));
   }
-  for (const w of group(events, 300_000, 300_000, (e) => (isView(e) || isBuy(e) ? e.user_id : null))) {
-    out.push(result('eventflow.funnel', w.key, w.start, w.start + 300_000, w.events, { user_id: w.key, view_count: w.events.filter(isView).length, order_count: w.events.filter(isBuy).length }));
+  for (const w of group(events, 300_000, 300_000, (e) => (isProductView(e) || isOrder(e) ? e.user_id : null))) {
+    out.push(result('eventflow.funnel', w.key, w.start, w.start + 300_000, w.events, { user_id: w.key, view_count: w.events.filter(isProductView).length, order_count: w.events.filter(isOrder).length }));
   }
-  for (const e of events.filter(isBuy)) {
+  for (const e of events.filter(isOrder)) {
     const id = e.event_type === 'order' ? e.order_id : (e.event_type === 'conversion' && e.order_id) || e.event_id;
     const s = Math.floor(e.event_time / 300_000) * 300_000;
     out.push(result('eventflow.orders', id, s, s + 300_000, [e], {
@@ -259,8 +263,8 @@ export function referenceResults(events: AnalyticsEvent[], o: RefOptions): RefRe
       const names = ['view', 'add_to_cart', 'checkout', 'purchase'] as const;
       let depth = 0;
       while (depth < 4 && steps.has(names[depth])) depth++;
-      const pages = cur.filter(isView).length;
-      const buys = cur.filter(isBuy);
+      const pages = cur.filter(isPage).length;
+      const buys = cur.filter(isWebBuy);
       out.push(result('sessions', user, first, last + o.sessionGapMs, cur, {
         user_id: user, first_event_time: first, last_event_time: last, duration_ms: last - first, events: cur.length, page_depth: pages,
         bounced: pages <= 1,

@@ -1,7 +1,7 @@
 import type { AnalyticsEvent } from '../../events/types.js';
 import { addToKey, rank, ratio, sortedObject, sumByKey, type DistinctState } from '../aggregations.js';
 import { tumbling } from '../windows.js';
-import { currencyOf, isPurchase, revenueOf } from './classify.js';
+import { currencyOf, isWebPurchase, revenueOf } from './classify.js';
 import type { ViewContext, ViewSpec } from './spec.js';
 
 interface Acc {
@@ -40,7 +40,7 @@ export function businessView(ctx: ViewContext, windowMs = 60_000): ViewSpec<Acc>
       addToKey(a.countries, e.country, 1);
       if (e.event_type === 'page_view') addToKey(a.pages, e.page_url, 1);
       else if (e.event_type === 'product_view') addToKey(a.products, e.product_id, 1);
-      if (isPurchase(e)) {
+      if (isWebPurchase(e)) {
         d.add(a.buyers, e.user_id);
         a.purchases++;
         const r = revenueOf(e);

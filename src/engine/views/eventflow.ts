@@ -1,15 +1,15 @@
 import type { AnalyticsEvent } from '../../events/types.js';
 import { ratio } from '../aggregations.js';
 import { tumbling } from '../windows.js';
-import { currencyOf, isPurchase, isView, productOf, revenueOf } from './classify.js';
+import { currencyOf, isOrder, isProductView, productOf, revenueOf } from './classify.js';
 import type { ViewSpec } from './spec.js';
 
-/** 002 Query 1, orders_raw: one append-only record per order (orders and purchase conversions). */
+/** 002 Query 1, orders_raw: one append-only record per order line. */
 export function eventflowOrdersView(): ViewSpec<{ e: AnalyticsEvent | null }> {
   return {
     name: 'eventflow.orders',
     window: 'each',
-    key: (e) => (isPurchase(e) ? orderIdOf(e) : null),
+    key: (e) => (isOrder(e) ? orderIdOf(e) : null),
     create: () => ({ e: null }),
     add(a, e) {
       a.e = e;
@@ -45,7 +45,7 @@ export function eventflowRevenueView(windowMs = 300_000): ViewSpec<{ revenue: nu
   return {
     name: 'eventflow.revenue',
     window: tumbling(windowMs, 'eventflow window'),
-    key: (e) => (isPurchase(e) ? (currencyOf(e) ?? 'XXX') : null),
+    key: (e) => (isOrder(e) ? (currencyOf(e) ?? 'XXX') : null),
     create: () => ({ revenue: 0, orders: 0 }),
     add(a, e) {
       a.revenue += revenueOf(e);
@@ -71,10 +71,10 @@ export function eventflowFunnelView(windowMs = 300_000): ViewSpec<{ views: numbe
   return {
     name: 'eventflow.funnel',
     window: tumbling(windowMs, 'eventflow window'),
-    key: (e) => (isView(e) || isPurchase(e) ? e.user_id : null),
+    key: (e) => (isProductView(e) || isOrder(e) ? e.user_id : null),
     create: () => ({ views: 0, orders: 0 }),
     add(a, e) {
-      if (isView(e)) a.views++;
+      if (isProductView(e)) a.views++;
       else a.orders++;
     },
     merge(a, b) {

@@ -1,7 +1,7 @@
 import { eventKind, type AnalyticsEvent } from '../../events/types.js';
 import { addToKey, ratio, sortedObject, sumByKey, type DistinctState } from '../aggregations.js';
 import { tumbling } from '../windows.js';
-import { currencyOf, funnelBit, revenueOf } from './classify.js';
+import { currencyOf, revenueOf, webFunnelBit } from './classify.js';
 import { DenseHistogram } from '../histogram.js';
 import type { ViewContext, ViewSpec } from './spec.js';
 
@@ -48,7 +48,7 @@ export function kpisView(ctx: ViewContext, windowMs = 60_000): ViewSpec<Acc> {
       a.events++;
       if (e.session_id !== null) d.add(a.sessions, e.session_id);
       addToKey(a.byKind, eventKind(e), 1);
-      const bit = funnelBit(e);
+      const bit = webFunnelBit(e);
       if (bit) {
         a.steps[31 - Math.clz32(bit)]++;
         if (bit === 8) {

@@ -1,7 +1,7 @@
 import type { AnalyticsEvent } from '../../events/types.js';
 import { distinctExact, ratio } from '../aggregations.js';
 import type { WindowDef } from '../windows.js';
-import { funnelBit, productOf, revenueOf } from './classify.js';
+import { productFunnelBit, productOf, revenueOf } from './classify.js';
 import type { ViewSpec } from './spec.js';
 
 interface Acc {
@@ -25,7 +25,7 @@ export function productsView(name: string, window: WindowDef): ViewSpec<Acc> {
     create: () => ({ views: 0, carts: 0, purchases: 0, units: 0, revenue: 0, users: new Set() }),
     add(a, e: AnalyticsEvent) {
       distinctExact.add(a.users, e.user_id);
-      const bit = funnelBit(e);
+      const bit = productFunnelBit(e);
       if (bit === 1) a.views++;
       else if (bit === 2) a.carts++;
       else if (bit === 8) {

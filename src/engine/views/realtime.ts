@@ -1,7 +1,7 @@
 import type { AnalyticsEvent } from '../../events/types.js';
 import { ratio, type DistinctState } from '../aggregations.js';
 import { tumbling } from '../windows.js';
-import { isView } from './classify.js';
+import { isPageView } from './classify.js';
 import type { ViewContext, ViewSpec } from './spec.js';
 
 interface Acc {
@@ -23,7 +23,7 @@ export function realtimeView(ctx: ViewContext, windowMs = 5000): ViewSpec<Acc> {
     create: () => ({ events: 0, views: 0, users: d.init(), sessionsEnded: 0, bounced: 0, durationSum: 0 }),
     add(a, e: AnalyticsEvent) {
       a.events++;
-      if (isView(e)) a.views++;
+      if (isPageView(e)) a.views++;
       d.add(a.users, e.user_id);
       if (e.event_type === 'session' && e.action !== 'start') {
         a.sessionsEnded++;

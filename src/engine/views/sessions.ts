@@ -1,7 +1,7 @@
 import { eventKind, type AnalyticsEvent } from '../../events/types.js';
 import { max, min } from '../aggregations.js';
 import { session } from '../windows.js';
-import { FUNNEL_STEPS, funnelBit, revenueOf } from './classify.js';
+import { FUNNEL_STEPS, revenueOf, webFunnelBit } from './classify.js';
 import type { ViewContext, ViewSpec } from './spec.js';
 
 /** One journey step: [event time, event id, label]; ordered by time, then id, so merges are deterministic. */
@@ -62,7 +62,7 @@ export function sessionsView(ctx: ViewContext, gapMs: number): ViewSpec<Acc> {
       a.first = min.add(a.first, e.event_time);
       a.last = max.add(a.last, e.event_time);
       a.events++;
-      const bit = funnelBit(e);
+      const bit = webFunnelBit(e);
       a.steps |= bit;
       if (bit === 1) a.pageDepth++;
       else if (bit === 8) {
