@@ -5,6 +5,11 @@ import { WebSocket } from 'ws';
 import { startDashboard } from '../../src/dashboard/index.js';
 import type { WireMessage } from '../../src/dashboard/types.js';
 import { ManualFeed, alert, realtime } from './synthetic.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 const T0 = 1_700_000_000_000;
 
@@ -118,6 +123,9 @@ test('a client that stops reading does not grow the server\'s memory: its backlo
     const batches = 400;
     let largest = 0; // bytes of the largest single message
     let offered = 0; // bytes the slow client would have queued without the bound
+    // Retained memory, not garbage awaiting collection: collect before both readings (GC timing varies
+    // with machine load, which otherwise makes this measure the collector rather than the bound).
+    collectGarbage();
     const before = process.memoryUsage();
     for (let b = 0; b < batches; b++) {
       for (let i = 0; i < 250; i++) feed.alert(alert('info', `batch ${b} alert ${i} ${padding}`, T0 + b * 1000 + i));
@@ -132,6 +140,7 @@ test('a client that stops reading does not grow the server\'s memory: its backlo
     }
     await until(() => fast.messages.length === 1 + batches, 20_000);
     const stats = dash.stats();
+    collectGarbage();
     const after = process.memoryUsage();
     // Without the bound every batch (~250 KB each, ~100 MB in all) would queue for the slow client.
     assert.ok(offered > 80e6, `the test offers enough data to matter (${offered})`);
