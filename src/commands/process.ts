@@ -10,6 +10,8 @@ export const processSettings = {
   ...sinkSettings,
   dashboard: setting({ key: 'dashboard', flags: '--dashboard <port>', description: 'serve the live WebSocket dashboard on 127.0.0.1:<port> while processing (0 picks a free port)', parse: v.port }),
   group: setting({ key: 'group', flags: '--group <id>', description: 'Kafka consumer group; instances with the same group share the partitions', parse: v.string, default: 'rtap-processor' }),
+  checkpointInterval: setting({ key: 'checkpointInterval', flags: '--checkpoint-interval <duration>', description: 'Kafka: checkpoint state and commit outputs + offsets in one transaction this often (exactly-once; topic readers see results at each checkpoint); 0 = at-least-once, offsets committed per batch', parse: v.durationOrZero, default: 10_000 }),
+  checkpointDir: setting({ key: 'checkpointDir', flags: '--checkpoint-dir <dir>', description: 'where checkpoints are written (default: ~/.cache/rtap/checkpoints/<group>)', parse: v.string }),
   fromBeginning: setting({ key: 'fromBeginning', flags: '--from-beginning', description: 'a group without committed offsets starts at the oldest record (default: the newest)', parse: v.bool, default: false }),
 };
 

@@ -7,6 +7,7 @@ import { INPUT_TOPICS, TOPICS } from '../transport/topics.js';
 import type { Transport } from '../transport/types.js';
 import { Processor } from './processor.js';
 import { UsageError } from '../errors.js';
+import type { Checkpointer } from '../checkpoint/coordinator.js';
 
 export interface EngineOverrides {
   views?: string[];
@@ -37,6 +38,8 @@ export interface PipelineOptions {
   deadLetterTopic?: string;
   fromBeginning?: boolean;
   injectStall?: { afterMs: number; durationMs: number };
+  /** Checkpoints + exactly-once outputs (see src/checkpoint); the sinks must write to its `outputs`. */
+  checkpointer?: Checkpointer;
 }
 
 /** Builds the processor with its engine and CEP; commands call this and only add sinks and reporting. */
@@ -52,12 +55,13 @@ export function assemblePipeline(o: PipelineOptions): Processor {
     inputTopics: o.inputTopics ?? INPUT_TOPICS,
     deadLetterTopic: o.deadLetterTopic ?? TOPICS.deadLetter,
     fromBeginning: o.fromBeginning ?? true,
-    createEngine: (hooks) => createEngine(o.engine, hooks),
+    createEngine: (hooks, snapshot) => createEngine(o.engine, hooks, snapshot),
     // CEP's own late count stays in its stats: the engine already dead-letters late events once.
-    createCep: noCep ? null : (hooks) => createCep(patterns, { alert: hooks.alert, warn: hooks.warn }),
+    createCep: noCep ? null : (hooks, snapshot) => createCep(patterns, { alert: hooks.alert, warn: hooks.warn }, {}, snapshot),
     sinks: o.sinks,
     recorders: o.recorders,
     clock: o.clock,
     injectStall: o.injectStall,
+    checkpointer: o.checkpointer,
   });
 }

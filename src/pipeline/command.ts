@@ -11,6 +11,7 @@ import { LiveStats } from './live-stats.js';
 import { startLiveView } from '../ui/live-view.js';
 import { startRunDashboard } from '../ui/run-command.js';
 import { DeferredFeed } from '../ui/deferred-feed.js';
+import { openCheckpointer } from '../checkpoint/open.js';
 
 type ProcessOptions = OptionsOf<typeof processSettings>;
 
@@ -25,11 +26,14 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
   const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
   const output = o.output ?? (o.input && o.sink.length === 0 ? '-' : undefined);
   const recorders = new LatencyRecorders();
+  // Kafka mode checkpoints by default: outputs to the topics then leave in the checkpoint's transaction.
+  const checkpointer = o.brokers ? openCheckpointer(transport, { group: o.group, intervalMs: o.checkpointInterval, dir: o.checkpointDir }) : undefined;
   const sinks = await buildSinks(o.sink, {
     transport,
+    resultsProducer: checkpointer?.outputs,
     output,
     influx: { url: o.influxUrl, token: o.influxToken, org: o.influxOrg, bucket: o.influxBucket },
-    onWriteLatency: (ms, n) => recorders.record('sink_write', ms, n),
+    onWriteLatency: (ms) => recorders.record('sink_write', ms), // per write request
   });
   if (sinks.length === 0) throw new UsageError('no sink: give --output <file> or --sink topics|influx');
   const processor = assemblePipeline({
@@ -43,7 +47,15 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     clock: systemClock,
     groupId: o.group,
     fromBeginning: o.input ? true : o.fromBeginning,
+    checkpointer,
   });
+  processor.on('recovered', ({ seq, ms }) =>
+    ctx.log(seq < 0 ? `rtap process: no checkpoint for group '${o.group}': fresh start (${ms} ms)` : `rtap process: recovered checkpoint ${seq} of group '${o.group}' in ${ms} ms`),
+  );
+  const started = Date.now();
+  // Recovery ends when input flows again: after the restore, the group join (a killed member's
+  // session must expire first) and the first fetch.
+  if (checkpointer) processor.once('batch', () => ctx.log(`rtap process: processing resumed ${Date.now() - started} ms after start`));
   try {
     if (o.input) {
       const loaded = await loadRecording(o.input, transport.producer());
@@ -89,7 +101,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     await transport.close();
   }
   const c = processor.counters;
-  const summary = { consumed: c.consumed, valid: c.valid, dead_letters: c.deadLetters, dead_letter_reasons: c.deadLetterReasons, late: c.late, duplicates: c.duplicates, results: c.results, final_results: c.finalResults, alerts: c.alerts };
+  const summary = { consumed: c.consumed, valid: c.valid, dead_letters: c.deadLetters, dead_letter_reasons: c.deadLetterReasons, late: c.late, duplicates: c.duplicates, results: c.results, final_results: c.finalResults, alerts: c.alerts, ...(checkpointer ? { checkpoints: processor.recovery.checkpoints, recovery_ms: processor.recovery.recoveryMs } : {}) };
   if (ctx.jsonFile) (await import('node:fs')).writeFileSync(ctx.jsonFile, JSON.stringify(summary, null, 2) + '\n');
   ctx.log(`rtap process: ${JSON.stringify(summary)}`);
   return EXIT.OK;

@@ -3,8 +3,10 @@ import { decodeEvent } from '../events/codec.js';
 import type { Alert, ViewResult } from '../events/results.js';
 import type { AnalyticsEvent } from '../events/types.js';
 import { InvalidEventError } from '../events/validate.js';
-import type { Engine } from '../engine/index.js';
-import type { Cep } from '../cep/index.js';
+import type { Engine, EngineSnapshot } from '../engine/index.js';
+import type { Cep, CepSnapshot } from '../cep/index.js';
+import type { Checkpointer } from '../checkpoint/coordinator.js';
+import type { PartitionOffset } from '../checkpoint/store.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
 import type { Output, Sink } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
@@ -16,8 +18,13 @@ export interface ProcessorOptions {
   inputTopics: string[];
   deadLetterTopic: string;
   fromBeginning: boolean;
-  createEngine(hooks: ProcessorHooks): Engine;
-  createCep: ((hooks: ProcessorHooks) => Cep) | null;
+  createEngine(hooks: ProcessorHooks, snapshot?: EngineSnapshot): Engine;
+  createCep: ((hooks: ProcessorHooks, snapshot?: CepSnapshot) => Cep) | null;
+  /**
+   * Checkpointing (exactly-once on Kafka): state is restored before consuming, outputs and dead letters
+   * go to the checkpointer's producer, and offsets are committed by its checkpoints instead of per batch.
+   */
+  checkpointer?: Checkpointer;
   sinks: Sink[];
   recorders: LatencyRecorders;
   clock: Clock;
@@ -41,6 +48,15 @@ export interface ProcessorCounters {
   deadLetterReasons: Record<string, number>;
 }
 
+export interface RecoveryCounters {
+  /** Checkpoints committed by this process. */
+  checkpoints: number;
+  /** Checkpoint the state was restored from; -1 = fresh start (or no checkpointing). */
+  restoredSeq: number;
+  /** Wall ms from start() until the checkpointed state was restored (0 without checkpointing). */
+  recoveryMs: number;
+}
+
 export interface ProcessorHooks {
   emit(result: ViewResult): void;
   late(event: AnalyticsEvent, reason: string): void;
@@ -57,6 +73,8 @@ export interface ProcessorEvents {
   late: [AnalyticsEvent];
   alert: [Alert];
   batch: [{ topic: string; partition: number; records: number; lag: number }];
+  /** State restored from checkpoint `seq` (-1: none, fresh start) in `ms`, before the first batch. */
+  recovered: [{ seq: number; ms: number }];
 }
 
 /**
@@ -77,6 +95,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     maxLag: 0,
     deadLetterReasons: {},
   };
+  readonly recovery: RecoveryCounters = { checkpoints: 0, restoredSeq: -1, recoveryMs: 0 };
   /** Current lag per "topic/partition". */
   readonly lag = new Map<string, number>();
   private consumer: Consumer | null = null;
@@ -89,12 +108,17 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private startedAt = 0;
   private stallDone = false;
   private runPromise: Promise<void> | null = null;
-  readonly engine: Engine;
-  readonly cep: Cep | null;
+  private stopping = false;
+  private checkpointTimer: NodeJS.Timeout | null = null;
+  /** Next offset per "topic/partition" reflected in the state (checkpointing only). */
+  private readonly positions = new Map<string, PartitionOffset>();
+  /** Replaced once when a checkpoint is restored, before the first batch. */
+  engine: Engine;
+  cep: Cep | null;
 
   constructor(private readonly o: ProcessorOptions) {
     super();
-    this.dlq = o.transport.producer({ clientId: 'rtap-deadletter' });
+    this.dlq = o.checkpointer?.outputs ?? o.transport.producer({ clientId: 'rtap-deadletter' });
     this.engine = o.createEngine(this.hooks);
     this.cep = o.createCep?.(this.hooks) ?? null;
   }
@@ -102,6 +126,28 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   /** Starts consuming; resolves once the consumer loop ends (after stop()). */
   start(): Promise<void> {
     this.startedAt = this.o.clock.now();
+    this.runPromise = this.run();
+    return this.runPromise;
+  }
+
+  private async run(): Promise<void> {
+    const ck = this.o.checkpointer;
+    if (ck) {
+      const t0 = Date.now();
+      const restored = await ck.restore();
+      if (restored) {
+        this.engine = this.o.createEngine(this.hooks, restored.state.engine);
+        this.cep = this.o.createCep?.(this.hooks, restored.state.cep ?? undefined) ?? null;
+        for (const p of restored.offsets) this.positions.set(`${p.topic}/${p.partition}`, p);
+      }
+      this.recovery.recoveryMs = Date.now() - t0;
+      this.recovery.restoredSeq = restored?.seq ?? -1;
+      this.emit('recovered', { seq: restored?.seq ?? -1, ms: this.recovery.recoveryMs });
+      if (this.stopping) return;
+      this.checkpointTimer = setInterval(() => {
+        this.serial(() => this.checkpoint()).catch((err: Error) => this.fail(err));
+      }, ck.intervalMs);
+    }
     this.consumer = this.o.transport.consumer({
       groupId: this.o.groupId,
       topics: this.o.inputTopics,
@@ -109,12 +155,22 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       // Every assigned partition holds the watermark back from the start, not from its first event:
       // otherwise catching up one partition at a time would make the others' events look late.
       onAssigned: (partitions) => this.engine.assign(partitions, this.o.clock.now()),
+      // A member killed without leaving blocks its successor's join until its session expires.
+      sessionTimeoutMs: ck ? 6000 : undefined,
     });
     this.timer = setInterval(() => {
       this.serial(() => this.tick()).catch((err: Error) => this.fail(err));
     }, this.o.tickIntervalMs ?? 100);
-    this.runPromise = this.consumer.run((batch) => this.serial(() => this.handleBatch(batch)));
-    return this.runPromise;
+    await this.consumer.run((batch) => this.serial(() => this.handleBatch(batch)));
+  }
+
+  /** One checkpoint: outputs so far into the sinks, then state + offsets through the checkpointer. */
+  private async checkpoint(): Promise<void> {
+    const ck = this.o.checkpointer;
+    if (!ck) return;
+    await this.deliver();
+    const state = { engine: this.engine.snapshot(), cep: this.cep?.snapshot() ?? null };
+    if (await ck.checkpoint(state, [...this.positions.values()])) this.recovery.checkpoints++;
   }
 
   /** A failure outside a batch (tick, sink): surfaced through stop() rather than lost. */
@@ -169,7 +225,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     if (backlog > this.counters.maxLag) this.counters.maxLag = backlog;
     this.advance(now);
     await this.deliver();
-    await this.consumer!.commit([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    if (this.o.checkpointer) this.positions.set(`${batch.topic}/${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: next });
+    else await this.consumer!.commit([{ topic: batch.topic, partition: batch.partition, offset: next }]);
     this.emit('batch', { topic: batch.topic, partition: batch.partition, records: batch.records.length, lag });
   }
 
@@ -280,11 +337,16 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    this.checkpointTimer = null;
     await this.consumer?.stop();
-    await this.runPromise;
+    await this.runPromise?.catch((err: Error) => (this.failure ??= err));
     await this.chain;
+    // Clean stop (SIGTERM, q): a final checkpoint, so a successor resumes exactly here.
+    if (this.o.checkpointer && !this.failure) await this.serial(() => this.checkpoint()).catch((err: Error) => (this.failure ??= err));
     await this.dlq.flush();
     await this.dlq.close();
     if (this.failure) throw this.failure;

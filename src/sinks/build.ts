@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { TOPICS } from '../transport/topics.js';
-import type { Transport } from '../transport/types.js';
+import type { Producer, Transport } from '../transport/types.js';
 import { JsonlSink } from './jsonl.js';
 import { TopicSink } from './topic.js';
 import type { Sink } from './types.js';
@@ -14,6 +14,8 @@ export interface SinkContext {
   influx?: { url?: string; token?: string; org?: string; bucket?: string };
   /** Sink write latency (ms) per acknowledged request, for the sink_write histogram. */
   onWriteLatency?: (ms: number, count: number) => void;
+  /** Producer for the topics sink instead of a new one (exactly-once: the checkpoint's transaction buffer). */
+  resultsProducer?: Producer;
 }
 
 /** Builds the sinks named by `--sink` (comma-separated); unknown names are a usage error. */
@@ -28,7 +30,7 @@ export async function buildSinks(kinds: string[], c: SinkContext): Promise<Sink[
         sinks.push(new JsonlSink(c.output));
         break;
       case 'topics':
-        sinks.push(new TopicSink(c.transport.producer({ clientId: 'rtap-results' }), { resultsTopic: TOPICS.results, alertsTopic: TOPICS.alerts }));
+        sinks.push(new TopicSink(c.resultsProducer ?? c.transport.producer({ clientId: 'rtap-results' }), { resultsTopic: TOPICS.results, alertsTopic: TOPICS.alerts }));
         break;
       case 'influx': {
         const { createInfluxSink } = await import('./influx/index.js');

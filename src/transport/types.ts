@@ -93,6 +93,11 @@ export interface ConsumerOptions {
   onAssigned?: (partitions: TopicPartition[]) => Promise<void> | void;
   /** Called before partitions are taken away (final checkpoint). */
   onRevoked?: (partitions: TopicPartition[]) => Promise<void> | void;
+  /**
+   * Group session timeout override (Kafka): how soon a member that died without leaving (kill -9) is
+   * dropped, which bounds how long its restarted successor waits to join. The broker's minimum is 6 s.
+   */
+  sessionTimeoutMs?: number;
 }
 
 export interface Consumer {

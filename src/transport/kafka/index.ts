@@ -7,6 +7,7 @@ import { unreachable, withDeadline } from './errors.js';
 import { PartitionCounts } from './metadata.js';
 import { resolveKafkaOptions, type KafkaTransportOptions, type ResolvedKafkaOptions } from './options.js';
 import { KafkaProducer } from './producer.js';
+import { KafkaTransactions } from './transactions.js';
 
 const { Kafka } = kafkajs;
 
@@ -81,13 +82,21 @@ export class KafkaTransport implements Transport {
     return producer;
   }
 
+  /** A transactional producer (exactly-once outputs + offsets); closed with the transport. */
+  transactions(transactionalId: string): KafkaTransactions {
+    const t = new KafkaTransactions(this.kafka, transactionalId, () => this.sharedAdmin(), (p: KafkaJsProducer) => this.connectBounded(p));
+    this.open.add(t);
+    return t;
+  }
+
   consumer(options: ConsumerOptions): Consumer {
     const c = this.options.consumer;
     const kc = this.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: c.sessionTimeoutMs,
-      heartbeatInterval: c.heartbeatIntervalMs,
+      sessionTimeout: options.sessionTimeoutMs ?? c.sessionTimeoutMs,
+      // Heartbeats must come well within the session timeout (Kafka recommends a third of it).
+      heartbeatInterval: Math.min(c.heartbeatIntervalMs, Math.floor((options.sessionTimeoutMs ?? c.sessionTimeoutMs) / 3)),
       maxBytesPerPartition: c.maxBytesPerPartition,
       maxWaitTimeInMs: c.maxWaitTimeMs,
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
@@ -112,5 +121,6 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
   return new KafkaTransport(options);
 }
 
+export { KafkaTransactions, type PartitionOffsets } from './transactions.js';
 export type { KafkaTransportOptions, ProducerTuning, ConsumerTuning, SaslOptions, TlsOptions } from './options.js';
 export { COMPRESSIONS, type Compression } from './codecs.js';

@@ -1,0 +1,42 @@
+import type { DeliveryReport, OutgoingMessage, Producer } from '../transport/types.js';
+
+/**
+ * A Producer that only collects: the sinks and the dead-letter path write into it as usual, and the
+ * checkpointer takes everything collected since the last checkpoint into one Kafka transaction. Nothing
+ * is sent before that transaction, so outputs become visible exactly once, together with their offsets.
+ */
+export class TransactionBuffer implements Producer {
+  private messages = new Map<string, OutgoingMessage[]>();
+  private count = 0;
+
+  send(topic: string, messages: OutgoingMessage[]): Promise<DeliveryReport[]> {
+    let list = this.messages.get(topic);
+    if (!list) this.messages.set(topic, (list = []));
+    for (const m of messages) list.push(m);
+    this.count += messages.length;
+    // Offsets are assigned when the transaction commits; -1 says "not known" as elsewhere in the seam.
+    return Promise.resolve(messages.map((m) => ({ topic, partition: m.partition ?? -1, offset: -1 })));
+  }
+
+  /** Messages collected so far, by topic in send order; the buffer starts empty again. */
+  take(): Map<string, OutgoingMessage[]> {
+    const out = this.messages;
+    this.messages = new Map();
+    this.count = 0;
+    return out;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Sending happens at the next checkpoint; there is nothing to wait for here. */
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+

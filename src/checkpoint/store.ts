@@ -1,0 +1,141 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT, RtapError } from '../errors.js';
+
+export interface PartitionOffset {
+  topic: string;
+  partition: number;
+  /** Next offset to read: everything before it is reflected in the state. */
+  offset: number;
+}
+
+export interface Checkpoint<S = unknown> {
+  format: 'rtap-checkpoint';
+  version: 1;
+  /** Increases by one per checkpoint of a group; orders the files. */
+  seq: number;
+  createdAt: number;
+  offsets: PartitionOffset[];
+  state: S;
+}
+
+const NAME = /^checkpoint-(\d{12})\.json$/;
+const fileName = (seq: number) => `checkpoint-${String(seq).padStart(12, '0')}.json`;
+
+/**
+ * Checkpoints in a local directory, written durably: a temporary file is written and fsynced, renamed
+ * over its final name (atomic on POSIX), and the directory fsynced so the rename itself survives a
+ * crash. A reader therefore sees whole checkpoints or none, never a torn one.
+ */
+export class CheckpointStore {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** Sequence numbers present, oldest first. */
+  list(): number[] {
+    return readdirSync(this.dir)
+      .map((f) => NAME.exec(f))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+  }
+
+  write<S>(c: Omit<Checkpoint<S>, 'format' | 'version'>): void {
+    const body: Checkpoint<S> = { format: 'rtap-checkpoint', version: 1, ...c };
+    const final = join(this.dir, fileName(c.seq));
+    const tmp = `${final}.tmp-${process.pid}`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, JSON.stringify(body));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, final);
+    const dfd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  }
+
+  read<S>(seq: number): Checkpoint<S> {
+    const file = join(this.dir, fileName(seq));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new RtapError(`checkpoint ${file}: cannot be read: ${(err as Error).message}`);
+    }
+    const c = parsed as Partial<Checkpoint<S>>;
+    if (c?.format !== 'rtap-checkpoint' || c.version !== 1 || c.seq !== seq || !Array.isArray(c.offsets) || c.state === undefined) {
+      throw new RtapError(`checkpoint ${file}: not an rtap checkpoint (version 1) for sequence ${seq}`);
+    }
+    return c as Checkpoint<S>;
+  }
+
+  /** Deletes checkpoints older than `seq` (and temporary files a crash left behind). */
+  pruneBefore(seq: number): void {
+    this.remove((n) => n < seq);
+  }
+
+  /** Deletes checkpoints newer than `seq`: written, but their transaction never committed. */
+  pruneAfter(seq: number): void {
+    this.remove((n) => n > seq);
+  }
+
+  private remove(which: (seq: number) => boolean): void {
+    for (const f of readdirSync(this.dir)) {
+      const m = NAME.exec(f);
+      if ((m && which(Number(m[1]))) || f.includes('.json.tmp-')) rmSync(join(this.dir, f), { force: true });
+    }
+  }
+}
+
+/** The commit metadata that ties a partition's committed offset to the checkpoint holding its state. */
+export const checkpointTag = (seq: number) => `rtap-checkpoint ${seq}`;
+const TAG = /^rtap-checkpoint (\d+)$/;
+
+/**
+ * Which checkpoint the group's committed offsets belong to. Each transaction commits every partition's
+ * offset tagged with its checkpoint sequence, so the newest tag names the state to restore: a checkpoint
+ * file written after that (its transaction never committed: a crash in between) is ignored. Nothing
+ * committed is a fresh start. Offsets committed by someone else (no tag), a tag whose file is gone, or
+ * offsets that disagree with the file are refused: resuming there would lose or duplicate results.
+ */
+export function chooseCheckpoint(committed: (PartitionOffset & { metadata?: string | null })[], available: number[], where: string): number | 'fresh' {
+  if (committed.length === 0) return 'fresh';
+  let seq = -1;
+  for (const c of committed) {
+    const m = TAG.exec(c.metadata ?? '');
+    if (!m) {
+      throw new RtapError(
+        `${where}: ${c.topic}/${c.partition} has a committed offset (${c.offset}) that no rtap checkpoint wrote: its state is unknown`,
+        EXIT.FAILURE,
+        'use a new --group, or the group that wrote these checkpoints',
+      );
+    }
+    seq = Math.max(seq, Number(m[1]));
+  }
+  if (!available.includes(seq)) {
+    throw new RtapError(`${where}: the committed offsets belong to checkpoint ${seq}, which is not in the checkpoint directory`, EXIT.FAILURE, 'give the --checkpoint-dir that process used, or a new --group');
+  }
+  return seq;
+}
+
+/** Throws unless the checkpoint's offsets are exactly the committed ones (same partitions, same offsets). */
+export function verifyOffsets(checkpoint: PartitionOffset[], committed: PartitionOffset[], where: string): void {
+  const have = offsetMap(checkpoint);
+  const want = offsetMap(committed);
+  for (const [k, v] of want) {
+    if (have.get(k) !== v) throw new RtapError(`${where}: committed offset of ${k} is ${v} but the checkpoint says ${have.get(k) ?? 'nothing'}`);
+  }
+  for (const [k, v] of have) if (!want.has(k)) throw new RtapError(`${where}: checkpoint has ${k} at ${v} but the group committed nothing there`);
+}
+
+/** "topic/partition" → offset, for comparisons. */
+export function offsetMap(offsets: PartitionOffset[]): Map<string, number> {
+  return new Map(offsets.map((o) => [`${o.topic}/${o.partition}`, o.offset]));
+}
