@@ -1,0 +1,76 @@
+/**
+ * The checkpoint protocol's crash windows, made deterministic against the real broker: a state file
+ * written whose transaction never committed (and that transaction left open by a "dead" producer) must
+ * restore the previous checkpoint, and the uncommitted outputs must never reach read_committed readers.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import kafkajs from 'kafkajs';
+import { KafkaCheckpointer, type ProcessorState } from '../../src/checkpoint/coordinator.js';
+import { CheckpointStore } from '../../src/checkpoint/store.js';
+import { transport, uniqueTopic } from '../transport/kafka/helpers.js';
+import { readCommitted } from '../fault/helpers.js';
+
+const brokers = process.env.RTAP_KAFKA_BROKERS;
+
+const state = (n: number) => ({ engine: { marker: n }, cep: null }) as unknown as ProcessorState;
+
+test('a checkpoint whose transaction never committed is skipped: the previous one is restored, its outputs stay invisible', { skip: !brokers, timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rtap-ckpt-kafka-'));
+  const input = uniqueTopic('ck-in');
+  const output = uniqueTopic('ck-out');
+  const group = uniqueTopic('ck-group');
+  const txId = `rtap-${group}`;
+  const t1 = transport();
+  try {
+    await t1.admin().createTopics([
+      { name: input, partitions: 2, replicationFactor: 1, config: {} },
+      { name: output, partitions: 1, replicationFactor: 1, config: {} },
+    ]);
+    const open = (t: typeof t1) => new KafkaCheckpointer({ store: new CheckpointStore(dir), transactions: t.transactions(txId), groupId: group, inputTopics: [input], intervalMs: 1000 });
+
+    const first = open(t1);
+    assert.equal(await first.restore(), null, 'fresh group: fresh start');
+    await first.outputs.send(output, [{ key: 'a', value: Buffer.from('committed-0') }]);
+    assert.equal(await first.checkpoint(state(0), [{ topic: input, partition: 0, offset: 5 }, { topic: input, partition: 1, offset: 3 }]), true);
+    assert.equal(first.stats.lastSeq, 0);
+    await t1.close();
+
+    // The crash window: state file 1 is on disk, its transaction was begun by the same transactional id
+    // and never committed (the process died mid-transaction).
+    new CheckpointStore(dir).write({ seq: 1, createdAt: 0, offsets: [{ topic: input, partition: 0, offset: 9 }, { topic: input, partition: 1, offset: 3 }], state: state(1) });
+    const k = new kafkajs.Kafka({ brokers: brokers!.split(','), logLevel: kafkajs.logLevel.NOTHING });
+    const zombie = k.producer({ transactionalId: txId, idempotent: true, maxInFlightRequests: 1 });
+    await zombie.connect();
+    const tx = await zombie.transaction();
+    await tx.send({ topic: output, messages: [{ key: 'b', value: Buffer.from('never-committed') }] });
+
+    const t2 = transport();
+    const second = open(t2);
+    const restored = await second.restore();
+    assert.equal(restored?.seq, 0);
+    assert.deepEqual(restored?.state, state(0));
+    assert.deepEqual(new CheckpointStore(dir).list(), [0], 'the uncommitted checkpoint file is dropped');
+    await second.outputs.send(output, [{ key: 'c', value: Buffer.from('committed-1') }]);
+    assert.equal(await second.checkpoint(state(2), [{ topic: input, partition: 0, offset: 9 }, { topic: input, partition: 1, offset: 3 }]), true);
+    await t2.close();
+    await zombie.disconnect().catch(() => {});
+
+    const seen = await readCommitted(brokers!, output, new Map());
+    assert.deepEqual(seen.map((r) => r.value), ['committed-0', 'committed-1']);
+
+    const t3 = transport();
+    const third = open(t3);
+    const again = await third.restore();
+    assert.equal(again?.seq, 1);
+    assert.deepEqual(again?.state, state(2));
+    await t3.admin().deleteTopics([input, output]);
+    await t3.close();
+  } finally {
+    await t1.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

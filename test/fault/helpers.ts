@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import kafkajs from 'kafkajs';
+
+const cli = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'src', 'cli.ts');
+
+export function kafka(brokers: string): InstanceType<typeof kafkajs.Kafka> {
+  return new kafkajs.Kafka({ clientId: 'rtap-fault-test', brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING });
+}
+
+/** A running `rtap process` child, with its stderr and the moment its state was restored. */
+export interface ProcessChild {
+  child: ChildProcess;
+  stderr: () => string;
+  spawnedAt: number;
+  /** Resolves with the wall time of the "recovered"/"fresh start" log line. */
+  recovered: Promise<number>;
+  /** Resolves with the wall time of the "processing resumed" log line (first batch after the restore). */
+  resumed: Promise<number>;
+  exited: Promise<number | null>;
+}
+
+export function spawnRtap(args: string[]): ProcessChild {
+  const spawnedAt = Date.now();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '-e', `const { main } = await import(${JSON.stringify(cli)}); await main(['node', 'rtap', ...process.argv.slice(1)]);`, '--', ...args],
+    { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  let onRecovered: (t: number) => void = () => {};
+  const recovered = new Promise<number>((r) => (onRecovered = r));
+  let onResumed: (t: number) => void = () => {};
+  const resumed = new Promise<number>((r) => (onResumed = r));
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+    if (/rtap process: (recovered checkpoint|no checkpoint)/.test(err)) onRecovered(Date.now());
+    if (/rtap process: processing resumed/.test(err)) onResumed(Date.now());
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, stderr: () => err, spawnedAt, recovered, resumed, exited };
+}
+
+/** High watermark per "topic/partition". */
+export async function endOffsets(admin: kafkajs.Admin, topics: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const t of topics) {
+    // Right after a topic is (re)created its partitions may still be electing a leader: retry briefly.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        for (const p of await admin.fetchTopicOffsets(t)) out.set(`${t}/${p.partition}`, Number(p.high));
+        break;
+      } catch (err) {
+        if (attempt >= 20) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+  return out;
+}
+
+/** True once the group's committed offsets reach the end of every input partition that has data. */
+export async function caughtUp(admin: kafkajs.Admin, groupId: string, topics: string[]): Promise<boolean> {
+  const ends = await endOffsets(admin, topics);
+  const committed = new Map<string, number>();
+  for (const t of await admin.fetchOffsets({ groupId, topics })) for (const p of t.partitions) committed.set(`${t.topic}/${p.partition}`, Number(p.offset));
+  for (const [k, end] of ends) if (end > 0 && (committed.get(k) ?? -1) < end) return false;
+  return true;
+}
+
+/**
+ * Every committed record of `topic` after `from` (per-partition start offsets), read with read_committed
+ * (kafkajs's default isolation): records of aborted transactions are never returned.
+ */
+export async function readCommitted(brokers: string, topic: string, from: Map<string, number>): Promise<{ key: string; value: string }[]> {
+  const k = kafka(brokers);
+  const admin = k.admin();
+  await admin.connect();
+  const ends = await endOffsets(admin, [topic]);
+  await admin.disconnect();
+  const consumer = k.consumer({ groupId: `rtap-fault-reader-${process.pid}-${Date.now()}-${Math.random()}`, readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const out: { key: string; value: string; partition: number; offset: number }[] = [];
+  const pos = new Map<string, number>();
+  const done = () => [...ends].every(([tp, end]) => (pos.get(tp) ?? from.get(tp) ?? 0) >= end - 1 || end === 0);
+  let quietSince = Date.now();
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      quietSince = Date.now();
+      const tp = `${topic}/${batch.partition}`;
+      for (const m of batch.messages) {
+        if (Number(m.offset) < (from.get(tp) ?? 0)) continue;
+        out.push({ key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', partition: batch.partition, offset: Number(m.offset) });
+      }
+      // The last offset may be a transaction marker, which is never delivered: the batch's LSO says where we are.
+      pos.set(tp, Math.max(pos.get(tp) ?? 0, Number(batch.highWatermark) - 1));
+    },
+  });
+  // Stop once every partition is read to its end, or nothing arrived for 3 s (partitions with markers only).
+  const deadline = Date.now() + 60_000;
+  while (!done() && Date.now() - quietSince < 3000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 500));
+  await consumer.disconnect();
+  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset).map(({ key, value }) => ({ key, value }));
+}
