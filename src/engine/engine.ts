@@ -133,9 +133,13 @@ class StreamEngine implements Engine {
 
   private addTask(partition: number, dedup: DedupStore, states: unknown[]): Task {
     const t: Task = { partition, dedup, states };
-    this.tasks.push(t);
+    // Tasks stay sorted by partition: results merge the tasks' partial aggregates in this order, and
+    // floating-point sums depend on it, so it must not depend on which partition happened to arrive first.
+    let at = this.tasks.length;
+    while (at > 0 && this.tasks[at - 1].partition > partition) at--;
+    this.tasks.splice(at, 0, t);
     this.taskByPartition.set(partition, t);
-    states.forEach((s, i) => this.statesByRuntime[i].push(s));
+    states.forEach((s, i) => this.statesByRuntime[i].splice(at, 0, s));
     return t;
   }
 
