@@ -1,7 +1,7 @@
 import kafkajs, { type Admin as KafkaJsAdmin, type Kafka, type Producer as KafkaJsProducer } from 'kafkajs';
 import { RtapError } from '../../errors.js';
 import type { OutgoingMessage, TopicPartition } from '../types.js';
-import { describeKafkaError } from './errors.js';
+import { describeKafkaError, isFatal } from './errors.js';
 
 const { Partitioners } = kafkajs;
 
@@ -49,14 +49,23 @@ export class KafkaTransactions {
 
   /** Offsets (next offset to read) the group has committed for `topics`; partitions without one are left out. */
   async committedOffsets(groupId: string, topics: string[]): Promise<PartitionOffsets> {
-    try {
-      const admin = await this.admin();
-      const res = await admin.fetchOffsets({ groupId, topics });
-      return res.flatMap((t) =>
-        t.partitions.filter((p) => Number(p.offset) >= 0).map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset), metadata: p.metadata })),
-      );
-    } catch (err) {
-      throw new RtapError(`kafka: reading the committed offsets of group ${groupId}: ${describeKafkaError(err)}`);
+    // A group new to the broker (or whose coordinator moved) answers NOT_COORDINATOR /
+    // COORDINATOR_LOAD_IN_PROGRESS until its __consumer_offsets partition is loaded; kafkajs's admin does
+    // not retry fetchOffsets on those, so retriable errors are retried here for a bounded time.
+    const deadline = Date.now() + 30_000;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+      try {
+        const admin = await this.admin();
+        const res = await admin.fetchOffsets({ groupId, topics });
+        return res.flatMap((t) =>
+          t.partitions.filter((p) => Number(p.offset) >= 0).map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset), metadata: p.metadata })),
+        );
+      } catch (err) {
+        if (isFatal(err) || Date.now() + wait > deadline) {
+          throw new RtapError(`kafka: reading the committed offsets of group ${groupId}: ${describeKafkaError(err)}`);
+        }
+        await new Promise((r) => setTimeout(r, wait));
+      }
     }
   }
 
