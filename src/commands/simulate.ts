@@ -28,6 +28,13 @@ export const simulateSettings = {
   out: setting({ key: 'out', flags: '--out <file>', description: 'record the stream to a JSONL file (.gz compresses); without --brokers or --live it is generated unpaced', parse: v.string }),
   replay: setting({ key: 'replay', flags: '--replay <file>', description: 're-send a recording instead of simulating', parse: v.string }),
   speed: setting({ key: 'speed', flags: '--speed <factor>', description: "replay speed: 1 = recorded pace, 2 = twice as fast, 'max' = as fast as possible", parse: speed, default: 1 as number | 'max' }),
+  eventTime: setting({
+    key: 'eventTime',
+    flags: '--event-time <mode>',
+    description: "replay event times: 'shift' moves them by whole minutes to now, 'keep' sends the recorded ones (several replays of parts of one recording then stay one timeline)",
+    parse: v.oneOf('shift', 'keep'),
+    default: 'shift' as 'shift' | 'keep',
+  }),
   live: setting({ key: 'live', flags: '--live', description: 'send in real time (open loop at --rate) even when only recording', parse: v.bool, default: false }),
   startTime: setting({ key: 'startTime', flags: '--start-time <time>', description: 'event time of the first event of unpaced generation', parse: time, default: Date.UTC(2024, 0, 1) }),
   profile: setting({ key: 'profile', flags: '--profile <shape>', description: 'load shape: constant (at --rate), ramp:FROM..TO, or steps:R1,R2,...', parse: v.string, default: 'constant' }),
@@ -46,6 +53,7 @@ export const simulate = defineCommand({
     'rtap simulate --mix eventflow --events 50k --out eventflow.jsonl',
     "rtap simulate --events 200k --session-timeout 6m --bounce-spike '0.95,1m/10m' --fraud-share 0.02 --out cep.jsonl.gz",
     'rtap simulate --replay events.jsonl.gz --speed max --brokers 127.0.0.1:9092',
+    'rtap simulate --replay part-2.jsonl --event-time keep --brokers 127.0.0.1:9092',
   ],
   settings: simulateSettings,
   async run(options, ctx) {

@@ -139,7 +139,7 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
     if (o.replay) {
       mode = 'replay';
       ctx.log(`rtap simulate: replaying ${o.replay} at ${o.speed === 'max' ? 'maximum speed' : `${o.speed}x`} via ${transport.description}`);
-      summary = await replay(o.replay, producer, { speed: o.speed, topics: defaultSimulatorConfig().topics, encoding: o.encoding, events: o.events }, systemClock, hooks);
+      summary = await replay(o.replay, producer, { speed: o.speed, topics: defaultSimulatorConfig().topics, encoding: o.encoding, events: o.events, eventTime: o.eventTime }, systemClock, hooks);
     } else {
       mode = 'live';
       const config = { ...simulatorConfigFrom(o), startTime: Math.floor(systemClock.now()) };
