@@ -73,7 +73,7 @@ export async function caughtUp(admin: kafkajs.Admin, groupId: string, topics: st
  * Every committed record of `topic` after `from` (per-partition start offsets), read with read_committed
  * (kafkajs's default isolation): records of aborted transactions are never returned.
  */
-export async function readCommitted(brokers: string, topic: string, from: Map<string, number>): Promise<{ key: string; value: string }[]> {
+export async function readCommitted(brokers: string, topic: string, from: Map<string, number>): Promise<{ key: string; value: string; headers: Record<string, string> }[]> {
   const k = kafka(brokers);
   const admin = k.admin();
   await admin.connect();
@@ -82,7 +82,7 @@ export async function readCommitted(brokers: string, topic: string, from: Map<st
   const consumer = k.consumer({ groupId: `rtap-fault-reader-${process.pid}-${Date.now()}-${Math.random()}`, readUncommitted: false });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  const out: { key: string; value: string; partition: number; offset: number }[] = [];
+  const out: { key: string; value: string; headers: Record<string, string>; partition: number; offset: number }[] = [];
   const pos = new Map<string, number>();
   const done = () => [...ends].every(([tp, end]) => (pos.get(tp) ?? from.get(tp) ?? 0) >= end - 1 || end === 0);
   let quietSince = Date.now();
@@ -92,7 +92,9 @@ export async function readCommitted(brokers: string, topic: string, from: Map<st
       const tp = `${topic}/${batch.partition}`;
       for (const m of batch.messages) {
         if (Number(m.offset) < (from.get(tp) ?? 0)) continue;
-        out.push({ key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', partition: batch.partition, offset: Number(m.offset) });
+        const headers: Record<string, string> = {};
+        for (const [h, v] of Object.entries(m.headers ?? {})) headers[h] = String(v);
+        out.push({ key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', headers, partition: batch.partition, offset: Number(m.offset) });
       }
       // The last offset may be a transaction marker, which is never delivered: the batch's LSO says where we are.
       pos.set(tp, Math.max(pos.get(tp) ?? 0, Number(batch.highWatermark) - 1));
@@ -103,5 +105,5 @@ export async function readCommitted(brokers: string, topic: string, from: Map<st
   while (!done() && Date.now() - quietSince < 3000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 500));
   await consumer.disconnect();
-  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset).map(({ key, value }) => ({ key, value }));
+  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset).map(({ key, value, headers }) => ({ key, value, headers }));
 }
