@@ -13,6 +13,8 @@ export interface CheckpointSettings {
   /** Default: <cache>/checkpoints/<group>. */
   dir?: string;
   inputTopics?: string[];
+  /** Where retried checkpoint transactions are reported. */
+  log?: (line: string) => void;
 }
 
 export function defaultCheckpointDir(group: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -23,11 +25,16 @@ export function defaultCheckpointDir(group: string, env: NodeJS.ProcessEnv = pro
 export function openCheckpointer(transport: Transport, s: CheckpointSettings): Checkpointer | undefined {
   if (s.intervalMs <= 0 || transport.kind !== 'kafka') return undefined;
   const kafka = transport as KafkaTransport;
+  const transactions = kafka.transactions(`rtap-${s.group}`);
+  const log = s.log;
+  // CONCURRENT_TRANSACTIONS right after a commit is routine (the broker still writes its markers): only
+  // a transaction that keeps failing is worth a line.
+  if (log) transactions.onRetry = (attempt, reason) => attempt >= 3 && log(`rtap process: checkpoint transaction attempt ${attempt} failed (${reason}); aborted, retrying`);
   return new KafkaCheckpointer({
     store: new CheckpointStore(s.dir ?? defaultCheckpointDir(s.group)),
     // One transactional id per group: a single process owns every partition, and its restart fences
     // the dead incarnation (kafkajs has no group-generation fencing, so this is what protects outputs).
-    transactions: kafka.transactions(`rtap-${s.group}`),
+    transactions,
     groupId: s.group,
     inputTopics: s.inputTopics ?? INPUT_TOPICS,
     intervalMs: s.intervalMs,

@@ -74,3 +74,35 @@ test('a checkpoint whose transaction never committed is skipped: the previous on
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a second process of the same group fences the first: its next checkpoint fails with a clear message and commits nothing', { skip: !brokers, timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rtap-ckpt-fence-'));
+  const input = uniqueTopic('fence-in');
+  const output = uniqueTopic('fence-out');
+  const group = uniqueTopic('fence-group');
+  const t1 = transport();
+  const t2 = transport();
+  try {
+    await t1.admin().createTopics([
+      { name: input, partitions: 1, replicationFactor: 1, config: {} },
+      { name: output, partitions: 1, replicationFactor: 1, config: {} },
+    ]);
+    const open = (t: typeof t1, sub: string) => new KafkaCheckpointer({ store: new CheckpointStore(join(dir, sub)), transactions: t.transactions(`rtap-${group}`), groupId: group, inputTopics: [input], intervalMs: 1000 });
+    const first = open(t1, 'a');
+    assert.equal(await first.restore(), null);
+    await first.outputs.send(output, [{ key: 'a', value: Buffer.from('first-0') }]);
+    assert.equal(await first.checkpoint(state(0), [{ topic: input, partition: 0, offset: 4 }]), true);
+
+    const second = open(t2, 'b');
+    await assert.rejects(second.restore(), /not in the checkpoint directory/, 'another directory cannot continue the group');
+    await first.outputs.send(output, [{ key: 'a', value: Buffer.from('first-1') }]);
+    await assert.rejects(first.checkpoint(state(1), [{ topic: input, partition: 0, offset: 8 }]), /fenced by a newer producer.*another process of this group took over/);
+    const seen = await readCommitted(brokers!, output, new Map());
+    assert.deepEqual(seen.map((r) => r.value), ['first-0']);
+    await t1.admin().deleteTopics([input, output]);
+  } finally {
+    await t1.close();
+    await t2.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,7 +1,7 @@
 import kafkajs, { type Admin as KafkaJsAdmin, type Kafka, type Producer as KafkaJsProducer } from 'kafkajs';
 import { RtapError } from '../../errors.js';
 import type { OutgoingMessage, TopicPartition } from '../types.js';
-import { describeKafkaError, isFatal } from './errors.js';
+import { describeKafkaError, isFatal, rootCause } from './errors.js';
 
 const { Partitioners } = kafkajs;
 
@@ -13,20 +13,24 @@ export type PartitionOffsets = (TopicPartition & { offset: number; metadata?: st
  * to read_committed readers atomically, or not at all. One transactional id per processor group (a
  * single process owns all partitions): a restarted process with the same id fences the dead one and the
  * broker aborts its open transaction during initTransactions. Transactions are strictly serial here:
- * kafkajs fails a second transaction() while one is open (tulios/kafkajs#1096-style "ongoing transaction").
+ * kafkajs refuses a second transaction() while one is open ("There is already an ongoing transaction").
  */
 export class KafkaTransactions {
-  private readonly producer: KafkaJsProducer;
+  private producer: KafkaJsProducer;
   private connected: Promise<void> | null = null;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     readonly transactionalId: string,
     private readonly admin: () => Promise<KafkaJsAdmin>,
     private readonly connect: (p: KafkaJsProducer) => Promise<void>,
   ) {
-    this.producer = kafka.producer({
-      transactionalId,
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): KafkaJsProducer {
+    return this.kafka.producer({
+      transactionalId: this.transactionalId,
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -38,10 +42,27 @@ export class KafkaTransactions {
     });
   }
 
-  /** Connects and runs InitProducerId, which fences a previous incarnation and aborts its transaction. */
+  /** A producer whose transaction could not even be aborted is replaced (its state machine is stuck). */
+  private async replaceProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    this.connected = null;
+    await old.disconnect().catch(() => {});
+  }
+
+  /**
+   * Connects and runs InitProducerId, which fences a previous incarnation and makes the broker finish its
+   * transaction (abort an open one, complete one already committing) before answering. kafkajs's
+   * connect() only initialises the idempotent producer id; the transactional one is initialised by the
+   * first transaction(), so an empty transaction is begun and aborted here (no request but InitProducerId).
+   */
   init(): Promise<void> {
     if (!this.connected) {
-      this.connected = this.connect(this.producer);
+      this.connected = (async () => {
+        await this.connect(this.producer);
+        const tx = await this.producer.transaction();
+        await tx.abort();
+      })();
       this.connected.catch(() => (this.connected = null));
     }
     return this.connected;
@@ -69,9 +90,41 @@ export class KafkaTransactions {
     }
   }
 
-  /** One transaction: every message, plus the group's offsets; committed together or aborted together. */
-  async commit(messages: Map<string, OutgoingMessage[]>, groupId: string, offsets: PartitionOffsets): Promise<void> {
-    await this.init();
+  /**
+   * One transaction: every message, plus the group's offsets; committed together or aborted together.
+   * A retriable failure (a coordinator that moved with a stopped broker, CONCURRENT_TRANSACTIONS while
+   * the broker still finishes the previous one: kafkajs does not retry those inside a transaction) aborts
+   * the attempt, whose records read_committed readers never see, and runs the same transaction again.
+   */
+  async commit(messages: Map<string, OutgoingMessage[]>, groupId: string, offsets: PartitionOffsets, budgetMs = 60_000): Promise<void> {
+    const deadline = Date.now() + budgetMs;
+    for (let attempt = 1, wait = 200; ; attempt++, wait = Math.min(wait * 2, 5000)) {
+      try {
+        await this.init();
+        await this.attempt(messages, groupId, offsets);
+        return;
+      } catch (err) {
+        const type = rootCause(err)?.type;
+        if (type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED') {
+          throw new RtapError(
+            `kafka transaction ${this.transactionalId}: fenced by a newer producer with the same transactional id: another process of this group took over, so this one stops without committing`,
+            undefined,
+            'with checkpoints a group is processed by one `rtap process` at a time (docs/fault-tolerance.md); the newer one continues from the last checkpoint',
+          );
+        }
+        if (isFatal(err) || Date.now() + wait > deadline) {
+          throw new RtapError(`kafka transaction ${this.transactionalId} (attempt ${attempt}): ${describeKafkaError(err)}`);
+        }
+        this.onRetry?.(attempt, describeKafkaError(err));
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  /** Called before a failed transaction is run again (for logs). */
+  onRetry?: (attempt: number, reason: string) => void;
+
+  private async attempt(messages: Map<string, OutgoingMessage[]>, groupId: string, offsets: PartitionOffsets): Promise<void> {
     const tx = await this.producer.transaction();
     try {
       const topicMessages = [...messages].filter(([, ms]) => ms.length > 0).map(([topic, ms]) => ({
@@ -97,8 +150,8 @@ export class KafkaTransactions {
       }
       await tx.commit();
     } catch (err) {
-      await tx.abort().catch(() => {});
-      throw new RtapError(`kafka transaction ${this.transactionalId}: ${describeKafkaError(err)}`);
+      await tx.abort().catch(() => this.replaceProducer());
+      throw err;
     }
   }
 
