@@ -27,7 +27,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
   const output = o.output ?? (o.input && o.sink.length === 0 ? '-' : undefined);
   const recorders = new LatencyRecorders();
   // Kafka mode checkpoints by default: outputs to the topics then leave in the checkpoint's transaction.
-  const checkpointer = o.brokers ? openCheckpointer(transport, { group: o.group, intervalMs: o.checkpointInterval, dir: o.checkpointDir }) : undefined;
+  const checkpointer = o.brokers ? openCheckpointer(transport, { group: o.group, intervalMs: o.checkpointInterval, dir: o.checkpointDir, log: ctx.log }) : undefined;
   const sinks = await buildSinks(o.sink, {
     transport,
     resultsProducer: checkpointer?.outputs,
@@ -89,7 +89,12 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
         onQuit: () => quit.abort(),
         onInterrupt: () => quit.abort(),
       });
-      await new Promise<void>((resolve) => stopped.addEventListener('abort', () => resolve(), { once: true }));
+      // The consumer loop also ends on its own when processing fails: then stop() below rethrows the
+      // failure, so the process exits with it instead of idling on as if nothing happened.
+      await new Promise<void>((resolve) => {
+        stopped.addEventListener('abort', () => resolve(), { once: true });
+        running.then(resolve, resolve);
+      });
       view.stop();
       live.stop();
       await processor.stop();
