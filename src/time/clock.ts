@@ -37,6 +37,11 @@ export class VirtualClock implements Clock {
     });
   }
 
+  /** How many sleep() calls are waiting: tests advance time only when something waits for it. */
+  get sleeping(): number {
+    return this.sleepers.length;
+  }
+
   /** Moves time forward, waking every sleeper whose time has come (in order, yielding between them). */
   async advance(ms: number): Promise<void> {
     const target = this.t + ms;
