@@ -1,0 +1,170 @@
+/**
+ * The fault tests' yardstick: a pipeline run's committed outputs (read_committed), made comparable across
+ * runs, and the plumbing to feed a fresh set of topics from one seeded recording.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stackDown, stackUp, type StackState } from '../../src/stack/index.js';
+import { findFreeBasePort } from '../../src/stack/ports.js';
+import { runCli } from '../helpers/cli.js';
+import { caughtUp, endOffsets, kafka, readCommitted, type ProcessChild } from './helpers.js';
+
+export const INPUTS = ['website-analytics-events', 'user-events', 'product-view', 'orders'];
+export const OUTPUTS = ['processed-metrics', 'cep-alerts', 'events-deadletter'];
+export type Outputs = Record<string, string[]>;
+type Ends = Map<string, Map<string, number>>;
+
+/** What must be identical between runs: everything but wall-clock fields (emission time, watermark then, latencies). */
+function canonical(topic: string, value: string): string {
+  if (topic === 'events-deadletter') return value; // the original record bytes
+  const v = JSON.parse(value) as Record<string, unknown>;
+  if (topic === 'processed-metrics') {
+    delete v.emitted_at;
+    delete v.watermark;
+    // kpis carries the window's end-to-end latency percentiles: wall-clock measurements, not results.
+    const fields = v.fields as Record<string, unknown> | undefined;
+    if (v.view === 'kpis' && fields) for (const f of Object.keys(fields)) if (f.startsWith('latency_')) delete fields[f];
+  } else delete v.detected_at;
+  return JSON.stringify(v);
+}
+
+/** Per output topic, the sorted multiset of (key, canonical value) committed after `from`. */
+export async function readOutputs(brokers: string, from: Ends): Promise<Outputs> {
+  const out: Outputs = {};
+  for (const topic of OUTPUTS) {
+    const records = await readCommitted(brokers, topic, from.get(topic)!);
+    // A dead letter's kind (malformed / late) is part of the result; its reason text names run-specific offsets.
+    const kind = (r: (typeof records)[number]) => (topic === 'events-deadletter' ? ` ${r.headers['rtap-kind']}` : '');
+    out[topic] = records.map((r) => `${r.key}${kind(r)} ${canonical(topic, r.value)}`).sort();
+  }
+  return out;
+}
+
+/**
+ * A private native Kafka (one node or a cluster) for one fault test: these tests delete and re-create the
+ * pipeline's default topics and stop brokers, which would break other test files sharing the test broker.
+ */
+export async function privateKafka(nodes: number): Promise<{ brokers: string; state: StackState; stop(): Promise<void> }> {
+  const stackDir = mkdtempSync(join(tmpdir(), 'rtap-fault-kafka-'));
+  try {
+    const up = await stackUp({ stackDir, nodes, port: await findFreeBasePort(nodes), runtime: 'native', heap: nodes > 1 ? '320m' : '512m' });
+    return {
+      brokers: up.state.brokers.join(','),
+      state: up.state,
+      stop: async () => {
+        await stackDown({ stackDir, graceMs: 10_000 }).catch(() => {});
+        rmSync(stackDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(stackDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Where each output topic ends now: a run's outputs are what comes after. */
+export async function outputEnds(brokers: string): Promise<Ends> {
+  const admin = kafka(brokers).admin();
+  await admin.connect();
+  const m: Ends = new Map();
+  for (const t of OUTPUTS) m.set(t, await endOffsets(admin, [t]));
+  await admin.disconnect();
+  return m;
+}
+
+/** Waits until `p`'s group has committed offsets at the end of every input partition; errors carry its log. */
+export async function waitCaughtUp(brokers: string, group: string, limitMs: number, p: ProcessChild): Promise<void> {
+  const admin = kafka(brokers).admin();
+  await admin.connect();
+  const log = () => `\n--- rtap process log (tail) ---\n${p.stderr().slice(-4000)}`;
+  try {
+    const deadline = Date.now() + limitMs;
+    while (!(await caughtUp(admin, group, INPUTS))) {
+      if (p.child.exitCode !== null) throw new Error(`rtap process (group ${group}) exited before catching up${log()}`);
+      if (Date.now() > deadline) throw new Error(`group ${group} did not catch up within ${limitMs} ms${log()}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Elements of `a` not matched one-for-one in `b`. */
+function multisetMinus(a: string[], b: string[]): string[] {
+  const left = new Map<string, number>();
+  for (const x of b) left.set(x, (left.get(x) ?? 0) + 1);
+  return a.filter((x) => {
+    const n = left.get(x) ?? 0;
+    if (n === 0) return true;
+    left.set(x, n - 1);
+    return false;
+  });
+}
+
+/**
+ * Equal multisets per topic: nothing lost, nothing duplicated. Results and alerts are also checked for
+ * an identity committed twice. On failure both sides stay in a file named in the message.
+ */
+export function assertSameOutputs(actual: Outputs, expected: Outputs, label: string): void {
+  assert.ok(expected['processed-metrics'].length > 50, `too few results to compare: ${expected['processed-metrics'].length}`);
+  assert.ok(expected['cep-alerts'].length > 0, 'no alerts to compare');
+  assert.ok(expected['events-deadletter'].length > 0, 'no dead letters to compare');
+  const dump = join(tmpdir(), `rtap-fault-${label.replace(/[^\w.-]+/g, '-')}.json`);
+  writeFileSync(dump, JSON.stringify({ actual, expected }));
+  for (const topic of OUTPUTS) {
+    // Identity of one output: a result's key (view|key|window), an alert's alert_id. Dead letters have
+    // none (a duplicated malformed record is dead-lettered twice), so only the multiset comparison applies.
+    if (topic !== 'events-deadletter') {
+      const ids = actual[topic].map((x) => (topic === 'cep-alerts' ? (JSON.parse(x.slice(x.indexOf(' ') + 1)) as { alert_id: string }).alert_id : x.slice(0, x.indexOf(' '))));
+      assert.equal(new Set(ids).size, ids.length, `${topic}: an output was committed twice (${label}, both runs in ${dump})`);
+    }
+    const missing = multisetMinus(expected[topic], actual[topic]);
+    const extra = multisetMinus(actual[topic], expected[topic]);
+    assert.ok(
+      missing.length === 0 && extra.length === 0,
+      `${topic} differs from the uninterrupted run (${label}, both runs in ${dump}): ${missing.length} missing, ${extra.length} extra\n` +
+        `missing: ${missing.slice(0, 5).join('\n         ')}\nextra:   ${extra.slice(0, 5).join('\n         ')}`,
+    );
+  }
+  rmSync(dump, { force: true });
+}
+
+/**
+ * A seeded recording (duplicates, malformed records, fraud patterns) split into `parts` files in send
+ * order, and fresh pipeline topics on `brokers`. Event times stay the recorded ones (2024), so leftovers
+ * of other tests could not mix in, and parts replayed one after another form one timeline.
+ */
+export async function prepareInput(brokers: string, dir: string, events: number, parts: number): Promise<string[]> {
+  const recording = join(dir, 'events.jsonl');
+  const sim = await runCli(['simulate', '--events', String(events), '--rate', '30/s', '--seed', '11', '--duplicate-share', '0.01', '--malformed-share', '0.005', '--fraud-share', '0.2', '--out', recording]);
+  assert.equal(sim.code, 0, sim.stderr);
+  const admin = kafka(brokers).admin();
+  await admin.connect();
+  const existing = await admin.listTopics();
+  const stale = [...INPUTS, ...OUTPUTS].filter((t) => existing.includes(t));
+  if (stale.length) await admin.deleteTopics({ topics: stale, timeout: 30_000 });
+  await admin.disconnect();
+  for (let i = 0; ; i++) {
+    const prov = await runCli(['provision', '--brokers', brokers]);
+    if (prov.code === 0) break;
+    if (i > 40) assert.fail(prov.stderr);
+    await new Promise((r) => setTimeout(r, 500)); // deletion is asynchronous on the broker
+  }
+  const lines = readFileSync(recording, 'utf8').split('\n').filter((l) => l.length > 0);
+  return Array.from({ length: parts }, (_, i) => {
+    const file = join(dir, `part-${i}.jsonl`);
+    writeFileSync(file, lines.slice(Math.floor((i * lines.length) / parts), Math.floor(((i + 1) * lines.length) / parts)).join('\n') + '\n');
+    return file;
+  });
+}
+
+/** Sends one part of the recording to the input topics, as fast as the brokers take it. */
+export async function replayPart(brokers: string, file: string): Promise<void> {
+  const r = await runCli(['simulate', '--replay', file, '--speed', 'max', '--event-time', 'keep', '--brokers', brokers]);
+  assert.equal(r.code, 0, r.stderr);
+}
+
+/** `rtap process` flags both runs of a comparison share: topics sink, 1 s checkpoints, no wall-clock idleness. */
+export const processArgs = (brokers: string) => ['process', '--brokers', brokers, '--sink', 'topics', '--from-beginning', '--checkpoint-interval', '1s', '--idle-timeout', '24h'];
