@@ -14,8 +14,9 @@ export class DedupStore {
 
   /** True when `id` was seen before (a duplicate); otherwise remembers it. */
   seen(id: string, eventTime: number): boolean {
-    if (this.ids.has(id)) return true;
-    this.ids.add(id);
+    // One hash lookup instead of has() + add(): the Set grows exactly when the id is new.
+    const before = this.ids.size;
+    if (this.ids.add(id).size === before) return true;
     const start = eventTime - (((eventTime % this.bucketMs) + this.bucketMs) % this.bucketMs);
     if (start !== this.curStart) {
       let b = this.buckets.get(start);

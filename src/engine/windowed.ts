@@ -11,14 +11,16 @@ export interface WindowedTask<A> {
   /** The pane of the previous event: most events fall into the same one. */
   curStart: number;
   cur: Pane<A> | undefined;
+  /** The slot of the previous event in `cur`: global views ('' key) and runs of one key skip the Map lookup. */
+  curKey: string | undefined;
+  curSlot: Slot<A> | undefined;
 }
 
 interface Merged<A> {
-  acc: A;
+  /** The slots' accumulators in merge order: panes in time order, tasks in partition order within a pane. */
+  parts: A[];
   n: number;
   ist: number;
-  /** False while `acc` is still a pane's own accumulator (one contributor): copied on the second. */
-  owned: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
   }
 
   newTask(): WindowedTask<A> {
-    return { panes: new Map(), curStart: NaN, cur: undefined };
+    return { panes: new Map(), curStart: NaN, cur: undefined, curKey: undefined, curSlot: undefined };
   }
 
   add(t: WindowedTask<A>, e: AnalyticsEvent, key: string): void {
@@ -60,9 +62,12 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
       }
       t.curStart = start;
       t.cur = pane;
+      t.curKey = undefined;
     }
-    let slot = pane!.get(key);
+    let slot = t.curKey === key ? t.curSlot! : pane!.get(key);
     if (!slot) pane!.set(key, (slot = newSlot(this.spec)));
+    t.curKey = key;
+    t.curSlot = slot;
     addToSlot(this.spec, slot, e);
   }
 
@@ -115,6 +120,8 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
         if (start === t.curStart) {
           t.curStart = NaN;
           t.cur = undefined;
+          t.curKey = undefined;
+          t.curSlot = undefined;
         }
         const n = this.paneRefs.get(start)!;
         if (n <= 1) this.paneRefs.delete(start);
@@ -141,23 +148,29 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
           if (keys && !keys.has(key)) continue;
           const m = merged.get(key);
           if (!m) {
-            merged.set(key, { acc: slot.acc, n: slot.n, ist: slot.ist, owned: false });
+            merged.set(key, { parts: [slot.acc], n: slot.n, ist: slot.ist });
             continue;
           }
-          if (!m.owned) {
-            const copy = this.spec.create();
-            this.spec.merge(copy, m.acc);
-            m.acc = copy;
-            m.owned = true;
-          }
-          this.spec.merge(m.acc, slot.acc);
+          m.parts.push(slot.acc);
           m.n += slot.n;
           if (slot.ist > m.ist) m.ist = slot.ist;
         }
       }
     }
     const sorted = [...merged.keys()].sort();
-    for (const key of sorted) ctx.emit(makeResult(this.spec, ctx, kind, key, ws, ws + this.sizeMs, merged.get(key)!));
+    for (const key of sorted) {
+      const m = merged.get(key)!;
+      ctx.emit(makeResult(this.spec, ctx, kind, key, ws, ws + this.sizeMs, { acc: this.combine(m.parts), n: m.n, ist: m.ist }));
+    }
+  }
+
+  /** One accumulator for a result: a single part is read as it is; several are merged into a new one. */
+  private combine(parts: A[]): A {
+    if (parts.length === 1) return parts[0];
+    if (this.spec.combine) return this.spec.combine(parts);
+    const acc = this.spec.create();
+    for (const p of parts) this.spec.merge(acc, p);
+    return acc;
   }
 
   early(tasks: readonly WindowedTask<A>[], ctx: EmitContext): void {

@@ -127,17 +127,45 @@ export function eventKind(e: AnalyticsEvent): string {
     case 'page_view':
       return 'page_view';
     case 'session':
-      return `session_${e.action}`;
+      return sessionKind(e.action);
     case 'conversion':
       return e.conversion_type;
     case 'custom':
       return e.name;
     case 'user_event':
-      return e.action.toLowerCase();
+      return userEventKind(e.action);
     case 'product_view':
       return 'view_product';
     case 'order':
       return 'order';
+  }
+}
+
+// The engine and CEP ask for the kind of every event: constant strings for the known actions avoid building
+// (and then hashing, as Map keys) a new string per event. Unknown values keep the general formula.
+function sessionKind(action: string): string {
+  switch (action) {
+    case 'start':
+      return 'session_start';
+    case 'end':
+      return 'session_end';
+    case 'timeout':
+      return 'session_timeout';
+    default:
+      return `session_${action}`;
+  }
+}
+
+function userEventKind(action: string): string {
+  switch (action) {
+    case 'LOGIN':
+      return 'login';
+    case 'LOGOUT':
+      return 'logout';
+    case 'SIGNUP':
+      return 'signup';
+    default:
+      return action.toLowerCase();
   }
 }
 

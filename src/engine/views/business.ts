@@ -19,21 +19,32 @@ interface Acc {
 /** 000 "Business metrics (1-minute windows)": conversion rate, revenue per user, popular content, geography. */
 export function businessView(ctx: ViewContext, windowMs = 60_000): ViewSpec<Acc> {
   const d = ctx.distinct;
+  const create = (): Acc => ({
+    events: 0,
+    users: d.init(),
+    buyers: d.init(),
+    purchases: 0,
+    revenue: 0,
+    revenueByCurrency: new Map(),
+    pages: new Map(),
+    products: new Map(),
+    countries: new Map(),
+  });
+  /** Everything but the distinct users and buyers (merged by merge(), or as unions by combine()). */
+  const mergeCounts = (a: Acc, b: Acc) => {
+    a.events += b.events;
+    a.purchases += b.purchases;
+    a.revenue += b.revenue;
+    sumByKey.merge(a.revenueByCurrency, b.revenueByCurrency);
+    sumByKey.merge(a.pages, b.pages);
+    sumByKey.merge(a.products, b.products);
+    sumByKey.merge(a.countries, b.countries);
+  };
   return {
     name: 'business',
     window: tumbling(windowMs, 'business view window'),
     key: () => '',
-    create: () => ({
-      events: 0,
-      users: d.init(),
-      buyers: d.init(),
-      purchases: 0,
-      revenue: 0,
-      revenueByCurrency: new Map(),
-      pages: new Map(),
-      products: new Map(),
-      countries: new Map(),
-    }),
+    create,
     add(a, e: AnalyticsEvent) {
       a.events++;
       d.add(a.users, e.user_id);
@@ -49,15 +60,16 @@ export function businessView(ctx: ViewContext, windowMs = 60_000): ViewSpec<Acc>
       }
     },
     merge(a, b) {
-      a.events += b.events;
+      mergeCounts(a, b);
       d.merge(a.users, b.users);
       d.merge(a.buyers, b.buyers);
-      a.purchases += b.purchases;
-      a.revenue += b.revenue;
-      sumByKey.merge(a.revenueByCurrency, b.revenueByCurrency);
-      sumByKey.merge(a.pages, b.pages);
-      sumByKey.merge(a.products, b.products);
-      sumByKey.merge(a.countries, b.countries);
+    },
+    combine(parts) {
+      const a = create();
+      for (const b of parts) mergeCounts(a, b);
+      a.users = d.union(parts.map((b) => b.users));
+      a.buyers = d.union(parts.map((b) => b.buyers));
+      return a;
     },
     result(a) {
       const users = d.result(a.users);

@@ -31,19 +31,29 @@ function latencyPercentiles(a: Acc, emittedAt: number, qs: number[]): (number | 
 /** 004 "1-minute KPIs": sessions, counts by type, funnel rates, revenue, AOV, P95 end-to-end latency. */
 export function kpisView(ctx: ViewContext, windowMs = 60_000): ViewSpec<Acc> {
   const d = ctx.distinct;
+  const create = (): Acc => ({
+    events: 0,
+    sessions: d.init(),
+    byKind: new Map(),
+    steps: [0, 0, 0, 0],
+    revenue: 0,
+    revenueByCurrency: new Map(),
+    ist: new DenseHistogram(),
+  });
+  /** Everything but the distinct sessions (merged by merge(), or as one union by combine()). */
+  const mergeCounts = (a: Acc, b: Acc) => {
+    a.events += b.events;
+    sumByKey.merge(a.byKind, b.byKind);
+    for (let i = 0; i < 4; i++) a.steps[i] += b.steps[i];
+    a.revenue += b.revenue;
+    sumByKey.merge(a.revenueByCurrency, b.revenueByCurrency);
+    a.ist.merge(b.ist);
+  };
   return {
     name: 'kpis',
     window: tumbling(windowMs, 'kpis view window'),
     key: () => '',
-    create: () => ({
-      events: 0,
-      sessions: d.init(),
-      byKind: new Map(),
-      steps: [0, 0, 0, 0],
-      revenue: 0,
-      revenueByCurrency: new Map(),
-      ist: new DenseHistogram(),
-    }),
+    create,
     add(a, e: AnalyticsEvent) {
       a.events++;
       if (e.session_id !== null) d.add(a.sessions, e.session_id);
@@ -60,13 +70,14 @@ export function kpisView(ctx: ViewContext, windowMs = 60_000): ViewSpec<Acc> {
       a.ist.add(e.intended_send_time);
     },
     merge(a, b) {
-      a.events += b.events;
+      mergeCounts(a, b);
       d.merge(a.sessions, b.sessions);
-      sumByKey.merge(a.byKind, b.byKind);
-      for (let i = 0; i < 4; i++) a.steps[i] += b.steps[i];
-      a.revenue += b.revenue;
-      sumByKey.merge(a.revenueByCurrency, b.revenueByCurrency);
-      a.ist.merge(b.ist);
+    },
+    combine(parts) {
+      const a = create();
+      for (const b of parts) mergeCounts(a, b);
+      a.sessions = d.union(parts.map((b) => b.sessions));
+      return a;
     },
     result(a, r) {
       const [views, carts, checkouts, purchases] = a.steps;

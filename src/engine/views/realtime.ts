@@ -16,11 +16,20 @@ interface Acc {
 /** 000 "Real-time metrics (5-second windows)": page views per second, active users, bounce rate, session duration. */
 export function realtimeView(ctx: ViewContext, windowMs = 5000): ViewSpec<Acc> {
   const d = ctx.distinct;
+  const create = (): Acc => ({ events: 0, views: 0, users: d.init(), sessionsEnded: 0, bounced: 0, durationSum: 0 });
+  /** Everything but the distinct users (merged by merge(), or as one union by combine()). */
+  const mergeCounts = (a: Acc, b: Acc) => {
+    a.events += b.events;
+    a.views += b.views;
+    a.sessionsEnded += b.sessionsEnded;
+    a.bounced += b.bounced;
+    a.durationSum += b.durationSum;
+  };
   return {
     name: 'realtime',
     window: tumbling(windowMs, 'realtime view window'),
     key: () => '',
-    create: () => ({ events: 0, views: 0, users: d.init(), sessionsEnded: 0, bounced: 0, durationSum: 0 }),
+    create,
     add(a, e: AnalyticsEvent) {
       a.events++;
       if (isPageView(e)) a.views++;
@@ -32,12 +41,14 @@ export function realtimeView(ctx: ViewContext, windowMs = 5000): ViewSpec<Acc> {
       }
     },
     merge(a, b) {
-      a.events += b.events;
-      a.views += b.views;
+      mergeCounts(a, b);
       d.merge(a.users, b.users);
-      a.sessionsEnded += b.sessionsEnded;
-      a.bounced += b.bounced;
-      a.durationSum += b.durationSum;
+    },
+    combine(parts) {
+      const a = create();
+      for (const b of parts) mergeCounts(a, b);
+      a.users = d.union(parts.map((b) => b.users));
+      return a;
     },
     result(a, r) {
       const secs = (r.windowEnd - r.windowStart) / 1000;

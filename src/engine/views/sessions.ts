@@ -34,7 +34,8 @@ function insertStep(list: Step[], step: Step, limit: number): void {
   let i = list.length;
   while (i > 0 && before(step, list[i - 1])) i--;
   if (i >= limit) return;
-  list.splice(i, 0, step);
+  if (i === list.length) list.push(step);
+  else list.splice(i, 0, step);
   if (list.length > limit) list.length = limit;
 }
 

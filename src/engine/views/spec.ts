@@ -36,5 +36,11 @@ export interface ViewSpec<A = unknown> {
   add(acc: A, e: AnalyticsEvent): void;
   /** Adds `from` into `into`; never modifies `from`. */
   merge(into: A, from: A): void;
+  /**
+   * Optional: an accumulator equal to create() followed by merge() of every part in order, for result()
+   * only (it may share state with later calls, so it is never added or merged into). Views re-read every
+   * early interval implement it to reuse work done for the previous result of the same window.
+   */
+  combine?(parts: readonly A[]): A;
   result(acc: A, ctx: ResultContext): Record<string, FieldValue>;
 }
