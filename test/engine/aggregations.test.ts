@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { avg, count, distinctExact, distinctHll, max, min, ratio, sum, topN } from '../../src/engine/aggregations.js';
 import { Hll } from '../../src/engine/hll.js';
-import { rng } from './stream.js';
+import { mulberry32 as rng } from '../helpers/random.js';
 
 test('count, sum, avg, min, max: merge of two halves equals one pass', () => {
   const r = rng(1);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { VIEW_NAMES, createEngine, defaultEngineConfig, type Engine, type EngineConfig, type EngineSnapshot } from '../../src/engine/index.js';
 import type { ViewResult } from '../../src/events/results.js';
 import { schedule, type Op } from './reference.js';
-import { generateStream, rng } from './stream.js';
+import { mulberry32 as rng } from '../helpers/random.js';
+import { generateStream } from './stream.js';
 
 interface Out {
   results: ViewResult[];

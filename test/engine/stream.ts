@@ -4,6 +4,7 @@
  * (user_id; session lifecycle events by session_id), with out-of-order, late and duplicate deliveries.
  */
 import type { AnalyticsEvent } from '../../src/events/types.js';
+import { mulberry32 as rng } from '../helpers/random.js';
 
 export interface Arrival {
   event: AnalyticsEvent;
@@ -32,16 +33,6 @@ export interface StreamOptions {
   duplicates?: number;
 }
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hash(s: string): number {
   let h = 7;

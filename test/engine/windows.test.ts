@@ -6,7 +6,7 @@ import type { ViewSpec } from '../../src/engine/views/spec.js';
 import type { EmitContext } from '../../src/engine/runtime.js';
 import type { ViewResult } from '../../src/events/results.js';
 import type { AnalyticsEvent } from '../../src/events/types.js';
-import { rng } from './stream.js';
+import { mulberry32 as rng } from '../helpers/random.js';
 
 test('window definitions validate their parameters with clear errors', () => {
   assert.throws(() => tumbling(0), /size must be a whole number of milliseconds >= 1, got 0/);

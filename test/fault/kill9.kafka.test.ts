@@ -9,22 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnRtap, type ProcessChild } from './helpers.js';
 import { checkTool } from '../../src/stack/tools.js';
+import { mulberry32 } from '../helpers/random.js';
 import { assertSameOutputs, outputEnds, prepareInput, privateKafka, processArgs, readOutputs, replayPart, waitCaughtUp } from './outputs.js';
 
 const haveJava = checkTool('java', '-version').ok;
 const KILLS = 10;
 
-/** A small deterministic PRNG for the kill moments (the test's own seed, printed on failure). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('kill -9 at random moments: committed outputs equal an uninterrupted run exactly', { skip: !haveJava && 'java not installed', timeout: 360_000 }, async () => {
   const kafka = await privateKafka(1);
@@ -35,7 +25,7 @@ test('kill -9 at random moments: committed outputs equal an uninterrupted run ex
     // every kill lands in the middle of the run (input still to come), never after it has caught up.
     const chunks = await prepareInput(brokers, dir, 12_000, KILLS + 1);
     const seed = Number(process.env.RTAP_FAULT_SEED ?? Date.now() % 100_000);
-    const rnd = mulberry32(seed);
+    const rnd = mulberry32(seed); // the kill moments: the seed is printed, RTAP_FAULT_SEED replays it
     const killedFrom = await outputEnds(brokers);
     const args = [...processArgs(brokers), '--group', 'fault-killed', '--checkpoint-dir', join(dir, 'ck-killed')];
     /** Per restart, from its log: state restore inside the process (init producer, read offsets, load file). */
