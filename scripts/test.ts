@@ -67,7 +67,15 @@ async function stopAll() {
   handles.length = 0;
 }
 
-process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+// Ctrl-C, and SIGTERM from `timeout` or a cancelled CI job: pass it to the test run, then stop the
+// services (a broker left behind keeps running as a detached JVM) before leaving.
+let testRun: ReturnType<typeof spawn> | null = null;
+for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(signal, () => {
+    testRun?.kill(signal);
+    void stopAll().then(() => process.exit(exitCode));
+  });
+}
 
 let code = 1;
 try {
@@ -88,6 +96,7 @@ try {
       ['--import', 'tsx', '--test', '--test-reporter=spec', ...files.map((f) => relative(root, f))],
       { cwd: root, env, stdio: 'inherit' },
     );
+    testRun = child;
     child.on('exit', (c, signal) => resolveCode(c ?? (signal ? 1 : 0)));
   });
 } catch (err) {
