@@ -1,5 +1,6 @@
-import { Text } from 'ink';
+import { Static, Text } from 'ink';
 import type { Alert, Severity } from '../../events/results.js';
+import type { AlertBatches } from '../alert-batches.js';
 import { clip, fmtTimeOfDay } from '../format.js';
 import { SEVERITY_LABEL } from '../plain.js';
 import { Tx } from './Tx.js';
@@ -21,5 +22,22 @@ export function AlertLine({ alert, width }: { alert: Alert; width: number }) {
       {'  '}
       {clip(alert.message, room)}
     </Text>
+  );
+}
+
+/** The lines printed above the live area: alerts and notes of the current batch, each printed once. */
+export function PrintedAlertLines({ batches, width }: { batches: Pick<AlertBatches, 'generation' | 'batch'>; width: number }) {
+  return (
+    <Static key={batches.generation} items={batches.batch}>
+      {(line) =>
+        'alert' in line ? (
+          <AlertLine key={line.id} alert={line.alert} width={width} />
+        ) : (
+          <Text key={line.id} wrap="truncate">
+            {line.note}
+          </Text>
+        )
+      }
+    </Static>
   );
 }

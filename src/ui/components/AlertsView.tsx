@@ -1,4 +1,4 @@
-import { Box, Static, Text, useInput, useStdin, useStdout } from 'ink';
+import { Box, Text, useInput, useStdin, useStdout } from 'ink';
 import { useCallback, useEffect, useState } from 'react';
 import type { Alert } from '../../events/results.js';
 import { formatFilter, isEmptyFilter, type AlertFilter } from '../alert-filter.js';
@@ -12,7 +12,7 @@ import { useTerminalWidth } from '../hooks/use-terminal-width.js';
 import { useTicker } from '../hooks/use-ticker.js';
 import { SEVERITY_LABEL } from '../plain.js';
 import type { AlertSource, StatusSource } from '../sources.js';
-import { AlertLine } from './AlertLine.js';
+import { PrintedAlertLines } from './AlertLine.js';
 import { ColorContext, Tx } from './Tx.js';
 
 export interface AlertsViewProps {
@@ -120,17 +120,7 @@ export function AlertsView(props: AlertsViewProps) {
 
   return (
     <ColorContext.Provider value={color}>
-      <Static key={model.batches.generation} items={model.batches.batch}>
-        {(line) =>
-          'alert' in line ? (
-            <AlertLine key={line.id} alert={line.alert} width={width} />
-          ) : (
-            <Text key={line.id} wrap="truncate">
-              {line.note}
-            </Text>
-          )
-        }
-      </Static>
+      <PrintedAlertLines batches={model.batches} width={width} />
       <Box flexDirection="column" width={width}>
         <Text wrap="truncate">
           <Tx dim>{`── ${clip(head, width - 4)} ${'─'.repeat(width)}`.slice(0, width)}</Tx>

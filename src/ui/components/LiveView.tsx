@@ -1,4 +1,4 @@
-import { Box, Static, Text, useInput, useStdin } from 'ink';
+import { Box, Text, useInput, useStdin } from 'ink';
 import { useCallback, useState, type ReactNode } from 'react';
 import type { Alert } from '../../events/results.js';
 import type { LiveSnapshot } from '../../pipeline/live-stats.js';
@@ -11,7 +11,7 @@ import { useFrame } from '../hooks/use-frame.js';
 import { useSnapshot } from '../hooks/use-snapshot.js';
 import { useTerminalWidth } from '../hooks/use-terminal-width.js';
 import type { AlertSource, ResultSource, SnapshotSource } from '../sources.js';
-import { AlertLine } from './AlertLine.js';
+import { PrintedAlertLines } from './AlertLine.js';
 import { ColorContext, Tx } from './Tx.js';
 
 export interface LiveViewProps {
@@ -136,17 +136,7 @@ export function LiveView(props: LiveViewProps) {
 
   return (
     <ColorContext.Provider value={color}>
-      <Static key={batches.generation} items={batches.batch}>
-        {(line) =>
-          'alert' in line ? (
-            <AlertLine key={line.id} alert={line.alert} width={width} />
-          ) : (
-            <Text key={line.id} wrap="truncate">
-              {line.note}
-            </Text>
-          )
-        }
-      </Static>
+      <PrintedAlertLines batches={batches} width={width} />
       <Box flexDirection="column" width={width}>
         <Box justifyContent="space-between">
           <Text wrap="truncate">
