@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { KafkaCheckpointer, type ProcessorState } from '../../src/checkpoint/coordinator.js';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
+import { KafkaTransactions } from '../../src/transport/kafka/transactions.js';
 import { transport, uniqueTopic } from '../transport/kafka/helpers.js';
 import { readCommitted } from '../fault/helpers.js';
 
@@ -106,3 +107,66 @@ test('a second process of the same group fences the first: its next checkpoint f
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/**
+ * kafkajs producers whose EndTxn(commit) fails once: `landed` sends it first (the broker commits, the
+ * answer is lost, as when the coordinator stops after writing the commit), otherwise it is never sent.
+ */
+function failingFirstCommit(k: InstanceType<typeof kafkajs.Kafka>, landed: boolean): { kafka: InstanceType<typeof kafkajs.Kafka>; failures: () => number } {
+  let failures = 0;
+  const wrapped = Object.create(k) as InstanceType<typeof kafkajs.Kafka>;
+  wrapped.producer = (config) => {
+    const p = k.producer(config);
+    const transaction = p.transaction.bind(p);
+    p.transaction = async () => {
+      const tx = await transaction();
+      const commit = tx.commit.bind(tx);
+      tx.commit = async () => {
+        if (failures > 0) return commit();
+        failures++;
+        if (landed) await commit();
+        throw Object.assign(new Error('Connection timeout (injected: the EndTxn answer was lost)'), { name: 'KafkaJSConnectionError' });
+      };
+      return tx;
+    };
+    return p;
+  };
+  return { kafka: wrapped, failures: () => failures };
+}
+
+for (const landed of [true, false]) {
+  test(`a commit whose answer is lost is not run twice: ${landed ? 'it landed, so the retry stops' : 'it never reached the broker, so it runs again'}; every output committed once`, { skip: !brokers, timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtap-ckpt-lost-'));
+    const input = uniqueTopic('lost-in');
+    const output = uniqueTopic('lost-out');
+    const group = uniqueTopic('lost-group');
+    const k = new kafkajs.Kafka({ brokers: brokers!.split(','), logLevel: kafkajs.logLevel.NOTHING });
+    const admin = k.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: input, numPartitions: 2 }, { topic: output, numPartitions: 1 }] });
+      const faulty = failingFirstCommit(k, landed);
+      const transactions = new KafkaTransactions(faulty.kafka, `rtap-${group}`, async () => admin, (p) => p.connect());
+      const retries: string[] = [];
+      transactions.onRetry = (_, reason) => retries.push(reason);
+      const ck = new KafkaCheckpointer({ store: new CheckpointStore(dir), transactions, groupId: group, inputTopics: [input], intervalMs: 1000 });
+      assert.equal(await ck.restore(), null);
+      await ck.outputs.send(output, [{ key: 'a', value: Buffer.from('out-0') }, { key: 'b', value: Buffer.from('out-1') }]);
+      assert.equal(await ck.checkpoint(state(0), [{ topic: input, partition: 0, offset: 5 }, { topic: input, partition: 1, offset: 2 }]), true);
+      assert.equal(faulty.failures(), 1, 'the injected failure happened');
+      assert.match(retries.join('\n'), /injected/);
+      await ck.outputs.send(output, [{ key: 'c', value: Buffer.from('out-2') }]);
+      assert.equal(await ck.checkpoint(state(1), [{ topic: input, partition: 0, offset: 7 }, { topic: input, partition: 1, offset: 2 }]), true);
+      await transactions.close();
+
+      const seen = await readCommitted(brokers!, output, new Map());
+      assert.deepEqual(seen.map((r) => r.value), ['out-0', 'out-1', 'out-2']);
+      const offsets = await admin.fetchOffsets({ groupId: group, topics: [input] });
+      assert.deepEqual(offsets[0].partitions.map((p) => [p.partition, p.offset]).sort(), [[0, '7'], [1, '2']]);
+      await admin.deleteTopics({ topics: [input, output] });
+    } finally {
+      await admin.disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

@@ -95,13 +95,25 @@ export class KafkaTransactions {
    * A retriable failure (a coordinator that moved with a stopped broker, CONCURRENT_TRANSACTIONS while
    * the broker still finishes the previous one: kafkajs does not retry those inside a transaction) aborts
    * the attempt, whose records read_committed readers never see, and runs the same transaction again.
+   *
+   * A failure of EndTxn itself leaves the outcome unknown: the broker may have committed and only the
+   * answer was lost (its coordinator stopped). Running the transaction again would then commit every
+   * output twice. So the next attempt first lets InitProducerId finish the transaction either way, then
+   * reads the group's offsets: if they carry this commit's metadata, it landed and is not run again.
+   * That needs offsets with a metadata string unique to this commit (rtap's checkpoint tag).
    */
   async commit(messages: Map<string, OutgoingMessage[]>, groupId: string, offsets: PartitionOffsets, budgetMs = 60_000): Promise<void> {
     const deadline = Date.now() + budgetMs;
+    const phase = { ending: false };
+    const verifiable = offsets.length > 0 && offsets.every((o) => o.metadata);
     for (let attempt = 1, wait = 200; ; attempt++, wait = Math.min(wait * 2, 5000)) {
       try {
         await this.init();
-        await this.attempt(messages, groupId, offsets);
+        if (phase.ending) {
+          if (await this.landed(groupId, offsets)) return;
+          phase.ending = false;
+        }
+        await this.attempt(messages, groupId, offsets, phase);
         return;
       } catch (err) {
         const type = rootCause(err)?.type;
@@ -112,8 +124,14 @@ export class KafkaTransactions {
             'with checkpoints a group is processed by one `rtap process` at a time (docs/fault-tolerance.md); the newer one continues from the last checkpoint',
           );
         }
+        if (phase.ending && !verifiable) {
+          throw new RtapError(
+            `kafka transaction ${this.transactionalId}: the commit failed (${describeKafkaError(err)}) and, without offsets tagged for this commit, whether it landed cannot be told; not running it again (it could commit every output twice)`,
+          );
+        }
         if (isFatal(err) || Date.now() + wait > deadline) {
-          throw new RtapError(`kafka transaction ${this.transactionalId} (attempt ${attempt}): ${describeKafkaError(err)}`);
+          const unknown = phase.ending ? ' (the commit was sent; whether it landed is unknown: the next start finds out from the offsets)' : '';
+          throw new RtapError(`kafka transaction ${this.transactionalId} (attempt ${attempt}): ${describeKafkaError(err)}${unknown}`);
         }
         this.onRetry?.(attempt, describeKafkaError(err));
         await new Promise((r) => setTimeout(r, wait));
@@ -124,7 +142,19 @@ export class KafkaTransactions {
   /** Called before a failed transaction is run again (for logs). */
   onRetry?: (attempt: number, reason: string) => void;
 
-  private async attempt(messages: Map<string, OutgoingMessage[]>, groupId: string, offsets: PartitionOffsets): Promise<void> {
+  /**
+   * Whether a transaction whose EndTxn failed committed after all. Called on a producer that has run
+   * InitProducerId since, so the broker has finished it and the group's offsets are final.
+   */
+  private async landed(groupId: string, offsets: PartitionOffsets): Promise<boolean> {
+    const committed = new Map((await this.committedOffsets(groupId, [...new Set(offsets.map((o) => o.topic))])).map((c) => [`${c.topic}/${c.partition}`, c]));
+    return offsets.every((o) => {
+      const c = committed.get(`${o.topic}/${o.partition}`);
+      return c !== undefined && c.offset === o.offset && c.metadata === o.metadata;
+    });
+  }
+
+  private async attempt(messages: Map<string, OutgoingMessage[]>, groupId: string, offsets: PartitionOffsets, phase: { ending: boolean }): Promise<void> {
     const tx = await this.producer.transaction();
     try {
       const topicMessages = [...messages].filter(([, ms]) => ms.length > 0).map(([topic, ms]) => ({
@@ -148,9 +178,13 @@ export class KafkaTransactions {
         }
         await tx.sendOffsets({ consumerGroupId: groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
       }
+      phase.ending = true;
       await tx.commit();
     } catch (err) {
-      await tx.abort().catch(() => this.replaceProducer());
+      // After a failed EndTxn kafkajs's state machine allows no abort; a new producer's InitProducerId
+      // finishes the transaction on the broker (commits it if the commit landed, aborts it otherwise).
+      if (phase.ending) await this.replaceProducer();
+      else await tx.abort().catch(() => this.replaceProducer());
       throw err;
     }
   }
