@@ -1,9 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import kafkajs from 'kafkajs';
-
-const cli = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'src', 'cli.ts');
+import { startCli } from '../helpers/cli.js';
 
 export function kafka(brokers: string): InstanceType<typeof kafkajs.Kafka> {
   return new kafkajs.Kafka({ clientId: 'rtap-fault-test', brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING });
@@ -23,23 +20,17 @@ export interface ProcessChild {
 
 export function spawnRtap(args: string[]): ProcessChild {
   const spawnedAt = Date.now();
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '-e', `const { main } = await import(${JSON.stringify(cli)}); await main(['node', 'rtap', ...process.argv.slice(1)]);`, '--', ...args],
-    { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
+  const c = startCli(args);
   let onRecovered: (t: number) => void = () => {};
   const recovered = new Promise<number>((r) => (onRecovered = r));
   let onResumed: (t: number) => void = () => {};
   const resumed = new Promise<number>((r) => (onResumed = r));
-  child.stderr!.on('data', (d: Buffer) => {
-    err += d.toString();
+  c.child.stderr!.on('data', () => {
+    const err = c.stderr();
     if (/rtap process: (recovered checkpoint|no checkpoint)/.test(err)) onRecovered(Date.now());
     if (/rtap process: processing resumed/.test(err)) onResumed(Date.now());
   });
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, stderr: () => err, spawnedAt, recovered, resumed, exited };
+  return { child: c.child, stderr: c.stderr, spawnedAt, recovered, resumed, exited: c.exited };
 }
 
 /** High watermark per "topic/partition". */

@@ -1,8 +1,13 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 const cli = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'src', 'cli.ts');
+
+/** node arguments that run the CLI from source (through tsx) with `args`. */
+function nodeArgs(args: string[]): string[] {
+  return ['--import', 'tsx', '-e', `const { main } = await import(${JSON.stringify(cli)}); await main(['node', 'rtap', ...process.argv.slice(1)]);`, '--', ...args];
+}
 
 export interface CliResult {
   code: number;
@@ -15,7 +20,7 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '-e', `const { main } = await import(${JSON.stringify(cli)}); await main(['node', 'rtap', ...process.argv.slice(1)]);`, '--', ...args],
+      nodeArgs(args),
       { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -31,4 +36,23 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
       resolve({ code: code ?? 1, stdout, stderr });
     });
   });
+}
+
+/** A long-running CLI child (a server, a processor), with what it printed so far. */
+export interface CliChild {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the real CLI (from source, through tsx) in the background; the caller stops it. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliChild {
+  const child = spawn(process.execPath, nodeArgs(args), { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
 }
