@@ -15,6 +15,19 @@ import { INPUTS, assertSameOutputs, outputEnds, prepareInput, privateKafka, proc
 
 const haveJava = checkTool('java', '-version').ok;
 
+/** `fn` again while it fails with an error kafkajs marks retriable, up to `ms`. */
+async function retrying<T>(what: string, fn: () => Promise<T>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || Date.now() > deadline) throw new Error(`${what}: ${(err as Error).message}`, { cause: err });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 test('three brokers, replication 3, the leader of the busiest partition stopped mid-run: nothing lost, processing continues, outputs equal a run without the failure', { skip: !haveJava && 'java not installed', timeout: 420_000 }, async () => {
   const cluster = await privateKafka(3);
   const dir = mkdtempSync(join(tmpdir(), 'rtap-cluster-'));
@@ -23,7 +36,8 @@ test('three brokers, replication 3, the leader of the busiest partition stopped 
     const parts = await prepareInput(brokers, dir, 8_000, 2);
     const admin = kafka(brokers).admin();
     await admin.connect();
-    const meta = await admin.fetchTopicMetadata({ topics: INPUTS });
+    // The topics were created through one node; another may not know them yet (UNKNOWN_TOPIC_OR_PARTITION).
+    const meta = await retrying('the input topics on every node', () => admin.fetchTopicMetadata({ topics: INPUTS }), 30_000);
     for (const t of meta.topics) for (const p of t.partitions) assert.equal(p.replicas.length, 3, `${t.name}/${p.partitionId} has ${p.replicas.length} replicas`);
     // The leader of website-analytics-events/0 leads a third of every topic's partitions; it may also be
     // the group or transaction coordinator: a failure the clients have to notice, not a spare.
