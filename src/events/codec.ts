@@ -27,12 +27,24 @@ function schemas() {
   const byEventType = new Map<EventType, SchemaEntry>();
   for (const s of index.schemas) {
     const schema = JSON.parse(readFileSync(fixturePath('schemas', s.file), 'utf8'));
-    const entry = { id: s.id, event_type: s.event_type, type: avro.Type.forSchema(schema) };
+    const entry = { id: s.id, event_type: s.event_type, type: plainRecordType(schema) };
     byId.set(s.id, entry);
     byEventType.set(s.event_type, entry);
   }
   registry = { byId, byEventType };
   return registry;
+}
+
+/**
+ * An avsc type whose decoded records are plain objects, so decodeAvro returns them without a copy (this runs
+ * for every event). `omitRecordMethods` leaves a bare constructor that assigns the fields in schema order;
+ * giving it Object.prototype makes its instances indistinguishable from object literals (JSON output,
+ * structural equality, util.inspect). Every event schema is one flat record (no nested records).
+ */
+function plainRecordType(schema: avro.Schema): avro.Type {
+  const type = avro.Type.forSchema(schema, { omitRecordMethods: true });
+  (type as avro.types.RecordType).recordConstructor.prototype = Object.prototype;
+  return type;
 }
 
 export function schemaIdOf(type: EventType): number {
@@ -66,8 +78,7 @@ export function decodeAvro(buf: Buffer): AnalyticsEvent {
   if (decoded.offset !== buf.length) {
     throw new InvalidEventError(`${buf.length - decoded.offset} trailing bytes after the avro body`, undefined, 'trailing_bytes');
   }
-  // avsc returns record instances; a plain object keeps JSON output and structural equality simple.
-  const event = validateEvent({ ...(decoded.value as object) });
+  const event = validateEvent(decoded.value);
   if (event.event_type !== entry.event_type) {
     throw new InvalidEventError(`event_type ${event.event_type} under schema id ${id} (${entry.event_type})`, 'event_type', 'schema_mismatch');
   }
