@@ -14,7 +14,7 @@ import { findMaxRate } from './find-max.js';
 import { loadConfigFrom, trafficConfigFrom } from '../simulator/flags.js';
 import { buildSinks } from '../sinks/build.js';
 import type { LiveSnapshot } from '../pipeline/live-stats.js';
-import { startLiveView, type LiveViewHandle } from '../ui/live-view.js';
+import { loadLiveView, startLiveView, type LiveViewHandle } from '../ui/live-view.js';
 
 type BenchOptions = OptionsOf<typeof benchSettings>;
 
@@ -57,6 +57,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
   let lastPlain = 0;
   // On an interactive terminal the live view (src/ui) replaces the progress line; elsewhere, plain lines.
   const liveView = ctx.interactive && !ctx.json && Boolean(ctx.stderr.isTTY);
+  if (liveView) await loadLiveView(ctx.stderr, true);
   let view: LiveViewHandle | null = null;
   const hdrLogChunks: string[] = [];
   ctx.log(`rtap bench: ${transport.description}, ${shape.kind} load at ${+o.rate.toFixed(2)}/s (${Math.round(o.rate * 60)}/min) for ${totalS}s${o.warmup ? ` (first ${o.warmup / 1000}s warm-up)` : ''}`);

@@ -8,7 +8,7 @@ import { systemClock } from '../time/clock.js';
 import { assemblePipeline, engineConfigFrom } from './assemble.js';
 import { loadRecording } from './file-input.js';
 import { LiveStats } from './live-stats.js';
-import { startLiveView } from '../ui/live-view.js';
+import { loadLiveView, startLiveView } from '../ui/live-view.js';
 import { startRunDashboard } from '../ui/run-command.js';
 import { DeferredFeed } from '../ui/deferred-feed.js';
 import { openCheckpointer } from '../checkpoint/open.js';
@@ -65,6 +65,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
       await processor.stop();
       await running;
     } else {
+      await loadLiveView(ctx.stderr, ctx.interactive && !ctx.json);
       const running = processor.start();
       const live = new LiveStats(processor, recorders, systemClock);
       live.start();

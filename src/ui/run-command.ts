@@ -7,7 +7,7 @@ import { renderReport } from '../reporting/table.js';
 import { buildSinks } from '../sinks/build.js';
 import { openTransport } from '../transport/open.js';
 import { DeferredFeed } from './deferred-feed.js';
-import { startLiveView, type LiveViewHandle } from './live-view.js';
+import { loadLiveView, startLiveView, type LiveViewHandle } from './live-view.js';
 import { UNTIL_STOPPED_MS } from './until-stopped.js';
 
 type RunOptions = OptionsOf<typeof runSettings>;
@@ -51,6 +51,7 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
     const liveStatsFeed = o.dashboard === null ? null : (await import('../dashboard/index.js')).liveStatsFeed;
     if (o.dashboard !== null) dashboard = await startRunDashboard(o.dashboard, feed);
     const interactive = ctx.interactive && !ctx.json;
+    await loadLiveView(ctx.json ? ctx.stderr : ctx.stdout, interactive);
     const until = o.duration ? `for ${Math.round(o.duration / 1000)}s` : interactive ? 'until you press q' : 'until Ctrl-C';
     ctx.log(`rtap run: simulating ${o.rate}/s on the ${transport.description} ${until}${dashboard ? `; dashboard at ${dashboard.url}` : ''}`);
     const { report } = await runBench({

@@ -1,9 +1,7 @@
-import { render } from 'ink';
 import { canRedraw } from './terminal.js';
 import type { Alert, ViewResult } from '../events/results.js';
 import type { LiveSnapshot } from '../pipeline/live-stats.js';
 import { Board } from './board.js';
-import { LiveView } from './components/LiveView.js';
 import { alertText, snapshotLine } from './plain.js';
 import type { AlertSource, ResultSource, SnapshotSource } from './sources.js';
 
@@ -45,45 +43,21 @@ export interface LiveViewHandle {
  * reporter registry: the same data feeds an ink component on an interactive terminal and a plain
  * serializer (periodic status lines) everywhere else.
  */
-export function startLiveView(o: StartLiveViewOptions): LiveViewHandle {
-  if (canRedraw(o.stdout, o.interactive)) return startInk(o);
-  return startPlain(o);
+let ink: typeof import('./live-view-ink.js') | null = null;
+
+/**
+ * Loads the interactive view (ink, React, yoga: about a second of start-up) if `stdout` will be redrawn;
+ * startLiveView needs it then. Loaded on demand so that commands without a terminal, such as a restarted
+ * `rtap process` under a supervisor, start sooner.
+ */
+export async function loadLiveView(stdout: NodeJS.WriteStream, interactive: boolean): Promise<void> {
+  if (canRedraw(stdout, interactive)) ink ??= await import('./live-view-ink.js');
 }
 
-function startInk(o: StartLiveViewOptions): LiveViewHandle {
-  const refreshMs = Math.max(16, o.refreshMs ?? 250);
-  const instance = render(
-    <LiveView
-      title={o.title}
-      subtitle={o.subtitle}
-      stats={o.live}
-      outputs={o.live.processor}
-      refreshMs={refreshMs}
-      color={o.color}
-      totalS={o.totalS}
-      keys={Boolean(o.onQuit || o.onInterrupt)}
-      onQuit={o.onQuit}
-      onInterrupt={o.onInterrupt}
-    />,
-    {
-      stdout: o.stdout,
-      stdin: o.stdin ?? process.stdin,
-      // Ctrl-C in raw mode arrives as a key: the view hands it to onInterrupt, the command stops cleanly.
-      exitOnCtrlC: false,
-      patchConsole: false,
-      maxFps: Math.ceil(1000 / refreshMs),
-    },
-  );
-  let stopped = false;
-  return {
-    mode: 'ink',
-    stop() {
-      if (stopped) return;
-      stopped = true;
-      instance.unmount();
-      instance.cleanup();
-    },
-  };
+export function startLiveView(o: StartLiveViewOptions): LiveViewHandle {
+  if (!canRedraw(o.stdout, o.interactive)) return startPlain(o);
+  if (!ink) throw new Error('startLiveView on a terminal: await loadLiveView() first');
+  return ink.startInk(o);
 }
 
 function startPlain(o: StartLiveViewOptions): LiveViewHandle {
