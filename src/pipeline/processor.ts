@@ -155,8 +155,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       // Every assigned partition holds the watermark back from the start, not from its first event:
       // otherwise catching up one partition at a time would make the others' events look late.
       onAssigned: (partitions) => this.engine.assign(partitions, this.o.clock.now()),
-      // A member killed without leaving blocks its successor's join until its session expires.
-      sessionTimeoutMs: ck ? 6000 : undefined,
+      // With checkpoints the state says where each partition is; the group's offsets follow the checkpoints.
+      positions: ck ? (tp) => this.positions.get(`${tp.topic}/${tp.partition}`)?.offset : undefined,
     });
     this.timer = setInterval(() => {
       this.serial(() => this.tick()).catch((err: Error) => this.fail(err));
@@ -200,7 +200,11 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     const { recorders, clock } = this.o;
     const { engine, cep } = this;
     const now = clock.now();
-    for (const record of batch.records) {
+    // Records the state already holds (a fetch begun before a seek took effect) are not processed twice.
+    const from = this.o.checkpointer ? this.positions.get(`${batch.topic}/${batch.partition}`)?.offset : undefined;
+    const records = from === undefined || batch.records[0].offset >= from ? batch.records : batch.records.filter((r) => r.offset >= from);
+    if (records.length === 0) return;
+    for (const record of records) {
       this.counters.consumed++;
       let event: AnalyticsEvent;
       try {
@@ -216,18 +220,18 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       engine.process(event, { topic: record.topic, partition: record.partition, offset: record.offset }, now);
       cep?.process(event, now);
     }
-    const next = batch.records[batch.records.length - 1].offset + 1;
+    const next = records[records.length - 1].offset + 1;
     const lag = Math.max(0, batch.highWatermark - next);
     this.lag.set(`${batch.topic}/${batch.partition}`, lag);
     // Max lag is the backlog when the batch arrived (this batch included): after processing it, a fetch
     // that returned everything up to the high watermark would always read 0.
-    const backlog = Math.max(0, batch.highWatermark - batch.records[0].offset);
+    const backlog = Math.max(0, batch.highWatermark - records[0].offset);
     if (backlog > this.counters.maxLag) this.counters.maxLag = backlog;
     this.advance(now);
     await this.deliver();
     if (this.o.checkpointer) this.positions.set(`${batch.topic}/${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: next });
     else await this.consumer!.commit([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-    this.emit('batch', { topic: batch.topic, partition: batch.partition, records: batch.records.length, lag });
+    this.emit('batch', { topic: batch.topic, partition: batch.partition, records: records.length, lag });
   }
 
   /** Engine and CEP hooks: called synchronously while they process or tick. */

@@ -94,10 +94,14 @@ export interface ConsumerOptions {
   /** Called before partitions are taken away (final checkpoint). */
   onRevoked?: (partitions: TopicPartition[]) => Promise<void> | void;
   /**
-   * Group session timeout override (Kafka): how soon a member that died without leaving (kill -9) is
-   * dropped, which bounds how long its restarted successor waits to join. The broker's minimum is 6 s.
+   * rtap, not the group, owns this consumer's positions (checkpoint mode, as Flink does): it reads every
+   * partition of `topics` by itself, each assigned partition starts at `positions(tp)` (undefined: per
+   * fromBeginning), and offsets are committed elsewhere (the checkpoint transaction, under groupId). On
+   * Kafka the member joins a group of its own instead of groupId, so the successor of a process killed
+   * without leaving joins at once instead of waiting for the dead member's session to expire, and a
+   * rejoin never rewinds to offsets committed by anyone else.
    */
-  sessionTimeoutMs?: number;
+  positions?: (tp: TopicPartition) => number | undefined;
 }
 
 export interface Consumer {

@@ -41,8 +41,8 @@ test('kill -9 at random moments: committed outputs equal an uninterrupted run ex
     let p = spawnRtap(args);
     while (kills < KILLS) {
       const sending = replayPart(brokers, chunks[kills]);
-      // About a third of the kills land while the processor restores or joins the group (a killed
-      // member's session takes 6 s to expire), the rest 0.5-3 s into processing.
+      // About a third of the kills land while the processor restores or joins, the rest 6.5-9 s after
+      // its restore, while it processes (and after its part of the input was sent).
       const current = p;
       await Promise.race([p.recovered, p.exited.then(() => assert.fail(`rtap process exited during its restore:\n${current.stderr()}`))]);
       const delay = rnd() < 0.3 ? rnd() * 300 : 6500 + rnd() * 2500;

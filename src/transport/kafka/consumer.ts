@@ -60,6 +60,15 @@ export class KafkaConsumer implements Consumer {
     const revoked = this.assigned.filter((tp) => !nextKeys.has(tpKey(tp.topic, tp.partition)));
     const added = next.filter((tp) => !prevKeys.has(tpKey(tp.topic, tp.partition)));
     this.assigned = next;
+    // kafkajs applies a seek before its next fetch of the partition; after every join, so that a rejoin
+    // continues where rtap is, not where the (empty) member group would start.
+    const positions = this.options.positions;
+    if (positions) {
+      for (const tp of next) {
+        const at = positions(tp);
+        if (at !== undefined) this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(at) });
+      }
+    }
     const previous = this.rebalance;
     this.rebalance = (async () => {
       await previous;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import kafkajs, { type Admin as KafkaJsAdmin, type Consumer as KafkaJsConsumer, type Producer as KafkaJsProducer } from 'kafkajs';
 import type { Admin, Consumer, ConsumerOptions, Producer, ProducerOptions, Transport } from '../types.js';
 import { KafkaAdmin } from './admin.js';
@@ -92,11 +93,13 @@ export class KafkaTransport implements Transport {
   consumer(options: ConsumerOptions): Consumer {
     const c = this.options.consumer;
     const kc = this.kafka.consumer({
-      groupId: options.groupId,
+      // With rtap-owned positions the group only hands this process every partition: one of its own,
+      // which nobody else joins and which holds no offsets (the broker drops it once the member is gone).
+      groupId: options.positions ? `${options.groupId}.member-${randomUUID().slice(0, 8)}` : options.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: options.sessionTimeoutMs ?? c.sessionTimeoutMs,
+      sessionTimeout: c.sessionTimeoutMs,
       // Heartbeats must come well within the session timeout (Kafka recommends a third of it).
-      heartbeatInterval: Math.min(c.heartbeatIntervalMs, Math.floor((options.sessionTimeoutMs ?? c.sessionTimeoutMs) / 3)),
+      heartbeatInterval: Math.min(c.heartbeatIntervalMs, Math.floor(c.sessionTimeoutMs / 3)),
       maxBytesPerPartition: c.maxBytesPerPartition,
       maxWaitTimeInMs: c.maxWaitTimeMs,
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },

@@ -1,8 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import kafkajs from 'kafkajs';
 import type { KafkaTransport } from '../../../src/transport/kafka/index.js';
 import type { ConsumedRecord, TopicPartition } from '../../../src/transport/types.js';
-import { consumeUntil, transport, uniqueTopic } from './helpers.js';
+import { brokers, consumeUntil, transport, uniqueTopic } from './helpers.js';
 
 let t: KafkaTransport;
 before(() => {
@@ -107,4 +108,49 @@ test('a handler that throws ends run() with its error instead of redelivering fo
     /handler exploded/,
   );
   await t.admin().deleteTopics([topic]);
+});
+
+test('with rtap-owned positions the consumer starts where rtap says, not at the group offsets, and joins a group of its own that holds no offsets', async () => {
+  const topic = await topicWith('owned', 2, 400);
+  const groupId = uniqueTopic('g');
+  const k = new kafkajs.Kafka({ brokers: brokers(), logLevel: kafkajs.logLevel.NOTHING });
+  const admin = k.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const end = (p: number) => Number(ends.find((e) => e.partition === p)!.high);
+    assert.ok(end(0) > 60 && end(1) > 0, `records per partition: ${end(0)}, ${end(1)}`);
+    // Offsets committed under the group by someone else (a checkpoint transaction): not where it starts.
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '20' }, { partition: 1, offset: '20' }] });
+    const positions = (tp: TopicPartition) => (tp.partition === 0 ? 50 : undefined);
+    const c = t.consumer({ groupId, topics: [topic], fromBeginning: true, positions });
+    const got: ConsumedRecord[] = [];
+    const run = c.run(async (b) => void got.push(...b.records));
+    const expected = end(0) - 50 + end(1);
+    const deadline = Date.now() + 60_000;
+    while (got.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    // While it runs: nobody in the named group, one member in a group of its own.
+    const ownGroups = async () => (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${groupId}.member-`));
+    const own = await ownGroups();
+    const running = await admin.describeGroups([groupId, ...own]);
+    await c.stop();
+    await run;
+    const first = (p: number) => Math.min(...got.filter((r) => r.partition === p).map((r) => r.offset));
+    assert.equal(first(0), 50, 'partition 0 starts at the position rtap gave');
+    assert.equal(first(1), 0, 'partition 1 (no position) starts per fromBeginning, not at the group offset');
+    assert.equal(got.length, expected, 'each record once');
+    assert.deepEqual(running.groups.find((g) => g.groupId === groupId)!.members, [], 'no member joined the named group');
+    assert.equal(own.length, 1, 'one member group of its own');
+    assert.equal(running.groups.find((g) => g.groupId === own[0])!.members.length, 1);
+    // Left behind: an empty group without offsets, which the broker deletes at its next cleanup.
+    const after = (await admin.describeGroups(own)).groups[0];
+    assert.deepEqual(after.members, []);
+    const ownOffsets = await admin.fetchOffsets({ groupId: own[0], topics: [topic] });
+    assert.deepEqual(ownOffsets[0].partitions.map((p) => p.offset), ['-1', '-1'], 'nothing committed in its own group');
+    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+    assert.deepEqual(offsets[0].partitions.map((p) => p.offset), ['20', '20'], "the group's offsets are left to the checkpoints");
+  } finally {
+    await admin.disconnect();
+    await t.admin().deleteTopics([topic]);
+  }
 });
