@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { KafkaCheckpointer, type ProcessorState } from '../../src/checkpoint/coordinator.js';
 import { CheckpointStore } from '../../src/checkpoint/store.js';
+import { PartitionCounts } from '../../src/transport/kafka/metadata.js';
 import { KafkaTransactions } from '../../src/transport/kafka/transactions.js';
 import { transport, uniqueTopic } from '../transport/kafka/helpers.js';
 import { readCommitted } from '../fault/helpers.js';
@@ -146,7 +147,7 @@ for (const landed of [true, false]) {
     try {
       await admin.createTopics({ topics: [{ topic: input, numPartitions: 2 }, { topic: output, numPartitions: 1 }] });
       const faulty = failingFirstCommit(k, landed);
-      const transactions = new KafkaTransactions(faulty.kafka, `rtap-${group}`, async () => admin, (p) => p.connect());
+      const transactions = new KafkaTransactions(faulty.kafka, `rtap-${group}`, async () => admin, (p) => p.connect(), new PartitionCounts(async () => admin, brokers!.split(','), 30_000));
       const retries: string[] = [];
       transactions.onRetry = (_, reason) => retries.push(reason);
       const ck = new KafkaCheckpointer({ store: new CheckpointStore(dir), transactions, groupId: group, inputTopics: [input], intervalMs: 1000 });

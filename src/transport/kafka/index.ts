@@ -85,7 +85,7 @@ export class KafkaTransport implements Transport {
 
   /** A transactional producer (exactly-once outputs + offsets); closed with the transport. */
   transactions(transactionalId: string): KafkaTransactions {
-    const t = new KafkaTransactions(this.kafka, transactionalId, () => this.sharedAdmin(), (p: KafkaJsProducer) => this.connectBounded(p));
+    const t = new KafkaTransactions(this.kafka, transactionalId, () => this.sharedAdmin(), (p: KafkaJsProducer) => this.connectBounded(p), this.counts);
     this.open.add(t);
     return t;
   }

@@ -1,7 +1,9 @@
-import kafkajs, { type Admin as KafkaJsAdmin, type Kafka, type Producer as KafkaJsProducer } from 'kafkajs';
+import kafkajs, { type Admin as KafkaJsAdmin, type Kafka, type Message, type Producer as KafkaJsProducer } from 'kafkajs';
 import { RtapError } from '../../errors.js';
 import type { OutgoingMessage, TopicPartition } from '../types.js';
+import { partitionForKey } from '../partitioner.js';
 import { describeKafkaError, isFatal, rootCause } from './errors.js';
+import type { PartitionCounts } from './metadata.js';
 
 const { Partitioners } = kafkajs;
 
@@ -24,6 +26,7 @@ export class KafkaTransactions {
     readonly transactionalId: string,
     private readonly admin: () => Promise<KafkaJsAdmin>,
     private readonly connect: (p: KafkaJsProducer) => Promise<void>,
+    private readonly counts: PartitionCounts,
   ) {
     this.producer = this.newProducer();
   }
@@ -154,20 +157,35 @@ export class KafkaTransactions {
     });
   }
 
+  /** The messages grouped by topic and partition (rtap's partitioner: Java's murmur2, as kafkajs's default). */
+  private async perPartition(messages: Map<string, OutgoingMessage[]>): Promise<{ topic: string; messages: Message[] }[]> {
+    const out = new Map<string, { topic: string; messages: Message[] }>();
+    for (const [topic, ms] of messages) {
+      if (ms.length === 0) continue;
+      const partitions = await this.counts.get(topic);
+      let next = 0;
+      for (const m of ms) {
+        const partition = m.partition ?? (m.key !== null ? partitionForKey(m.key, partitions) : next++ % partitions);
+        const k = `${topic}\u0000${partition}`;
+        let b = out.get(k);
+        if (!b) out.set(k, (b = { topic, messages: [] }));
+        b.messages.push({ key: m.key, value: m.value, headers: m.headers, partition, timestamp: m.timestamp !== undefined ? String(Math.floor(m.timestamp)) : undefined });
+      }
+    }
+    return [...out.values()];
+  }
+
   private async attempt(messages: Map<string, OutgoingMessage[]>, groupId: string, offsets: PartitionOffsets, phase: { ending: boolean }): Promise<void> {
+    const batches = await this.perPartition(messages);
     const tx = await this.producer.transaction();
     try {
-      const topicMessages = [...messages].filter(([, ms]) => ms.length > 0).map(([topic, ms]) => ({
-        topic,
-        messages: ms.map((m) => ({
-          key: m.key,
-          value: m.value,
-          headers: m.headers,
-          partition: m.partition,
-          timestamp: m.timestamp !== undefined ? String(Math.floor(m.timestamp)) : undefined,
-        })),
-      }));
-      if (topicMessages.length) await tx.sendBatch({ topicMessages, acks: -1 });
+      // One sendBatch per partition, so each goes to one leader. A kafkajs sendBatch spanning several
+      // brokers re-sends to a broker whose request is still in flight when another broker's fails (its
+      // retry sees no answer from it yet), with the next sequence number: the broker appends those
+      // records twice, inside this transaction. Every send settles before an abort, so none lands after it.
+      const sent = await Promise.allSettled(batches.map((b) => tx.sendBatch({ topicMessages: [b], acks: -1 })));
+      const failed = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       if (offsets.length) {
         // kafkajs passes each partition's metadata through to TxnOffsetCommit (its types omit it).
         const byTopic = new Map<string, { partition: number; offset: string; metadata: string | null }[]>();
