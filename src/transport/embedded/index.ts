@@ -221,8 +221,8 @@ class EmbeddedConsumer implements Consumer {
     let pos = this.positions.get(k);
     if (pos === undefined) {
       const log = this.broker.topic(tp.topic).partitions[tp.partition];
-      pos = this.options.positions?.(tp) ?? (this.options.positions ? undefined : this.broker.committed(this.options.groupId, tp.topic, tp.partition)) ??
-        (this.options.fromBeginning ? log.logStartOffset : log.endOffset);
+      const owned = this.options.positions;
+      pos = (owned ? owned(tp) : this.broker.committed(this.options.groupId, tp.topic, tp.partition)) ?? (this.options.fromBeginning ? log.logStartOffset : log.endOffset);
       this.positions.set(k, pos);
     }
     return pos;

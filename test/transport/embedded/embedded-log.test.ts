@@ -56,6 +56,20 @@ test('a group resumes from its committed offsets and a new group can start at th
   assert.deepEqual(second.map((r) => r.value.toString()).sort(), ['10', '11', '12', '13']);
 });
 
+test('with caller-owned positions a consumer starts where the caller says, not at the group offsets', async () => {
+  const t = createEmbeddedTransport({ topics: [topic('t', 2)] });
+  const p = t.producer();
+  await p.send('t', Array.from({ length: 10 }, (_, i) => ({ key: null, value: Buffer.from(String(i)), partition: i % 2 })));
+  // Group g has committed 5 / 5; another group at 0 keeps the log from being trimmed.
+  await t.consumer({ groupId: 'other', topics: ['t'], fromBeginning: true }).commit([0, 1].map((partition) => ({ topic: 't', partition, offset: 0 })));
+  await t.consumer({ groupId: 'g', topics: ['t'], fromBeginning: true }).commit([0, 1].map((partition) => ({ topic: 't', partition, offset: 5 })));
+  const owned: ConsumedRecord[] = [];
+  const positions = (tp: TopicPartition) => (tp.partition === 0 ? 3 : undefined);
+  await consumeUntil(t.consumer({ groupId: 'g', topics: ['t'], fromBeginning: true, positions }), 7, owned);
+  assert.deepEqual(owned.filter((r) => r.partition === 0).map((r) => r.offset), [3, 4], 'partition 0 from the given position');
+  assert.deepEqual(owned.filter((r) => r.partition === 1).map((r) => r.offset), [0, 1, 2, 3, 4], 'partition 1 (none given) per fromBeginning');
+});
+
 test('two consumers in one group split the partitions and rebalance when one leaves', async () => {
   const t = createEmbeddedTransport({ topics: [topic('t', 4)] });
   const assigned: Record<string, TopicPartition[]> = { a: [], b: [] };
