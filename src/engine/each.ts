@@ -17,11 +17,11 @@ export class EachRuntime<A> implements ViewRuntime<null> {
     return null;
   }
 
-  add(_t: null, e: AnalyticsEvent, key: string, ctx: EmitContext): void {
-    const start = e.event_time - (((e.event_time % this.windowMs) + this.windowMs) % this.windowMs);
+  add(_t: null, e: AnalyticsEvent, key: string, ctx: EmitContext, ts = e.event_time, ist = e.intended_send_time): void {
+    const start = ts - (((ts % this.windowMs) + this.windowMs) % this.windowMs);
     const acc = this.spec.create();
-    this.spec.add(acc, e);
-    ctx.emit(makeResult(this.spec, ctx, 'final', key, start, start + this.windowMs, { acc, n: 1, ist: e.intended_send_time }));
+    this.spec.add(acc, e, ts, ist);
+    ctx.emit(makeResult(this.spec, ctx, 'final', key, start, start + this.windowMs, { acc, n: 1, ist }));
   }
 
   nextFireAt(): number {

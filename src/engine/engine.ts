@@ -171,9 +171,11 @@ class StreamEngine implements Engine {
     const specs = this.specs;
     const runtimes = this.runtimes;
     const states = task.states;
+    // Read once here: every read of these fields in the views would allocate (see ViewSpec.add).
+    const ist = e.intended_send_time;
     for (let i = 0; i < specs.length; i++) {
       const key = specs[i].key(e);
-      if (key !== null) runtimes[i].add(states[i], e, key, ctx);
+      if (key !== null) runtimes[i].add(states[i], e, key, ctx, ts, ist);
     }
     if (this.wm.observe(clock, ts, wallNow)) this.advance(wallNow, false);
   }

@@ -25,10 +25,11 @@ export function newSlot<A>(spec: ViewSpec<A>): Slot<A> {
   return { acc: spec.create(), n: 0, ist: -Infinity, dirty: false };
 }
 
-export function addToSlot<A>(spec: ViewSpec<A>, s: Slot<A>, e: AnalyticsEvent): void {
-  spec.add(s.acc, e);
+/** `eventTime` and `sendTime` are the event's times (see ViewSpec.add). */
+export function addToSlot<A>(spec: ViewSpec<A>, s: Slot<A>, e: AnalyticsEvent, eventTime: number, sendTime: number): void {
+  spec.add(s.acc, e, eventTime, sendTime);
   s.n++;
-  if (e.intended_send_time > s.ist) s.ist = e.intended_send_time;
+  if (sendTime > s.ist) s.ist = sendTime;
   s.dirty = true;
 }
 
@@ -63,7 +64,8 @@ export function makeResult<A>(
 export interface ViewRuntime<T = unknown> {
   readonly spec: ViewSpec;
   newTask(): T;
-  add(task: T, e: AnalyticsEvent, key: string, ctx: EmitContext): void;
+  /** `eventTime` and `sendTime` are the event's times, when the caller has read them (see ViewSpec.add). */
+  add(task: T, e: AnalyticsEvent, key: string, ctx: EmitContext, eventTime?: number, sendTime?: number): void;
   /** Watermark-horizon time at or after which `fire` has something to close (Infinity when nothing). */
   nextFireAt(): number;
   /** Emits final results of every window that ends at or before `horizon` and drops its state. */

@@ -31,12 +31,11 @@ export class SessionRuntime<A> implements ViewRuntime<SessionTask<A>> {
     return new Map();
   }
 
-  add(t: SessionTask<A>, e: AnalyticsEvent, key: string): void {
-    const ts = e.event_time;
+  add(t: SessionTask<A>, e: AnalyticsEvent, key: string, _ctx?: EmitContext, ts = e.event_time, ist = e.intended_send_time): void {
     const gap = this.gapMs;
     const list = t.get(key);
     if (!list) {
-      t.set(key, [this.open(e)]);
+      t.set(key, [this.open(e, ts, ist)]);
       return;
     }
     let hit: Session<A> | undefined;
@@ -56,18 +55,18 @@ export class SessionRuntime<A> implements ViewRuntime<SessionTask<A>> {
       list.splice(i--, 1);
     }
     if (!hit) {
-      list.push(this.open(e));
+      list.push(this.open(e, ts, ist));
       return;
     }
     if (ts < hit.start) hit.start = ts;
     if (ts > hit.last) hit.last = ts;
-    addToSlot(this.spec, hit, e);
+    addToSlot(this.spec, hit, e, ts, ist);
   }
 
-  private open(e: AnalyticsEvent): Session<A> {
+  private open(e: AnalyticsEvent, ts: number, ist: number): Session<A> {
     // A literal rather than a spread of newSlot(): one allocation, one object shape for every session.
-    const s: Session<A> = { acc: this.spec.create(), n: 0, ist: -Infinity, dirty: false, start: e.event_time, last: e.event_time };
-    addToSlot(this.spec, s, e);
+    const s: Session<A> = { acc: this.spec.create(), n: 0, ist: -Infinity, dirty: false, start: ts, last: ts };
+    addToSlot(this.spec, s, e, ts, ist);
     if (s.last + this.gapMs < this.minEnd) this.minEnd = s.last + this.gapMs;
     return s;
   }

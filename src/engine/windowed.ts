@@ -49,8 +49,7 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
     return { panes: new Map(), curStart: NaN, cur: undefined, curKey: undefined, curSlot: undefined };
   }
 
-  add(t: WindowedTask<A>, e: AnalyticsEvent, key: string): void {
-    const ts = e.event_time;
+  add(t: WindowedTask<A>, e: AnalyticsEvent, key: string, _ctx?: EmitContext, ts = e.event_time, ist = e.intended_send_time): void {
     let pane = t.cur;
     if (!(ts >= t.curStart && ts < t.curStart + this.paneMs)) {
       const start = ts - (((ts % this.paneMs) + this.paneMs) % this.paneMs);
@@ -68,7 +67,7 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
     if (!slot) pane!.set(key, (slot = newSlot(this.spec)));
     t.curKey = key;
     t.curSlot = slot;
-    addToSlot(this.spec, slot, e);
+    addToSlot(this.spec, slot, e, ts, ist);
   }
 
   private ref(start: number) {

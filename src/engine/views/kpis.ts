@@ -54,7 +54,7 @@ export function kpisView(ctx: ViewContext, windowMs = 60_000): ViewSpec<Acc> {
     window: tumbling(windowMs, 'kpis view window'),
     key: () => '',
     create,
-    add(a, e: AnalyticsEvent) {
+    add(a, e: AnalyticsEvent, _eventTime, sendTime) {
       a.events++;
       if (e.session_id !== null) d.add(a.sessions, e.session_id);
       addToKey(a.byKind, eventKind(e), 1);
@@ -67,7 +67,7 @@ export function kpisView(ctx: ViewContext, windowMs = 60_000): ViewSpec<Acc> {
           addToKey(a.revenueByCurrency, currencyOf(e) ?? 'XXX', r);
         }
       }
-      a.ist.add(e.intended_send_time);
+      a.ist.add(sendTime);
     },
     merge(a, b) {
       mergeCounts(a, b);

@@ -59,9 +59,9 @@ export function sessionsView(ctx: ViewContext, gapMs: number): ViewSpec<Acc> {
     window: session(gapMs, 'sessions view'),
     key: (e) => (e.event_type === 'session' ? null : e.user_id),
     create: () => ({ first: Infinity, last: -Infinity, events: 0, pageDepth: 0, steps: 0, purchases: 0, revenue: 0, journey: [] }),
-    add(a, e) {
-      a.first = min.add(a.first, e.event_time);
-      a.last = max.add(a.last, e.event_time);
+    add(a, e, ts) {
+      a.first = min.add(a.first, ts);
+      a.last = max.add(a.last, ts);
       a.events++;
       const bit = webFunnelBit(e);
       a.steps |= bit;
@@ -70,7 +70,7 @@ export function sessionsView(ctx: ViewContext, gapMs: number): ViewSpec<Acc> {
         a.purchases++;
         a.revenue += revenueOf(e);
       }
-      if (fits(a.journey, e.event_time, e.event_id, limit)) insertStep(a.journey, [e.event_time, e.event_id, label(e)], limit);
+      if (fits(a.journey, ts, e.event_id, limit)) insertStep(a.journey, [ts, e.event_id, label(e)], limit);
     },
     merge(a, b) {
       a.first = min.merge(a.first, b.first);

@@ -33,7 +33,12 @@ export interface ViewSpec<A = unknown> {
   /** The grouping key of an event, '' for a global view, or null when the view ignores the event. */
   key(e: AnalyticsEvent): string | null;
   create(): A;
-  add(acc: A, e: AnalyticsEvent): void;
+  /**
+   * Adds an event. `eventTime` and `sendTime` are its event_time and intended_send_time, read once by the
+   * engine: events come in several shapes, so every read of a number field of an event is a megamorphic
+   * property load, and one of a field holding a double (epoch ms) allocates a new heap number.
+   */
+  add(acc: A, e: AnalyticsEvent, eventTime: number, sendTime: number): void;
   /** Adds `from` into `into`; never modifies `from`. */
   merge(into: A, from: A): void;
   /**
