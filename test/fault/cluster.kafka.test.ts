@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { stopNode } from '../../src/stack/index.js';
 import { checkTool } from '../../src/stack/tools.js';
 import { endOffsets, kafka, spawnRtap } from './helpers.js';
-import { INPUTS, assertSameOutputs, outputEnds, prepareInput, privateKafka, processArgs, readOutputs, replayPart, waitCaughtUp } from './outputs.js';
+import { INPUTS, assertSameOutputs, outputEnds, prepareInput, privateKafka, processArgs, readOutputs, replayPart, uninterruptedOutputs, waitCaughtUp } from './outputs.js';
 
 const haveJava = checkTool('java', '-version').ok;
 
@@ -67,12 +67,7 @@ test('three brokers, replication 3, the leader of the busiest partition stopped 
     const actual = await readOutputs(brokers, from);
 
     // The same input, processed by a fresh group on the (still two-broker) cluster with no failure.
-    const baseFrom = await outputEnds(brokers);
-    const base = spawnRtap([...processArgs(brokers), '--group', 'cluster-base', '--checkpoint-dir', join(dir, 'ck-base')]);
-    await waitCaughtUp(brokers, 'cluster-base', 180_000, base);
-    base.child.kill('SIGTERM');
-    assert.equal(await base.exited, 130, base.stderr());
-    const expected = await readOutputs(brokers, baseFrom);
+    const expected = await uninterruptedOutputs(brokers, 'cluster-base', join(dir, 'ck-base'), 180_000);
     process.stderr.write(
       `cluster failover test: node ${victim} stopped; caught up ${caughtUpAfter} ms after the stop; ${sent} records in; ` +
         `results ${actual['processed-metrics'].length}, alerts ${actual['cep-alerts'].length}, dead letters ${actual['events-deadletter'].length}\n`,

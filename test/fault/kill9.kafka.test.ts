@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { spawnRtap, type ProcessChild } from './helpers.js';
 import { checkTool } from '../../src/stack/tools.js';
 import { mulberry32 } from '../helpers/random.js';
-import { assertSameOutputs, outputEnds, prepareInput, privateKafka, processArgs, readOutputs, replayPart, waitCaughtUp } from './outputs.js';
+import { assertSameOutputs, outputEnds, prepareInput, privateKafka, processArgs, readOutputs, replayPart, uninterruptedOutputs, waitCaughtUp } from './outputs.js';
 
 const haveJava = checkTool('java', '-version').ok;
 const KILLS = 10;
@@ -68,12 +68,7 @@ test('kill -9 at random moments: committed outputs equal an uninterrupted run ex
     const actual = await readOutputs(brokers, killedFrom);
 
     // Uninterrupted run over the same (now complete) input.
-    const baseFrom = await outputEnds(brokers);
-    const base = spawnRtap([...processArgs(brokers), '--group', 'fault-base', '--checkpoint-dir', join(dir, 'ck-base')]);
-    await waitCaughtUp(brokers, 'fault-base', 120_000, base);
-    base.child.kill('SIGTERM');
-    assert.equal(await base.exited, 130, base.stderr());
-    const expected = await readOutputs(brokers, baseFrom);
+    const expected = await uninterruptedOutputs(brokers, 'fault-base', join(dir, 'ck-base'), 120_000);
 
     process.stderr.write(
       `fault test (seed ${seed}): ${kills} kills; state restore ms: ${restoreMs.join(', ')}; kill → processing resumed ms: ${outageMs.join(', ')}; ` +

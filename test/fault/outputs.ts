@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { stackDown, stackUp, type StackState } from '../../src/stack/index.js';
 import { findFreeBasePort } from '../../src/stack/ports.js';
 import { runCli } from '../helpers/cli.js';
-import { caughtUp, endOffsets, kafka, readCommitted, type ProcessChild } from './helpers.js';
+import { caughtUp, endOffsets, kafka, readCommitted, spawnRtap, type ProcessChild } from './helpers.js';
 
 export const INPUTS = ['website-analytics-events', 'user-events', 'product-view', 'orders'];
 export const OUTPUTS = ['processed-metrics', 'cep-alerts', 'events-deadletter'];
@@ -89,6 +89,19 @@ export async function waitCaughtUp(brokers: string, group: string, limitMs: numb
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * The reference: the input already in the topics, processed by a fresh group that sees no failure, until
+ * it has caught up; its committed outputs.
+ */
+export async function uninterruptedOutputs(brokers: string, group: string, checkpointDir: string, limitMs: number): Promise<Outputs> {
+  const from = await outputEnds(brokers);
+  const base = spawnRtap([...processArgs(brokers), '--group', group, '--checkpoint-dir', checkpointDir]);
+  await waitCaughtUp(brokers, group, limitMs, base);
+  base.child.kill('SIGTERM');
+  assert.equal(await base.exited, 130, base.stderr()); // 130: stopped by a signal, cleanly
+  return readOutputs(brokers, from);
 }
 
 /** Elements of `a` not matched one-for-one in `b`. */
