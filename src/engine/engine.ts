@@ -7,7 +7,7 @@ import type { EmitContext, ViewRuntime } from './runtime.js';
 import { decodeNum, encodeNum, type Json } from './serial.js';
 import { SessionRuntime } from './sessions.js';
 import { WatermarkTracker } from './watermark.js';
-import { WindowedRuntime } from './windowed.js';
+import { WindowedRuntime, type Pane } from './windowed.js';
 import { buildViews } from './views/index.js';
 import type { ViewSpec } from './views/spec.js';
 
@@ -15,6 +15,12 @@ export interface EngineHooks {
   emit(result: ViewResult): void;
   late(event: AnalyticsEvent, reason: string): void;
   duplicate?(event: AnalyticsEvent): void;
+  /**
+   * Scale-out first stage: when set, tumbling and hopping views emit nothing themselves; every pane the
+   * horizon has passed is handed here (with the input partition it came from) for a merging stage to
+   * combine with the other processes' panes (engine/merge.ts). Sessions and per-event views still emit.
+   */
+  pane?(view: string, partition: number, paneStart: number, pane: Pane<unknown>): void;
 }
 
 export interface SourcePosition {
@@ -49,6 +55,8 @@ export interface Engine {
   tick(wallNow: number): void;
   drain(wallNow: number): void;
   watermark(): number;
+  /** Watermark - allowed lateness: events before it are late, windows ending at or before it are closed. */
+  horizon(): number;
   stats(): EngineStats;
   snapshot(): EngineSnapshot;
   /** Registers partitions before their first event, so they hold the watermark back until they send or go idle. */
@@ -82,7 +90,7 @@ class StreamEngine implements Engine {
   /** Per runtime, its state in every task (same order as `tasks`), for firing. */
   private readonly statesByRuntime: unknown[][];
   private lastTask: Task | undefined;
-  private horizon = -Infinity;
+  private closeAt = -Infinity;
   private nextEarlyAt = -Infinity;
   private readonly ctx: EmitContext;
   private readonly counters = { events: 0, accepted: 0, duplicates: 0, late: 0, emittedFinal: 0, emittedEarly: 0 };
@@ -101,7 +109,9 @@ class StreamEngine implements Engine {
     }) as ViewRuntime[];
     this.runtimes.forEach((r, i) => {
       if (r instanceof WindowedRuntime) this.eager.push(i);
-      if (this.cfg.earlyViews.includes(this.specs[i].name.split('.')[0])) this.live.push(i);
+      // Shipped panes have no early results: only the merging stage sees a whole window.
+      const shipped = hooks.pane && r instanceof WindowedRuntime;
+      if (!shipped && this.cfg.earlyViews.includes(this.specs[i].name.split('.')[0])) this.live.push(i);
     });
     this.statesByRuntime = this.runtimes.map(() => []);
     this.wm = new WatermarkTracker(this.cfg.outOfOrdernessMs, this.cfg.idleTimeoutMs);
@@ -151,7 +161,7 @@ class StreamEngine implements Engine {
     this.counters.events++;
     const clock = this.wm.clock(source.topic, source.partition, wallNow);
     const ts = e.event_time;
-    if (ts < this.horizon) {
+    if (ts < this.closeAt) {
       this.counters.late++;
       this.hooks.late(e, this.lateReason(e, source));
       if (this.wm.observe(clock, ts, wallNow)) this.advance(wallNow, false);
@@ -183,27 +193,39 @@ class StreamEngine implements Engine {
   private lateReason(e: AnalyticsEvent, s: SourcePosition): string {
     const w = this.wm.watermark();
     return (
-      `late: event time ${e.event_time} is ${this.horizon - e.event_time} ms before the closing horizon ${this.horizon} ` +
+      `late: event time ${e.event_time} is ${this.closeAt - e.event_time} ms before the closing horizon ${this.closeAt} ` +
       `(watermark ${w} - allowed lateness ${this.cfg.allowedLatenessMs} ms) at ${s.topic}[${s.partition}]@${s.offset}`
     );
   }
 
   /** Closes what the new horizon allows: fixed windows always, sessions and dedup expiry only on ticks. */
   private advance(wallNow: number, all: boolean): void {
-    this.horizon = this.wm.watermark() - this.cfg.allowedLatenessMs;
+    this.closeAt = this.wm.watermark() - this.cfg.allowedLatenessMs;
     const ctx = this.ctx;
     ctx.wallNow = wallNow;
     ctx.watermark = this.wm.watermark();
-    const h = this.horizon;
+    const h = this.closeAt;
     if (all) {
-      this.runtimes.forEach((r, i) => r.fire(h, this.statesByRuntime[i], ctx));
+      this.runtimes.forEach((_, i) => this.close(i, h, true));
       for (const t of this.tasks) t.dedup.expire(h);
       return;
     }
-    for (const i of this.eager) {
-      const r = this.runtimes[i];
-      if (r.nextFireAt() <= h) r.fire(h, this.statesByRuntime[i], ctx);
-    }
+    for (const i of this.eager) this.close(i, h);
+  }
+
+  /** Fires runtime i up to horizon h (`always`: without asking it first), or ships its panes when a merging stage fires them. */
+  private close(i: number, h: number, always = false): void {
+    const r = this.runtimes[i];
+    const ship = this.hooks.pane;
+    if (ship && r instanceof WindowedRuntime) {
+      const view = this.specs[i].name;
+      r.ship(h, this.statesByRuntime[i] as never, this.partitions, (partition, start, pane) => ship(view, partition, start, pane));
+    } else if (always || r.nextFireAt() <= h) r.fire(h, this.statesByRuntime[i], this.ctx);
+  }
+
+  /** Input partition of every task, in task order. */
+  private get partitions(): number[] {
+    return this.tasks.map((t) => t.partition);
   }
 
   tick(wallNow: number): void {
@@ -220,11 +242,15 @@ class StreamEngine implements Engine {
     const ctx = this.ctx;
     ctx.wallNow = wallNow;
     ctx.watermark = this.wm.watermark();
-    this.runtimes.forEach((r, i) => r.fire(Infinity, this.statesByRuntime[i], ctx));
+    this.runtimes.forEach((_, i) => this.close(i, Infinity, true));
   }
 
   watermark(): number {
     return this.wm.watermark();
+  }
+
+  horizon(): number {
+    return this.closeAt;
   }
 
   stats(): EngineStats {
@@ -272,7 +298,7 @@ class StreamEngine implements Engine {
       throw new Error(`engine snapshot: taken with views [${s.views.join(', ')}] but this engine runs [${mine}]`);
     }
     this.wm.restore(s.watermarks);
-    this.horizon = this.wm.watermark() - this.cfg.allowedLatenessMs;
+    this.closeAt = this.wm.watermark() - this.cfg.allowedLatenessMs;
     this.nextEarlyAt = decodeNum(s.nextEarlyAt, 'nextEarlyAt');
     Object.assign(this.counters, s.counters);
     for (const t of s.tasks) {

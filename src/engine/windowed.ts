@@ -4,7 +4,8 @@ import { decode, decodeNum, encode, encodeNum, type Json } from './serial.js';
 import { fixedGeometry, type WindowDef } from './windows.js';
 import type { ViewSpec } from './views/spec.js';
 
-type Pane<A> = Map<string, Slot<A>>;
+/** One pane of one task: the slot of every key. */
+export type Pane<A> = Map<string, Slot<A>>;
 
 export interface WindowedTask<A> {
   panes: Map<number, Pane<A>>;
@@ -109,6 +110,31 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
       this.dropBefore(ws + this.stepMs, tasks);
       this.recomputeFireAt();
     }
+  }
+
+  /**
+   * Scale-out, first stage: hands over every pane the horizon has passed (no accepted event can land in it
+   * any more) and drops it; `tasks[i]` is the task of `partitions[i]`. The merging stage fires the windows.
+   */
+  ship(horizon: number, tasks: readonly WindowedTask<A>[], partitions: readonly number[], out: (partition: number, paneStart: number, pane: Pane<A>) => void): void {
+    if (this.minPane() + this.paneMs > horizon) return;
+    tasks.forEach((t, i) => {
+      for (const [start, pane] of t.panes) if (start + this.paneMs <= horizon) out(partitions[i], start, pane);
+    });
+    this.dropBefore(horizon - this.paneMs + 1, tasks);
+  }
+
+  /**
+   * Scale-out, merging stage: adds a pane shipped by the first stage. False (and nothing added) when a
+   * window covering it has already been emitted: the pane came too late to be merged.
+   */
+  insertPane(t: WindowedTask<A>, start: number, pane: Pane<A>): boolean {
+    if (start < this.lastFiredStart + this.sizeMs) return false;
+    // Each pane of each partition is shipped once, in the transaction that drops it from the first stage.
+    if (t.panes.has(start)) throw new Error(`${this.spec.name}: pane ${start} of one partition received twice`);
+    t.panes.set(start, pane);
+    this.ref(start);
+    return true;
   }
 
   private dropBefore(limit: number, tasks: readonly WindowedTask<A>[]) {
