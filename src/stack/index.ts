@@ -22,6 +22,8 @@ export interface StackUpOptions {
   version?: string;
   heap?: string;
   readyTimeoutMs?: number;
+  /** native runtime: stop the nodes when this process ends, however it ends (tests' private brokers). */
+  ownerPid?: number;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
@@ -84,6 +86,7 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackUpResu
     version: options.version ?? KAFKA_VERSION,
     heap: options.heap ?? '512m',
     readyTimeoutMs: options.readyTimeoutMs ?? (nodes > 1 ? 120_000 : 60_000),
+    ownerPid: options.ownerPid,
     env,
     log: options.log,
   });

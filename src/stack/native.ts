@@ -20,6 +20,8 @@ export interface NativeUpOptions {
   /** JVM max heap per node, e.g. 512m: the machine is small and other things run. */
   heap: string;
   readyTimeoutMs: number;
+  /** Stop the nodes when this process ends, however it ends (see StackState.ownerPid). */
+  ownerPid?: number;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
@@ -85,7 +87,20 @@ function formatStorage(libs: string, stackDir: string, node: NodeLayout, cluster
   }
 }
 
-function spawnNode(libs: string, stackDir: string, node: NodeLayout, heap: string, env: NodeJS.ProcessEnv): number {
+/**
+ * A detached shell that stops node `pid` (TERM, KILL after 15 s) once process `owner` is gone: a test
+ * killed before its cleanup (a timeout, SIGKILL) would otherwise leave its private broker's JVM running.
+ */
+const WATCHDOG = `while kill -0 "$1" 2>/dev/null; do kill -0 "$2" 2>/dev/null || exit 0; sleep 1; done
+kill -TERM "$2" 2>/dev/null; i=0
+while kill -0 "$2" 2>/dev/null && [ "$i" -lt 15 ]; do sleep 1; i=$((i+1)); done
+kill -KILL "$2" 2>/dev/null; exit 0`;
+
+function watchOwner(owner: number, pid: number): void {
+  spawn('sh', ['-c', WATCHDOG, 'rtap-broker-watchdog', String(owner), String(pid)], { detached: true, stdio: 'ignore' }).unref();
+}
+
+function spawnNode(libs: string, stackDir: string, node: NodeLayout, heap: string, env: NodeJS.ProcessEnv, ownerPid?: number): number {
   const out = openSync(node.logFile, 'a');
   try {
     // Detached in its own process group: it outlives `rtap stack up`, and Ctrl-C in the terminal does not reach it.
@@ -96,6 +111,7 @@ function spawnNode(libs: string, stackDir: string, node: NodeLayout, heap: strin
     });
     child.unref();
     if (child.pid === undefined) throw new RtapError(`could not start java for Kafka node ${node.nodeId} (see ${node.logFile})`);
+    if (ownerPid !== undefined) watchOwner(ownerPid, child.pid);
     return child.pid;
   } finally {
     closeSync(out);
@@ -149,7 +165,7 @@ export async function startNode(state: StackState, nodeId: number, options: { he
   const libs = await ensureKafkaJars({ version: state.kafkaVersion, env });
   if (!(await portFree(node.port))) throw new RtapError(`port ${node.port} is already in use; Kafka node ${nodeId} cannot start`);
   const offset = fileSize(node.logFile);
-  node.pid = spawnNode(libs, state.stackDir, { ...node }, options.heap ?? '512m', env);
+  node.pid = spawnNode(libs, state.stackDir, { ...node }, options.heap ?? '512m', env, state.ownerPid);
   writeState(state);
   await waitReady([node], new Map([[nodeId, offset]]), options.readyTimeoutMs ?? 60_000);
   return state;
@@ -207,10 +223,11 @@ export async function nativeUp(o: NativeUpOptions): Promise<StackState> {
     stackDir: o.stackDir,
     clusterId: record.clusterId,
     nodes,
+    ownerPid: o.ownerPid,
   };
   try {
     for (const n of layout.nodes) {
-      const pid = spawnNode(libs, o.stackDir, n, o.heap, env);
+      const pid = spawnNode(libs, o.stackDir, n, o.heap, env, o.ownerPid);
       nodes.push({ ...n, pid, configFile: configFileOf(o.stackDir, n.nodeId) });
       // Recorded after every spawn, so `down` can clean up even if this process dies mid-start.
       writeState(state);

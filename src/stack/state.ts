@@ -21,6 +21,8 @@ export interface StackState {
   /** native runtime */
   clusterId?: string;
   nodes?: NodeState[];
+  /** native runtime: the nodes stop when this process ends (a test's private broker), even if it is killed. */
+  ownerPid?: number;
   /** container runtime */
   container?: { id: string; image: string };
 }

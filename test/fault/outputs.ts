@@ -49,7 +49,7 @@ export async function readOutputs(brokers: string, from: Ends): Promise<Outputs>
 export async function privateKafka(nodes: number): Promise<{ brokers: string; state: StackState; stop(): Promise<void> }> {
   const stackDir = mkdtempSync(join(tmpdir(), 'rtap-fault-kafka-'));
   try {
-    const up = await stackUp({ stackDir, nodes, port: await findFreeBasePort(nodes), runtime: 'native', heap: nodes > 1 ? '320m' : '512m' });
+    const up = await stackUp({ stackDir, nodes, port: await findFreeBasePort(nodes), runtime: 'native', heap: nodes > 1 ? '320m' : '512m', ownerPid: process.pid });
     return {
       brokers: up.state.brokers.join(','),
       state: up.state,

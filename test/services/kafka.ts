@@ -31,7 +31,7 @@ const service: TestService = {
     const port = await findFreeBasePort(1);
     log(`kafka: no container engine: starting the native broker on 127.0.0.1:${port} (${stackDir})`);
     try {
-      const up = await stackUp({ stackDir, port, runtime: 'native', heap: '512m', log });
+      const up = await stackUp({ stackDir, port, runtime: 'native', heap: '512m', log, ownerPid: process.pid });
       return {
         env: { RTAP_KAFKA_BROKERS: up.state.brokers.join(','), RTAP_KAFKA_RUNTIME: 'native' },
         stop: async () => {
