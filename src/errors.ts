@@ -42,3 +42,15 @@ export class ExitError extends RtapError {
     this.name = 'ExitError';
   }
 }
+
+/** A newer producer with the same transactional id took over: nothing of this one commits any more. */
+export class FencedError extends RtapError {
+  constructor(readonly transactionalId: string) {
+    super(
+      `kafka transaction ${transactionalId}: fenced by a newer producer with the same transactional id: another process of this group took over, so this one stops without committing`,
+      undefined,
+      'with checkpoints a group is processed by one `rtap process` at a time, or task by task with --scale-out (docs/fault-tolerance.md); the newer one continues from the last checkpoint',
+    );
+    this.name = 'RtapError';
+  }
+}

@@ -40,3 +40,24 @@ export class TransactionBuffer implements Producer {
   }
 }
 
+
+/**
+ * Scale-out: the topics sink's producer. Each task commits its own outputs in its own transaction, so the
+ * processor points this at the transaction buffer of the task whose outputs it is about to deliver.
+ */
+export class OutputRouter implements Producer {
+  target: Producer | null = null;
+
+  send(topic: string, messages: OutgoingMessage[]): Promise<DeliveryReport[]> {
+    if (!this.target) throw new Error('output router: no task to send for');
+    return this.target.send(topic, messages);
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

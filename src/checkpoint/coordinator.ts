@@ -1,14 +1,17 @@
 import type { CepSnapshot } from '../cep/index.js';
 import type { EngineSnapshot } from '../engine/index.js';
+import type { MergerSnapshot } from '../engine/merge.js';
 import type { KafkaTransactions } from '../transport/kafka/transactions.js';
 import type { Producer } from '../transport/types.js';
 import { TransactionBuffer } from './buffer.js';
 import { checkpointTag, chooseCheckpoint, offsetMap, verifyOffsets, type CheckpointStore, type PartitionOffset } from './store.js';
 
-/** Everything a processor needs to continue where it stopped (whole-engine granularity). */
+/** Everything a processor needs to continue where it stopped: of the whole engine, one task or the merge task. */
 export interface ProcessorState {
-  engine: EngineSnapshot;
+  engine: EngineSnapshot | null;
   cep: CepSnapshot | null;
+  /** The merge task of scale-out. */
+  merger?: MergerSnapshot;
 }
 
 export interface Restored {
@@ -37,6 +40,8 @@ export interface Checkpointer {
   restore(): Promise<Restored | null>;
   /** Persists `state` (which reflects input up to `offsets`) and commits the outputs collected since the last one. */
   checkpoint(state: ProcessorState, offsets: PartitionOffset[]): Promise<boolean>;
+  /** Releases its producer (a task that moved to another process). */
+  close(): Promise<void>;
 }
 
 export interface KafkaCheckpointerOptions {
@@ -44,6 +49,8 @@ export interface KafkaCheckpointerOptions {
   transactions: KafkaTransactions;
   groupId: string;
   inputTopics: string[];
+  /** Scale-out: the input partitions of one task; the group's other offsets belong to other tasks. */
+  owns?: (tp: { topic: string; partition: number }) => boolean;
   intervalMs: number;
 }
 
@@ -71,7 +78,8 @@ export class KafkaCheckpointer implements Checkpointer {
     // InitProducerId first: it fences a previous incarnation and resolves its open transaction, so the
     // committed offsets read next are final.
     await transactions.init();
-    const committed = await transactions.committedOffsets(groupId, inputTopics);
+    const owns = this.o.owns;
+    const committed = (await transactions.committedOffsets(groupId, inputTopics)).filter((tp) => !owns || owns(tp));
     const where = `checkpoints of group ${groupId} (${store.dir})`;
     const seq = chooseCheckpoint(committed, store.list(), where);
     if (seq === 'fresh') {
@@ -84,6 +92,10 @@ export class KafkaCheckpointer implements Checkpointer {
     this.stats.lastSeq = seq;
     this.committed = offsetMap(c.offsets);
     return { seq, state: c.state, offsets: c.offsets };
+  }
+
+  async close(): Promise<void> {
+    await this.o.transactions.close();
   }
 
   async checkpoint(state: ProcessorState, offsets: PartitionOffset[]): Promise<boolean> {

@@ -12,6 +12,7 @@ export const processSettings = {
   group: setting({ key: 'group', flags: '--group <id>', description: 'Kafka consumer group; instances with the same group share the partitions', parse: v.string, default: 'rtap-processor' }),
   checkpointInterval: setting({ key: 'checkpointInterval', flags: '--checkpoint-interval <duration>', description: 'Kafka: checkpoint state and commit outputs + offsets in one transaction this often (exactly-once; topic readers see results at each checkpoint); 0 = at-least-once, offsets committed per batch', parse: v.durationOrZero, default: 10_000 }),
   checkpointDir: setting({ key: 'checkpointDir', flags: '--checkpoint-dir <dir>', description: 'where checkpoints are written (default: ~/.cache/rtap/checkpoints/<group>)', parse: v.string }),
+  scaleOut: setting({ key: 'scaleOut', flags: '--scale-out', description: 'Kafka, with checkpoints: share the work with the other `rtap process --scale-out` of this group, task by task (partition p of every input topic), each task with its own checkpoints; windows are merged across processes; results equal one process\'s (docs/fault-tolerance.md)', parse: v.bool, default: false }),
   fromBeginning: setting({ key: 'fromBeginning', flags: '--from-beginning', description: 'a group without committed offsets starts at the oldest record (default: the newest)', parse: v.bool, default: false }),
 };
 
@@ -25,6 +26,7 @@ export const process_ = defineCommand({
     'rtap process --brokers 127.0.0.1:9092 --sink topics',
     'rtap process --brokers 127.0.0.1:9092 --sink topics,influx --dashboard 8080',
     'rtap process --brokers 127.0.0.1:9092 --group analytics --views realtime,kpis --output -',
+    'rtap process --brokers 127.0.0.1:9092 --sink topics --scale-out   # run it on several machines',
   ],
   settings: processSettings,
   async run(options, ctx) {

@@ -5,7 +5,7 @@ import type { Sink } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
 import { INPUT_TOPICS, TOPICS } from '../transport/topics.js';
 import type { Transport } from '../transport/types.js';
-import { Processor } from './processor.js';
+import { Processor, type ScaleOutOptions } from './processor.js';
 import { UsageError } from '../errors.js';
 import type { Checkpointer } from '../checkpoint/coordinator.js';
 
@@ -40,6 +40,9 @@ export interface PipelineOptions {
   injectStall?: { afterMs: number; durationMs: number };
   /** Checkpoints + exactly-once outputs (see src/checkpoint); the sinks must write to its `outputs`. */
   checkpointer?: Checkpointer;
+  /** Scale-out across processes (Kafka, with checkpoints per task). */
+  scaleOut?: ScaleOutOptions;
+  log?: (line: string) => void;
 }
 
 /** Builds the processor with its engine and CEP; commands call this and only add sinks and reporting. */
@@ -63,5 +66,7 @@ export function assemblePipeline(o: PipelineOptions): Processor {
     clock: o.clock,
     injectStall: o.injectStall,
     checkpointer: o.checkpointer,
+    scaleOut: o.scaleOut,
+    log: o.log,
   });
 }

@@ -11,7 +11,13 @@ import { LiveStats } from './live-stats.js';
 import { loadLiveView, startLiveView } from '../ui/live-view.js';
 import { startRunDashboard } from '../ui/run-command.js';
 import { DeferredFeed } from '../ui/deferred-feed.js';
-import { openCheckpointer } from '../checkpoint/open.js';
+import { openCheckpointer, openTaskCheckpointer } from '../checkpoint/open.js';
+import { OutputRouter } from '../checkpoint/buffer.js';
+import type { EngineConfig } from '../engine/config.js';
+import type { KafkaTransport } from '../transport/kafka/index.js';
+import { INPUT_TOPICS, taskCount } from '../transport/topics.js';
+import type { Transport } from '../transport/types.js';
+import type { ScaleOutOptions } from './processor.js';
 
 type ProcessOptions = OptionsOf<typeof processSettings>;
 
@@ -26,11 +32,13 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
   const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
   const output = o.output ?? (o.input && o.sink.length === 0 ? '-' : undefined);
   const recorders = new LatencyRecorders();
+  const engine = engineConfigFrom({ views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout ?? (o.input ? 24 * 3_600_000 : undefined) });
+  const scaleOut = o.scaleOut ? await scaleOutOptions(transport, o, engine, ctx.log) : undefined;
   // Kafka mode checkpoints by default: outputs to the topics then leave in the checkpoint's transaction.
-  const checkpointer = o.brokers ? openCheckpointer(transport, { group: o.group, intervalMs: o.checkpointInterval, dir: o.checkpointDir, log: ctx.log }) : undefined;
+  const checkpointer = o.brokers && !scaleOut ? openCheckpointer(transport, { group: o.group, intervalMs: o.checkpointInterval, dir: o.checkpointDir, log: ctx.log }) : undefined;
   const sinks = await buildSinks(o.sink, {
     transport,
-    resultsProducer: checkpointer?.outputs,
+    resultsProducer: scaleOut?.router ?? checkpointer?.outputs,
     output,
     influx: { url: o.influxUrl, token: o.influxToken, org: o.influxOrg, bucket: o.influxBucket },
     onWriteLatency: (ms) => recorders.record('sink_write', ms), // per write request
@@ -40,7 +48,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     transport,
     // File mode reads as fast as it can: a partition starved for a moment by the read order is not idle,
     // and the end of the file closes every window (drain), so idleness must not advance the watermark.
-    engine: engineConfigFrom({ views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout ?? (o.input ? 24 * 3_600_000 : undefined) }),
+    engine,
     patterns: o.patterns,
     sinks,
     recorders,
@@ -48,14 +56,17 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     groupId: o.group,
     fromBeginning: o.input ? true : o.fromBeginning,
     checkpointer,
+    scaleOut,
+    log: ctx.log,
   });
-  processor.on('recovered', ({ seq, ms }) =>
+  // Scale-out logs each task it takes over instead.
+  if (!scaleOut) processor.on('recovered', ({ seq, ms }) =>
     ctx.log(seq < 0 ? `rtap process: no checkpoint for group '${o.group}': fresh start (${ms} ms)` : `rtap process: recovered checkpoint ${seq} of group '${o.group}' in ${ms} ms`),
   );
   const started = Date.now();
   // Recovery ends when input flows again: after the restore, the group join (a killed member's
   // session must expire first) and the first fetch.
-  if (checkpointer) processor.once('batch', () => ctx.log(`rtap process: processing resumed ${Date.now() - started} ms after start`));
+  if (checkpointer || scaleOut) processor.once('batch', () => ctx.log(`rtap process: processing resumed ${Date.now() - started} ms after start`));
   try {
     if (o.input) {
       const loaded = await loadRecording(o.input, transport.producer());
@@ -107,8 +118,40 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     await transport.close();
   }
   const c = processor.counters;
-  const summary = { consumed: c.consumed, valid: c.valid, dead_letters: c.deadLetters, dead_letter_reasons: c.deadLetterReasons, late: c.late, duplicates: c.duplicates, results: c.results, final_results: c.finalResults, alerts: c.alerts, ...(checkpointer ? { checkpoints: processor.recovery.checkpoints, recovery_ms: processor.recovery.recoveryMs } : {}) };
+  const summary = { consumed: c.consumed, valid: c.valid, dead_letters: c.deadLetters, dead_letter_reasons: c.deadLetterReasons, late: c.late, duplicates: c.duplicates, results: c.results, final_results: c.finalResults, alerts: c.alerts, ...(checkpointer || scaleOut ? { checkpoints: processor.recovery.checkpoints, recovery_ms: processor.recovery.recoveryMs } : {}) };
   if (ctx.jsonFile) (await import('node:fs')).writeFileSync(ctx.jsonFile, JSON.stringify(summary, null, 2) + '\n');
   ctx.log(`rtap process: ${JSON.stringify(summary)}`);
   return EXIT.OK;
+}
+
+/**
+ * Scale-out (--scale-out): the panes topic of the group (created on first use), every task number, and
+ * a checkpointer per task under --checkpoint-dir.
+ */
+async function scaleOutOptions(transport: Transport, o: ProcessOptions, engine: EngineConfig, log: (line: string) => void): Promise<ScaleOutOptions> {
+  if (transport.kind !== 'kafka') throw new UsageError('--scale-out needs --brokers: the processes share the work through Kafka');
+  if (o.checkpointInterval <= 0) throw new UsageError('--scale-out needs checkpoints (--checkpoint-interval > 0): tasks move between processes with their checkpointed state');
+  const admin = transport.admin();
+  const inputs = await admin.describeTopics(INPUT_TOPICS);
+  const panesTopic = `${o.group}-panes`;
+  if (!(await admin.listTopics()).includes(panesTopic)) {
+    // One partition: one merge task; its input is a few records per pane and checkpoint, not the events.
+    await admin.createTopics([{ name: panesTopic, partitions: 1, replicationFactor: Math.min(3, await admin.brokerCount()), config: { 'retention.ms': String(7 * 86_400_000) } }]).catch((err: Error) => {
+      if (!/already exists/i.test(err.message)) throw err;
+    });
+  }
+  const counts = inputs.map((t) => t.partitions);
+  const units = taskCount(counts);
+  if (units < 2) log(`rtap process: warning: the input topics' partition counts (${inputs.map((t) => `${t.name} ${t.partitions}`).join(', ')}) have no common divisor above 1: one task, so one process does all the work`);
+  const tasks = Array.from({ length: Math.max(...counts) }, (_, i) => i);
+  const settings = { group: o.group, intervalMs: o.checkpointInterval, dir: o.checkpointDir, log };
+  return {
+    panesTopic,
+    intervalMs: o.checkpointInterval,
+    units,
+    tasks,
+    engine,
+    router: new OutputRouter(),
+    openCheckpointer: (task, topics, owns) => openTaskCheckpointer(transport as KafkaTransport, settings, task, topics, owns),
+  };
 }

@@ -72,7 +72,7 @@ export class LiveStats extends EventEmitter<LiveStatsEvents> {
       const s = summarize(h);
       latency[name] = { count: s.count, p50: s.p50, p99: s.p99, max: s.max };
     }
-    const wm = this.processor.engine.watermark();
+    const wm = this.processor.watermark();
     const snap: LiveSnapshot = {
       at: now,
       uptimeS: Math.round((now - this.startedAt) / 100) / 10,

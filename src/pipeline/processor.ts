@@ -3,14 +3,19 @@ import { decodeEvent } from '../events/codec.js';
 import type { Alert, ViewResult } from '../events/results.js';
 import type { AnalyticsEvent } from '../events/types.js';
 import { InvalidEventError } from '../events/validate.js';
-import type { Engine, EngineSnapshot } from '../engine/index.js';
+import type { Engine, EngineHooks, EngineSnapshot } from '../engine/index.js';
+import { encodePane, PaneMerger, type WirePane } from '../engine/merge.js';
+import type { EngineConfig } from '../engine/config.js';
 import type { Cep, CepSnapshot } from '../cep/index.js';
-import type { Checkpointer } from '../checkpoint/coordinator.js';
+import type { Checkpointer, ProcessorState } from '../checkpoint/coordinator.js';
 import type { PartitionOffset } from '../checkpoint/store.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
 import type { Output, Sink } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
-import type { ConsumedRecord, Consumer, Producer, RecordBatch, Transport } from '../transport/types.js';
+import type { ConsumedRecord, Consumer, OutgoingMessage, Producer, RecordBatch, TopicPartition, Transport } from '../transport/types.js';
+import { taskOf } from '../transport/topics.js';
+import type { OutputRouter } from '../checkpoint/buffer.js';
+import { FencedError } from '../errors.js';
 
 export interface ProcessorOptions {
   transport: Transport;
@@ -18,7 +23,7 @@ export interface ProcessorOptions {
   inputTopics: string[];
   deadLetterTopic: string;
   fromBeginning: boolean;
-  createEngine(hooks: ProcessorHooks, snapshot?: EngineSnapshot): Engine;
+  createEngine(hooks: EngineHooks, snapshot?: EngineSnapshot): Engine;
   createCep: ((hooks: ProcessorHooks, snapshot?: CepSnapshot) => Cep) | null;
   /**
    * Checkpointing (exactly-once on Kafka): state is restored before consuming, outputs and dead letters
@@ -32,7 +37,63 @@ export interface ProcessorOptions {
   tickIntervalMs?: number;
   /** Blocks the processing loop once, `afterMs` after start, for `durationMs` (bench --inject-stall). */
   injectStall?: { afterMs: number; durationMs: number };
+  /**
+   * Scale-out on Kafka: the group's processes share the work by task (partition p of every input topic;
+   * the merge task). Each task has its own engine, CEP and checkpoints; tumbling and hopping panes go
+   * through `panesTopic` to the merge task, which emits those windows (engine/merge.ts).
+   */
+  scaleOut?: ScaleOutOptions;
+  /** Progress lines (tasks taken over or moved away). */
+  log?: (line: string) => void;
 }
+
+export interface ScaleOutOptions {
+  panesTopic: string;
+  /** Checkpoint interval of every task (ms). */
+  intervalMs: number;
+  /** Tasks over the input topics (topics.ts taskOf). */
+  units: number;
+  /** Every engine task, i.e. input partition number (0 .. the largest partition count - 1): the merge task waits for each. */
+  tasks: number[];
+  engine: EngineConfig;
+  /** The checkpointer of one task, over the input partitions `owns` accepts. */
+  openCheckpointer(task: string, topics: string[], owns: (tp: TopicPartition) => boolean): Checkpointer;
+  /** The topics sink's producer: pointed at the transaction of the task whose outputs are delivered. */
+  router: OutputRouter;
+}
+
+interface DeadLetter {
+  record: ConsumedRecord | null;
+  event: AnalyticsEvent | null;
+  reason: string;
+  bucket: string;
+  kind: string;
+}
+
+/**
+ * State with checkpoints of its own: everything (one process owns the group), or in scale-out one task
+ * (an engine and CEP over partition p of every input topic) or the merge task (a PaneMerger, and the CEP
+ * rules on the views it emits).
+ */
+interface Unit {
+  name: string;
+  engine: Engine | null;
+  merger: PaneMerger | null;
+  cep: Cep | null;
+  checkpointer?: Checkpointer;
+  /** Dead letters' producer: the checkpoint's transaction when there is one. */
+  dlq: Producer;
+  pending: Output[];
+  deadLetters: DeadLetter[];
+  /** Scale-out tasks: panes and progress for the merge task, sent with this task's next checkpoint. */
+  panes: OutgoingMessage[];
+  /** Scale-out tasks: the progress last sent ("horizon/active"). */
+  reported: string;
+  hooks: ProcessorHooks;
+}
+
+/** A record of the panes topic: a pane of one task, or a task's progress. */
+type PaneRecord = { view: string; task: number; start: number; pane: WirePane } | { tasks: number[]; horizon: number | null; active: boolean };
 
 export interface ProcessorCounters {
   consumed: number;
@@ -80,7 +141,8 @@ export interface ProcessorEvents {
 /**
  * The stream processor: consumes the input topics, decodes and validates (malformed → dead-letter with
  * its reason), feeds the engine and CEP, delivers their outputs to every sink, records latencies, and
- * commits offsets once outputs are written (at-least-once; exactly-once builds on engine snapshots).
+ * commits offsets once outputs are written (at-least-once), or with checkpoints in one transaction with
+ * the outputs (exactly-once). In scale-out each task of this process does so on its own (see Unit).
  */
 export class Processor extends EventEmitter<ProcessorEvents> {
   readonly counters: ProcessorCounters = {
@@ -99,9 +161,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   /** Current lag per "topic/partition". */
   readonly lag = new Map<string, number>();
   private consumer: Consumer | null = null;
-  private dlq: Producer;
-  private pending: Output[] = [];
-  private deadLetters: { record: ConsumedRecord | null; event: AnalyticsEvent | null; reason: string; bucket: string; kind: string }[] = [];
+  /** Units by name: 'all' without scale-out; tasks and the merge task this process owns with it. */
+  private readonly units = new Map<string, Unit>();
   /** Serialises batches and ticks: the engine is single-threaded state. */
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
@@ -112,15 +173,60 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private checkpointTimer: NodeJS.Timeout | null = null;
   /** Next offset per "topic/partition" reflected in the state (checkpointing only). */
   private readonly positions = new Map<string, PartitionOffset>();
-  /** Replaced once when a checkpoint is restored, before the first batch. */
-  engine: Engine;
-  cep: Cep | null;
+  private readonly checkpointed: boolean;
 
   constructor(private readonly o: ProcessorOptions) {
     super();
-    this.dlq = o.checkpointer?.outputs ?? o.transport.producer({ clientId: 'rtap-deadletter' });
-    this.engine = o.createEngine(this.hooks);
-    this.cep = o.createCep?.(this.hooks) ?? null;
+    this.checkpointed = Boolean(o.checkpointer ?? o.scaleOut);
+    if (!o.scaleOut) this.units.set('all', this.newUnit('all', o.checkpointer, null));
+  }
+
+  private newUnit(name: string, checkpointer: Checkpointer | undefined, state: ProcessorState | null): Unit {
+    const u: Unit = {
+      name,
+      engine: null,
+      merger: null,
+      cep: null,
+      checkpointer,
+      dlq: checkpointer?.outputs ?? this.o.transport.producer({ clientId: 'rtap-deadletter' }),
+      pending: [],
+      deadLetters: [],
+      panes: [],
+      reported: '',
+      hooks: this.hooksFor(() => u),
+    };
+    const so = this.o.scaleOut;
+    if (so && name.startsWith('merge')) {
+      u.merger = new PaneMerger(so.engine, so.tasks, {
+        emit: (r) => u.hooks.emit(r),
+        latePane: (view, task, start, events) => {
+          this.counters.late += events;
+          u.deadLetters.push({
+            record: null,
+            event: null,
+            reason: `late: a pane of ${view} (task ${task}, pane ${start}, ${events} events) reached the merge task after a window covering it was emitted (its partitions had been idle)`,
+            bucket: 'late_pane',
+            kind: 'late',
+          });
+        },
+      });
+      if (state?.merger) u.merger.restore(state.merger);
+    } else {
+      u.engine = this.o.createEngine(so ? { ...u.hooks, pane: (view, task, start, pane) => this.shipPane(u, { view, task, start, pane: encodePane(pane) }) } : u.hooks, state?.engine ?? undefined);
+    }
+    u.cep = this.o.createCep?.(u.hooks, state?.cep ?? undefined) ?? null;
+    return u;
+  }
+
+  /** The watermark of the pipeline: the lowest of this process's units (-Infinity before any). */
+  watermark(): number {
+    let wm = Infinity;
+    for (const u of this.units.values()) wm = Math.min(wm, this.unitWatermark(u));
+    return wm === Infinity ? -Infinity : wm;
+  }
+
+  private unitWatermark(u: Unit): number {
+    return u.engine ? u.engine.watermark() : u.merger!.horizon() + (this.o.scaleOut?.engine.allowedLatenessMs ?? 0);
   }
 
   /** Starts consuming; resolves once the consumer loop ends (after stop()). */
@@ -136,27 +242,34 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       const t0 = Date.now();
       const restored = await ck.restore();
       if (restored) {
-        this.engine = this.o.createEngine(this.hooks, restored.state.engine);
-        this.cep = this.o.createCep?.(this.hooks, restored.state.cep ?? undefined) ?? null;
+        this.units.set('all', this.newUnit('all', ck, restored.state));
         for (const p of restored.offsets) this.positions.set(`${p.topic}/${p.partition}`, p);
       }
       this.recovery.recoveryMs = Date.now() - t0;
       this.recovery.restoredSeq = restored?.seq ?? -1;
       this.emit('recovered', { seq: restored?.seq ?? -1, ms: this.recovery.recoveryMs });
       if (this.stopping) return;
-      this.checkpointTimer = setInterval(() => {
-        this.serial(() => this.checkpoint()).catch((err: Error) => this.fail(err));
-      }, ck.intervalMs);
     }
+    if (this.checkpointed) {
+      this.checkpointTimer = setInterval(
+        () => {
+          this.serial(() => this.checkpoint()).catch((err: Error) => this.fail(err));
+        },
+        (ck ?? this.o.scaleOut!).intervalMs,
+      );
+    }
+    const so = this.o.scaleOut;
     this.consumer = this.o.transport.consumer({
       groupId: this.o.groupId,
-      topics: this.o.inputTopics,
+      topics: so ? [...this.o.inputTopics, so.panesTopic] : this.o.inputTopics,
       fromBeginning: this.o.fromBeginning,
       // Every assigned partition holds the watermark back from the start, not from its first event:
       // otherwise catching up one partition at a time would make the others' events look late.
-      onAssigned: (partitions) => this.engine.assign(partitions, this.o.clock.now()),
+      onAssigned: (partitions) => (so ? this.serial(() => this.adopt(partitions)) : this.units.get('all')!.engine!.assign(partitions, this.o.clock.now())),
+      onRevoked: so ? (partitions) => this.serial(() => this.release(partitions)) : undefined,
       // With checkpoints the state says where each partition is; the group's offsets follow the checkpoints.
-      positions: ck ? (tp) => this.positions.get(`${tp.topic}/${tp.partition}`)?.offset : undefined,
+      positions: this.checkpointed ? (tp) => this.positions.get(`${tp.topic}/${tp.partition}`)?.offset : undefined,
+      tasks: so ? { panesTopic: so.panesTopic, units: so.units } : undefined,
     });
     this.timer = setInterval(() => {
       this.serial(() => this.tick()).catch((err: Error) => this.fail(err));
@@ -164,13 +277,100 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     await this.consumer.run((batch) => this.serial(() => this.handleBatch(batch)));
   }
 
-  /** One checkpoint: outputs so far into the sinks, then state + offsets through the checkpointer. */
+  /** Scale-out: restores the tasks of newly assigned partitions from their checkpoints. */
+  private async adopt(partitions: TopicPartition[]): Promise<void> {
+    const so = this.o.scaleOut!;
+    const t0 = Date.now();
+    const names = [...new Set(partitions.map((tp) => taskOf(tp.topic, tp.partition, so.panesTopic, so.units)))].filter((n) => !this.units.has(n));
+    for (const name of names) {
+      const number = Number(name.slice(name.indexOf('-') + 1));
+      const merge = name.startsWith('merge');
+      const topics = merge ? [so.panesTopic] : this.o.inputTopics;
+      const owns = (tp: TopicPartition) => (merge ? tp.topic === so.panesTopic && tp.partition === number : tp.topic !== so.panesTopic && tp.partition % so.units === number);
+      const ck = so.openCheckpointer(name, topics, owns);
+      const restored = await ck.restore();
+      const unit = this.newUnit(name, ck, restored?.state ?? null);
+      for (const p of restored?.offsets ?? []) this.positions.set(`${p.topic}/${p.partition}`, p);
+      unit.engine?.assign(
+        partitions.filter((tp) => owns(tp)),
+        this.o.clock.now(),
+      );
+      this.units.set(name, unit);
+      this.recovery.restoredSeq = Math.max(this.recovery.restoredSeq, restored?.seq ?? -1);
+      this.o.log?.(`rtap process: took over ${name}${restored ? ` at checkpoint ${restored.seq}` : ' (fresh)'}`);
+    }
+    this.recovery.recoveryMs += Date.now() - t0;
+    if (names.length) this.emit('recovered', { seq: this.recovery.restoredSeq, ms: Date.now() - t0 });
+  }
+
+  /**
+   * Scale-out: tasks whose partitions went to another process are dropped with what they hold since
+   * their last checkpoint; the new owner restores that checkpoint and reprocesses (its transactional id
+   * fences this process's, so nothing of the dropped work can commit any more). On stop they are
+   * checkpointed first, so the next owner starts where this one stopped.
+   */
+  private async release(partitions: TopicPartition[]): Promise<void> {
+    const so = this.o.scaleOut!;
+    const names = new Set(partitions.map((tp) => taskOf(tp.topic, tp.partition, so.panesTopic, so.units)));
+    for (const name of names) {
+      const unit = this.units.get(name);
+      if (!unit) continue;
+      if (this.stopping && !this.failure) await this.checkpointUnit(unit);
+      if (this.units.has(name)) await this.drop(unit, this.stopping ? null : 'moved to another process');
+    }
+  }
+
+  /** Forgets a task and its positions (scale-out); its new owner continues from its last checkpoint. */
+  private async drop(u: Unit, why: string | null): Promise<void> {
+    const so = this.o.scaleOut!;
+    this.units.delete(u.name);
+    for (const [k, p] of this.positions) if (taskOf(p.topic, p.partition, so.panesTopic, so.units) === u.name) this.positions.delete(k);
+    await u.checkpointer?.close();
+    if (why) this.o.log?.(`rtap process: ${u.name} ${why}`);
+  }
+
+  private shipPane(u: Unit, rec: PaneRecord): void {
+    u.panes.push({ key: null, partition: 0, value: Buffer.from(JSON.stringify(rec)) });
+  }
+
+  /** Scale-out task: its horizon for the merge task, when it changed (sent with the next checkpoint). */
+  private reportProgress(u: Unit): void {
+    if (!u.engine || !this.o.scaleOut) return;
+    const horizon = u.engine.horizon();
+    const active = u.engine.stats().activePartitions > 0;
+    const now = `${horizon}/${active}`;
+    if (now === u.reported) return;
+    u.reported = now;
+    const unit = Number(u.name.slice(u.name.indexOf('-') + 1));
+    const so = this.o.scaleOut;
+    this.shipPane(u, { tasks: so.tasks.filter((t) => t % so.units === unit), horizon: Number.isFinite(horizon) ? horizon : null, active });
+  }
+
+  /** One checkpoint of every unit: outputs so far into the sinks, then state + offsets through its checkpointer. */
   private async checkpoint(): Promise<void> {
-    const ck = this.o.checkpointer;
+    for (const u of this.units.values()) await this.checkpointUnit(u);
+  }
+
+  private async checkpointUnit(u: Unit): Promise<void> {
+    const ck = u.checkpointer;
     if (!ck) return;
-    await this.deliver();
-    const state = { engine: this.engine.snapshot(), cep: this.cep?.snapshot() ?? null };
-    if (await ck.checkpoint(state, [...this.positions.values()])) this.recovery.checkpoints++;
+    this.reportProgress(u);
+    await this.deliver(u);
+    if (u.panes.length) await ck.outputs.send(this.o.scaleOut!.panesTopic, u.panes.splice(0));
+    const state: ProcessorState = { engine: u.engine?.snapshot() ?? null, cep: u.cep?.snapshot() ?? null, merger: u.merger?.snapshot() };
+    const offsets = [...this.positions.values()].filter((p) => this.unitOf(p.topic, p.partition) === u);
+    try {
+      if (await ck.checkpoint(state, offsets)) this.recovery.checkpoints++;
+    } catch (err) {
+      // Scale-out: the task's new owner fenced this process before the rebalance reached it here.
+      if (!(err instanceof FencedError && this.o.scaleOut)) throw err;
+      await this.drop(u, 'fenced by its new owner');
+    }
+  }
+
+  private unitOf(topic: string, partition: number): Unit | undefined {
+    const so = this.o.scaleOut;
+    return this.units.get(so ? taskOf(topic, partition, so.panesTopic, so.units) : 'all');
   }
 
   /** A failure outside a batch (tick, sink): surfaced through stop() rather than lost. */
@@ -197,28 +397,34 @@ export class Processor extends EventEmitter<ProcessorEvents> {
 
   private async handleBatch(batch: RecordBatch): Promise<void> {
     await this.maybeStall();
+    const unit = this.unitOf(batch.topic, batch.partition);
+    // A batch fetched before its task moved away: the new owner processes it.
+    if (!unit) return;
     const { recorders, clock } = this.o;
-    const { engine, cep } = this;
     const now = clock.now();
     // Records the state already holds (a fetch begun before a seek took effect) are not processed twice.
-    const from = this.o.checkpointer ? this.positions.get(`${batch.topic}/${batch.partition}`)?.offset : undefined;
+    const from = this.checkpointed ? this.positions.get(`${batch.topic}/${batch.partition}`)?.offset : undefined;
     const records = from === undefined || batch.records[0].offset >= from ? batch.records : batch.records.filter((r) => r.offset >= from);
     if (records.length === 0) return;
-    for (const record of records) {
-      this.counters.consumed++;
-      let event: AnalyticsEvent;
-      try {
-        event = decodeEvent(record.value);
-      } catch (err) {
-        const invalid = err instanceof InvalidEventError;
-        const reason = invalid ? err.message : `decode failed: ${(err as Error).message}`;
-        this.deadLetters.push({ record, event: null, reason, bucket: invalid ? err.bucket : 'decode_failed', kind: 'malformed' });
-        continue;
+    if (unit.merger) this.mergePanes(unit, records, now);
+    else {
+      const { engine, cep } = unit;
+      for (const record of records) {
+        this.counters.consumed++;
+        let event: AnalyticsEvent;
+        try {
+          event = decodeEvent(record.value);
+        } catch (err) {
+          const invalid = err instanceof InvalidEventError;
+          const reason = invalid ? err.message : `decode failed: ${(err as Error).message}`;
+          unit.deadLetters.push({ record, event: null, reason, bucket: invalid ? err.bucket : 'decode_failed', kind: 'malformed' });
+          continue;
+        }
+        this.counters.valid++;
+        recorders.recordFrom('ingest', event.intended_send_time, now);
+        engine!.process(event, { topic: record.topic, partition: record.partition, offset: record.offset }, now);
+        cep?.process(event, now);
       }
-      this.counters.valid++;
-      recorders.recordFrom('ingest', event.intended_send_time, now);
-      engine.process(event, { topic: record.topic, partition: record.partition, offset: record.offset }, now);
-      cep?.process(event, now);
     }
     const next = records[records.length - 1].offset + 1;
     const lag = Math.max(0, batch.highWatermark - next);
@@ -227,59 +433,74 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     // that returned everything up to the high watermark would always read 0.
     const backlog = Math.max(0, batch.highWatermark - records[0].offset);
     if (backlog > this.counters.maxLag) this.counters.maxLag = backlog;
-    this.advance(now);
-    await this.deliver();
-    if (this.o.checkpointer) this.positions.set(`${batch.topic}/${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: next });
+    this.advance(unit, now);
+    await this.deliver(unit);
+    if (this.checkpointed) this.positions.set(`${batch.topic}/${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: next });
     else await this.consumer!.commit([{ topic: batch.topic, partition: batch.partition, offset: next }]);
     this.emit('batch', { topic: batch.topic, partition: batch.partition, records: records.length, lag });
   }
 
-  /** Engine and CEP hooks: called synchronously while they process or tick. */
-  private readonly hooks: ProcessorHooks = {
-    emit: (result: ViewResult) => {
-      this.pending.push({ kind: 'result', result });
-      this.cep?.onViewResult(result, this.o.clock.now());
-    },
-    late: (event: AnalyticsEvent, reason: string) => {
-      this.counters.late++;
-      this.deadLetters.push({ record: null, event, reason, bucket: 'late', kind: 'late' });
-      this.emit('late', event);
-    },
-    duplicate: () => {
-      this.counters.duplicates++;
-    },
-    alert: (alert: Alert) => {
-      this.pending.push({ kind: 'alert', alert });
-    },
-    warn: (message: string) => {
-      process.stderr.write(`rtap: warning: ${message}\n`);
-    },
-  };
+  /** The merge task's input: panes and progress of every task, in the order each task committed them. */
+  private mergePanes(unit: Unit, records: ConsumedRecord[], now: number): void {
+    const merger = unit.merger!;
+    for (const record of records) {
+      const r = JSON.parse(record.value.toString('utf8')) as PaneRecord;
+      if ('pane' in r) merger.addPane(r.view, r.task, r.start, r.pane);
+      else for (const task of r.tasks) merger.progress(task, r.horizon ?? -Infinity, r.active, now);
+    }
+  }
 
-  private advance(now: number): void {
-    this.cep?.advanceWatermark(this.engine.watermark(), now);
+  /** Engine and CEP hooks of one unit: called synchronously while they process or tick. */
+  private hooksFor(unit: () => Unit): ProcessorHooks {
+    return {
+      emit: (result: ViewResult) => {
+        const u = unit();
+        u.pending.push({ kind: 'result', result });
+        u.cep?.onViewResult(result, this.o.clock.now());
+      },
+      late: (event: AnalyticsEvent, reason: string) => {
+        this.counters.late++;
+        unit().deadLetters.push({ record: null, event, reason, bucket: 'late', kind: 'late' });
+        this.emit('late', event);
+      },
+      duplicate: () => {
+        this.counters.duplicates++;
+      },
+      alert: (alert: Alert) => {
+        unit().pending.push({ kind: 'alert', alert });
+      },
+      warn: (message: string) => {
+        process.stderr.write(`rtap: warning: ${message}\n`);
+      },
+    };
+  }
+
+  private advance(u: Unit, now: number): void {
+    u.cep?.advanceWatermark(this.unitWatermark(u), now);
   }
 
   private async tick(): Promise<void> {
     const now = this.o.clock.now();
-    this.engine.tick(now);
-    this.advance(now);
-    await this.deliver();
+    for (const u of this.units.values()) {
+      u.engine?.tick(now);
+      this.advance(u, now);
+      await this.deliver(u);
+    }
   }
 
-  /** Writes pending outputs and dead letters; awaiting sinks is the back-pressure path. */
-  private async deliver(): Promise<void> {
-    if (this.deadLetters.length) {
-      const dls = this.deadLetters;
-      this.deadLetters = [];
-      await this.dlq.send(
+  /** Writes a unit's pending outputs and dead letters; awaiting sinks is the back-pressure path. */
+  private async deliver(u: Unit): Promise<void> {
+    if (u.deadLetters.length) {
+      const dls = u.deadLetters;
+      u.deadLetters = [];
+      await u.dlq.send(
         this.o.deadLetterTopic,
         dls.map((d) => {
           this.counters.deadLetters++;
           this.counters.deadLetterReasons[d.bucket] = (this.counters.deadLetterReasons[d.bucket] ?? 0) + 1;
           return {
             key: d.record?.key ?? d.event?.user_id ?? null,
-            value: d.record?.value ?? Buffer.from(JSON.stringify(d.event)),
+            value: d.record?.value ?? Buffer.from(JSON.stringify(d.event ?? { reason: d.reason })),
             headers: {
               'rtap-kind': d.kind,
               'rtap-reason': d.reason,
@@ -292,9 +513,12 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         }),
       );
     }
-    if (this.pending.length === 0) return;
-    const outputs = this.pending;
-    this.pending = [];
+    if (u.pending.length === 0) return;
+    const outputs = u.pending;
+    u.pending = [];
+    // The topics sink writes into this unit's transaction.
+    const router = this.o.scaleOut?.router;
+    if (router) router.target = u.checkpointer!.outputs;
     await Promise.all(this.o.sinks.map((s) => s.write(outputs)));
     const delivered = this.o.clock.now();
     const rec = this.o.recorders;
@@ -325,10 +549,12 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   async drain(): Promise<void> {
     await this.serial(async () => {
       const now = this.o.clock.now();
-      this.engine.drain(now);
-      // End of input: pending matches resolve (absence patterns fire, open runs expire).
-      this.cep?.flush(now);
-      await this.deliver();
+      for (const u of this.units.values()) {
+        u.engine?.drain(now);
+        // End of input: pending matches resolve (absence patterns fire, open runs expire).
+        u.cep?.flush(now);
+        await this.deliver(u);
+      }
       await Promise.all(this.o.sinks.map((s) => s.flush()));
     });
   }
@@ -350,9 +576,11 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     await this.runPromise?.catch((err: Error) => (this.failure ??= err));
     await this.chain;
     // Clean stop (SIGTERM, q): a final checkpoint, so a successor resumes exactly here.
-    if (this.o.checkpointer && !this.failure) await this.serial(() => this.checkpoint()).catch((err: Error) => (this.failure ??= err));
-    await this.dlq.flush();
-    await this.dlq.close();
+    if (this.checkpointed && !this.failure) await this.serial(() => this.checkpoint()).catch((err: Error) => (this.failure ??= err));
+    for (const u of this.units.values()) {
+      await u.dlq.flush();
+      await u.dlq.close();
+    }
     if (this.failure) throw this.failure;
   }
 }

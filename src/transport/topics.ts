@@ -36,3 +36,19 @@ export function topicForEventType(type: string): string {
       return TOPICS.events;
   }
 }
+
+/**
+ * Scale-out: the task a partition belongs to. Input topics are co-partitioned by user: a key's partition
+ * in a topic of n partitions is its hash mod n, so with `units` = the greatest common divisor of the input
+ * topics' partition counts, partition p of any of them holds the users of task p mod units. The panes
+ * topic's partition q is task `merge-q`.
+ */
+export function taskOf(topic: string, partition: number, panesTopic: string, units: number): string {
+  return topic === panesTopic ? `merge-${partition}` : `task-${partition % units}`;
+}
+
+/** Greatest common divisor of the partition counts: the number of scale-out tasks. */
+export function taskCount(partitionCounts: number[]): number {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  return partitionCounts.reduce(gcd, 0);
+}

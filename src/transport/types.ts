@@ -102,6 +102,12 @@ export interface ConsumerOptions {
    * rejoin never rewinds to offsets committed by anyone else.
    */
   positions?: (tp: TopicPartition) => number | undefined;
+  /**
+   * Scale-out (Kafka only): the members of `groupId` share the work by task (`units` tasks over the input
+   * topics, one per partition of `panesTopic`; topics.ts taskOf, kafka/assignor.ts). The
+   * member joins `groupId` itself; `positions` still seeks after every join.
+   */
+  tasks?: { panesTopic: string; units: number };
 }
 
 export interface Consumer {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { stackDown, stackUp, type StackState } from '../../src/stack/index.js';
 import { findFreeBasePort } from '../../src/stack/ports.js';
 import { runCli } from '../helpers/cli.js';
+import { partitionForKey } from '../../src/transport/partitioner.js';
 import { caughtUp, endOffsets, kafka, readCommitted, spawnRtap, type ProcessChild } from './helpers.js';
 
 export const INPUTS = ['website-analytics-events', 'user-events', 'product-view', 'orders'];
@@ -171,6 +172,45 @@ export async function prepareInput(brokers: string, dir: string, events: number,
     writeFileSync(file, lines.slice(Math.floor((i * lines.length) / parts), Math.floor(((i + 1) * lines.length) / parts)).join('\n') + '\n');
     return file;
   });
+}
+
+/**
+ * The end of a recorded stream, made visible: one event per partition of every input topic, ten minutes
+ * after the recording's last event time, written next to the parts. Every watermark then passes every
+ * recorded event, so each run closes all of the recording's windows and releases all of its pattern
+ * matches: outputs compared after it are the final ones, not a cut that depends on how far each
+ * partition's watermark had got.
+ */
+export async function endOfStream(brokers: string, parts: string[], dir: string): Promise<string> {
+  const lines = parts.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.length > 0));
+  const events = lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Record<string, unknown>];
+    } catch {
+      return []; // the recording's malformed records
+    }
+  });
+  const end = Math.max(...events.map((e) => Number(e.event_time)).filter(Number.isFinite)) + 600_000;
+  const admin = kafka(brokers).admin();
+  await admin.connect();
+  const partitions = new Map((await admin.fetchTopicMetadata({ topics: INPUTS })).topics.map((t) => [t.name, t.partitions.length]));
+  await admin.disconnect();
+  const templateFor: Record<string, string> = { 'website-analytics-events': 'page_view', 'user-events': 'user_event', 'product-view': 'product_view', orders: 'order' };
+  const out: string[] = [];
+  for (const topic of INPUTS) {
+    const template = events.find((e) => e.event_type === templateFor[topic] && typeof e.user_id === 'string');
+    assert.ok(template, `the recording has no ${templateFor[topic]} event to copy`);
+    const n = partitions.get(topic)!;
+    for (let p = 0, u = 0; p < n; p++) {
+      while (partitionForKey(`eos-${u}`, n) !== p) u++;
+      const id = `eos-${topic}-${p}`;
+      const ids = { event_id: id, user_id: `eos-${u}`, ...('session_id' in template ? { session_id: id } : {}), ...('order_id' in template ? { order_id: id } : {}) };
+      out.push(JSON.stringify({ ...template, ...ids, event_time: end, intended_send_time: end }));
+    }
+  }
+  const file = join(dir, 'end-of-stream.jsonl');
+  writeFileSync(file, out.join('\n') + '\n');
+  return file;
 }
 
 /** Sends one part of the recording to the input topics, as fast as the brokers take it. */

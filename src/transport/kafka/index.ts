@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import kafkajs, { type Admin as KafkaJsAdmin, type Consumer as KafkaJsConsumer, type Producer as KafkaJsProducer } from 'kafkajs';
 import type { Admin, Consumer, ConsumerOptions, Producer, ProducerOptions, Transport } from '../types.js';
 import { KafkaAdmin } from './admin.js';
+import { taskAssigner } from './assignor.js';
 import { registerCodecs } from './codecs.js';
 import { KafkaConsumer } from './consumer.js';
 import { unreachable, withDeadline } from './errors.js';
@@ -92,14 +93,17 @@ export class KafkaTransport implements Transport {
 
   consumer(options: ConsumerOptions): Consumer {
     const c = this.options.consumer;
+    // Scale-out: a killed member's tasks move to the others once its session expires, so keep it short.
+    const sessionTimeout = options.tasks ? Math.min(c.sessionTimeoutMs, 10_000) : c.sessionTimeoutMs;
     const kc = this.kafka.consumer({
       // With rtap-owned positions the group only hands this process every partition: one of its own,
       // which nobody else joins and which holds no offsets (the broker drops it once the member is gone).
-      groupId: options.positions ? `${options.groupId}.member-${randomUUID().slice(0, 8)}` : options.groupId,
+      groupId: options.positions && !options.tasks ? `${options.groupId}.member-${randomUUID().slice(0, 8)}` : options.groupId,
+      ...(options.tasks ? { partitionAssigners: [taskAssigner(options.tasks.panesTopic, options.tasks.units)] } : {}),
       allowAutoTopicCreation: false,
-      sessionTimeout: c.sessionTimeoutMs,
+      sessionTimeout,
       // Heartbeats must come well within the session timeout (Kafka recommends a third of it).
-      heartbeatInterval: Math.min(c.heartbeatIntervalMs, Math.floor(c.sessionTimeoutMs / 3)),
+      heartbeatInterval: Math.min(c.heartbeatIntervalMs, Math.floor(sessionTimeout / 3)),
       maxBytesPerPartition: c.maxBytesPerPartition,
       maxWaitTimeInMs: c.maxWaitTimeMs,
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },

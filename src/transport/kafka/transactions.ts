@@ -1,5 +1,5 @@
 import kafkajs, { type Admin as KafkaJsAdmin, type Kafka, type Message, type Producer as KafkaJsProducer } from 'kafkajs';
-import { RtapError } from '../../errors.js';
+import { FencedError, RtapError } from '../../errors.js';
 import type { OutgoingMessage, TopicPartition } from '../types.js';
 import { partitionForKey } from '../partitioner.js';
 import { describeKafkaError, isFatal, rootCause } from './errors.js';
@@ -121,11 +121,7 @@ export class KafkaTransactions {
       } catch (err) {
         const type = rootCause(err)?.type;
         if (type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED') {
-          throw new RtapError(
-            `kafka transaction ${this.transactionalId}: fenced by a newer producer with the same transactional id: another process of this group took over, so this one stops without committing`,
-            undefined,
-            'with checkpoints a group is processed by one `rtap process` at a time (docs/fault-tolerance.md); the newer one continues from the last checkpoint',
-          );
+          throw new FencedError(this.transactionalId);
         }
         if (phase.ending && !verifiable) {
           throw new RtapError(
