@@ -426,7 +426,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         cep?.process(event, now);
       }
     }
-    const next = records[records.length - 1].offset + 1;
+    const next = Math.max(records[records.length - 1].offset + 1, batch.nextOffset ?? 0);
     const lag = Math.max(0, batch.highWatermark - next);
     this.lag.set(`${batch.topic}/${batch.partition}`, lag);
     // Max lag is the backlog when the batch arrived (this batch included): after processing it, a fetch

@@ -40,6 +40,12 @@ export interface RecordBatch {
   records: ConsumedRecord[];
   /** Offset the next produced record in this partition will get (log end). Lag = highWatermark - next offset. */
   highWatermark: number;
+  /**
+   * Offset after everything this fetch covered, when the transport knows it: past the transaction
+   * markers of transactionally written topics, which are records of the log but never delivered.
+   * Without it, the offset after the last record.
+   */
+  nextOffset?: number;
 }
 
 export interface TopicPartition {

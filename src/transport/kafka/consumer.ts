@@ -118,7 +118,7 @@ export class KafkaConsumer implements Consumer {
     }));
     this.inHandler++;
     try {
-      await handler({ topic: batch.topic, partition: batch.partition, records, highWatermark: Number(batch.highWatermark) });
+      await handler({ topic: batch.topic, partition: batch.partition, records, highWatermark: Number(batch.highWatermark), nextOffset: Number(batch.lastOffset()) + 1 });
     } catch (err) {
       // Not rethrown: kafkajs would redeliver the batch forever. The run() promise rejects instead.
       this.fail(err as Error);
