@@ -316,7 +316,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       const unit = this.units.get(name);
       if (!unit) continue;
       if (this.stopping && !this.failure) await this.checkpointUnit(unit);
-      if (this.units.has(name)) await this.drop(unit, this.stopping ? null : 'moved to another process');
+      if (this.units.has(name)) await this.drop(unit, this.stopping || this.failure ? null : 'moved to another process');
     }
   }
 
