@@ -35,7 +35,8 @@ function valueCode(type: FieldType, v: string, consts: unknown[]): string | null
   ${v} = text(buf, p, len); p += len;`;
   }
   // avsc checks longs (not ints) for precision loss.
-  if (type === 'long') return `${readLong(v)}\n  if (!(${v} >= -9007199254740990 && ${v} <= 9007199254740990)) return undefined;`;
+  if (type === 'long')
+    return `${readLong(v)}\n  if (!(${v} >= -9007199254740990 && ${v} <= 9007199254740990)) return undefined;`;
   if (type === 'int') return readLong(v);
   if (type === 'double') return `if (p + 8 > n) return undefined; ${v} = buf.readDoubleLE(p); p += 8;`;
   if (Array.isArray(type)) {
@@ -59,7 +60,10 @@ function valueCode(type: FieldType, v: string, consts: unknown[]): string | null
  * The reader of a flat record schema (strings, ints, longs, doubles, enums, ["null", x] unions), or null
  * when it has other fields, which then always decode with avsc.
  */
-export function compileAvroReader(schema: { type: string; fields?: { name: string; type: FieldType }[] }): AvroReader | null {
+export function compileAvroReader(schema: {
+  type: string;
+  fields?: { name: string; type: FieldType }[];
+}): AvroReader | null {
   if (schema.type !== 'record' || !schema.fields) return null;
   const consts: unknown[] = [];
   const parts: string[] = [];
