@@ -75,9 +75,11 @@ export class DedupStore {
 
   private rebuild(): void {
     const { hashes, ids, starts } = this;
-    let size = MIN_SLOTS;
-    while (size < this.live * 4) size *= 2;
-    // In steady traffic the size stays the same: the previous table's arrays are reused, not reallocated.
+    // A quarter live at most after a rebuild; the size shrinks only well below that, so in steady traffic it
+    // stays the same and the previous table's arrays are reused instead of reallocated.
+    let size = hashes.length;
+    while (this.live * 4 > size) size *= 2;
+    while (size > MIN_SLOTS && this.live * 16 < size) size /= 2;
     const next: Table =
       this.spare?.hashes.length === size
         ? this.spare
