@@ -118,11 +118,12 @@ export function distinct(mode: 'exact' | 'hll', precision = 14): DistinctAggrega
   };
 }
 
-/** The union built for one list of parts, and how many elements of each part (in insertion order) it holds. */
+/** The union built for one list of parts, and per part an iterator just past the elements it has taken. */
 interface UnionMemo {
   union: Set<string>;
   parts: Set<string>[];
   taken: number[];
+  cursors: Iterator<string>[];
 }
 
 /** Keyed by the first part: a window's merged result starts with the same pane set every time it is emitted. */
@@ -133,15 +134,18 @@ const unionMemos = new WeakMap<Set<string>, UnionMemo>();
  * re-merge a live window's panes every interval; copying every set each time costs O(window cardinality) of
  * hash inserts per emission (most of the engine's time for a 1-minute distinct count). Distinct sets only
  * grow, by appending in insertion order, so the elements a part gained since the previous call are the ones
- * after the count taken then, and the union only needs those. The size is exactly the union's size whatever
- * the order, so results do not change. The memo is dropped with its first part (the pane, when the window
- * closes), and rebuilt when it holds a part that is not among `parts` (another window starting on that pane).
+ * after the count taken then, and the union only needs those. A Set iterator also sees elements appended
+ * after it was created, so each part keeps one, stopped just before its end: it is never run to `done`
+ * (which would close it), and the next call reads on from it instead of walking the whole set again. The
+ * size is exactly the union's size whatever the order, so results do not change. The memo is dropped with
+ * its first part (the pane, when the window closes), and rebuilt when it holds a part that is not among
+ * `parts` (another window starting on that pane).
  */
 export function unionExact(parts: readonly Set<string>[]): Set<string> {
   if (parts.length === 0) return new Set();
   let memo = unionMemos.get(parts[0]);
   if (!memo || !memo.parts.every((p) => parts.includes(p))) {
-    memo = { union: new Set(), parts: [], taken: [] };
+    memo = { union: new Set(), parts: [], taken: [], cursors: [] };
     unionMemos.set(parts[0], memo);
   }
   const union = memo.union;
@@ -151,12 +155,10 @@ export function unionExact(parts: readonly Set<string>[]): Set<string> {
       i = memo.parts.length;
       memo.parts.push(p);
       memo.taken.push(0);
+      memo.cursors.push(p.values());
     }
-    const from = memo.taken[i];
-    if (p.size === from) continue;
-    // Iterating past the taken prefix is cheap next to inserting it again into a large set.
-    let k = 0;
-    for (const v of p) if (k++ >= from) union.add(v);
+    const cursor = memo.cursors[i];
+    for (let k = memo.taken[i]; k < p.size; k++) union.add(cursor.next().value as string);
     memo.taken[i] = p.size;
   }
   return union;

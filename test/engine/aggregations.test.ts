@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { avg, count, distinctExact, distinctHll, max, min, ratio, sum, topN } from '../../src/engine/aggregations.js';
+import { avg, count, distinctExact, distinctHll, max, min, ratio, sum, topN, unionExact } from '../../src/engine/aggregations.js';
 import { Hll } from '../../src/engine/hll.js';
 import { mulberry32 as rng } from '../helpers/random.js';
 
@@ -76,4 +76,21 @@ test('dense histogram: k-th largest is exact after growth in both directions and
   for (const k of [1, 2, 250, 2500, 4999, 5000]) assert.equal(a.kthLargest(k), sorted[k - 1]);
   assert.equal(a.kthLargest(5001), null);
   assert.deepEqual(DenseHistogram.fromPairs(a.toPairs()).toPairs(), a.toPairs());
+});
+
+test('unionExact: a union reused while its parts grow (through their rehashes) equals a fresh union every time', () => {
+  const r = rng(5);
+  const parts = [new Set<string>(), new Set<string>(), new Set<string>()];
+  for (let round = 0; round < 60; round++) {
+    // Growing batches, overlapping parts, and rounds where a part gains nothing or only repeats.
+    for (const p of parts) for (let i = Math.floor(r() * round * 40); i > 0; i--) p.add(`v${Math.floor(r() * 20_000)}`);
+    const fresh = new Set<string>();
+    for (const p of parts) for (const v of p) fresh.add(v);
+    const reused = unionExact(parts);
+    assert.equal(reused.size, fresh.size, `round ${round}`);
+    assert.deepEqual([...reused].sort(), [...fresh].sort());
+  }
+  // Another window starting on the same pane (a part the memo does not hold) gets a union of its own parts.
+  const other = [parts[0], new Set(['x'])];
+  assert.equal(unionExact(other).size, parts[0].size + (parts[0].has('x') ? 0 : 1));
 });
