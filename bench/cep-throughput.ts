@@ -34,7 +34,8 @@ const config = {
   warmStartRatePerSec: rate,
 };
 const events: AnalyticsEvent[] = [];
-for (const { record } of generateRecords(config, { ratePerSec: rate, events: count })) if (record.event) events.push(record.event);
+for (const { record } of generateRecords(config, { ratePerSec: rate, events: count }))
+  if (record.event) events.push(record.event);
 const patterns = loadPatternFiles([defaultPatternDir()]);
 const sequences = patterns.filter((p) => p.kind === 'sequence').length;
 
@@ -57,8 +58,13 @@ for (let run = 0; run < Number(values.runs); run++) {
 rates.sort((a, b) => a - b);
 const median = rates[rates.length >> 1];
 const spanMin = (events[events.length - 1].event_time - events[0].event_time) / MIN;
-console.log(`cep-throughput: ${events.length} simulated events (${spanMin.toFixed(1)} min of event time at ${rate}/s), ${sequences} sequence patterns + ${patterns.length - sequences} rules, watermark = max event time - ${ooo} ms`);
-console.log(`  events/s: median ${Math.round(median).toLocaleString('en-US')} (min ${Math.round(rates[0]).toLocaleString('en-US')}, max ${Math.round(rates[rates.length - 1]).toLocaleString('en-US')}) over ${rates.length} runs`);
+console.log(
+  `cep-throughput: ${events.length} simulated events (${spanMin.toFixed(1)} min of event time at ${rate}/s), ${sequences} sequence patterns + ${patterns.length - sequences} rules, watermark = max event time - ${ooo} ms`,
+);
+console.log(
+  `  events/s: median ${Math.round(median).toLocaleString('en-US')} (min ${Math.round(rates[0]).toLocaleString('en-US')}, max ${Math.round(rates[rates.length - 1]).toLocaleString('en-US')}) over ${rates.length} runs`,
+);
 console.log(`  peak partial matches: ${peak}, evicted: ${last!.evicted}, alerts per run: ${last!.alerts}`);
-for (const [k, v] of Object.entries(last!)) if (k.startsWith('alerts:')) console.log(`    ${k.slice(7).padEnd(28)} ${v}`);
+for (const [k, v] of Object.entries(last!))
+  if (k.startsWith('alerts:')) console.log(`    ${k.slice(7).padEnd(28)} ${v}`);
 console.log(`  node ${process.version}, ${process.arch}`);

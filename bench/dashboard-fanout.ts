@@ -66,7 +66,8 @@ async function runClients(url: string, n: number, measureMs: number): Promise<Cl
       sockets.push(ws);
     });
   // Connect in waves so the listen backlog is never the bottleneck.
-  for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: Math.min(100, n - i) }, connectOne));
+  for (let i = 0; i < n; i += 100)
+    await Promise.all(Array.from({ length: Math.min(100, n - i) }, connectOne));
   process.send!({ type: 'connected', connected: report.connected });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
   measuring = true;
@@ -91,9 +92,13 @@ if (process.argv[2] === '--child') {
     },
   });
   const clients = Number(args.clients);
-  if (!Number.isInteger(clients) || clients < 1) throw new Error(`--clients must be a whole number ≥ 1, got ${args.clients}`);
+  if (!Number.isInteger(clients) || clients < 1)
+    throw new Error(`--clients must be a whole number ≥ 1, got ${args.clients}`);
   const procs = Number(args['client-processes']);
-  if (!Number.isInteger(procs) || procs < 1 || procs > clients) throw new Error(`--client-processes must be a whole number from 1 to --clients, got ${args['client-processes']}`);
+  if (!Number.isInteger(procs) || procs < 1 || procs > clients)
+    throw new Error(
+      `--client-processes must be a whole number from 1 to --clients, got ${args['client-processes']}`,
+    );
   const intervalMs = duration(args.interval, '--interval');
   const durationMs = duration(args.duration, '--duration');
 
@@ -101,25 +106,40 @@ if (process.argv[2] === '--child') {
   const dash = await startDashboard({ port: 0, feed, batchIntervalMs: intervalMs });
   // A synthetic live stream: what a running pipeline feeds the dashboard each second.
   let tickNo = 0;
-  const pages = Array.from({ length: 10 }, (_, i): [string, number] => [`/products/category-${i}/item-${1000 + i}`, 500 - i * 30]);
+  const pages = Array.from({ length: 10 }, (_, i): [string, number] => [
+    `/products/category-${i}/item-${1000 + i}`,
+    500 - i * 30,
+  ]);
   const countries = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`C${i}`, 1000 - i * 20]));
   const feeder = setInterval(() => {
     tickNo++;
     const t = Date.now();
     const w5 = t - (t % 5000);
     const w60 = t - (t % 60_000);
-    feed.result(realtime(w5, 400 + (tickNo % 13), 150 + (tickNo % 7), 3, 10, tickNo % 5 === 0 ? 'final' : 'early'));
+    feed.result(
+      realtime(w5, 400 + (tickNo % 13), 150 + (tickNo % 7), 3, 10, tickNo % 5 === 0 ? 'final' : 'early'),
+    );
     feed.result(business(w60, 900, 40 + (tickNo % 5), pages, countries, 'early'));
     feed.result(kpis(w60, [500 + tickNo, 120, 60, 30], 1500 + tickNo, 'early'));
     feed.health(health(t, 300 + (tickNo % 11)));
-    if (tickNo % 2 === 0) feed.alert(alert('warning', `bounce rate ${80 + (tickNo % 10)}% over ${10 + (tickNo % 5)} sessions in the 5 s window`, t, 'high_bounce_rate'));
+    if (tickNo % 2 === 0)
+      feed.alert(
+        alert(
+          'warning',
+          `bounce rate ${80 + (tickNo % 10)}% over ${10 + (tickNo % 5)} sessions in the 5 s window`,
+          t,
+          'high_bounce_rate',
+        ),
+      );
   }, 1000);
 
   const wsUrl = dash.url.replace(/^http/, 'ws') + 'ws';
   // Client i of process j: clients split as evenly as possible.
   const children = Array.from({ length: procs }, (_, j) => {
     const n = Math.floor(clients / procs) + (j < clients % procs ? 1 : 0);
-    return fork(new URL(import.meta.url).pathname, ['--child', wsUrl, String(n), String(durationMs)], { execArgv: ['--import', 'tsx'] });
+    return fork(new URL(import.meta.url).pathname, ['--child', wsUrl, String(n), String(durationMs)], {
+      execArgv: ['--import', 'tsx'],
+    });
   });
   const fromAll = <T>(type: string) =>
     Promise.all(
@@ -175,10 +195,20 @@ if (process.argv[2] === '--child') {
     updates_received: report.updates,
     updates_expected_about: batches * connected,
     avg_message_bytes: Math.round((stats.bytesSent - bytes0) / Math.max(1, batches * connected)),
-    fanout_latency_ms: { p50: lat.p50, p90: lat.p90, p99: lat.p99, p999: lat.p999, max: lat.max, count: lat.count },
+    fanout_latency_ms: {
+      p50: lat.p50,
+      p90: lat.p90,
+      p99: lat.p99,
+      p999: lat.p999,
+      max: lat.max,
+      count: lat.count,
+    },
     server_cpu_percent: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
     server_rss_mb: { start: Math.round(rssStart / 1e5) / 10, peak: Math.round(rssPeak / 1e5) / 10 },
-    server_batch_send_ms: { last: Math.round(stats.lastFlushMs * 100) / 100, max: Math.round(stats.maxFlushMs * 100) / 100 },
+    server_batch_send_ms: {
+      last: Math.round(stats.lastFlushMs * 100) / 100,
+      max: Math.round(stats.maxFlushMs * 100) / 100,
+    },
     slow_client_coalesced: stats.coalesced,
     client_errors: report.errors,
     target_p99_ms: 50,
@@ -188,14 +218,26 @@ if (process.argv[2] === '--child') {
   };
   if (args.json) console.log(JSON.stringify(result, null, 2));
   else {
-    console.log(`dashboard fan-out: ${connected}/${clients} clients in ${procs} processes, one batch every ${intervalMs} ms for ${durationMs / 1000} s (${batches} batches, ~${result.avg_message_bytes} B each)`);
+    console.log(
+      `dashboard fan-out: ${connected}/${clients} clients in ${procs} processes, one batch every ${intervalMs} ms for ${durationMs / 1000} s (${batches} batches, ~${result.avg_message_bytes} B each)`,
+    );
     console.log(`  updates received   ${report.updates} (expected ≈ ${result.updates_expected_about})`);
-    console.log(`  fan-out latency    p50 ${lat.p50} ms  p90 ${lat.p90} ms  p99 ${lat.p99} ms  p99.9 ${lat.p999} ms  max ${lat.max} ms  (target p99 < 50 ms: ${result.target_met ? 'met' : 'MISSED'})`);
+    console.log(
+      `  fan-out latency    p50 ${lat.p50} ms  p90 ${lat.p90} ms  p99 ${lat.p99} ms  p99.9 ${lat.p999} ms  max ${lat.max} ms  (target p99 < 50 ms: ${result.target_met ? 'met' : 'MISSED'})`,
+    );
     console.log(`  server CPU         ${result.server_cpu_percent} % of one core`);
-    console.log(`  server RSS         ${result.server_rss_mb.start} MB at start, ${result.server_rss_mb.peak} MB peak`);
-    console.log(`  server batch send  ${result.server_batch_send_ms.last} ms last, ${result.server_batch_send_ms.max} ms max (build + hand to all clients)`);
+    console.log(
+      `  server RSS         ${result.server_rss_mb.start} MB at start, ${result.server_rss_mb.peak} MB peak`,
+    );
+    console.log(
+      `  server batch send  ${result.server_batch_send_ms.last} ms last, ${result.server_batch_send_ms.max} ms max (build + hand to all clients)`,
+    );
     console.log(`  coalesced (slow)   ${stats.coalesced}`);
-    console.log(`  machine load       ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+    console.log(
+      `  machine load       ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on ${cpus().length} cores`,
+    );
   }
   for (const child of children) child.kill();
 }

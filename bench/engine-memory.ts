@@ -12,16 +12,29 @@ import { partitionForKey } from '../src/transport/partitioner.js';
 
 const HOURS = Number(process.argv[2] ?? 3);
 const RATE = Number(process.argv[3] ?? 300);
-const sim = { ...defaultSimulatorConfig(), seed: 11, encoding: 'json' as const, duplicateShare: 0.01, lateShare: 0.005, malformedShare: 0 };
+const sim = {
+  ...defaultSimulatorConfig(),
+  seed: 11,
+  encoding: 'json' as const,
+  duplicateShare: 0.01,
+  lateShare: 0.005,
+  malformedShare: 0,
+};
 const gen = createGenerator(sim);
 let results = 0;
-const engine = createEngine(defaultEngineConfig(), { emit: () => void results++, late: () => {}, duplicate: () => {} });
+const engine = createEngine(defaultEngineConfig(), {
+  emit: () => void results++,
+  late: () => {},
+  duplicate: () => {},
+});
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) console.error('(run with --expose-gc for exact heap figures)');
 const source = { topic: sim.topics.events, partition: 0, offset: 0 };
 const total = Math.round(HOURS * 3600 * RATE);
 const reportEvery = 10 * 60 * RATE;
-console.log(`${HOURS} h of virtual time at ${RATE} events/s (${total.toLocaleString('en-US')} events), all views, session gap 30 min`);
+console.log(
+  `${HOURS} h of virtual time at ${RATE} events/s (${total.toLocaleString('en-US')} events), all views, session gap 30 min`,
+);
 console.log('virtual min   heap MB   open windows/sessions   dedup ids   results');
 for (let i = 1; i <= total; i++) {
   const t = sim.startTime + (i * 1000) / RATE;

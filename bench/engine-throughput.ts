@@ -17,7 +17,15 @@ const N = Number(process.argv[2] ?? 1_000_000);
 const RATE = Number(process.argv[3] ?? 50_000);
 const PARTITIONS = 12;
 
-const sim = { ...defaultSimulatorConfig(), seed: 7, encoding: 'avro' as const, duplicateShare: 0.01, lateShare: 0.01, lateDelayMs: 5000, malformedShare: 0 };
+const sim = {
+  ...defaultSimulatorConfig(),
+  seed: 7,
+  encoding: 'avro' as const,
+  duplicateShare: 0.01,
+  lateShare: 0.01,
+  lateDelayMs: 5000,
+  malformedShare: 0,
+};
 const gen = createGenerator(sim);
 const bytes: Buffer[] = [];
 const events: AnalyticsEvent[] = [];
@@ -53,13 +61,19 @@ function run(label: string, cfg: EngineConfig, fromBytes: boolean) {
   const s = engine.stats();
   // Events per CPU-second is what one dedicated core would do; wall-clock rate drops when the machine is shared.
   console.log(
-    `${label.padEnd(34)} ${Math.round(events.length / cpuSecs).toLocaleString('en-US').padStart(10)} events/CPU-s ` +
-      `${Math.round(events.length / secs).toLocaleString('en-US').padStart(10)} events/s wall  ` +
+    `${label.padEnd(34)} ${Math.round(events.length / cpuSecs)
+      .toLocaleString('en-US')
+      .padStart(10)} events/CPU-s ` +
+      `${Math.round(events.length / secs)
+        .toLocaleString('en-US')
+        .padStart(10)} events/s wall  ` +
       `(${emitted.toLocaleString('en-US')} results; late ${s.late}, duplicates ${s.duplicates})`,
   );
 }
 
-console.log(`${events.length.toLocaleString('en-US')} events at ${RATE.toLocaleString('en-US')}/s of event time, ${PARTITIONS} partitions, node ${process.version}`);
+console.log(
+  `${events.length.toLocaleString('en-US')} events at ${RATE.toLocaleString('en-US')}/s of event time, ${PARTITIONS} partitions, node ${process.version}`,
+);
 const all = defaultEngineConfig();
 // Warm-up pass so the JIT has compiled the hot paths before anything is timed.
 run('warm-up (all views, decoded)', all, false);
@@ -71,5 +85,14 @@ for (const v of all.views) run(`only ${v}, decoded`, { ...all, views: [v] }, fal
 const c0 = process.cpuUsage();
 for (const b of bytes) decodeAvro(b);
 const c1 = process.cpuUsage(c0);
-console.log(`${'decodeAvro alone'.padEnd(34)} ${Math.round(bytes.length / ((c1.user + c1.system) / 1e6)).toLocaleString('en-US').padStart(10)} events/CPU-s`);
-console.log(`load average while running: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
+console.log(
+  `${'decodeAvro alone'.padEnd(34)} ${Math.round(bytes.length / ((c1.user + c1.system) / 1e6))
+    .toLocaleString('en-US')
+    .padStart(10)} events/CPU-s`,
+);
+console.log(
+  `load average while running: ${(await import('node:os'))
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} on ${(await import('node:os')).cpus().length} cores`,
+);

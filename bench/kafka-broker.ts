@@ -18,7 +18,13 @@ export async function benchBroker(given?: string): Promise<BenchBroker> {
   const b = given ?? process.env.RTAP_KAFKA_BROKERS;
   if (b) return { brokers: b.split(','), where: `given (${b})`, stop: async () => {} };
   const stackDir = mkdtempSync(join(tmpdir(), 'rtap-bench-kafka-'));
-  const up = await stackUp({ stackDir, port: await findFreeBasePort(1), runtime: 'native', heap: '768m', log: (l) => process.stderr.write(l + '\n') });
+  const up = await stackUp({
+    stackDir,
+    port: await findFreeBasePort(1),
+    runtime: 'native',
+    heap: '768m',
+    log: (l) => process.stderr.write(l + '\n'),
+  });
   return {
     brokers: up.state.brokers,
     where: `native Kafka ${up.state.kafkaVersion}, 1 node, -Xmx768m, same machine`,

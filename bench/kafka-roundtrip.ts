@@ -24,10 +24,15 @@ const { values } = parseArgs({
 const N = Number(values.events);
 const KEYS = Number(values.keys);
 const broker = await benchBroker(values.brokers);
-const t = createKafkaTransport({ brokers: broker.brokers, producer: { compression: values.compression as Compression } });
+const t = createKafkaTransport({
+  brokers: broker.brokers,
+  producer: { compression: values.compression as Compression },
+});
 const topic = `roundtrip-${Date.now()}`;
 try {
-  await t.admin().createTopics([{ name: topic, partitions: Number(values.partitions), replicationFactor: 1, config: {} }]);
+  await t
+    .admin()
+    .createTopics([{ name: topic, partitions: Number(values.partitions), replicationFactor: 1, config: {} }]);
   const producer = t.producer();
   const sentDigest = createHash('sha256');
   const ids: string[] = [];
@@ -41,7 +46,19 @@ try {
       const k = (j * 2654435761) % KEYS;
       const id = `evt-${j.toString(36)}`;
       ids.push(id);
-      msgs.push({ key: `user-${k}`, value: Buffer.from(JSON.stringify({ event_id: id, user_id: `user-${k}`, seq: seqOf[k]++, type: 'PageView', url: `/products/${j % 500}`, ts: 1_700_000_000_000 + j })) });
+      msgs.push({
+        key: `user-${k}`,
+        value: Buffer.from(
+          JSON.stringify({
+            event_id: id,
+            user_id: `user-${k}`,
+            seq: seqOf[k]++,
+            type: 'PageView',
+            url: `/products/${j % 500}`,
+            ts: 1_700_000_000_000 + j,
+          }),
+        ),
+      });
     }
     const p = producer.send(topic, msgs);
     inflight.add(p);
@@ -69,7 +86,9 @@ try {
       got.push(e.event_id);
     }
     logEnd.set(b.partition, b.highWatermark);
-    await consumer.commit([{ topic: b.topic, partition: b.partition, offset: b.records[b.records.length - 1].offset + 1 }]);
+    await consumer.commit([
+      { topic: b.topic, partition: b.partition, offset: b.records[b.records.length - 1].offset + 1 },
+    ]);
     if (got.length >= N) void consumer.stop();
   });
   const t2 = performance.now();
@@ -84,8 +103,12 @@ try {
   const a = sentDigest.digest('hex');
   const b = gotDigest.digest('hex');
   const ok = got.length === N && inLog === N && dups === 0 && a === b && orderViolations === 0;
-  console.log(`broker: ${broker.where}; topic ${topic}, ${values.partitions} partitions, ${KEYS} keys, compression ${values.compression}`);
-  console.log(`produced ${N} in ${((t1 - t0) / 1000).toFixed(1)} s (${Math.round(N / ((t1 - t0) / 1000))}/s), consumed ${got.length} in ${((t2 - t1) / 1000).toFixed(1)} s (${Math.round(got.length / ((t2 - t1) / 1000))}/s)`);
+  console.log(
+    `broker: ${broker.where}; topic ${topic}, ${values.partitions} partitions, ${KEYS} keys, compression ${values.compression}`,
+  );
+  console.log(
+    `produced ${N} in ${((t1 - t0) / 1000).toFixed(1)} s (${Math.round(N / ((t1 - t0) / 1000))}/s), consumed ${got.length} in ${((t2 - t1) / 1000).toFixed(1)} s (${Math.round(got.length / ((t2 - t1) / 1000))}/s)`,
+  );
   console.log(`records in the log ${inLog}, duplicates ${dups}, per-key order violations ${orderViolations}`);
   console.log(`sha256(sorted sent ids)     ${a}\nsha256(sorted consumed ids) ${b}`);
   console.log(ok ? 'OK: none lost, none duplicated, per-key order kept' : 'FAILED');

@@ -26,7 +26,18 @@ const P = Number(values.partitions);
 const BATCH = 2000; // the transport's default batchMaxMessages, so both sides send requests of the same size
 
 const keys = Array.from({ length: N }, (_, i) => `user-${(i * 2654435761) % 10_000}`);
-const payloads = keys.map((k, i) => Buffer.from(JSON.stringify({ event_id: `e${i}`, user_id: k, type: 'PageView', url: `/products/${i % 500}`, ts: 1_700_000_000_000 + i, referrer: 'https://search.example/q' })));
+const payloads = keys.map((k, i) =>
+  Buffer.from(
+    JSON.stringify({
+      event_id: `e${i}`,
+      user_id: k,
+      type: 'PageView',
+      url: `/products/${i % 500}`,
+      ts: 1_700_000_000_000 + i,
+      referrer: 'https://search.example/q',
+    }),
+  ),
+);
 
 const broker = await benchBroker(values.brokers);
 const kafka = new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING, clientId: 'bench-bare' });
@@ -46,7 +57,8 @@ async function bareProduce(t: string): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < N; i += BATCH) {
     const messages = [];
-    for (let j = i; j < Math.min(N, i + BATCH); j++) messages.push({ key: keys[j], value: payloads[j], partition: partitionForKey(keys[j], P) });
+    for (let j = i; j < Math.min(N, i + BATCH); j++)
+      messages.push({ key: keys[j], value: payloads[j], partition: partitionForKey(keys[j], P) });
     await p.sendBatch({ acks: -1, topicMessages: [{ topic: t, messages }] });
   }
   const s = (performance.now() - t0) / 1000;
@@ -60,7 +72,10 @@ async function oursProduce(t: string): Promise<number> {
   const inflight = new Set<Promise<DeliveryReport[]>>();
   // The way the simulator sends: many small send() calls; the transport batches them.
   for (let i = 0; i < N; i += 100) {
-    const pr = p.send(t, Array.from({ length: Math.min(100, N - i) }, (_, j) => ({ key: keys[i + j], value: payloads[i + j] })));
+    const pr = p.send(
+      t,
+      Array.from({ length: Math.min(100, N - i) }, (_, j) => ({ key: keys[i + j], value: payloads[i + j] })),
+    );
     inflight.add(pr);
     void pr.finally(() => inflight.delete(pr));
     if (inflight.size >= 100) await Promise.race(inflight);
@@ -106,7 +121,12 @@ async function oursConsume(t: string): Promise<number> {
   return N / ((performance.now() - t0) / 1000);
 }
 
-const rows: Record<string, number[]> = { 'bare kafkajs produce': [], 'rtap transport produce': [], 'bare kafkajs consume': [], 'rtap transport consume': [] };
+const rows: Record<string, number[]> = {
+  'bare kafkajs produce': [],
+  'rtap transport produce': [],
+  'bare kafkajs consume': [],
+  'rtap transport consume': [],
+};
 try {
   for (let run = 0; run < Number(values.runs); run++) {
     // Alternate the order so neither side always gets the warmer JVM.
@@ -123,12 +143,18 @@ try {
     rows['rtap transport consume'].push(await oursConsume(b));
     await ours.admin().deleteTopics([a, b]);
   }
-  console.log(`broker: ${broker.where}; ${N} messages of ~${payloads[0].length} B, ${P} partitions, acks=all, idempotent, runs ${values.runs}`);
+  console.log(
+    `broker: ${broker.where}; ${N} messages of ~${payloads[0].length} B, ${P} partitions, acks=all, idempotent, runs ${values.runs}`,
+  );
   for (const [name, xs] of Object.entries(rows)) {
-    console.log(`${name.padEnd(24)} ${xs.map((x) => `${Math.round(x)}/s`).join('  ')}   best ${Math.round(Math.max(...xs))}/s`);
+    console.log(
+      `${name.padEnd(24)} ${xs.map((x) => `${Math.round(x)}/s`).join('  ')}   best ${Math.round(Math.max(...xs))}/s`,
+    );
   }
   const ratio = (x: string, y: string) => (Math.max(...rows[x]) / Math.max(...rows[y])).toFixed(2);
-  console.log(`transport / bare: produce ${ratio('rtap transport produce', 'bare kafkajs produce')}, consume ${ratio('rtap transport consume', 'bare kafkajs consume')}`);
+  console.log(
+    `transport / bare: produce ${ratio('rtap transport produce', 'bare kafkajs produce')}, consume ${ratio('rtap transport consume', 'bare kafkajs consume')}`,
+  );
 } finally {
   await admin.disconnect();
   await ours.close();

@@ -20,36 +20,71 @@ const profile = (process.env.BENCH_PROFILE ?? 'website') as 'website' | 'eventfl
 
 async function measure(rate: number) {
   const transport = createEmbeddedTransport({
-    topics: Object.entries(DEFAULT_PARTITIONS).map(([name, partitions]) => ({ name, partitions, replicationFactor: 1, config: {} })),
+    topics: Object.entries(DEFAULT_PARTITIONS).map(([name, partitions]) => ({
+      name,
+      partitions,
+      replicationFactor: 1,
+      config: {},
+    })),
   });
   const producer = transport.producer();
-  const generator = createGenerator({ ...defaultSimulatorConfig(), profile, startTime: Math.floor(systemClock.now()), warmStartRatePerSec: rate });
+  const generator = createGenerator({
+    ...defaultSimulatorConfig(),
+    profile,
+    startTime: Math.floor(systemClock.now()),
+    warmStartRatePerSec: rate,
+  });
   const publish = newHistogram();
   const ack = newHistogram();
-  const summary = await runOpenLoop(generator, producer, { ratePerSec: rate, durationMs: seconds * 1000 }, systemClock, {
-    onPublished(intended, sentAt, ackedAt, count) {
-      publish.recordValueWithCount(Math.max(0, Math.round((sentAt - intended) * 1000)), count);
-      ack.recordValueWithCount(Math.max(0, Math.round((ackedAt - sentAt) * 1000)), count);
+  const summary = await runOpenLoop(
+    generator,
+    producer,
+    { ratePerSec: rate, durationMs: seconds * 1000 },
+    systemClock,
+    {
+      onPublished(intended, sentAt, ackedAt, count) {
+        publish.recordValueWithCount(Math.max(0, Math.round((sentAt - intended) * 1000)), count);
+        ack.recordValueWithCount(Math.max(0, Math.round((ackedAt - sentAt) * 1000)), count);
+      },
     },
-  });
+  );
   await transport.close();
   const achieved = summary.achievedRatePerSec;
   const p = summarize(publish);
   const ok = Math.abs(achieved - rate) / rate <= 0.01 && p.p99 < 100;
-  return { rate, achieved, error: (achieved - rate) / rate, sent: summary.sent, elapsedMs: summary.elapsedMs, publish: p, ack: summarize(ack), ok };
+  return {
+    rate,
+    achieved,
+    error: (achieved - rate) / rate,
+    sent: summary.sent,
+    elapsedMs: summary.elapsedMs,
+    publish: p,
+    ack: summarize(ack),
+    ok,
+  };
 }
 
-const explicit = process.argv.slice(2).map(Number).filter((x) => x > 0);
+const explicit = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((x) => x > 0);
 const rates = explicit.length ? explicit : [200, 1000, 2000, 4000, 8000, 16000, 32000];
-console.log(`open-loop pacing on the embedded log, ${profile} traffic, ${seconds}s per rate (node ${process.version})`);
-console.log('target/s  achieved/s  error    sent     publish delay ms p50 / p90 / p99 / p99.9 / max   ack p99   holds');
+console.log(
+  `open-loop pacing on the embedded log, ${profile} traffic, ${seconds}s per rate (node ${process.version})`,
+);
+console.log(
+  'target/s  achieved/s  error    sent     publish delay ms p50 / p90 / p99 / p99.9 / max   ack p99   holds',
+);
 let best = 0;
 for (const rate of rates) {
   const r = await measure(rate);
   const pd = r.publish;
   console.log(
     `${String(rate).padStart(8)}  ${r.achieved.toFixed(1).padStart(10)}  ${(r.error * 100).toFixed(2).padStart(5)}%  ${String(r.sent).padStart(7)}   ` +
-      `${[pd.p50, pd.p90, pd.p99, pd.p999, pd.max].map((x) => x.toFixed(2)).join(' / ').padEnd(40)}  ${r.ack.p99.toFixed(2).padStart(6)}   ${r.ok ? 'yes' : 'NO'}`,
+      `${[pd.p50, pd.p90, pd.p99, pd.p999, pd.max]
+        .map((x) => x.toFixed(2))
+        .join(' / ')
+        .padEnd(40)}  ${r.ack.p99.toFixed(2).padStart(6)}   ${r.ok ? 'yes' : 'NO'}`,
   );
   if (r.ok) best = Math.max(best, rate);
   else if (!explicit.length && rate > 200) break;

@@ -45,7 +45,8 @@ function serviceOf(file: string): string | null {
 }
 
 let files = walk(join(root, 'test'));
-if (filters.length) files = files.filter((f) => filters.some((flt) => relative(root, f).includes(flt.replace(/^\.\//, ''))));
+if (filters.length)
+  files = files.filter((f) => filters.some((flt) => relative(root, f).includes(flt.replace(/^\.\//, ''))));
 if (unitOnly) files = files.filter((f) => serviceOf(f) === null);
 if (files.length === 0) {
   console.error('no test files matched');
@@ -70,7 +71,10 @@ async function stopAll() {
 // Ctrl-C, and SIGTERM from `timeout` or a cancelled CI job: pass it to the test run, then stop the
 // services (a broker left behind keeps running as a detached JVM) before leaving.
 let testRun: ReturnType<typeof spawn> | null = null;
-for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, exitCode] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.on(signal, () => {
     testRun?.kill(signal);
     void stopAll().then(() => process.exit(exitCode));
@@ -88,7 +92,9 @@ try {
     const handle = await service.start();
     handles.push({ name, handle });
     Object.assign(env, handle.env);
-    console.error(`test services: ${name} ready in ${((Date.now() - t0) / 1000).toFixed(1)}s ${JSON.stringify(handle.env)}`);
+    console.error(
+      `test services: ${name} ready in ${((Date.now() - t0) / 1000).toFixed(1)}s ${JSON.stringify(handle.env)}`,
+    );
   }
   code = await new Promise<number>((resolveCode) => {
     const child = spawn(

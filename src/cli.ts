@@ -9,7 +9,8 @@ import { COMMANDS } from './commands/index.js';
 import { PACKAGE_ROOT } from './paths.js';
 import { join } from 'node:path';
 
-const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -31,9 +32,11 @@ function formatDefault(v: unknown): string {
 
 function addSettings(cmd: Command, settings: Setting[]) {
   for (const s of settings) {
-    if (camel(longFlag(s)) !== s.key) throw new Error(`setting ${s.key} does not match its flag ${longFlag(s)}`);
+    if (camel(longFlag(s)) !== s.key)
+      throw new Error(`setting ${s.key} does not match its flag ${longFlag(s)}`);
     const env = envName(s);
-    const shown = s.default !== undefined && !isBooleanFlag(s) && !(Array.isArray(s.default) && s.default.length === 0);
+    const shown =
+      s.default !== undefined && !isBooleanFlag(s) && !(Array.isArray(s.default) && s.default.length === 0);
     const extra = [shown ? `default: ${formatDefault(s.default)}` : '', env ? `env: ${env}` : '']
       .filter(Boolean)
       .join('; ');
@@ -57,33 +60,57 @@ interface Globals {
  */
 function addGlobalOptions(cmd: Command, jsonTakesFile: boolean): Command {
   return cmd
-    .option(jsonTakesFile ? '--json [file]' : '--json', jsonTakesFile ? 'machine-readable JSON: on stdout, or written to <file> (reports) while stdout stays human' : 'machine-readable JSON on stdout')
+    .option(
+      jsonTakesFile ? '--json [file]' : '--json',
+      jsonTakesFile
+        ? 'machine-readable JSON: on stdout, or written to <file> (reports) while stdout stays human'
+        : 'machine-readable JSON on stdout',
+    )
     .option('--no-color', 'disable colour (also NO_COLOR=1, or when output is not a terminal)')
-    .option('--config <file>', 'JSON config file (precedence: defaults < config file < RTAP_* env < flags; env: RTAP_CONFIG)')
-    .option('--print-config', 'print the effective configuration of the command, with where each value came from, and exit');
+    .option(
+      '--config <file>',
+      'JSON config file (precedence: defaults < config file < RTAP_* env < flags; env: RTAP_CONFIG)',
+    )
+    .option(
+      '--print-config',
+      'print the effective configuration of the command, with where each value came from, and exit',
+    );
 }
 
-function buildCommand(parent: Command, def: CommandDefinition, path: string[], run: (def: CommandDefinition, cmd: Command, path: string[]) => Promise<void>) {
-  const cmd = parent.command(def.name).summary(def.summary).description(def.description ?? def.summary);
+function buildCommand(
+  parent: Command,
+  def: CommandDefinition,
+  path: string[],
+  run: (def: CommandDefinition, cmd: Command, path: string[]) => Promise<void>,
+) {
+  const cmd = parent
+    .command(def.name)
+    .summary(def.summary)
+    .description(def.description ?? def.summary);
   for (const a of def.args ?? []) {
     const name = a.variadic ? `${a.name}...` : a.name;
     cmd.argument(a.required ? `<${name}>` : `[${name}]`, a.description);
   }
   addSettings(cmd, Object.values(def.settings));
-  if (def.examples.length) cmd.addHelpText('after', `\nExamples:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}`);
+  if (def.examples.length)
+    cmd.addHelpText('after', `\nExamples:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}`);
   cmd.showSuggestionAfterError(true);
   if (def.subcommands?.length) {
     for (const sub of def.subcommands) buildCommand(cmd, sub, [...path, sub.name], run);
   } else {
-    addGlobalOptions(cmd, !(def.args?.length));
+    addGlobalOptions(cmd, !def.args?.length);
     cmd.action(async () => run(def, cmd, path));
   }
 }
 
-export function buildProgram(onRun: (def: CommandDefinition, cmd: Command, path: string[]) => Promise<void>): Command {
+export function buildProgram(
+  onRun: (def: CommandDefinition, cmd: Command, path: string[]) => Promise<void>,
+): Command {
   const program = addGlobalOptions(
     new Command('rtap')
-      .description('Run and benchmark a real-time website-analytics pipeline: simulate load, process it with event-time windows and CEP, and measure end-to-end latency with HDR histograms.')
+      .description(
+        'Run and benchmark a real-time website-analytics pipeline: simulate load, process it with event-time windows and CEP, and measure end-to-end latency with HDR histograms.',
+      )
       .version(VERSION, '-V, --version', 'print the rtap version')
       .enablePositionalOptions()
       // Before any subcommand exists, so they inherit it: commander errors become exit code 2, not exit(1).
@@ -103,7 +130,9 @@ export function buildProgram(onRun: (def: CommandDefinition, cmd: Command, path:
 
 function writeEffectiveConfig(ctx: CommandContext, path: string[]) {
   if (ctx.json) {
-    ctx.stdout.write(JSON.stringify({ command: path.join(' '), settings: ctx.effectiveConfig }, null, 2) + '\n');
+    ctx.stdout.write(
+      JSON.stringify({ command: path.join(' '), settings: ctx.effectiveConfig }, null, 2) + '\n',
+    );
     return;
   }
   const rows = Object.entries(ctx.effectiveConfig);
@@ -153,7 +182,13 @@ export async function main(argv: string[]): Promise<void> {
     const color = globals.color !== false && !process.env.NO_COLOR && Boolean(process.stdout.isTTY);
     chalk.level = color ? chalk.level || 1 : 0;
     const effectiveConfig: CommandContext['effectiveConfig'] = {};
-    for (const s of settings) effectiveConfig[s.key] = { value: resolved.values[s.key], source: resolved.sources[s.key].from ? `${resolved.sources[s.key].source}: ${resolved.sources[s.key].from}` : resolved.sources[s.key].source };
+    for (const s of settings)
+      effectiveConfig[s.key] = {
+        value: resolved.values[s.key],
+        source: resolved.sources[s.key].from
+          ? `${resolved.sources[s.key].source}: ${resolved.sources[s.key].from}`
+          : resolved.sources[s.key].source,
+      };
     const ctx: CommandContext = {
       json: globals.json === true,
       jsonFile: typeof globals.json === 'string' ? globals.json : undefined,

@@ -77,21 +77,32 @@ export function verifyResults(
       const r = got.get(start);
       compared++;
       if (!r) {
-        mismatches.push(`${view} window ${new Date(start).toISOString()}: no final result (expected ${b.events} events)`);
+        mismatches.push(
+          `${view} window ${new Date(start).toISOString()}: no final result (expected ${b.events} events)`,
+        );
         continue;
       }
       for (const [field, want] of Object.entries(fields(b))) {
         const have = r.fields[field];
         if (typeof have !== 'number' || !close(have, want)) {
-          mismatches.push(`${view} window ${new Date(start).toISOString()} ${field}: engine ${JSON.stringify(have)}, recomputed ${want}`);
+          mismatches.push(
+            `${view} window ${new Date(start).toISOString()} ${field}: engine ${JSON.stringify(have)}, recomputed ${want}`,
+          );
         }
       }
     }
     for (const [start, r] of got) {
-      if (!expected.has(start) && r.event_count > 0) mismatches.push(`${view} window ${new Date(start).toISOString()}: result with ${r.event_count} events, none expected`);
+      if (!expected.has(start) && r.event_count > 0)
+        mismatches.push(
+          `${view} window ${new Date(start).toISOString()}: result with ${r.event_count} events, none expected`,
+        );
     }
   };
-  compare('realtime', windows.realtimeMs, (b) => ({ events: b.events, page_views: b.views, active_users: b.users.size }));
+  compare('realtime', windows.realtimeMs, (b) => ({
+    events: b.events,
+    page_views: b.views,
+    active_users: b.users.size,
+  }));
   compare('kpis', windows.kpisMs, (b) => ({ events: b.events, revenue: b.revenue }));
   return { checked: true, ok: mismatches.length === 0 && compared > 0, windows: compared, mismatches };
 }

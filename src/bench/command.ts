@@ -40,10 +40,16 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
     } catch (err) {
       throw new UsageError(`--baseline ${o.baseline}: ${(err as Error).message}`);
     }
-    if (baseline?.rtap_report !== 1) throw new UsageError(`--baseline ${o.baseline}: not an rtap bench JSON report`);
+    if (baseline?.rtap_report !== 1)
+      throw new UsageError(`--baseline ${o.baseline}: not an rtap bench JSON report`);
   }
   const simulator = { ...loadConfigFrom(o), ...trafficConfigFrom(o) };
-  const engine = { views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout };
+  const engine = {
+    views: o.views,
+    outOfOrderness: o.outOfOrderness,
+    lateness: o.lateness,
+    idleTimeout: o.idleTimeout,
+  };
   if (o.findMax) return findMaxCommand(o, ctx, { simulator, engine });
   const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
   const recorders = new LatencyRecorders();
@@ -60,7 +66,9 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
   if (liveView) await loadLiveView(ctx.stderr, true);
   let view: LiveViewHandle | null = null;
   const hdrLogChunks: string[] = [];
-  ctx.log(`rtap bench: ${transport.description}, ${shape.kind} load at ${+o.rate.toFixed(2)}/s (${Math.round(o.rate * 60)}/min) for ${totalS}s${o.warmup ? ` (first ${o.warmup / 1000}s warm-up)` : ''}`);
+  ctx.log(
+    `rtap bench: ${transport.description}, ${shape.kind} load at ${+o.rate.toFixed(2)}/s (${Math.round(o.rate * 60)}/min) for ${totalS}s${o.warmup ? ` (first ${o.warmup / 1000}s warm-up)` : ''}`,
+  );
   try {
     const { report } = await runBench({
       transport,
@@ -72,14 +80,24 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
       engine,
       patterns: o.patterns,
       sinks,
-      injectStall: o.injectStall ? { afterMs: o.warmup + o.duration / 2, durationMs: o.injectStall } : undefined,
+      injectStall: o.injectStall
+        ? { afterMs: o.warmup + o.duration / 2, durationMs: o.injectStall }
+        : undefined,
       signal: ctx.signal,
       check: o.check,
       hdrLog: o.hdrLog ? (text) => hdrLogChunks.push(text) : undefined,
       effectiveConfig: ctx.effectiveConfig,
       onLive: liveView
         ? (live) => {
-            view = startLiveView({ live, title: 'rtap bench', subtitle: transport.description, stdout: ctx.stderr, color: ctx.color, interactive: true, totalS });
+            view = startLiveView({
+              live,
+              title: 'rtap bench',
+              subtitle: transport.description,
+              stdout: ctx.stderr,
+              color: ctx.color,
+              interactive: true,
+              totalS,
+            });
           }
         : undefined,
       onSnapshot: (snap) => {
@@ -102,13 +120,19 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
     if (o.html) writeFileSync(o.html, renderHtmlReport(report));
     if (ctx.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else ctx.stdout.write(renderReport(report, ctx.color) + '\n');
-    for (const [what, file] of [['JSON report', ctx.jsonFile], ['HDR interval log', o.hdrLog], ['HTML report', o.html]]) {
+    for (const [what, file] of [
+      ['JSON report', ctx.jsonFile],
+      ['HDR interval log', o.hdrLog],
+      ['HTML report', o.html],
+    ]) {
       if (file) ctx.log(`${what} written to ${file}`);
     }
 
     if (ctx.signal.aborted) return EXIT.INTERRUPTED;
     if (report.verification && !report.verification.ok) {
-      ctx.log(`rtap bench: --check failed: ${report.verification.mismatches.length} mismatches over ${report.verification.windows} windows`);
+      ctx.log(
+        `rtap bench: --check failed: ${report.verification.mismatches.length} mismatches over ${report.verification.windows} windows`,
+      );
       return EXIT.CHECK_MISMATCH;
     }
     if (!report.load.schedule_held) {
@@ -117,7 +141,9 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
     }
     if (report.gate && !report.gate.passed) {
       const failed = report.gate.results.filter((r) => !r.passed);
-      ctx.log(`rtap bench: gate failed (${failed.length} of ${report.gate.results.length}):\n  ${failed.map((f) => f.message).join('\n  ')}`);
+      ctx.log(
+        `rtap bench: gate failed (${failed.length} of ${report.gate.results.length}):\n  ${failed.map((f) => f.message).join('\n  ')}`,
+      );
       return EXIT.THRESHOLD_FAILED;
     }
     return EXIT.OK;
@@ -133,7 +159,9 @@ async function findMaxCommand(
   parts: { simulator: Record<string, unknown>; engine: Record<string, unknown> },
 ): Promise<number> {
   const slo = o.slo.map(parseThreshold);
-  ctx.log(`rtap bench --find-max: steps of ${o.duration / 1000}s from ${o.rate}/s, SLO ${o.slo.join(' and ') || '(none: schedule held and lag bounded)'}`);
+  ctx.log(
+    `rtap bench --find-max: steps of ${o.duration / 1000}s from ${o.rate}/s, SLO ${o.slo.join(' and ') || '(none: schedule held and lag bounded)'}`,
+  );
   const { maxRatePerSec, steps } = await findMaxRate({
     slo,
     startRate: o.rate,
@@ -150,11 +178,23 @@ async function findMaxCommand(
       effectiveConfig: ctx.effectiveConfig,
     },
     onStep: (s) =>
-      ctx.log(`  ${Math.round(s.ratePerSec)}/s: ${s.passed ? 'sustained' : 'NOT sustained'} (throughput ${Math.round(s.throughputPerSec)}/s, ingest p99 ${s.latency.ingest?.p99 ?? '-'} ms, final lag ${s.finalLag})${s.reasons.length ? ' — ' + s.reasons.join('; ') : ''}`),
+      ctx.log(
+        `  ${Math.round(s.ratePerSec)}/s: ${s.passed ? 'sustained' : 'NOT sustained'} (throughput ${Math.round(s.throughputPerSec)}/s, ingest p99 ${s.latency.ingest?.p99 ?? '-'} ms, final lag ${s.finalLag})${s.reasons.length ? ' — ' + s.reasons.join('; ') : ''}`,
+      ),
   });
-  const result = { max_rate_per_sec: maxRatePerSec, max_rate_per_min: maxRatePerSec === null ? null : maxRatePerSec * 60, slo: o.slo, steps };
+  const result = {
+    max_rate_per_sec: maxRatePerSec,
+    max_rate_per_min: maxRatePerSec === null ? null : maxRatePerSec * 60,
+    slo: o.slo,
+    steps,
+  };
   if (ctx.jsonFile) writeFileSync(ctx.jsonFile, JSON.stringify(result, null, 2) + '\n');
   if (ctx.json) ctx.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  else ctx.stdout.write(maxRatePerSec === null ? `no rate from ${o.rate}/s up was sustained\n` : `highest sustainable rate: ${maxRatePerSec}/s (${maxRatePerSec * 60}/min)\n`);
+  else
+    ctx.stdout.write(
+      maxRatePerSec === null
+        ? `no rate from ${o.rate}/s up was sustained\n`
+        : `highest sustainable rate: ${maxRatePerSec}/s (${maxRatePerSec * 60}/min)\n`,
+    );
   return maxRatePerSec === null ? EXIT.THRESHOLD_FAILED : EXIT.OK;
 }

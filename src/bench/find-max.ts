@@ -30,16 +30,26 @@ export interface FindMaxOptions {
  * generator holds its schedule, every SLO holds, and consumer lag stays bounded (the last second's lag is
  * under one second's worth of events, i.e. the processor keeps up rather than falling behind).
  */
-export async function findMaxRate(o: FindMaxOptions): Promise<{ maxRatePerSec: number | null; steps: FindMaxStep[] }> {
+export async function findMaxRate(
+  o: FindMaxOptions,
+): Promise<{ maxRatePerSec: number | null; steps: FindMaxStep[] }> {
   const steps: FindMaxStep[] = [];
   const trial = async (rate: number): Promise<boolean> => {
     const transport = await o.openTransport();
     try {
-      const { report } = await runBench({ ...o.base, transport, shape: { kind: 'constant', ratePerSec: rate }, sinks: [] });
+      const { report } = await runBench({
+        ...o.base,
+        transport,
+        shape: { kind: 'constant', ratePerSec: rate },
+        sinks: [],
+      });
       const reasons: string[] = [];
       if (!report.load.schedule_held) reasons.push(report.load.schedule_note);
       const finalLag = report.intervals.at(-1)?.lag ?? 0;
-      if (finalLag > rate) reasons.push(`consumer lag ${finalLag} at the end of the step (more than one second of events): the processor falls behind`);
+      if (finalLag > rate)
+        reasons.push(
+          `consumer lag ${finalLag} at the end of the step (more than one second of events): the processor falls behind`,
+        );
       for (const g of evaluateThresholds(o.slo, report)) if (!g.passed) reasons.push(g.message);
       const step: FindMaxStep = {
         ratePerSec: Math.round(rate),
@@ -47,7 +57,9 @@ export async function findMaxRate(o: FindMaxOptions): Promise<{ maxRatePerSec: n
         reasons,
         throughputPerSec: report.pipeline.throughput_per_sec,
         finalLag,
-        latency: Object.fromEntries(Object.entries(report.latency).map(([k, v]) => [k, { ...v!, histogram: '' }])),
+        latency: Object.fromEntries(
+          Object.entries(report.latency).map(([k, v]) => [k, { ...v!, histogram: '' }]),
+        ),
       };
       steps.push(step);
       o.onStep?.(step);

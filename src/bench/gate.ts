@@ -18,20 +18,32 @@ export interface Threshold {
   unit: 'ms' | 'per_sec' | 'fraction' | 'count';
 }
 
-const STATS = { p50: 'p50', p90: 'p90', p95: 'p95', p99: 'p99', 'p99.9': 'p999', p999: 'p999', max: 'max', mean: 'mean' } as const;
+const STATS = {
+  p50: 'p50',
+  p90: 'p90',
+  p95: 'p95',
+  p99: 'p99',
+  'p99.9': 'p999',
+  p999: 'p999',
+  max: 'max',
+  mean: 'mean',
+} as const;
 const COUNTS = ['dead_letters', 'late', 'duplicates', 'lag', 'alerts', 'results'] as const;
 
 export function parseThreshold(src: string): Threshold {
   const m = /^\s*([a-z0-9_]+(?:\.[a-z0-9.]+)?)\s*(<=|>=|<|>)\s*(.+?)\s*$/.exec(src);
-  const expected = "METRIC OP VALUE, e.g. 'ingest.p95<500ms', 'throughput>=10000/min', 'errors<0.1%', 'lag<=1000'";
+  const expected =
+    "METRIC OP VALUE, e.g. 'ingest.p95<500ms', 'throughput>=10000/min', 'errors<0.1%', 'lag<=1000'";
   if (!m) throw new UsageError(`invalid --threshold '${src}': expected ${expected}`);
   const [, metric, op, raw] = m;
   const where = `--threshold '${src}'`;
-  if (metric === 'throughput') return { source: src, metric, op: op as Op, value: parseRate(raw, where), unit: 'per_sec' };
+  if (metric === 'throughput')
+    return { source: src, metric, op: op as Op, value: parseRate(raw, where), unit: 'per_sec' };
   if (metric === 'errors') {
     const pct = raw.endsWith('%');
     const v = Number(pct ? raw.slice(0, -1) : raw) / (pct ? 100 : 1);
-    if (!Number.isFinite(v) || v < 0) throw new UsageError(`invalid ${where}: expected an error rate like 0.1% or 0.001`);
+    if (!Number.isFinite(v) || v < 0)
+      throw new UsageError(`invalid ${where}: expected an error rate like 0.1% or 0.001`);
     return { source: src, metric, op: op as Op, value: v, unit: 'fraction' };
   }
   if ((COUNTS as readonly string[]).includes(metric)) {
@@ -73,7 +85,8 @@ function actualOf(t: Threshold, r: BenchReport): number | null {
   return s ? s[STATS[stat as keyof typeof STATS]] : null;
 }
 
-const holds = (a: number, op: Op, b: number) => (op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b);
+const holds = (a: number, op: Op, b: number) =>
+  op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
 
 function show(v: number, unit: Threshold['unit']): string {
   if (unit === 'ms') return `${+v.toFixed(3)}ms`;
@@ -93,11 +106,19 @@ export function evaluateThresholds(thresholds: Threshold[], r: BenchReport): Gat
   return thresholds.map((t) => {
     const actual = actualOf(t, r);
     if (actual === null) {
-      return { threshold: t.source, passed: false, actual: NaN, message: `${t.source}: no ${t.metric} was measured in this run` };
+      return {
+        threshold: t.source,
+        passed: false,
+        actual: NaN,
+        message: `${t.source}: no ${t.metric} was measured in this run`,
+      };
     }
     const passed = holds(actual, t.op, t.value);
     const diff = actual - t.value;
-    const by = t.value !== 0 ? ` (by ${show(Math.abs(diff), t.unit)}, ${Math.abs((diff / t.value) * 100).toFixed(1)}%)` : '';
+    const by =
+      t.value !== 0
+        ? ` (by ${show(Math.abs(diff), t.unit)}, ${Math.abs((diff / t.value) * 100).toFixed(1)}%)`
+        : '';
     return {
       threshold: t.source,
       passed,
@@ -113,7 +134,11 @@ export function evaluateThresholds(thresholds: Threshold[], r: BenchReport): Gat
  * Compares latency percentiles (p50/p95/p99) and throughput with a baseline report: a latency that grew, or a
  * throughput that fell, by more than `maxRegression` (a fraction) fails.
  */
-export function compareBaseline(current: BenchReport, baseline: BenchReport, maxRegression: number): GateResult[] {
+export function compareBaseline(
+  current: BenchReport,
+  baseline: BenchReport,
+  maxRegression: number,
+): GateResult[] {
   const out: GateResult[] = [];
   for (const name of LATENCY_NAMES) {
     const a = current.latency[name];

@@ -14,7 +14,8 @@ export type LoadShape =
 export function parseLoadShape(spec: string, baseRate: number, where = '--profile'): LoadShape {
   const s = spec.trim();
   if (s === 'constant') return { kind: 'constant', ratePerSec: baseRate };
-  const expected = "constant, ramp:FROM..TO (e.g. ramp:100/s..2k/s) or steps:R1,R2,... (e.g. steps:100/s,500/s,1k/s)";
+  const expected =
+    'constant, ramp:FROM..TO (e.g. ramp:100/s..2k/s) or steps:R1,R2,... (e.g. steps:100/s,500/s,1k/s)';
   const m = /^(ramp|steps):(.+)$/.exec(s);
   if (!m) throw new UsageError(`invalid ${where} '${spec}': expected ${expected}`);
   if (m[1] === 'ramp') {

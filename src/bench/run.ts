@@ -2,7 +2,12 @@ import { cpus } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGenerator, defaultSimulatorConfig, runOpenLoop, type SimulatorConfig } from '../simulator/index.js';
+import {
+  createGenerator,
+  defaultSimulatorConfig,
+  runOpenLoop,
+  type SimulatorConfig,
+} from '../simulator/index.js';
 import { assemblePipeline, engineConfigFrom, type EngineOverrides } from '../pipeline/assemble.js';
 import type { Processor } from '../pipeline/processor.js';
 import { HistogramLogWriter } from 'hdr-histogram-js';
@@ -54,7 +59,12 @@ export interface BenchRun {
 
 function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: PACKAGE_ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
   } catch {
     return null;
   }
@@ -96,7 +106,12 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   await clock.sleep(o.transport.kind === 'kafka' ? 3000 : 10);
 
   // Warm start sized for the real rate, so a fast run does not begin as a wave of brand-new sessions.
-  const simConfig: SimulatorConfig = { ...defaultSimulatorConfig(), warmStartRatePerSec: o.shape.ratePerSec, ...o.simulator, startTime: Math.floor(clock.now()) };
+  const simConfig: SimulatorConfig = {
+    ...defaultSimulatorConfig(),
+    warmStartRatePerSec: o.shape.ratePerSec,
+    ...o.simulator,
+    startTime: Math.floor(clock.now()),
+  };
   const generator = createGenerator(simConfig);
   const producer = o.transport.producer({ clientId: 'rtap-bench' });
   let produced = 0;
@@ -118,7 +133,9 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   if (o.hdrLog) {
     const writer = new HistogramLogWriter(o.hdrLog);
     writer.outputLogFormatVersion();
-    writer.outputComment(`rtap bench interval log; values in microseconds; tags are latency names (${LATENCY_NAMES.join(', ')})`);
+    writer.outputComment(
+      `rtap bench interval log; values in microseconds; tags are latency names (${LATENCY_NAMES.join(', ')})`,
+    );
     writer.outputStartTime(loadStart);
     writer.baseTime = loadStart;
     writer.outputLegend();
@@ -134,16 +151,26 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   o.onLive?.(live);
 
   const totalMs = o.warmupMs + o.durationMs;
-  const summary = await runOpenLoop(generator, producer, { ratePerSec: o.shape.ratePerSec, durationMs: totalMs, rateAt: (ms: number) => rateAt(o.shape, ms, totalMs) }, clock, {
-    signal: o.signal,
-    onRecord: o.check ? (record) => void (record.event && producedEvents.push(record.event)) : undefined,
-    onPublished: (intended: number, sentAt: number, ackedAt: number, count: number) => {
-      produced += count;
-      if (intended >= recorders.measureFrom) measured += count;
-      recorders.recordFrom('publish', intended, sentAt, count);
-      if (intended >= recorders.measureFrom) recorders.record('ack', ackedAt - sentAt, count);
+  const summary = await runOpenLoop(
+    generator,
+    producer,
+    {
+      ratePerSec: o.shape.ratePerSec,
+      durationMs: totalMs,
+      rateAt: (ms: number) => rateAt(o.shape, ms, totalMs),
     },
-  });
+    clock,
+    {
+      signal: o.signal,
+      onRecord: o.check ? (record) => void (record.event && producedEvents.push(record.event)) : undefined,
+      onPublished: (intended: number, sentAt: number, ackedAt: number, count: number) => {
+        produced += count;
+        if (intended >= recorders.measureFrom) measured += count;
+        recorders.recordFrom('publish', intended, sentAt, count);
+        if (intended >= recorders.measureFrom) recorders.record('ack', ackedAt - sentAt, count);
+      },
+    },
+  );
   const loadEnd = clock.now();
   await producer.flush();
 
@@ -164,7 +191,8 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   const c = processor.counters;
   const measuredSeconds = (loadEnd - loadStart - o.warmupMs) / 1000;
   const achieved = measuredSeconds > 0 ? measured / measuredSeconds : 0;
-  const target = o.shape.kind === 'constant' ? o.shape.ratePerSec : summary.scheduled / ((loadEnd - loadStart) / 1000);
+  const target =
+    o.shape.kind === 'constant' ? o.shape.ratePerSec : summary.scheduled / ((loadEnd - loadStart) / 1000);
   const publish = recorders.summary('publish');
   // The generator held its schedule if it sent ≥ 99 % of what the schedule called for and its publish
   // delay stayed bounded (p99 under a second): otherwise latencies would describe a lighter load.

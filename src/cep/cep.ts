@@ -4,7 +4,15 @@ import type { PatternDefinition, SequencePattern, ThresholdRule } from './ast.js
 import { fieldOf } from './expr.js';
 import { Heap } from './heap.js';
 import { ReorderBuffer } from './reorder.js';
-import { compareRuns, compilePattern, filterHolds, isPending, step, type CompiledPattern, type Run } from './nfa.js';
+import {
+  compareRuns,
+  compilePattern,
+  filterHolds,
+  isPending,
+  step,
+  type CompiledPattern,
+  type Run,
+} from './nfa.js';
 import { RuleRunner, type RuleState } from './rules.js';
 
 export interface CepHooks {
@@ -85,7 +93,8 @@ interface Timer {
 const byDeadline = (a: Run, b: Run) => a.deadline - b.deadline || compareRuns(a, b);
 const byStart = (a: Run, b: Run) => a.seqs[0] - b.seqs[0];
 
-const toJson = (n: number): number | null => (n === -Infinity ? null : n === Infinity ? Number.MAX_SAFE_INTEGER : n);
+const toJson = (n: number): number | null =>
+  n === -Infinity ? null : n === Infinity ? Number.MAX_SAFE_INTEGER : n;
 
 class CepImpl implements Cep {
   private readonly patterns: CompiledPattern[];
@@ -116,7 +125,9 @@ class CepImpl implements Cep {
   ) {
     this.patterns = defs.filter((d): d is SequencePattern => d.kind === 'sequence').map(compilePattern);
     const warn = hooks.warn ?? (() => {});
-    this.rules = defs.filter((d): d is ThresholdRule => d.kind === 'rule').map((r) => new RuleRunner(r, warn));
+    this.rules = defs
+      .filter((d): d is ThresholdRule => d.kind === 'rule')
+      .map((r) => new RuleRunner(r, warn));
     this.keys = this.patterns.map(() => new Map());
     this.partitionKeys = this.patterns.map((p) => {
       const path = ['', p.def.partitionBy];
@@ -139,7 +150,8 @@ class CepImpl implements Cep {
     this.buffer.push({ arrival: this.arrivals++, event });
     if (event.event_time > this.maxEventTime) this.maxEventTime = event.event_time;
     const auto = this.options.autoWatermarkMs;
-    if (auto !== undefined && this.maxEventTime - auto > this.watermark) this.advanceWatermark(this.maxEventTime - auto, wallNow);
+    if (auto !== undefined && this.maxEventTime - auto > this.watermark)
+      this.advanceWatermark(this.maxEventTime - auto, wallNow);
     else if (event.event_time <= this.watermark) this.drain();
   }
 
@@ -162,7 +174,11 @@ class CepImpl implements Cep {
   }
 
   private drain() {
-    for (let top = this.buffer.peek(); top && top.event.event_time <= this.watermark; top = this.buffer.peek()) {
+    for (
+      let top = this.buffer.peek();
+      top && top.event.event_time <= this.watermark;
+      top = this.buffer.peek()
+    ) {
       this.buffer.shift();
       // Timeouts at t come before events at t: an event at the deadline is outside the window.
       this.fireTimers(top.event.event_time);
@@ -189,7 +205,14 @@ class CepImpl implements Cep {
     if (this.total > this.maxPartialMatches) this.evictGlobal();
   }
 
-  private processKey(pi: number, key: string, st: KeyState | undefined, e: AnalyticsEvent, kind: string, seq: number) {
+  private processKey(
+    pi: number,
+    key: string,
+    st: KeyState | undefined,
+    e: AnalyticsEvent,
+    kind: string,
+    seq: number,
+  ) {
     const p = this.patterns[pi];
     if (st) this.expireKey(pi, key, st, e.event_time);
     const before = st ? st.runs.length : 0;
@@ -286,7 +309,12 @@ class CepImpl implements Cep {
     const pos = p.elements.map(() => 0);
     const events: MatchedEventRef[] = r.elems.map((el) => {
       const ev = r.bound[el][pos[el]++];
-      return { variable: p.elements[el].variable, event_id: ev.event_id, kind: eventKind(ev), event_time: ev.event_time };
+      return {
+        variable: p.elements[el].variable,
+        event_id: ev.event_id,
+        kind: eventKind(ev),
+        event_time: ev.event_time,
+      };
     });
     const first = events[0];
     const last = events[events.length - 1];
@@ -311,7 +339,13 @@ class CepImpl implements Cep {
   }
 
   stats() {
-    const out: { partialMatches: number; evicted: number; alerts: number; late: number; [k: string]: number } = {
+    const out: {
+      partialMatches: number;
+      evicted: number;
+      alerts: number;
+      late: number;
+      [k: string]: number;
+    } = {
       partialMatches: this.total,
       evicted: this.c.evicted,
       alerts: this.c.alerts,
@@ -338,7 +372,16 @@ class CepImpl implements Cep {
           runs: st.runs.map((r) => {
             const pos = r.bound.map(() => 0);
             r.elems.forEach((el, i) => (events[r.seqs[i]] = r.bound[el][pos[el]++]));
-            return { el: r.el, count: r.count, seqs: [...r.seqs], elems: [...r.elems], startTime: r.startTime, deadline: r.deadline, dirty: r.dirty, violated: r.violated };
+            return {
+              el: r.el,
+              count: r.count,
+              seqs: [...r.seqs],
+              elems: [...r.elems],
+              startTime: r.startTime,
+              deadline: r.deadline,
+              dirty: r.dirty,
+              violated: r.violated,
+            };
           }),
         });
       }
@@ -351,7 +394,10 @@ class CepImpl implements Cep {
       arrivals: this.arrivals,
       seq: this.seq,
       maxIntended: this.maxIntended,
-      counters: { ...this.c, ...Object.fromEntries([...this.perPattern].map(([k, v]) => [`alerts:${k}`, v])) },
+      counters: {
+        ...this.c,
+        ...Object.fromEntries([...this.perPattern].map(([k, v]) => [`alerts:${k}`, v])),
+      },
       buffer: this.buffer.toArray(),
       events,
       keys,
@@ -363,7 +409,9 @@ class CepImpl implements Cep {
     if (s.version !== 1) throw new Error(`CEP snapshot version ${s.version} is not supported (expected 1)`);
     const names = [...this.patterns.map((p) => p.def.name), ...this.rules.map((r) => r.rule.name)];
     if (names.join('\n') !== s.patterns.join('\n')) {
-      throw new Error(`CEP snapshot was taken with patterns [${s.patterns.join(', ')}], not [${names.join(', ')}]`);
+      throw new Error(
+        `CEP snapshot was taken with patterns [${s.patterns.join(', ')}], not [${names.join(', ')}]`,
+      );
     }
     this.watermark = s.watermark ?? -Infinity;
     this.maxEventTime = s.maxEventTime ?? -Infinity;
@@ -394,7 +442,12 @@ class CepImpl implements Cep {
   }
 }
 
-export function createCep(patterns: PatternDefinition[], hooks: CepHooks, options: CepOptions = {}, snapshot?: CepSnapshot): Cep {
+export function createCep(
+  patterns: PatternDefinition[],
+  hooks: CepHooks,
+  options: CepOptions = {},
+  snapshot?: CepSnapshot,
+): Cep {
   const cep = new CepImpl(patterns, hooks, options);
   if (snapshot) cep.restore(snapshot);
   return cep;

@@ -38,7 +38,11 @@ export function checkDefinitions(src: Source, raws: RawDefinition[]): PatternDef
   const seen = new Map<string, number>();
   return raws.map((raw, n) => {
     const def = raw.rule ? checkRule(src, raw) : checkPattern(src, raw, n);
-    if (seen.has(def.name)) throw src.error(raw.start, `duplicate name '${def.name}' (first defined on line ${seen.get(def.name)})`);
+    if (seen.has(def.name))
+      throw src.error(
+        raw.start,
+        `duplicate name '${def.name}' (first defined on line ${seen.get(def.name)})`,
+      );
     seen.set(def.name, def.line);
     return def;
   });
@@ -55,7 +59,10 @@ function base(src: Source, raw: RawDefinition, name: string) {
 }
 
 function defaultTemplate(name: string): Template {
-  return { text: `${name} for {key()}`, parts: [`${name} for `, { type: 'call', name: 'key', args: [], pos: 0 }] };
+  return {
+    text: `${name} for {key()}`,
+    parts: [`${name} for `, { type: 'call', name: 'key', args: [], pos: 0 }],
+  };
 }
 
 function forbid(src: Source, raw: RawDefinition, clauses: string[], what: string) {
@@ -66,9 +73,19 @@ function forbid(src: Source, raw: RawDefinition, clauses: string[], what: string
 }
 
 function checkRule(src: Source, raw: RawDefinition): ThresholdRule {
-  forbid(src, raw, ['PATTERN', 'PARTITION', 'WITHIN'], `a RULE (rules read view results; sequences use PATTERN)`);
-  if (raw.view === undefined) throw src.error(raw.start, `RULE ${raw.name}: expected an ON clause naming the view it reads, e.g. ON realtime`);
-  if (!raw.where) throw src.error(raw.start, `RULE ${raw.name}: expected a WHERE clause with the alert condition`);
+  forbid(
+    src,
+    raw,
+    ['PATTERN', 'PARTITION', 'WITHIN'],
+    `a RULE (rules read view results; sequences use PATTERN)`,
+  );
+  if (raw.view === undefined)
+    throw src.error(
+      raw.start,
+      `RULE ${raw.name}: expected an ON clause naming the view it reads, e.g. ON realtime`,
+    );
+  if (!raw.where)
+    throw src.error(raw.start, `RULE ${raw.name}: expected a WHERE clause with the alert condition`);
   const scope: Scope = { kind: 'rule' };
   checkExpr(src, raw.where, scope, false);
   const message = raw.message ?? defaultTemplate(raw.name!);
@@ -88,9 +105,16 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
   forbid(src, raw, ['ON', 'BASELINE', 'EMIT'], 'a PATTERN definition (they belong to RULE definitions)');
   const name = raw.name ?? `${basename(src.file).replace(/\.cep$/, '')}_${n + 1}`;
   const els = raw.elements;
-  if (!els) throw src.error(raw.start, `definition ${name}: expected a PATTERN clause (or RULE for a threshold rule)`);
+  if (!els)
+    throw src.error(
+      raw.start,
+      `definition ${name}: expected a PATTERN clause (or RULE for a threshold rule)`,
+    );
   if (raw.withinMs === undefined) {
-    throw src.error(raw.end, `pattern ${name}: expected WITHIN <duration> (e.g. WITHIN 10 MINUTES): it bounds how long partial matches are kept`);
+    throw src.error(
+      raw.end,
+      `pattern ${name}: expected WITHIN <duration> (e.g. WITHIN 10 MINUTES): it bounds how long partial matches are kept`,
+    );
   }
   const index = new Map<string, number>();
   els.forEach((e, i) => {
@@ -107,17 +131,26 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
     const { refs, aggregate } = references(c, index);
     if (aggregate) {
       const neg = [...refs].find((r) => els[r].negated);
-      if (neg !== undefined) throw src.error(c.pos, `aggregates cannot read NOT variable ${els[neg].variable}: it binds no events`);
+      if (neg !== undefined)
+        throw src.error(
+          c.pos,
+          `aggregates cannot read NOT variable ${els[neg].variable}: it binds no events`,
+        );
       filters.push(c);
       continue;
     }
     const target = refs.size ? Math.max(...refs) : 0;
     for (const r of refs) {
       if (els[r].negated && r !== target) {
-        throw src.error(c.pos, `a condition on NOT variable ${els[r].variable} may only refer to variables before it, not ${els[target].variable}`);
+        throw src.error(
+          c.pos,
+          `a condition on NOT variable ${els[r].variable} may only refer to variables before it, not ${els[target].variable}`,
+        );
       }
     }
-    conditions[target] = conditions[target] ? { type: 'binary', op: 'AND', left: conditions[target]!, right: c, pos: c.pos } : c;
+    conditions[target] = conditions[target]
+      ? { type: 'binary', op: 'AND', left: conditions[target]!, right: c, pos: c.pos }
+      : c;
   }
   const message = raw.message ?? defaultTemplate(name);
   for (const p of message.parts) if (typeof p !== 'string') checkExpr(src, p, scope, true);
@@ -137,7 +170,9 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
     partitionBy: raw.partitionBy ?? 'user_id',
     elements,
     where: raw.where ?? null,
-    filter: filters.length ? filters.reduce((a, b) => ({ type: 'binary', op: 'AND', left: a, right: b, pos: b.pos })) : null,
+    filter: filters.length
+      ? filters.reduce((a, b) => ({ type: 'binary', op: 'AND', left: a, right: b, pos: b.pos }))
+      : null,
     withinMs: raw.withinMs,
   };
 }
@@ -145,22 +180,40 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
 function checkKinds(src: Source, e: RawElement) {
   for (const k of e.kinds ?? []) {
     if (!k.startsWith('custom:') && !(k in KNOWN_KINDS)) {
-      throw src.error(e.kindPos, `unknown event kind '${k}': expected one of ${Object.keys(KNOWN_KINDS).join(', ')}, ANY, or custom:NAME for a custom event`);
+      throw src.error(
+        e.kindPos,
+        `unknown event kind '${k}': expected one of ${Object.keys(KNOWN_KINDS).join(', ')}, ANY, or custom:NAME for a custom event`,
+      );
     }
   }
 }
 
 function checkStructure(src: Source, els: RawElement[]) {
-  if (els[0].negated) throw src.error(els[0].pos, 'a pattern cannot start with NOT: absence is only defined after an event that happened');
-  if (els[0].min === 0) throw src.error(els[0].pos, 'the first element must take at least one event (quantifier minimum ≥ 1)');
+  if (els[0].negated)
+    throw src.error(
+      els[0].pos,
+      'a pattern cannot start with NOT: absence is only defined after an event that happened',
+    );
+  if (els[0].min === 0)
+    throw src.error(els[0].pos, 'the first element must take at least one event (quantifier minimum ≥ 1)');
   els.forEach((e, i) => {
     if (!e.negated) return;
     const prev = els[i - 1];
     const next = els[i + 1];
-    if (e.strict) throw src.error(e.pos, "NOT needs relaxed contiguity: write '-> NOT (...)', not '=> NOT (...)'");
-    if (!prev.negated && prev.min === 0) throw src.error(e.pos, `the element before NOT (${prev.variable}) must be mandatory (minimum ≥ 1), so the absence has a start`);
-    if (next && !next.negated && next.min === 0) throw src.error(next.pos, `the element after NOT (${next.variable}) must be mandatory (minimum ≥ 1), so the absence has an end`);
-    if (next && next.strict) throw src.error(next.pos, "the element after NOT needs relaxed contiguity: write '->', not '=>'");
+    if (e.strict)
+      throw src.error(e.pos, "NOT needs relaxed contiguity: write '-> NOT (...)', not '=> NOT (...)'");
+    if (!prev.negated && prev.min === 0)
+      throw src.error(
+        e.pos,
+        `the element before NOT (${prev.variable}) must be mandatory (minimum ≥ 1), so the absence has a start`,
+      );
+    if (next && !next.negated && next.min === 0)
+      throw src.error(
+        next.pos,
+        `the element after NOT (${next.variable}) must be mandatory (minimum ≥ 1), so the absence has an end`,
+      );
+    if (next && next.strict)
+      throw src.error(next.pos, "the element after NOT needs relaxed contiguity: write '->', not '=>'");
   });
 }
 
@@ -224,20 +277,38 @@ function checkExpr(src: Source, e: Expr, scope: Scope, _top: boolean): void {
       return;
     case 'call': {
       if (AGGREGATES.has(e.name)) {
-        if (scope.kind !== 'pattern') throw src.error(e.pos, `${e.name}() aggregates the events of a pattern variable; a RULE reads one view result`);
+        if (scope.kind !== 'pattern')
+          throw src.error(
+            e.pos,
+            `${e.name}() aggregates the events of a pattern variable; a RULE reads one view result`,
+          );
         const arg = e.args[0];
         if (e.args.length !== 1 || arg.type !== 'path') {
-          throw src.error(e.pos, e.name === 'count' ? 'count() takes one pattern variable, e.g. count(B)' : `${e.name}() takes one field of a pattern variable, e.g. ${e.name}(B.price)`);
+          throw src.error(
+            e.pos,
+            e.name === 'count'
+              ? 'count() takes one pattern variable, e.g. count(B)'
+              : `${e.name}() takes one field of a pattern variable, e.g. ${e.name}(B.price)`,
+          );
         }
-        if (e.name === 'count' && arg.parts.length !== 1) throw src.error(arg.pos, 'count() takes a variable, not a field: write count(B)');
+        if (e.name === 'count' && arg.parts.length !== 1)
+          throw src.error(arg.pos, 'count() takes a variable, not a field: write count(B)');
         checkPath(src, arg, scope, e.name === 'count');
         return;
       }
       const sig = SCALARS[e.name];
-      if (!sig) throw src.error(e.pos, `unknown function ${e.name}(): expected one of ${[...AGGREGATES, ...Object.keys(SCALARS)].join(', ')}`);
-      if (sig[2] && scope.kind !== 'pattern') throw src.error(e.pos, `${e.name}() is only defined in patterns`);
+      if (!sig)
+        throw src.error(
+          e.pos,
+          `unknown function ${e.name}(): expected one of ${[...AGGREGATES, ...Object.keys(SCALARS)].join(', ')}`,
+        );
+      if (sig[2] && scope.kind !== 'pattern')
+        throw src.error(e.pos, `${e.name}() is only defined in patterns`);
       if (e.args.length < sig[0] || e.args.length > sig[1]) {
-        throw src.error(e.pos, `${e.name}() takes ${sig[0] === sig[1] ? sig[0] : `${sig[0]} to ${sig[1]}`} argument(s), not ${e.args.length}`);
+        throw src.error(
+          e.pos,
+          `${e.name}() takes ${sig[0] === sig[1] ? sig[0] : `${sig[0]} to ${sig[1]}`} argument(s), not ${e.args.length}`,
+        );
       }
       e.args.forEach((x) => checkExpr(src, x, scope, false));
       return;
@@ -249,15 +320,22 @@ function checkPath(src: Source, e: Extract<Expr, { type: 'path' }>, scope: Scope
   if (scope.kind === 'rule') return;
   const i = scope.index.get(e.parts[0]);
   if (i === undefined) {
-    throw src.error(e.pos, `unknown variable ${e.parts[0]}: expected one of the pattern's variables (${[...scope.index.keys()].join(', ')}) followed by .field`);
+    throw src.error(
+      e.pos,
+      `unknown variable ${e.parts[0]}: expected one of the pattern's variables (${[...scope.index.keys()].join(', ')}) followed by .field`,
+    );
   }
   if (bareVariable) return;
-  if (e.parts.length < 2) throw src.error(e.pos, `expected a field after ${e.parts[0]}, as in ${e.parts[0]}.user_id`);
+  if (e.parts.length < 2)
+    throw src.error(e.pos, `expected a field after ${e.parts[0]}, as in ${e.parts[0]}.user_id`);
   const el = scope.elements[i];
   const kinds = el.kinds && el.kinds.map((k) => (k.startsWith('custom:') ? k.slice(7) : k));
   const field = resolveField(e.parts[1], el.kinds);
   if (field === null) {
-    throw src.error(e.pos, `unknown field '${e.parts[1]}' for ${kinds!.join('|')} events: expected one of ${fieldsForKinds(kinds!).join(', ')}`);
+    throw src.error(
+      e.pos,
+      `unknown field '${e.parts[1]}' for ${kinds!.join('|')} events: expected one of ${fieldsForKinds(kinds!).join(', ')}`,
+    );
   }
   e.parts[1] = field;
 }

@@ -7,7 +7,14 @@ export async function patternsCheckCommand(ctx: CommandContext): Promise<number>
   const paths = ctx.args.length ? ctx.args : [defaultPatternDir()];
   const defs = loadPatternFiles(paths);
   if (ctx.json) {
-    const out = defs.map((d) => ({ name: d.name, kind: d.kind, severity: d.severity, file: d.file, line: d.line, explanation: explainPattern(d) }));
+    const out = defs.map((d) => ({
+      name: d.name,
+      kind: d.kind,
+      severity: d.severity,
+      file: d.file,
+      line: d.line,
+      explanation: explainPattern(d),
+    }));
     ctx.stdout.write(JSON.stringify(out, null, 2) + '\n');
   } else {
     ctx.stdout.write(defs.map(explainPattern).join('\n\n') + '\n');

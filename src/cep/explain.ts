@@ -4,7 +4,21 @@ import { compilePattern } from './nfa.js';
 
 /** Renders checked definitions for people: `rtap patterns check` prints these. */
 
-const PREC: Record<string, number> = { OR: 1, AND: 2, '=': 4, '!=': 4, '<': 4, '<=': 4, '>': 4, '>=': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };
+const PREC: Record<string, number> = {
+  OR: 1,
+  AND: 2,
+  '=': 4,
+  '!=': 4,
+  '<': 4,
+  '<=': 4,
+  '>': 4,
+  '>=': 4,
+  '+': 5,
+  '-': 5,
+  '*': 6,
+  '/': 6,
+  '%': 6,
+};
 
 export function printExpr(e: Expr, parent = 0): string {
   const wrap = (s: string, p: number) => (p < parent ? `(${s})` : s);
@@ -20,7 +34,10 @@ export function printExpr(e: Expr, parent = 0): string {
     case 'isnull':
       return wrap(`${printExpr(e.arg, 5)} IS ${e.negated ? 'NOT ' : ''}NULL`, 4);
     case 'in':
-      return wrap(`${printExpr(e.arg, 5)} ${e.negated ? 'NOT ' : ''}IN (${e.list.map((x) => printExpr(x)).join(', ')})`, 4);
+      return wrap(
+        `${printExpr(e.arg, 5)} ${e.negated ? 'NOT ' : ''}IN (${e.list.map((x) => printExpr(x)).join(', ')})`,
+        4,
+      );
     case 'binary': {
       const p = PREC[e.op];
       return wrap(`${printExpr(e.left, p)} ${e.op} ${printExpr(e.right, p + 1)}`, p);
@@ -42,34 +59,53 @@ function explainSequence(def: SequencePattern): string {
   const cond = (i: number) => (els[i].condition ? ` where ${printExpr(els[i].condition!)}` : '');
   const lines: string[] = [];
   lines.push(`pattern ${def.name}  (${def.file}:${def.line})`);
-  lines.push(`  severity ${def.severity} · partition by ${def.partitionBy} · within ${formatDuration(def.withinMs)} (event time) · after match: skip past last event`);
+  lines.push(
+    `  severity ${def.severity} · partition by ${def.partitionBy} · within ${formatDuration(def.withinMs)} (event time) · after match: skip past last event`,
+  );
   lines.push(`  message: ${JSON.stringify(def.message.text)}`);
   if (def.filter) lines.push(`  match filter (checked when a match is complete): ${printExpr(def.filter)}`);
   lines.push('  states and transitions:');
   const name = (i: number) => `s${i + 1} ${els[i].variable}`;
-  lines.push(`    s0 start: every event of kind ${kinds(0)}${cond(0)} starts a new partial match (deadline = its event_time + ${formatDuration(def.withinMs)})`);
+  lines.push(
+    `    s0 start: every event of kind ${kinds(0)}${cond(0)} starts a new partial match (deadline = its event_time + ${formatDuration(def.withinMs)})`,
+  );
   lines.push(`       → ${name(0)}`);
   els.forEach((el, i) => {
     if (el.negated) return;
     lines.push(`    ${name(i)}: took ${kinds(i)} as ${el.variable} (${quant(el.min, el.max)})`);
     if (el.max > 1) {
-      lines.push(`       on ${kinds(i)}${cond(i)} → ${name(i)} (another ${el.variable}, while fewer than ${el.max === Infinity ? '∞' : el.max}; ${el.strict ? 'strict: must be the very next event' : 'relaxed'})`);
+      lines.push(
+        `       on ${kinds(i)}${cond(i)} → ${name(i)} (another ${el.variable}, while fewer than ${el.max === Infinity ? '∞' : el.max}; ${el.strict ? 'strict: must be the very next event' : 'relaxed'})`,
+      );
     }
     const gate = el.min > 1 ? ` once ${el.variable} has ${el.min}` : '';
     for (const k of p.nots[i]) {
-      lines.push(`       NOT ${kinds(k)}${cond(k)}: such an event after ${el.variable}${gate} forbids moving on (the partial match must take another ${el.variable} or die)`);
+      lines.push(
+        `       NOT ${kinds(k)}${cond(k)}: such an event after ${el.variable}${gate} forbids moving on (the partial match must take another ${el.variable} or die)`,
+      );
     }
     for (const j of p.targets[i]) {
-      const skipped = els.slice(i + 1, j).filter((x) => !x.negated).map((x) => x.variable);
+      const skipped = els
+        .slice(i + 1, j)
+        .filter((x) => !x.negated)
+        .map((x) => x.variable);
       lines.push(
         `       on ${kinds(j)}${cond(j)}${gate} → ${name(j)}${skipped.length ? ` (skipping optional ${skipped.join(', ')})` : ''}${els[j].strict ? ' — strict: only if it is the very next event of the key' : ''}`,
       );
     }
-    if (p.accept[i] === 'now') lines.push(`       ACCEPT${gate}: emit the match${def.filter ? ' if the match filter holds (otherwise keep going)' : ''}`);
-    if (p.accept[i] === 'pending') lines.push(`       PENDING${gate}: emit when the watermark passes the deadline, unless a NOT event arrived`);
+    if (p.accept[i] === 'now')
+      lines.push(
+        `       ACCEPT${gate}: emit the match${def.filter ? ' if the match filter holds (otherwise keep going)' : ''}`,
+      );
+    if (p.accept[i] === 'pending')
+      lines.push(
+        `       PENDING${gate}: emit when the watermark passes the deadline, unless a NOT event arrived`,
+      );
     if (p.accept[i] === 'now' && el.max === el.min && !p.targets[i].length) return;
     const strictAll = (el.max > 1 ? el.strict : true) && p.targets[i].every((j) => els[j].strict);
-    lines.push(`       other events: ${strictAll && p.accept[i] !== 'pending' ? 'kill the partial match (strict contiguity)' : 'skipped'}`);
+    lines.push(
+      `       other events: ${strictAll && p.accept[i] !== 'pending' ? 'kill the partial match (strict contiguity)' : 'skipped'}`,
+    );
   });
   lines.push('    at the deadline: partial matches are dropped (counted as timed out) unless PENDING');
   return lines.join('\n');
@@ -77,9 +113,13 @@ function explainSequence(def: SequencePattern): string {
 
 function explainRule(def: ThresholdRule): string {
   const lines = [`rule ${def.name}  (${def.file}:${def.line})`];
-  lines.push(`  severity ${def.severity} · reads view '${def.view}' (${def.emit} results) · at most one alert per window and key`);
+  lines.push(
+    `  severity ${def.severity} · reads view '${def.view}' (${def.emit} results) · at most one alert per window and key`,
+  );
   if (def.baseline) {
-    lines.push(`  baseline: ${def.baseline.field.join('.')} over the previous ${def.baseline.windows} final windows of the same key → value, mean, stddev, zscore, samples`);
+    lines.push(
+      `  baseline: ${def.baseline.field.join('.')} over the previous ${def.baseline.windows} final windows of the same key → value, mean, stddev, zscore, samples`,
+    );
   }
   lines.push(`  alert when: ${printExpr(def.condition)}`);
   lines.push(`  message: ${JSON.stringify(def.message.text)}`);

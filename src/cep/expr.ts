@@ -33,7 +33,8 @@ export interface RuleEnv {
 export function fieldOf(e: AnalyticsEvent, parts: string[], from = 1): Value {
   let v: unknown = (e as unknown as Record<string, unknown>)[parts[from]];
   if (v === undefined && e.event_type === 'custom') v = e.properties[parts[from]];
-  for (let i = from + 1; i < parts.length && v !== undefined && v !== null; i++) v = (v as Record<string, unknown>)[parts[i]];
+  for (let i = from + 1; i < parts.length && v !== undefined && v !== null; i++)
+    v = (v as Record<string, unknown>)[parts[i]];
   return v === undefined ? null : v;
 }
 
@@ -45,7 +46,8 @@ function compare(op: string, a: Value, b: Value): boolean {
   if (isNull(a) || isNull(b)) return false;
   if (op === '=') return a === b;
   if (op === '!=') return a !== b;
-  if (!((typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string'))) return false;
+  if (!((typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string')))
+    return false;
   switch (op) {
     case '<':
       return a < b;
@@ -80,7 +82,12 @@ const num = (v: Value): number | null => (typeof v === 'number' && Number.isFini
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
-  const units: [number, string][] = [[86_400_000, 'd'], [3_600_000, 'h'], [60_000, 'm'], [1000, 's']];
+  const units: [number, string][] = [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'm'],
+    [1000, 's'],
+  ];
   const out: string[] = [];
   let rest = Math.round(ms / 1000) * 1000;
   for (const [size, name] of units) {
@@ -118,10 +125,11 @@ function compileWith<Env>(e: Expr, ctx: Context<Env>): Fn<Env> {
       return ctx.path(e.parts);
     case 'unary': {
       const a = c(e.arg);
-      if (e.op === '-') return (env) => {
-        const v = a(env);
-        return typeof v === 'number' ? -v : null;
-      };
+      if (e.op === '-')
+        return (env) => {
+          const v = a(env);
+          return typeof v === 'number' ? -v : null;
+        };
       return (env) => {
         const v = a(env);
         return v === true ? false : v === false ? true : null;
@@ -146,7 +154,8 @@ function compileWith<Env>(e: Expr, ctx: Context<Env>): Fn<Env> {
       const op = e.op;
       if (op === 'AND') return (env) => l(env) === true && r(env) === true;
       if (op === 'OR') return (env) => l(env) === true || r(env) === true;
-      if (op === '=' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=') return (env) => compare(op, l(env), r(env));
+      if (op === '=' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=')
+        return (env) => compare(op, l(env), r(env));
       return (env) => arith(op, l(env), r(env));
     }
     case 'call': {
@@ -224,14 +233,16 @@ export function compilePatternExpr(e: Expr, index: Map<string, number>, self: nu
     aggregate(name, arg) {
       const i = index.get(arg.parts[0])!;
       if (name === 'count') return (env) => env.bound[i].length;
-      const values = (env: MatchEnv) => env.bound[i].map((ev) => fieldOf(ev, arg.parts)).filter((v) => !isNull(v));
+      const values = (env: MatchEnv) =>
+        env.bound[i].map((ev) => fieldOf(ev, arg.parts)).filter((v) => !isNull(v));
       switch (name) {
         case 'distinct':
           return (env) => new Set(values(env)).size;
         case 'first':
           return (env) => (env.bound[i].length ? fieldOf(env.bound[i][0], arg.parts) : null);
         case 'last':
-          return (env) => (env.bound[i].length ? fieldOf(env.bound[i][env.bound[i].length - 1], arg.parts) : null);
+          return (env) =>
+            env.bound[i].length ? fieldOf(env.bound[i][env.bound[i].length - 1], arg.parts) : null;
       }
       return (env) => {
         const ns = values(env).filter((v): v is number => typeof v === 'number');
@@ -245,16 +256,27 @@ export function compilePatternExpr(e: Expr, index: Map<string, number>, self: nu
     elapsed: (env) => {
       let lo = Infinity;
       let hi = -Infinity;
-      for (const evs of env.bound) for (const ev of evs) {
-        lo = Math.min(lo, ev.event_time);
-        hi = Math.max(hi, ev.event_time);
-      }
+      for (const evs of env.bound)
+        for (const ev of evs) {
+          lo = Math.min(lo, ev.event_time);
+          hi = Math.max(hi, ev.event_time);
+        }
       return hi >= lo ? hi - lo : null;
     },
   });
 }
 
-const TOP_LEVEL = new Set(['view', 'key', 'window_start', 'window_end', 'emit', 'emitted_at', 'watermark', 'event_count', 'last_intended_send_time']);
+const TOP_LEVEL = new Set([
+  'view',
+  'key',
+  'window_start',
+  'window_end',
+  'emit',
+  'emitted_at',
+  'watermark',
+  'event_count',
+  'last_intended_send_time',
+]);
 
 /** A rule expression: names resolve to BASELINE values, then the result's fields, then its top-level properties. */
 export function compileRuleExpr(e: Expr): Fn<RuleEnv> {
@@ -264,7 +286,8 @@ export function compileRuleExpr(e: Expr): Fn<RuleEnv> {
       return (env) => {
         if (env.baseline && parts.length === 1 && parts[0] in env.baseline) return env.baseline[parts[0]];
         let v: unknown = env.fields;
-        for (const p of parts) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
+        for (const p of parts)
+          v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
         if (v === undefined && parts.length === 1 && TOP_LEVEL.has(parts[0])) v = env.top[parts[0]];
         if (v === undefined) {
           env.missing(dotted);

@@ -18,19 +18,69 @@ import type {
 // `Exhaustive` makes the compiler reject a list that misses a field of the interface (or names one it lacks).
 type Exhaustive<T, L extends readonly (keyof T)[]> = Exclude<keyof T, L[number]> extends never ? L : never;
 function fieldsOf<T>() {
-  return <const L extends readonly (keyof T)[]>(list: Exhaustive<T, L>): readonly string[] => list as readonly string[];
+  return <const L extends readonly (keyof T)[]>(list: Exhaustive<T, L>): readonly string[] =>
+    list as readonly string[];
 }
 
-const BASE = ['event_id', 'event_type', 'user_id', 'session_id', 'event_time', 'intended_send_time', 'user_type', 'country', 'device'] as const;
+const BASE = [
+  'event_id',
+  'event_type',
+  'user_id',
+  'session_id',
+  'event_time',
+  'intended_send_time',
+  'user_type',
+  'country',
+  'device',
+] as const;
 
 export const FIELDS: Record<EventType, readonly string[]> = {
-  page_view: fieldsOf<PageViewEvent>()([...BASE, 'page_url', 'page_title', 'content_category', 'referrer', 'page_depth', 'time_on_previous_page_ms']),
-  session: fieldsOf<SessionEvent>()([...BASE, 'action', 'page_count', 'duration_ms', 'idle_time_ms', 'landing_page']),
-  conversion: fieldsOf<ConversionEvent>()([...BASE, 'conversion_type', 'product_id', 'product_category', 'revenue', 'currency', 'order_id', 'card_id']),
+  page_view: fieldsOf<PageViewEvent>()([
+    ...BASE,
+    'page_url',
+    'page_title',
+    'content_category',
+    'referrer',
+    'page_depth',
+    'time_on_previous_page_ms',
+  ]),
+  session: fieldsOf<SessionEvent>()([
+    ...BASE,
+    'action',
+    'page_count',
+    'duration_ms',
+    'idle_time_ms',
+    'landing_page',
+  ]),
+  conversion: fieldsOf<ConversionEvent>()([
+    ...BASE,
+    'conversion_type',
+    'product_id',
+    'product_category',
+    'revenue',
+    'currency',
+    'order_id',
+    'card_id',
+  ]),
   custom: fieldsOf<CustomEvent>()([...BASE, 'name', 'properties']),
   user_event: fieldsOf<UserEvent>()([...BASE, 'action']),
-  product_view: fieldsOf<ProductViewEvent>()([...BASE, 'product_id', 'product_category', 'price', 'currency']),
-  order: fieldsOf<OrderEvent>()([...BASE, 'order_id', 'product_id', 'product_category', 'price', 'quantity', 'currency', 'card_id']),
+  product_view: fieldsOf<ProductViewEvent>()([
+    ...BASE,
+    'product_id',
+    'product_category',
+    'price',
+    'currency',
+  ]),
+  order: fieldsOf<OrderEvent>()([
+    ...BASE,
+    'order_id',
+    'product_id',
+    'product_category',
+    'price',
+    'quantity',
+    'currency',
+    'card_id',
+  ]),
 };
 
 /** Every kind eventKind() can return for a non-custom event, with the event type(s) it comes from. */
@@ -59,7 +109,8 @@ export const ALL_FIELDS: ReadonlySet<string> = new Set(Object.values(FIELDS).fla
  */
 export function resolveField(name: string, kinds: string[] | null): string | null {
   // ANY and custom events: custom properties are open-ended, so any name is accepted.
-  if (kinds === null || kinds.some((k) => !(k in KNOWN_KINDS))) return ALL_FIELDS.has(name) || !ALL_FIELDS.has(`${name}_ms`) ? name : `${name}_ms`;
+  if (kinds === null || kinds.some((k) => !(k in KNOWN_KINDS)))
+    return ALL_FIELDS.has(name) || !ALL_FIELDS.has(`${name}_ms`) ? name : `${name}_ms`;
   const types = kinds.flatMap((k) => KNOWN_KINDS[k]);
   if (types.some((t) => FIELDS[t].includes(name))) return name;
   if (types.some((t) => FIELDS[t].includes(`${name}_ms`))) return `${name}_ms`;

@@ -41,12 +41,17 @@ export function loadPatternFiles(paths: string[]): PatternDefinition[] {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new UsageError(`cannot read pattern file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(
+        `cannot read pattern file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     const shown = relative(process.cwd(), file) || file;
     for (const def of parsePatterns(text, shown.startsWith('..') ? file : shown)) {
       const prev = where.get(def.name);
-      if (prev) throw new UsageError(`${def.file}:${def.line}: pattern name '${def.name}' is already defined at ${prev}`);
+      if (prev)
+        throw new UsageError(
+          `${def.file}:${def.line}: pattern name '${def.name}' is already defined at ${prev}`,
+        );
       where.set(def.name, `${def.file}:${def.line}`);
       out.push(def);
     }

@@ -190,7 +190,14 @@ function place(p: CompiledPattern, r: Run, key: string, out: StepResult): void {
  * a key, and starts a run with it if it matches the first element. (No closures here: this is the hot
  * path, and each closure costs an allocation per call.)
  */
-export function step(p: CompiledPattern, runs: Run[], e: AnalyticsEvent, kind: string, seq: number, key: string): StepResult {
+export function step(
+  p: CompiledPattern,
+  runs: Run[],
+  e: AnalyticsEvent,
+  kind: string,
+  seq: number,
+  key: string,
+): StepResult {
   const out: StepResult = { runs: [], completed: [] };
   const env: MatchEnv = { bound: EMPTY, cur: e, key };
   for (let ri = 0; ri < runs.length; ri++) {
@@ -218,7 +225,8 @@ export function step(p: CompiledPattern, runs: Run[], e: AnalyticsEvent, kind: s
     run.dirty = true;
     if (run.count >= el.min) {
       const nots = p.nots[run.el];
-      for (let ki = 0; ki < nots.length; ki++) if (accepts(p.elements[nots[ki]], kind, env)) run.violated = true;
+      for (let ki = 0; ki < nots.length; ki++)
+        if (accepts(p.elements[nots[ki]], kind, env)) run.violated = true;
     }
     if (isPending(p, run)) {
       if (!run.violated || (run.count < el.max && !el.strict)) out.runs.push(run);
@@ -232,7 +240,22 @@ export function step(p: CompiledPattern, runs: Run[], e: AnalyticsEvent, kind: s
     for (let i = 0; i < p.elements.length; i++) bound.push(i === 0 ? [e] : EMPTY_RUN);
     env.bound = p.empty;
     if (first.cond === null || first.cond(env) === true) {
-      place(p, { el: 0, count: 1, bound, seqs: [seq], elems: [0], startTime: e.event_time, deadline: e.event_time + p.def.withinMs, dirty: false, violated: false }, key, out);
+      place(
+        p,
+        {
+          el: 0,
+          count: 1,
+          bound,
+          seqs: [seq],
+          elems: [0],
+          startTime: e.event_time,
+          deadline: e.event_time + p.def.withinMs,
+          dirty: false,
+          violated: false,
+        },
+        key,
+        out,
+      );
     }
   }
   return out;

@@ -9,19 +9,49 @@ import { tokenize, type Token } from './lexer.js';
  */
 
 export const DURATION_UNITS: Record<string, number> = {
-  MS: 1, MILLISECOND: 1, MILLISECONDS: 1,
-  SEC: 1000, SECOND: 1000, SECONDS: 1000,
-  MIN: 60_000, MINUTE: 60_000, MINUTES: 60_000,
-  HOUR: 3_600_000, HOURS: 3_600_000,
-  DAY: 86_400_000, DAYS: 86_400_000,
+  MS: 1,
+  MILLISECOND: 1,
+  MILLISECONDS: 1,
+  SEC: 1000,
+  SECOND: 1000,
+  SECONDS: 1000,
+  MIN: 60_000,
+  MINUTE: 60_000,
+  MINUTES: 60_000,
+  HOUR: 3_600_000,
+  HOURS: 3_600_000,
+  DAY: 86_400_000,
+  DAYS: 86_400_000,
 };
 
 const EXPR_KEYWORDS = new Set(['AND', 'OR', 'NOT', 'IN', 'IS', 'NULL', 'TRUE', 'FALSE']);
-const CLAUSES = ['NAME', 'SEVERITY', 'MESSAGE', 'PARTITION', 'PATTERN', 'WHERE', 'WITHIN', 'RULE', 'ON', 'BASELINE', 'EMIT'] as const;
+const CLAUSES = [
+  'NAME',
+  'SEVERITY',
+  'MESSAGE',
+  'PARTITION',
+  'PATTERN',
+  'WHERE',
+  'WITHIN',
+  'RULE',
+  'ON',
+  'BASELINE',
+  'EMIT',
+] as const;
 type Clause = (typeof CLAUSES)[number];
-const CLAUSE_LIST = 'NAME, SEVERITY, MESSAGE, PARTITION BY, PATTERN, WHERE, WITHIN, RULE, ON, BASELINE or EMIT';
+const CLAUSE_LIST =
+  'NAME, SEVERITY, MESSAGE, PARTITION BY, PATTERN, WHERE, WITHIN, RULE, ON, BASELINE or EMIT';
 const SEVERITIES: Severity[] = ['info', 'warning', 'critical'];
-const COMPARE: Record<string, BinaryOp> = { '=': '=', '==': '=', '!=': '!=', '<>': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+const COMPARE: Record<string, BinaryOp> = {
+  '=': '=',
+  '==': '=',
+  '!=': '!=',
+  '<>': '!=',
+  '<': '<',
+  '<=': '<=',
+  '>': '>',
+  '>=': '>=',
+};
 
 /** A parsed element with the source offsets check.ts needs for its messages. */
 export interface RawElement extends Omit<ElementDef, 'condition'> {
@@ -135,12 +165,16 @@ export class Parser {
       const t = this.peek();
       if (t.type === 'eof' || this.isOp(';')) break;
       const clause = this.clauseAt();
-      if (!clause) this.fail(after === 'the start of a definition' ? `a definition (${CLAUSE_LIST})` : `${after}`);
+      if (!clause)
+        this.fail(after === 'the start of a definition' ? `a definition (${CLAUSE_LIST})` : `${after}`);
       const started = Object.keys(def.clauses).length > 0;
       if (started && (clause === 'NAME' || clause === 'RULE')) break;
       if (started && clause === 'PATTERN' && (def.clauses.PATTERN !== undefined || def.rule)) break;
       if (def.clauses[clause] !== undefined) {
-        throw this.src.error(t.start, `duplicate ${clause} clause in this definition (start a new definition with NAME or RULE)`);
+        throw this.src.error(
+          t.start,
+          `duplicate ${clause} clause in this definition (start a new definition with NAME or RULE)`,
+        );
       }
       def.clauses[clause] = t.start;
       this.next();
@@ -165,7 +199,8 @@ export class Parser {
       case 'SEVERITY': {
         const t = this.next();
         const v = t.value.toLowerCase() as Severity;
-        if ((t.type !== 'ident' && t.type !== 'string') || !SEVERITIES.includes(v)) this.fail('a severity: info, warning or critical', t);
+        if ((t.type !== 'ident' && t.type !== 'string') || !SEVERITIES.includes(v))
+          this.fail('a severity: info, warning or critical', t);
         def.severity = v;
         return more;
       }
@@ -199,7 +234,11 @@ export class Parser {
         const field = this.path();
         this.expectKw('OVER', 'OVER, as in BASELINE page_views OVER 12 WINDOWS');
         const windows = this.int('a number of windows');
-        if (windows < 2) throw this.src.error(this.toks[this.i - 1].start, 'a baseline needs at least 2 windows to have a standard deviation');
+        if (windows < 2)
+          throw this.src.error(
+            this.toks[this.i - 1].start,
+            'a baseline needs at least 2 windows to have a standard deviation',
+          );
         this.expectKw('WINDOWS', 'WINDOWS');
         def.baseline = { field, windows, pos };
         return more;
@@ -243,7 +282,10 @@ export class Parser {
       this.next();
       negated = true;
     }
-    this.expectOp('(', negated ? "'(' after NOT, as in NOT (purchase P)" : "'(' starting an element like (login A)");
+    this.expectOp(
+      '(',
+      negated ? "'(' after NOT, as in NOT (purchase P)" : "'(' starting an element like (login A)",
+    );
     const kindPos = this.peek().start;
     let kinds: string[] | null = [this.kind()];
     while (this.isOp('|')) {
@@ -255,9 +297,11 @@ export class Parser {
     let q = this.quantifier();
     this.expectOp(')', q ? "')'" : "a quantifier (+, *, ?, {n,m}) or ')'");
     const outer = this.quantifier();
-    if (q && outer) throw this.src.error(this.toks[this.i - 1].start, 'an element takes one quantifier, not two');
+    if (q && outer)
+      throw this.src.error(this.toks[this.i - 1].start, 'an element takes one quantifier, not two');
     q = q ?? outer;
-    if (negated && q) throw this.src.error(pos, 'NOT elements take no quantifier: they assert that no such event occurs');
+    if (negated && q)
+      throw this.src.error(pos, 'NOT elements take no quantifier: they assert that no such event occurs');
     return { variable, kinds, min: q?.min ?? 1, max: q?.max ?? 1, negated, strict, pos, kindPos };
   }
 
@@ -283,8 +327,10 @@ export class Parser {
       max = this.isOp('}') ? Infinity : this.int("a maximum count or '}' in {n,m}");
     }
     this.expectOp('}', "'}' closing the quantifier");
-    if (max < min) throw this.src.error(open.start, `quantifier {${min},${max}}: the maximum is below the minimum`);
-    if (max === 0) throw this.src.error(open.start, 'quantifier {0}: an element must be able to take at least one event');
+    if (max < min)
+      throw this.src.error(open.start, `quantifier {${min},${max}}: the maximum is below the minimum`);
+    if (max === 0)
+      throw this.src.error(open.start, 'quantifier {0}: an element must be able to take at least one event');
     return { min, max };
   }
 
@@ -386,14 +432,20 @@ export class Parser {
 
   private primary(): Expr {
     const t = this.peek();
-    const what = 'a value: a number, a string, a duration, TRUE, FALSE, NULL, VAR.field, a function call or (';
+    const what =
+      'a value: a number, a string, a duration, TRUE, FALSE, NULL, VAR.field, a function call or (';
     if (t.type === 'number') {
       this.next();
       const u = this.peek();
       const unit = u.type === 'ident' ? DURATION_UNITS[u.value.toUpperCase()] : undefined;
       if (unit !== undefined) {
         this.next();
-        return { type: 'literal', value: Number(t.value) * unit, pos: t.start, text: `${t.value} ${u.value}` };
+        return {
+          type: 'literal',
+          value: Number(t.value) * unit,
+          pos: t.start,
+          text: `${t.value} ${u.value}`,
+        };
       }
       return { type: 'literal', value: Number(t.value), pos: t.start, text: t.value };
     }
@@ -414,7 +466,11 @@ export class Parser {
         return { type: 'literal', value: u === 'NULL' ? null : u === 'TRUE', pos: t.start, text: u };
       }
       // A clause keyword cannot start a value: `WHERE A.x = WITHIN ...` is a missing operand.
-      if (EXPR_KEYWORDS.has(u) || ((CLAUSES as readonly string[]).includes(u) && !this.isOp('.', 1) && !this.isOp('(', 1))) this.fail(what);
+      if (
+        EXPR_KEYWORDS.has(u) ||
+        ((CLAUSES as readonly string[]).includes(u) && !this.isOp('.', 1) && !this.isOp('(', 1))
+      )
+        this.fail(what);
       if (this.isOp('(', 1)) {
         this.next();
         this.next();
@@ -454,7 +510,8 @@ export function parseTemplate(src: Source, tok: Token): Template {
   const parts: (string | Expr)[] = [];
   let lit = '';
   let i = 0;
-  const unescape = (s: string) => s.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c));
+  const unescape = (s: string) =>
+    s.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c));
   while (i < raw.length) {
     const c = raw[i];
     if (c === '\\' && i + 1 < raw.length) {
@@ -478,7 +535,8 @@ export function parseTemplate(src: Source, tok: Token): Template {
       if (lit) parts.push(unescape(lit));
       lit = '';
       const p = new Parser(src, base + i + 1, base + j);
-      if (p.atEnd()) throw src.error(base + i, 'empty placeholder: expected an expression such as {A.user_id}');
+      if (p.atEnd())
+        throw src.error(base + i, 'empty placeholder: expected an expression such as {A.user_id}');
       const e = p.expr();
       if (!p.atEnd()) p.fail("an operator or '}' ending the placeholder");
       parts.push(e);

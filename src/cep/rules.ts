@@ -21,7 +21,10 @@ const FIRED_MEMORY = 64;
 export class RuleRunner {
   private readonly cond: Fn<RuleEnv>;
   private readonly message: (env: RuleEnv) => string;
-  private readonly state = new Map<string, { history: { window_start: number; value: number }[]; fired: number[] }>();
+  private readonly state = new Map<
+    string,
+    { history: { window_start: number; value: number }[]; fired: number[] }
+  >();
   private readonly warned = new Set<string>();
   alerts = 0;
   missing = 0;
@@ -38,7 +41,9 @@ export class RuleRunner {
     this.missing++;
     if (this.warned.has(path)) return;
     this.warned.add(path);
-    this.warn(`rule ${this.rule.name} (${this.rule.file}:${this.rule.line}): view '${r.view}' has no field '${path}'; its fields are ${Object.keys(r.fields).join(', ') || '(none)'}`);
+    this.warn(
+      `rule ${this.rule.name} (${this.rule.file}:${this.rule.line}): view '${r.view}' has no field '${path}'; its fields are ${Object.keys(r.fields).join(', ') || '(none)'}`,
+    );
   }
 
   onResult(r: ViewResult, wallNow: number): Alert | null {
@@ -53,7 +58,8 @@ export class RuleRunner {
     if (this.rule.baseline) {
       const { field, windows } = this.rule.baseline;
       let v: unknown = r.fields;
-      for (const p of field) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
+      for (const p of field)
+        v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
       if (typeof v !== 'number' || !Number.isFinite(v)) {
         if (v === undefined) this.missingField(field.join('.'), r);
         return null;
@@ -61,9 +67,19 @@ export class RuleRunner {
       const prev = st.history.filter((h) => h.window_start < r.window_start).slice(-windows);
       const n = prev.length;
       const mean = n ? prev.reduce((s, h) => s + h.value, 0) / n : null;
-      const stddev = n >= 2 ? Math.sqrt(prev.reduce((s, h) => s + (h.value - mean!) ** 2, 0) / (n - 1)) : null;
+      const stddev =
+        n >= 2 ? Math.sqrt(prev.reduce((s, h) => s + (h.value - mean!) ** 2, 0) / (n - 1)) : null;
       // A flat baseline gives no scale: the z-score is 0 when the value equals it and infinite otherwise.
-      const zscore = mean === null || stddev === null ? null : stddev > 0 ? (v - mean) / stddev : v === mean ? 0 : v > mean ? Infinity : -Infinity;
+      const zscore =
+        mean === null || stddev === null
+          ? null
+          : stddev > 0
+            ? (v - mean) / stddev
+            : v === mean
+              ? 0
+              : v > mean
+                ? Infinity
+                : -Infinity;
       baseline = { value: v, mean, stddev, zscore, samples: n };
       if (r.emit === 'final') {
         const at = st.history.findIndex((h) => h.window_start >= r.window_start);
@@ -74,7 +90,13 @@ export class RuleRunner {
       }
       if (this.rule.emit !== 'all' && r.emit !== this.rule.emit) return null;
     }
-    const env: RuleEnv = { fields: r.fields, top: r as unknown as Record<string, unknown>, baseline, key: r.key, missing: (p) => this.missingField(p, r) };
+    const env: RuleEnv = {
+      fields: r.fields,
+      top: r as unknown as Record<string, unknown>,
+      baseline,
+      key: r.key,
+      missing: (p) => this.missingField(p, r),
+    };
     if (this.cond(env) !== true || st.fired.includes(r.window_start)) return null;
     st.fired.push(r.window_start);
     if (st.fired.length > FIRED_MEMORY) st.fired.shift();
@@ -94,10 +116,16 @@ export class RuleRunner {
   }
 
   snapshot(): RuleState[] {
-    return [...this.state].map(([key, s]) => ({ rule: this.rule.name, key, history: s.history.map((h) => ({ ...h })), fired: [...s.fired] }));
+    return [...this.state].map(([key, s]) => ({
+      rule: this.rule.name,
+      key,
+      history: s.history.map((h) => ({ ...h })),
+      fired: [...s.fired],
+    }));
   }
 
   restore(states: RuleState[]): void {
-    for (const s of states) this.state.set(s.key, { history: s.history.map((h) => ({ ...h })), fired: [...s.fired] });
+    for (const s of states)
+      this.state.set(s.key, { history: s.history.map((h) => ({ ...h })), fired: [...s.fired] });
   }
 }

@@ -40,7 +40,6 @@ export class TransactionBuffer implements Producer {
   }
 }
 
-
 /**
  * Scale-out: the topics sink's producer. Each task commits its own outputs in its own transaction, so the
  * processor points this at the transaction buffer of the task whose outputs it is about to deliver.

@@ -4,7 +4,14 @@ import type { MergerSnapshot } from '../engine/merge.js';
 import type { KafkaTransactions } from '../transport/kafka/transactions.js';
 import type { Producer } from '../transport/types.js';
 import { TransactionBuffer } from './buffer.js';
-import { checkpointTag, chooseCheckpoint, offsetMap, verifyOffsets, type CheckpointStore, type PartitionOffset } from './store.js';
+import {
+  checkpointTag,
+  chooseCheckpoint,
+  offsetMap,
+  verifyOffsets,
+  type CheckpointStore,
+  type PartitionOffset,
+} from './store.js';
 
 /** Everything a processor needs to continue where it stopped: of the whole engine, one task or the merge task. */
 export interface ProcessorState {
@@ -79,7 +86,9 @@ export class KafkaCheckpointer implements Checkpointer {
     // committed offsets read next are final.
     await transactions.init();
     const owns = this.o.owns;
-    const committed = (await transactions.committedOffsets(groupId, inputTopics)).filter((tp) => !owns || owns(tp));
+    const committed = (await transactions.committedOffsets(groupId, inputTopics)).filter(
+      (tp) => !owns || owns(tp),
+    );
     const where = `checkpoints of group ${groupId} (${store.dir})`;
     const seq = chooseCheckpoint(committed, store.list(), where);
     if (seq === 'fresh') {
@@ -109,7 +118,11 @@ export class KafkaCheckpointer implements Checkpointer {
     const messages = this.outputs.take();
     let n = 0;
     for (const list of messages.values()) n += list.length;
-    await this.o.transactions.commit(messages, this.o.groupId, offsets.map((p) => ({ ...p, metadata: checkpointTag(seq) })));
+    await this.o.transactions.commit(
+      messages,
+      this.o.groupId,
+      offsets.map((p) => ({ ...p, metadata: checkpointTag(seq) })),
+    );
     this.committed = now;
     this.o.store.pruneBefore(seq - 1);
     this.stats.checkpoints++;

@@ -26,7 +26,13 @@ export function openCheckpointer(transport: Transport, s: CheckpointSettings): C
   if (s.intervalMs <= 0 || transport.kind !== 'kafka') return undefined;
   // One transactional id per group: a single process owns every partition, and its restart fences
   // the dead incarnation (kafkajs has no group-generation fencing, so this is what protects outputs).
-  return kafkaCheckpointer(transport as KafkaTransport, s, `rtap-${s.group}`, s.dir ?? defaultCheckpointDir(s.group), s.inputTopics ?? INPUT_TOPICS);
+  return kafkaCheckpointer(
+    transport as KafkaTransport,
+    s,
+    `rtap-${s.group}`,
+    s.dir ?? defaultCheckpointDir(s.group),
+    s.inputTopics ?? INPUT_TOPICS,
+  );
 }
 
 /**
@@ -34,15 +40,47 @@ export function openCheckpointer(transport: Transport, s: CheckpointSettings): C
  * accepts. Its transactional id is the task's, so whichever process takes the task over fences the one
  * before: kafkajs cannot fence by group generation.
  */
-export function openTaskCheckpointer(transport: KafkaTransport, s: CheckpointSettings, task: string, topics: string[], owns: (tp: { topic: string; partition: number }) => boolean): Checkpointer {
-  return kafkaCheckpointer(transport, s, `rtap-${s.group}-${task}`, join(s.dir ?? defaultCheckpointDir(s.group), task), topics, owns);
+export function openTaskCheckpointer(
+  transport: KafkaTransport,
+  s: CheckpointSettings,
+  task: string,
+  topics: string[],
+  owns: (tp: { topic: string; partition: number }) => boolean,
+): Checkpointer {
+  return kafkaCheckpointer(
+    transport,
+    s,
+    `rtap-${s.group}-${task}`,
+    join(s.dir ?? defaultCheckpointDir(s.group), task),
+    topics,
+    owns,
+  );
 }
 
-function kafkaCheckpointer(kafka: KafkaTransport, s: CheckpointSettings, transactionalId: string, dir: string, inputTopics: string[], owns?: (tp: { topic: string; partition: number }) => boolean): KafkaCheckpointer {
+function kafkaCheckpointer(
+  kafka: KafkaTransport,
+  s: CheckpointSettings,
+  transactionalId: string,
+  dir: string,
+  inputTopics: string[],
+  owns?: (tp: { topic: string; partition: number }) => boolean,
+): KafkaCheckpointer {
   const transactions = kafka.transactions(transactionalId);
   const log = s.log;
   // CONCURRENT_TRANSACTIONS right after a commit is routine (the broker still writes its markers): only
   // a transaction that keeps failing is worth a line.
-  if (log) transactions.onRetry = (attempt, reason) => attempt >= 3 && log(`rtap process: checkpoint transaction ${transactionalId} attempt ${attempt} failed (${reason}); aborted, retrying`);
-  return new KafkaCheckpointer({ store: new CheckpointStore(dir), transactions, groupId: s.group, inputTopics, owns, intervalMs: s.intervalMs });
+  if (log)
+    transactions.onRetry = (attempt, reason) =>
+      attempt >= 3 &&
+      log(
+        `rtap process: checkpoint transaction ${transactionalId} attempt ${attempt} failed (${reason}); aborted, retrying`,
+      );
+  return new KafkaCheckpointer({
+    store: new CheckpointStore(dir),
+    transactions,
+    groupId: s.group,
+    inputTopics,
+    owns,
+    intervalMs: s.intervalMs,
+  });
 }

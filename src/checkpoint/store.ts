@@ -1,4 +1,14 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, RtapError } from '../errors.js';
 
@@ -70,7 +80,13 @@ export class CheckpointStore {
       throw new RtapError(`checkpoint ${file}: cannot be read: ${(err as Error).message}`);
     }
     const c = parsed as Partial<Checkpoint<S>>;
-    if (c?.format !== 'rtap-checkpoint' || c.version !== 1 || c.seq !== seq || !Array.isArray(c.offsets) || c.state === undefined) {
+    if (
+      c?.format !== 'rtap-checkpoint' ||
+      c.version !== 1 ||
+      c.seq !== seq ||
+      !Array.isArray(c.offsets) ||
+      c.state === undefined
+    ) {
       throw new RtapError(`checkpoint ${file}: not an rtap checkpoint (version 1) for sequence ${seq}`);
     }
     return c as Checkpoint<S>;
@@ -105,7 +121,11 @@ const TAG = /^rtap-checkpoint (\d+)$/;
  * committed is a fresh start. Offsets committed by someone else (no tag), a tag whose file is gone, or
  * offsets that disagree with the file are refused: resuming there would lose or duplicate results.
  */
-export function chooseCheckpoint(committed: (PartitionOffset & { metadata?: string | null })[], available: number[], where: string): number | 'fresh' {
+export function chooseCheckpoint(
+  committed: (PartitionOffset & { metadata?: string | null })[],
+  available: number[],
+  where: string,
+): number | 'fresh' {
   if (committed.length === 0) return 'fresh';
   let seq = -1;
   for (const c of committed) {
@@ -120,19 +140,32 @@ export function chooseCheckpoint(committed: (PartitionOffset & { metadata?: stri
     seq = Math.max(seq, Number(m[1]));
   }
   if (!available.includes(seq)) {
-    throw new RtapError(`${where}: the committed offsets belong to checkpoint ${seq}, which is not in the checkpoint directory`, EXIT.FAILURE, 'give the --checkpoint-dir that process used, or a new --group');
+    throw new RtapError(
+      `${where}: the committed offsets belong to checkpoint ${seq}, which is not in the checkpoint directory`,
+      EXIT.FAILURE,
+      'give the --checkpoint-dir that process used, or a new --group',
+    );
   }
   return seq;
 }
 
 /** Throws unless the checkpoint's offsets are exactly the committed ones (same partitions, same offsets). */
-export function verifyOffsets(checkpoint: PartitionOffset[], committed: PartitionOffset[], where: string): void {
+export function verifyOffsets(
+  checkpoint: PartitionOffset[],
+  committed: PartitionOffset[],
+  where: string,
+): void {
   const have = offsetMap(checkpoint);
   const want = offsetMap(committed);
   for (const [k, v] of want) {
-    if (have.get(k) !== v) throw new RtapError(`${where}: committed offset of ${k} is ${v} but the checkpoint says ${have.get(k) ?? 'nothing'}`);
+    if (have.get(k) !== v)
+      throw new RtapError(
+        `${where}: committed offset of ${k} is ${v} but the checkpoint says ${have.get(k) ?? 'nothing'}`,
+      );
   }
-  for (const [k, v] of have) if (!want.has(k)) throw new RtapError(`${where}: checkpoint has ${k} at ${v} but the group committed nothing there`);
+  for (const [k, v] of have)
+    if (!want.has(k))
+      throw new RtapError(`${where}: checkpoint has ${k} at ${v} but the group committed nothing there`);
 }
 
 /** "topic/partition" → offset, for comparisons. */

@@ -1,18 +1,30 @@
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { engineSettings, loadSettings, sinkSettings, trafficSettings, transportSettings } from './settings.js';
+import {
+  engineSettings,
+  loadSettings,
+  sinkSettings,
+  trafficSettings,
+  transportSettings,
+} from './settings.js';
 
 export const benchSettings = {
   ...transportSettings,
   ...loadSettings,
   ...trafficSettings,
   duration: setting({ ...loadSettings.duration, default: 30_000 }),
-  warmup: setting({ key: 'warmup', flags: '--warmup <duration>', description: 'load before measuring starts (excluded from the numbers)', parse: v.durationOrZero, default: 0 }),
+  warmup: setting({
+    key: 'warmup',
+    flags: '--warmup <duration>',
+    description: 'load before measuring starts (excluded from the numbers)',
+    parse: v.durationOrZero,
+    default: 0,
+  }),
   profile: setting({
     key: 'profile',
     flags: '--profile <shape>',
-    description: "load shape: constant (at --rate), ramp:FROM..TO, or steps:R1,R2,...",
+    description: 'load shape: constant (at --rate), ramp:FROM..TO, or steps:R1,R2,...',
     parse: v.string,
     default: 'constant',
   }),
@@ -21,14 +33,33 @@ export const benchSettings = {
   threshold: setting({
     key: 'threshold',
     flags: '--threshold <expr>',
-    description: "fail (exit 99) unless it holds; repeatable: 'ingest.p95<500ms', 'throughput>=10000/min', 'errors<0.1%'",
+    description:
+      "fail (exit 99) unless it holds; repeatable: 'ingest.p95<500ms', 'throughput>=10000/min', 'errors<0.1%'",
     parse: (raw, where) => [v.string(raw, where)],
     repeatable: true,
     default: [] as string[],
   }),
-  baseline: setting({ key: 'baseline', flags: '--baseline <file>', description: 'a previous --json report to compare with', parse: v.string }),
-  maxRegression: setting({ key: 'maxRegression', flags: '--max-regression <share>', description: 'allowed regression against --baseline, e.g. 10%', parse: v.share, default: 0.1 }),
-  findMax: setting({ key: 'findMax', flags: '--find-max', description: 'step the rate up from --rate and report the highest rate the pipeline sustains (SLOs met, lag bounded)', parse: v.bool, default: false }),
+  baseline: setting({
+    key: 'baseline',
+    flags: '--baseline <file>',
+    description: 'a previous --json report to compare with',
+    parse: v.string,
+  }),
+  maxRegression: setting({
+    key: 'maxRegression',
+    flags: '--max-regression <share>',
+    description: 'allowed regression against --baseline, e.g. 10%',
+    parse: v.share,
+    default: 0.1,
+  }),
+  findMax: setting({
+    key: 'findMax',
+    flags: '--find-max',
+    description:
+      'step the rate up from --rate and report the highest rate the pipeline sustains (SLOs met, lag bounded)',
+    parse: v.bool,
+    default: false,
+  }),
   slo: setting({
     key: 'slo',
     flags: '--slo <expr>',
@@ -37,18 +68,46 @@ export const benchSettings = {
     repeatable: true,
     default: [] as string[],
   }),
-  maxRate: setting({ key: 'maxRate', flags: '--max-rate <rate>', description: 'with --find-max: the highest rate to try', parse: v.rate, default: 200_000 }),
-  check: setting({ key: 'check', flags: '--check', description: 'verify the final results against an independent recomputation over the same events (exit 97 on a mismatch)', parse: v.bool, default: false }),
-  html: setting({ key: 'html', flags: '--html <file>', description: 'write a self-contained HTML report with plots', parse: v.string }),
-  hdrLog: setting({ key: 'hdrLog', flags: '--hdr-log <file>', description: 'write HdrHistogram interval logs (one histogram per latency per second)', parse: v.string }),
-  injectStall: setting({ key: 'injectStall', flags: '--inject-stall <duration>', description: 'stall the processor once, mid-run, for this long (shows in P99/max)', parse: v.duration }),
+  maxRate: setting({
+    key: 'maxRate',
+    flags: '--max-rate <rate>',
+    description: 'with --find-max: the highest rate to try',
+    parse: v.rate,
+    default: 200_000,
+  }),
+  check: setting({
+    key: 'check',
+    flags: '--check',
+    description:
+      'verify the final results against an independent recomputation over the same events (exit 97 on a mismatch)',
+    parse: v.bool,
+    default: false,
+  }),
+  html: setting({
+    key: 'html',
+    flags: '--html <file>',
+    description: 'write a self-contained HTML report with plots',
+    parse: v.string,
+  }),
+  hdrLog: setting({
+    key: 'hdrLog',
+    flags: '--hdr-log <file>',
+    description: 'write HdrHistogram interval logs (one histogram per latency per second)',
+    parse: v.string,
+  }),
+  injectStall: setting({
+    key: 'injectStall',
+    flags: '--inject-stall <duration>',
+    description: 'stall the processor once, mid-run, for this long (shows in P99/max)',
+    parse: v.duration,
+  }),
 };
 
 export const bench = defineCommand({
   name: 'bench',
   summary: 'run the whole pipeline under open-loop load and report latency percentiles',
   description:
-    'Runs simulator → transport → processor (engine + CEP) → sinks under open-loop load, then reports every latency of DESIGN.md (publish, ack, ingest, window close, end-to-end, alert) as P50/P90/P95/P99/P99.9/max from HDR histograms, measured from each event\'s intended send time so a stall cannot hide (coordinated omission). With no --brokers it runs on the embedded in-process log.',
+    "Runs simulator → transport → processor (engine + CEP) → sinks under open-loop load, then reports every latency of DESIGN.md (publish, ack, ingest, window close, end-to-end, alert) as P50/P90/P95/P99/P99.9/max from HDR histograms, measured from each event's intended send time so a stall cannot hide (coordinated omission). With no --brokers it runs on the embedded in-process log.",
   examples: [
     'rtap bench --duration 30s',
     'rtap bench --rate 10k/min --duration 10m --warmup 30s --json bench.json',

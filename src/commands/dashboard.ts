@@ -5,11 +5,45 @@ import { transportSettings } from './settings.js';
 
 export const dashboardSettings = {
   ...transportSettings,
-  port: setting({ key: 'port', flags: '--port <port>', description: 'HTTP port of the dashboard (0 picks a free one)', parse: v.port, default: 8080, env: 'RTAP_DASHBOARD_PORT' }),
-  host: setting({ key: 'host', flags: '--host <address>', description: 'address to bind; anything but localhost should come with --token', parse: v.string, default: '127.0.0.1', env: 'RTAP_DASHBOARD_HOST' }),
-  token: setting({ key: 'token', flags: '--token <token>', description: 'access token required on every request (?token=, Authorization: Bearer)', parse: v.string, env: 'RTAP_DASHBOARD_TOKEN' }),
-  batchInterval: setting({ key: 'batchInterval', flags: '--batch-interval <duration>', description: 'how often each browser gets one batched update', parse: v.duration, default: 1000, env: 'RTAP_DASHBOARD_BATCH_INTERVAL' }),
-  fromLatest: setting({ key: 'fromLatest', flags: '--from-latest', description: 'start at the end of the topics instead of loading their retained history', parse: v.bool, default: false, env: 'RTAP_DASHBOARD_FROM_LATEST' }),
+  port: setting({
+    key: 'port',
+    flags: '--port <port>',
+    description: 'HTTP port of the dashboard (0 picks a free one)',
+    parse: v.port,
+    default: 8080,
+    env: 'RTAP_DASHBOARD_PORT',
+  }),
+  host: setting({
+    key: 'host',
+    flags: '--host <address>',
+    description: 'address to bind; anything but localhost should come with --token',
+    parse: v.string,
+    default: '127.0.0.1',
+    env: 'RTAP_DASHBOARD_HOST',
+  }),
+  token: setting({
+    key: 'token',
+    flags: '--token <token>',
+    description: 'access token required on every request (?token=, Authorization: Bearer)',
+    parse: v.string,
+    env: 'RTAP_DASHBOARD_TOKEN',
+  }),
+  batchInterval: setting({
+    key: 'batchInterval',
+    flags: '--batch-interval <duration>',
+    description: 'how often each browser gets one batched update',
+    parse: v.duration,
+    default: 1000,
+    env: 'RTAP_DASHBOARD_BATCH_INTERVAL',
+  }),
+  fromLatest: setting({
+    key: 'fromLatest',
+    flags: '--from-latest',
+    description: 'start at the end of the topics instead of loading their retained history',
+    parse: v.bool,
+    default: false,
+    env: 'RTAP_DASHBOARD_FROM_LATEST',
+  }),
 };
 
 export const dashboard = defineCommand({

@@ -14,4 +14,15 @@ import { stack } from './stack.js';
  * Every subcommand of `rtap`. Definitions are light (settings and help); each `run` imports its
  * implementation lazily, so starting one command never loads another's dependencies.
  */
-export const COMMANDS: CommandDefinition[] = [alerts, bench, dashboard, patterns, process_, provision, report, run, simulate, stack] as CommandDefinition[];
+export const COMMANDS: CommandDefinition[] = [
+  alerts,
+  bench,
+  dashboard,
+  patterns,
+  process_,
+  provision,
+  report,
+  run,
+  simulate,
+  stack,
+] as CommandDefinition[];

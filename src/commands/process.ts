@@ -6,14 +6,57 @@ import { engineSettings, sinkSettings, transportSettings } from './settings.js';
 export const processSettings = {
   ...transportSettings,
   ...engineSettings,
-  input: setting({ key: 'input', flags: '--input <file>', description: 'file mode: process a recorded stream (events.jsonl[.gz]) and exit', parse: v.string }),
+  input: setting({
+    key: 'input',
+    flags: '--input <file>',
+    description: 'file mode: process a recorded stream (events.jsonl[.gz]) and exit',
+    parse: v.string,
+  }),
   ...sinkSettings,
-  dashboard: setting({ key: 'dashboard', flags: '--dashboard <port>', description: 'serve the live WebSocket dashboard on 127.0.0.1:<port> while processing (0 picks a free port)', parse: v.port }),
-  group: setting({ key: 'group', flags: '--group <id>', description: 'Kafka consumer group; with --scale-out (or --checkpoint-interval 0) instances of one group share the partitions, otherwise a newer one takes over from the older', parse: v.string, default: 'rtap-processor' }),
-  checkpointInterval: setting({ key: 'checkpointInterval', flags: '--checkpoint-interval <duration>', description: 'Kafka: checkpoint state and commit outputs + offsets in one transaction this often (exactly-once; topic readers see results at each checkpoint); 0 = at-least-once, offsets committed per batch', parse: v.durationOrZero, default: 10_000 }),
-  checkpointDir: setting({ key: 'checkpointDir', flags: '--checkpoint-dir <dir>', description: 'where checkpoints are written (default: ~/.cache/rtap/checkpoints/<group>)', parse: v.string }),
-  scaleOut: setting({ key: 'scaleOut', flags: '--scale-out', description: 'Kafka, with checkpoints: share the work with the other `rtap process --scale-out` of this group, task by task (partition p of every input topic), each task with its own checkpoints; windows are merged across processes; results equal one process\'s (docs/fault-tolerance.md)', parse: v.bool, default: false }),
-  fromBeginning: setting({ key: 'fromBeginning', flags: '--from-beginning', description: 'a group without committed offsets starts at the oldest record (default: the newest)', parse: v.bool, default: false }),
+  dashboard: setting({
+    key: 'dashboard',
+    flags: '--dashboard <port>',
+    description:
+      'serve the live WebSocket dashboard on 127.0.0.1:<port> while processing (0 picks a free port)',
+    parse: v.port,
+  }),
+  group: setting({
+    key: 'group',
+    flags: '--group <id>',
+    description:
+      'Kafka consumer group; with --scale-out (or --checkpoint-interval 0) instances of one group share the partitions, otherwise a newer one takes over from the older',
+    parse: v.string,
+    default: 'rtap-processor',
+  }),
+  checkpointInterval: setting({
+    key: 'checkpointInterval',
+    flags: '--checkpoint-interval <duration>',
+    description:
+      'Kafka: checkpoint state and commit outputs + offsets in one transaction this often (exactly-once; topic readers see results at each checkpoint); 0 = at-least-once, offsets committed per batch',
+    parse: v.durationOrZero,
+    default: 10_000,
+  }),
+  checkpointDir: setting({
+    key: 'checkpointDir',
+    flags: '--checkpoint-dir <dir>',
+    description: 'where checkpoints are written (default: ~/.cache/rtap/checkpoints/<group>)',
+    parse: v.string,
+  }),
+  scaleOut: setting({
+    key: 'scaleOut',
+    flags: '--scale-out',
+    description:
+      "Kafka, with checkpoints: share the work with the other `rtap process --scale-out` of this group, task by task (partition p of every input topic), each task with its own checkpoints; windows are merged across processes; results equal one process's (docs/fault-tolerance.md)",
+    parse: v.bool,
+    default: false,
+  }),
+  fromBeginning: setting({
+    key: 'fromBeginning',
+    flags: '--from-beginning',
+    description: 'a group without committed offsets starts at the oldest record (default: the newest)',
+    parse: v.bool,
+    default: false,
+  }),
 };
 
 export const process_ = defineCommand({

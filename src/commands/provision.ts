@@ -7,9 +7,27 @@ import { transportSettings } from './settings.js';
 
 export const provisionSettings = {
   ...transportSettings,
-  topology: setting({ key: 'topology', flags: '--topology <file>', description: 'topology file (JSON); the reference documents\' topics by default (fixtures/topology/default.json)', parse: v.string }),
-  dryRun: setting({ key: 'dryRun', flags: '--dry-run', description: 'print the plan, change nothing', parse: v.bool, default: false }),
-  delete: setting({ key: 'delete', flags: '--delete', description: "remove the topology's topics", parse: v.bool, default: false }),
+  topology: setting({
+    key: 'topology',
+    flags: '--topology <file>',
+    description:
+      "topology file (JSON); the reference documents' topics by default (fixtures/topology/default.json)",
+    parse: v.string,
+  }),
+  dryRun: setting({
+    key: 'dryRun',
+    flags: '--dry-run',
+    description: 'print the plan, change nothing',
+    parse: v.bool,
+    default: false,
+  }),
+  delete: setting({
+    key: 'delete',
+    flags: '--delete',
+    description: "remove the topology's topics",
+    parse: v.bool,
+    default: false,
+  }),
 };
 
 export const provision = defineCommand({

@@ -4,8 +4,19 @@ import type { CommandContext } from './define.js';
 import { defineCommand } from './define.js';
 
 export const reportSettings = {
-  input: setting({ key: 'input', flags: '--input <file>', description: 'stored results: the JSON lines `rtap process --output` writes (.gz read transparently)', parse: v.string }),
-  top: setting({ key: 'top', flags: '--top <n>', description: 'rows of the per-user conversion table', parse: v.count, default: 10 }),
+  input: setting({
+    key: 'input',
+    flags: '--input <file>',
+    description: 'stored results: the JSON lines `rtap process --output` writes (.gz read transparently)',
+    parse: v.string,
+  }),
+  top: setting({
+    key: 'top',
+    flags: '--top <n>',
+    description: 'rows of the per-user conversion table',
+    parse: v.count,
+    default: 10,
+  }),
 };
 
 /**

@@ -7,7 +7,8 @@ import { engineSettings, loadSettings, transportSettings } from './settings.js';
 /** Frames per second of a live view: 0.5 to 60. */
 const fps: v.Parser<number> = (raw, where) => {
   const x = Number(raw.trim().replace(/\s*fps$/, ''));
-  if (!Number.isFinite(x) || x < 0.5 || x > 60) throw new UsageError(`invalid ${where} '${raw}': expected frames per second from 0.5 to 60, like 4`);
+  if (!Number.isFinite(x) || x < 0.5 || x > 60)
+    throw new UsageError(`invalid ${where} '${raw}': expected frames per second from 0.5 to 60, like 4`);
   return x;
 };
 
@@ -16,14 +17,23 @@ const portOrOff: v.Parser<number | null> = (raw, where) => (raw.trim() === 'off'
 
 /** Settings of the terminal views (run, alerts). */
 export const uiSettings = {
-  refresh: setting({ key: 'refresh', flags: '--refresh <fps>', description: 'most redraws per second of the live view', parse: fps, default: 4 }),
+  refresh: setting({
+    key: 'refresh',
+    flags: '--refresh <fps>',
+    description: 'most redraws per second of the live view',
+    parse: fps,
+    default: 4,
+  }),
 };
 
 export const runSettings = {
   ...transportSettings,
   seed: loadSettings.seed,
   rate: loadSettings.rate,
-  duration: setting({ ...loadSettings.duration, description: 'stop after this long (default: run until q or Ctrl-C)' }),
+  duration: setting({
+    ...loadSettings.duration,
+    description: 'stop after this long (default: run until q or Ctrl-C)',
+  }),
   mix: loadSettings.mix,
   users: loadSettings.users,
   lateShare: loadSettings.lateShare,
@@ -33,13 +43,25 @@ export const runSettings = {
   fraudShare: setting({
     key: 'fraudShare',
     flags: '--fraud-share <share>',
-    description: 'share of purchasing users who then buy from other countries with other cards (makes the fraud alerts fire)',
+    description:
+      'share of purchasing users who then buy from other countries with other cards (makes the fraud alerts fire)',
     parse: v.share,
     default: 0.05,
   }),
   ...engineSettings,
-  sink: setting({ key: 'sink', flags: '--sink <list>', description: "extra sinks: 'jsonl' (with --output), 'topics', 'influx'", parse: v.list, default: [] as string[] }),
-  output: setting({ key: 'output', flags: '--output <file>', description: 'also write every result and alert as JSON lines (.gz compresses)', parse: v.string }),
+  sink: setting({
+    key: 'sink',
+    flags: '--sink <list>',
+    description: "extra sinks: 'jsonl' (with --output), 'topics', 'influx'",
+    parse: v.list,
+    default: [] as string[],
+  }),
+  output: setting({
+    key: 'output',
+    flags: '--output <file>',
+    description: 'also write every result and alert as JSON lines (.gz compresses)',
+    parse: v.string,
+  }),
   dashboard: setting({
     key: 'dashboard',
     flags: '--dashboard <port|off>',

@@ -7,68 +7,258 @@ import * as v from '../config/values.js';
  */
 /** TLS and SASL for real clusters. */
 const kafkaSecuritySettings = {
-  ssl: setting({ key: 'ssl', flags: '--ssl', description: 'connect to Kafka over TLS', parse: v.bool, default: false }),
-  sslCa: setting({ key: 'sslCa', flags: '--ssl-ca <file>', description: 'PEM file of the CA that signed the brokers (implies --ssl)', parse: v.string }),
-  sslCert: setting({ key: 'sslCert', flags: '--ssl-cert <file>', description: 'PEM client certificate for mutual TLS', parse: v.string }),
-  sslKey: setting({ key: 'sslKey', flags: '--ssl-key <file>', description: 'PEM client key for mutual TLS', parse: v.string }),
-  saslMechanism: setting({ key: 'saslMechanism', flags: '--sasl-mechanism <m>', description: 'SASL mechanism: plain, scram-sha-256 or scram-sha-512', parse: v.oneOf('plain', 'scram-sha-256', 'scram-sha-512') }),
-  saslUsername: setting({ key: 'saslUsername', flags: '--sasl-username <name>', description: 'SASL user', parse: v.string }),
-  saslPassword: setting({ key: 'saslPassword', flags: '--sasl-password <secret>', description: 'SASL password (prefer the environment variable)', parse: v.string }),
+  ssl: setting({
+    key: 'ssl',
+    flags: '--ssl',
+    description: 'connect to Kafka over TLS',
+    parse: v.bool,
+    default: false,
+  }),
+  sslCa: setting({
+    key: 'sslCa',
+    flags: '--ssl-ca <file>',
+    description: 'PEM file of the CA that signed the brokers (implies --ssl)',
+    parse: v.string,
+  }),
+  sslCert: setting({
+    key: 'sslCert',
+    flags: '--ssl-cert <file>',
+    description: 'PEM client certificate for mutual TLS',
+    parse: v.string,
+  }),
+  sslKey: setting({
+    key: 'sslKey',
+    flags: '--ssl-key <file>',
+    description: 'PEM client key for mutual TLS',
+    parse: v.string,
+  }),
+  saslMechanism: setting({
+    key: 'saslMechanism',
+    flags: '--sasl-mechanism <m>',
+    description: 'SASL mechanism: plain, scram-sha-256 or scram-sha-512',
+    parse: v.oneOf('plain', 'scram-sha-256', 'scram-sha-512'),
+  }),
+  saslUsername: setting({
+    key: 'saslUsername',
+    flags: '--sasl-username <name>',
+    description: 'SASL user',
+    parse: v.string,
+  }),
+  saslPassword: setting({
+    key: 'saslPassword',
+    flags: '--sasl-password <secret>',
+    description: 'SASL password (prefer the environment variable)',
+    parse: v.string,
+  }),
 };
 
 export const transportSettings = {
   brokers: setting({
     key: 'brokers',
     flags: '--brokers <list>',
-    description: 'Kafka bootstrap brokers host:port[,...]; without it rtap runs on the embedded in-process log',
+    description:
+      'Kafka bootstrap brokers host:port[,...]; without it rtap runs on the embedded in-process log',
     parse: v.brokers,
   }),
   ...kafkaSecuritySettings,
 };
 
 export const loadSettings = {
-  seed: setting({ key: 'seed', flags: '--seed <n>', description: 'seed of the traffic model: same seed, same events', parse: v.seed, default: 42 }),
-  rate: setting({ key: 'rate', flags: '--rate <rate>', description: 'open-loop send rate, e.g. 200/s, 12k/min', parse: v.rate, default: 200 }),
-  duration: setting({ key: 'duration', flags: '--duration <duration>', description: 'how long to send, e.g. 30s, 10m', parse: v.duration }),
-  events: setting({ key: 'events', flags: '--events <n>', description: 'stop after this many events (e.g. 100000, 1M)', parse: v.count }),
+  seed: setting({
+    key: 'seed',
+    flags: '--seed <n>',
+    description: 'seed of the traffic model: same seed, same events',
+    parse: v.seed,
+    default: 42,
+  }),
+  rate: setting({
+    key: 'rate',
+    flags: '--rate <rate>',
+    description: 'open-loop send rate, e.g. 200/s, 12k/min',
+    parse: v.rate,
+    default: 200,
+  }),
+  duration: setting({
+    key: 'duration',
+    flags: '--duration <duration>',
+    description: 'how long to send, e.g. 30s, 10m',
+    parse: v.duration,
+  }),
+  events: setting({
+    key: 'events',
+    flags: '--events <n>',
+    description: 'stop after this many events (e.g. 100000, 1M)',
+    parse: v.count,
+  }),
   mix: setting({
     key: 'mix',
     flags: '--mix <name>',
-    description: "traffic mix: 'website' (all seven event types) or 'eventflow' (40% user events / 40% product views / 20% orders)",
+    description:
+      "traffic mix: 'website' (all seven event types) or 'eventflow' (40% user events / 40% product views / 20% orders)",
     parse: v.oneOf('website', 'eventflow'),
     default: 'website' as const,
   }),
-  users: setting({ key: 'users', flags: '--users <n>', description: 'number of simulated users', parse: v.count, default: 10_000 }),
-  lateShare: setting({ key: 'lateShare', flags: '--late-share <share>', description: 'share of events sent late (event time older than send time), e.g. 0.02 or 2%', parse: v.share, default: 0 }),
-  lateDelay: setting({ key: 'lateDelay', flags: '--late-delay <duration>', description: 'how late a late event is at most', parse: v.duration, default: 10_000 }),
-  duplicateShare: setting({ key: 'duplicateShare', flags: '--duplicate-share <share>', description: 'share of events sent twice (same event_id)', parse: v.share, default: 0 }),
-  malformedShare: setting({ key: 'malformedShare', flags: '--malformed-share <share>', description: 'share of malformed records (routed to the dead-letter topic)', parse: v.share, default: 0 }),
-  encoding: setting({ key: 'encoding', flags: '--encoding <kind>', description: "message encoding: 'avro' (Confluent wire format) or 'json'", parse: v.oneOf('avro', 'json'), default: 'avro' as const }),
+  users: setting({
+    key: 'users',
+    flags: '--users <n>',
+    description: 'number of simulated users',
+    parse: v.count,
+    default: 10_000,
+  }),
+  lateShare: setting({
+    key: 'lateShare',
+    flags: '--late-share <share>',
+    description: 'share of events sent late (event time older than send time), e.g. 0.02 or 2%',
+    parse: v.share,
+    default: 0,
+  }),
+  lateDelay: setting({
+    key: 'lateDelay',
+    flags: '--late-delay <duration>',
+    description: 'how late a late event is at most',
+    parse: v.duration,
+    default: 10_000,
+  }),
+  duplicateShare: setting({
+    key: 'duplicateShare',
+    flags: '--duplicate-share <share>',
+    description: 'share of events sent twice (same event_id)',
+    parse: v.share,
+    default: 0,
+  }),
+  malformedShare: setting({
+    key: 'malformedShare',
+    flags: '--malformed-share <share>',
+    description: 'share of malformed records (routed to the dead-letter topic)',
+    parse: v.share,
+    default: 0,
+  }),
+  encoding: setting({
+    key: 'encoding',
+    flags: '--encoding <kind>',
+    description: "message encoding: 'avro' (Confluent wire format) or 'json'",
+    parse: v.oneOf('avro', 'json'),
+    default: 'avro' as const,
+  }),
 };
 
 /** Traffic-model knobs beyond the load (docs/simulator.md): what makes each shipped alert fire. */
 export const trafficSettings = {
-  sessionTimeout: setting({ key: 'sessionTimeout', flags: '--session-timeout <duration>', description: 'inactivity after which a session times out (6m lets abandonment alerts fire)', parse: v.duration, default: 30 * 60_000 }),
-  bounceShare: setting({ key: 'bounceShare', flags: '--bounce-share <share>', description: 'share of single-page sessions', parse: v.share, default: 0.4 }),
-  bounceSpike: setting({ key: 'bounceSpike', flags: '--bounce-spike <spec>', description: "bounce spikes SHARE,LENGTH/EVERY, e.g. '0.95,1m/10m'", parse: v.string }),
-  fraudShare: setting({ key: 'fraudShare', flags: '--fraud-share <share>', description: 'share of purchasing users who then buy from other countries with other cards within minutes', parse: v.share, default: 0 }),
-  premiumShare: setting({ key: 'premiumShare', flags: '--premium-share <share>', description: 'share of premium users', parse: v.share, default: 0.1 }),
+  sessionTimeout: setting({
+    key: 'sessionTimeout',
+    flags: '--session-timeout <duration>',
+    description: 'inactivity after which a session times out (6m lets abandonment alerts fire)',
+    parse: v.duration,
+    default: 30 * 60_000,
+  }),
+  bounceShare: setting({
+    key: 'bounceShare',
+    flags: '--bounce-share <share>',
+    description: 'share of single-page sessions',
+    parse: v.share,
+    default: 0.4,
+  }),
+  bounceSpike: setting({
+    key: 'bounceSpike',
+    flags: '--bounce-spike <spec>',
+    description: "bounce spikes SHARE,LENGTH/EVERY, e.g. '0.95,1m/10m'",
+    parse: v.string,
+  }),
+  fraudShare: setting({
+    key: 'fraudShare',
+    flags: '--fraud-share <share>',
+    description:
+      'share of purchasing users who then buy from other countries with other cards within minutes',
+    parse: v.share,
+    default: 0,
+  }),
+  premiumShare: setting({
+    key: 'premiumShare',
+    flags: '--premium-share <share>',
+    description: 'share of premium users',
+    parse: v.share,
+    default: 0.1,
+  }),
 };
 
 export const engineSettings = {
-  views: setting({ key: 'views', flags: '--views <list>', description: 'views to compute (comma-separated); all by default', parse: v.list }),
-  outOfOrderness: setting({ key: 'outOfOrderness', flags: '--out-of-orderness <duration>', description: 'bounded out-of-orderness of the watermark', parse: v.durationOrZero }),
-  lateness: setting({ key: 'lateness', flags: '--lateness <duration>', description: 'allowed lateness after a window closes', parse: v.durationOrZero }),
-  idleTimeout: setting({ key: 'idleTimeout', flags: '--idle-timeout <duration>', description: 'a partition idle this long stops holding the watermark back', parse: v.duration }),
-  patterns: setting({ key: 'patterns', flags: '--patterns <paths>', description: 'CEP pattern files or directories (comma-separated); the shipped patterns by default; \'none\' disables CEP', parse: v.list }),
+  views: setting({
+    key: 'views',
+    flags: '--views <list>',
+    description: 'views to compute (comma-separated); all by default',
+    parse: v.list,
+  }),
+  outOfOrderness: setting({
+    key: 'outOfOrderness',
+    flags: '--out-of-orderness <duration>',
+    description: 'bounded out-of-orderness of the watermark',
+    parse: v.durationOrZero,
+  }),
+  lateness: setting({
+    key: 'lateness',
+    flags: '--lateness <duration>',
+    description: 'allowed lateness after a window closes',
+    parse: v.durationOrZero,
+  }),
+  idleTimeout: setting({
+    key: 'idleTimeout',
+    flags: '--idle-timeout <duration>',
+    description: 'a partition idle this long stops holding the watermark back',
+    parse: v.duration,
+  }),
+  patterns: setting({
+    key: 'patterns',
+    flags: '--patterns <paths>',
+    description:
+      "CEP pattern files or directories (comma-separated); the shipped patterns by default; 'none' disables CEP",
+    parse: v.list,
+  }),
 };
 
 /** Sink options shared by process and bench. INFLUX_* variables as the InfluxDB tools use them. */
 export const sinkSettings = {
-  sink: setting({ key: 'sink', flags: '--sink <list>', description: "sinks: jsonl (with --output), topics (processed-metrics and cep-alerts topics), influx", parse: v.list, default: [] as string[] }),
-  output: setting({ key: 'output', flags: '--output <file>', description: "write results and alerts as JSON lines ('-' for stdout; .gz compresses)", parse: v.string }),
-  influxUrl: setting({ key: 'influxUrl', flags: '--influx-url <url>', description: 'InfluxDB (2.x/3.x, or any server of the v2 write API) base URL', parse: v.string, default: 'http://localhost:8086', env: 'INFLUX_URL' }),
-  influxToken: setting({ key: 'influxToken', flags: '--influx-token <token>', description: 'InfluxDB API token', parse: v.string, env: 'INFLUX_TOKEN' }),
-  influxOrg: setting({ key: 'influxOrg', flags: '--influx-org <org>', description: 'InfluxDB organisation', parse: v.string, default: 'rtap', env: 'INFLUX_ORG' }),
-  influxBucket: setting({ key: 'influxBucket', flags: '--influx-bucket <bucket>', description: 'InfluxDB bucket', parse: v.string, default: 'rtap', env: 'INFLUX_BUCKET' }),
+  sink: setting({
+    key: 'sink',
+    flags: '--sink <list>',
+    description: 'sinks: jsonl (with --output), topics (processed-metrics and cep-alerts topics), influx',
+    parse: v.list,
+    default: [] as string[],
+  }),
+  output: setting({
+    key: 'output',
+    flags: '--output <file>',
+    description: "write results and alerts as JSON lines ('-' for stdout; .gz compresses)",
+    parse: v.string,
+  }),
+  influxUrl: setting({
+    key: 'influxUrl',
+    flags: '--influx-url <url>',
+    description: 'InfluxDB (2.x/3.x, or any server of the v2 write API) base URL',
+    parse: v.string,
+    default: 'http://localhost:8086',
+    env: 'INFLUX_URL',
+  }),
+  influxToken: setting({
+    key: 'influxToken',
+    flags: '--influx-token <token>',
+    description: 'InfluxDB API token',
+    parse: v.string,
+    env: 'INFLUX_TOKEN',
+  }),
+  influxOrg: setting({
+    key: 'influxOrg',
+    flags: '--influx-org <org>',
+    description: 'InfluxDB organisation',
+    parse: v.string,
+    default: 'rtap',
+    env: 'INFLUX_ORG',
+  }),
+  influxBucket: setting({
+    key: 'influxBucket',
+    flags: '--influx-bucket <bucket>',
+    description: 'InfluxDB bucket',
+    parse: v.string,
+    default: 'rtap',
+    env: 'INFLUX_BUCKET',
+  }),
 };

@@ -9,7 +9,10 @@ const speed: v.Parser<number | 'max'> = (raw, where) => {
   const s = raw.trim();
   if (s === 'max') return 'max';
   const x = Number(s.replace(/x$/, ''));
-  if (!Number.isFinite(x) || x <= 0) throw new UsageError(`invalid ${where} '${raw}': expected a positive factor like 2 (twice as fast), 0.5, or max`);
+  if (!Number.isFinite(x) || x <= 0)
+    throw new UsageError(
+      `invalid ${where} '${raw}': expected a positive factor like 2 (twice as fast), 0.5, or max`,
+    );
   return x;
 };
 
@@ -17,7 +20,10 @@ const speed: v.Parser<number | 'max'> = (raw, where) => {
 const time: v.Parser<number> = (raw, where) => {
   const s = raw.trim();
   const t = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-  if (!Number.isSafeInteger(t) || t < 0) throw new UsageError(`invalid ${where} '${raw}': expected an ISO time like 2024-01-01T00:00:00Z or epoch milliseconds`);
+  if (!Number.isSafeInteger(t) || t < 0)
+    throw new UsageError(
+      `invalid ${where} '${raw}': expected an ISO time like 2024-01-01T00:00:00Z or epoch milliseconds`,
+    );
   return t;
 };
 
@@ -25,20 +31,61 @@ export const simulateSettings = {
   ...transportSettings,
   ...loadSettings,
   ...trafficSettings,
-  out: setting({ key: 'out', flags: '--out <file>', description: 'record the stream to a JSONL file (.gz compresses); without --brokers or --live it is generated unpaced', parse: v.string }),
-  replay: setting({ key: 'replay', flags: '--replay <file>', description: 're-send a recording instead of simulating', parse: v.string }),
-  speed: setting({ key: 'speed', flags: '--speed <factor>', description: "replay speed: 1 = recorded pace, 2 = twice as fast, 'max' = as fast as possible", parse: speed, default: 1 as number | 'max' }),
+  out: setting({
+    key: 'out',
+    flags: '--out <file>',
+    description:
+      'record the stream to a JSONL file (.gz compresses); without --brokers or --live it is generated unpaced',
+    parse: v.string,
+  }),
+  replay: setting({
+    key: 'replay',
+    flags: '--replay <file>',
+    description: 're-send a recording instead of simulating',
+    parse: v.string,
+  }),
+  speed: setting({
+    key: 'speed',
+    flags: '--speed <factor>',
+    description: "replay speed: 1 = recorded pace, 2 = twice as fast, 'max' = as fast as possible",
+    parse: speed,
+    default: 1 as number | 'max',
+  }),
   eventTime: setting({
     key: 'eventTime',
     flags: '--event-time <mode>',
-    description: "replay event times: 'shift' moves them by whole minutes to now, 'keep' sends the recorded ones (several replays of parts of one recording then stay one timeline)",
+    description:
+      "replay event times: 'shift' moves them by whole minutes to now, 'keep' sends the recorded ones (several replays of parts of one recording then stay one timeline)",
     parse: v.oneOf('shift', 'keep'),
     default: 'shift' as 'shift' | 'keep',
   }),
-  live: setting({ key: 'live', flags: '--live', description: 'send in real time (open loop at --rate) even when only recording', parse: v.bool, default: false }),
-  startTime: setting({ key: 'startTime', flags: '--start-time <time>', description: 'event time of the first event of unpaced generation', parse: time, default: Date.UTC(2024, 0, 1) }),
-  profile: setting({ key: 'profile', flags: '--profile <shape>', description: 'load shape: constant (at --rate), ramp:FROM..TO, or steps:R1,R2,...', parse: v.string, default: 'constant' }),
-  bursts: setting({ key: 'bursts', flags: '--bursts <spec>', description: "traffic bursts on top of the load, FACTORx,LENGTH/EVERY, e.g. '5x,30s/5m'", parse: v.string }),
+  live: setting({
+    key: 'live',
+    flags: '--live',
+    description: 'send in real time (open loop at --rate) even when only recording',
+    parse: v.bool,
+    default: false,
+  }),
+  startTime: setting({
+    key: 'startTime',
+    flags: '--start-time <time>',
+    description: 'event time of the first event of unpaced generation',
+    parse: time,
+    default: Date.UTC(2024, 0, 1),
+  }),
+  profile: setting({
+    key: 'profile',
+    flags: '--profile <shape>',
+    description: 'load shape: constant (at --rate), ramp:FROM..TO, or steps:R1,R2,...',
+    parse: v.string,
+    default: 'constant',
+  }),
+  bursts: setting({
+    key: 'bursts',
+    flags: '--bursts <spec>',
+    description: "traffic bursts on top of the load, FACTORx,LENGTH/EVERY, e.g. '5x,30s/5m'",
+    parse: v.string,
+  }),
 };
 
 export const simulate = defineCommand({

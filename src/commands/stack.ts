@@ -3,20 +3,46 @@ import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
 
 export const stackUpSettings = {
-  nodes: setting({ key: 'nodes', flags: '--nodes <n>', description: 'broker+controller nodes (3 gives replication and failover)', parse: v.count, default: 1 }),
-  port: setting({ key: 'port', flags: '--port <port>', description: 'client port of node 1; node i uses port+i-1, its controller port+100+i-1', parse: v.port, default: 9092 }),
+  nodes: setting({
+    key: 'nodes',
+    flags: '--nodes <n>',
+    description: 'broker+controller nodes (3 gives replication and failover)',
+    parse: v.count,
+    default: 1,
+  }),
+  port: setting({
+    key: 'port',
+    flags: '--port <port>',
+    description: 'client port of node 1; node i uses port+i-1, its controller port+100+i-1',
+    parse: v.port,
+    default: 9092,
+  }),
   runtime: setting({
     key: 'runtime',
     flags: '--runtime <kind>',
-    description: "'auto' (a container where a Docker engine answers, else native), 'native' (Kafka jars on the local JVM) or 'container'",
+    description:
+      "'auto' (a container where a Docker engine answers, else native), 'native' (Kafka jars on the local JVM) or 'container'",
     parse: v.oneOf('auto', 'native', 'container'),
     default: 'auto' as const,
   }),
-  heap: setting({ key: 'heap', flags: '--heap <size>', description: 'JVM max heap per node (java -Xmx), e.g. 512m, 1g', parse: v.string, default: '512m', env: 'RTAP_KAFKA_HEAP' }),
+  heap: setting({
+    key: 'heap',
+    flags: '--heap <size>',
+    description: 'JVM max heap per node (java -Xmx), e.g. 512m, 1g',
+    parse: v.string,
+    default: '512m',
+    env: 'RTAP_KAFKA_HEAP',
+  }),
 };
 
 export const stackDownSettings = {
-  purge: setting({ key: 'purge', flags: '--purge', description: 'also delete the data directories (topics and offsets)', parse: v.bool, default: false }),
+  purge: setting({
+    key: 'purge',
+    flags: '--purge',
+    description: 'also delete the data directories (topics and offsets)',
+    parse: v.bool,
+    default: false,
+  }),
 };
 
 const up = defineCommand({
@@ -57,7 +83,12 @@ const status = defineCommand({
 export const stack = defineCommand({
   name: 'stack',
   summary: 'run a real local Kafka for rtap: up, down, status',
-  examples: ['rtap stack up && rtap provision && rtap bench --brokers 127.0.0.1:9092 --duration 60s', 'rtap stack up --nodes 3', 'rtap stack status', 'rtap stack down'],
+  examples: [
+    'rtap stack up && rtap provision && rtap bench --brokers 127.0.0.1:9092 --duration 60s',
+    'rtap stack up --nodes 3',
+    'rtap stack status',
+    'rtap stack down',
+  ],
   settings: {},
   subcommands: [up, down, status] as never[],
 });

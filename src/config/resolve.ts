@@ -18,7 +18,9 @@ export function loadConfigFile(path: string): ConfigFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(
+      `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   try {
     const data = JSON.parse(text);
@@ -34,7 +36,9 @@ export function loadConfigFile(path: string): ConfigFile {
       const before = text.slice(0, Number(pos[1]));
       const line = before.split('\n').length;
       const col = Number(pos[1]) - before.lastIndexOf('\n');
-      throw new UsageError(`config file ${path}:${line}:${col}: ${msg.replace(/ in JSON at position \d+.*$/, '')}`);
+      throw new UsageError(
+        `config file ${path}:${line}:${col}: ${msg.replace(/ in JSON at position \d+.*$/, '')}`,
+      );
     }
     throw new UsageError(`config file ${path}: ${msg}`);
   }
@@ -72,7 +76,8 @@ export function resolveSettings(
     for (const name of commandPath) {
       node = (node as Record<string, unknown> | undefined)?.[name];
       path += `/${name}`;
-      if (node && typeof node === 'object' && !Array.isArray(node)) layers.push({ data: node as Record<string, unknown>, path });
+      if (node && typeof node === 'object' && !Array.isArray(node))
+        layers.push({ data: node as Record<string, unknown>, path });
       else break;
     }
     const last = layers[layers.length - 1];
@@ -80,7 +85,10 @@ export function resolveSettings(
       const v = last.data[key];
       const isSection = v !== null && typeof v === 'object' && !Array.isArray(v);
       if (!known.has(key) && !isSection && last.path !== '') {
-        throw new UsageError(`config file ${config.path}: unknown setting '${key}' at ${last.path || '/'}`, `known settings: ${[...known].join(', ')}`);
+        throw new UsageError(
+          `config file ${config.path}: unknown setting '${key}' at ${last.path || '/'}`,
+          `known settings: ${[...known].join(', ')}`,
+        );
       }
     }
   }
@@ -118,7 +126,8 @@ export function resolveSettings(
           : s.parse(raw as string, longFlag(s));
     } else {
       const where = source === 'env' ? `environment variable ${from}` : `config ${from}`;
-      if (s.repeatable && Array.isArray(raw)) value = raw.flatMap((r) => s.parse(configValueToString(r, where), where) as unknown[]);
+      if (s.repeatable && Array.isArray(raw))
+        value = raw.flatMap((r) => s.parse(configValueToString(r, where), where) as unknown[]);
       else if (isBooleanFlag(s) && typeof raw === 'boolean') value = raw;
       else {
         const str = configValueToString(raw, where);

@@ -6,7 +6,15 @@ import { UsageError } from '../errors.js';
  */
 export type Parser<T> = (raw: string, where: string) => T;
 
-const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNITS_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  sec: 1000,
+  m: 60_000,
+  min: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 const SUFFIX: Record<string, number> = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6 };
 
 function bad(where: string, raw: string, expected: string): never {
@@ -35,7 +43,8 @@ export const duration: Parser<number> = (raw, where) => {
 };
 
 /** Like duration but 0 is allowed (e.g. lateness, warm-up). */
-export const durationOrZero: Parser<number> = (raw, where) => (/^0+(ms|s|m|h)?$/.test(raw.trim()) ? 0 : duration(raw, where));
+export const durationOrZero: Parser<number> = (raw, where) =>
+  /^0+(ms|s|m|h)?$/.test(raw.trim()) ? 0 : duration(raw, where);
 
 /** `200/s`, `12k/min`, `10000/min`, `1.5k/s`, `5/ms`; a bare number means per second. Returns events/s. */
 export const rate: Parser<number> = (raw, where) => {
@@ -67,7 +76,8 @@ export const share: Parser<number> = (raw, where) => {
   const s = raw.trim();
   const pct = s.endsWith('%');
   const v = Number(pct ? s.slice(0, -1) : s) / (pct ? 100 : 1);
-  if (s === '' || !Number.isFinite(v) || v < 0 || v > 1) bad(where, raw, 'a share between 0 and 1, like 0.02 or 2%');
+  if (s === '' || !Number.isFinite(v) || v < 0 || v > 1)
+    bad(where, raw, 'a share between 0 and 1, like 0.02 or 2%');
   return v;
 };
 

@@ -13,12 +13,14 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 export async function dashboardCommand(o: DashboardOptions, ctx: CommandContext): Promise<number> {
   if (!o.brokers) {
     throw new UsageError(
-      'rtap dashboard reads the pipeline\'s output topics and needs --brokers host:port (the embedded log lives inside one rtap process)',
+      "rtap dashboard reads the pipeline's output topics and needs --brokers host:port (the embedded log lives inside one rtap process)",
       'to watch an in-process run use `rtap run`, or `rtap process --brokers ... --dashboard <port>`',
     );
   }
   if (!LOOPBACK.has(o.host) && !o.token) {
-    ctx.log(`rtap dashboard: warning: bound to ${o.host} without --token: anyone who can reach this port can read the dashboard`);
+    ctx.log(
+      `rtap dashboard: warning: bound to ${o.host} without --token: anyone who can reach this port can read the dashboard`,
+    );
   }
   const transport = await openTransport({ brokers: o.brokers });
   let badRecords = 0;
@@ -29,8 +31,10 @@ export async function dashboardCommand(o: DashboardOptions, ctx: CommandContext)
     fromBeginning: !o.fromLatest,
     onBadRecord: (rec, reason) => {
       // One line per bad record would flood the terminal on a polluted topic: the first few, then a count.
-      if (++badRecords <= 5) ctx.log(`rtap dashboard: skipped ${rec.topic}/${rec.partition}@${rec.offset}: ${reason}`);
-      else if (badRecords % 1000 === 0) ctx.log(`rtap dashboard: ${badRecords} malformed records skipped so far`);
+      if (++badRecords <= 5)
+        ctx.log(`rtap dashboard: skipped ${rec.topic}/${rec.partition}@${rec.offset}: ${reason}`);
+      else if (badRecords % 1000 === 0)
+        ctx.log(`rtap dashboard: ${badRecords} malformed records skipped so far`);
     },
     onError: (err) => {
       failure = err;
@@ -39,17 +43,32 @@ export async function dashboardCommand(o: DashboardOptions, ctx: CommandContext)
   });
   let dash: Dashboard;
   try {
-    dash = await startDashboard({ port: o.port, host: o.host, token: o.token, feed, batchIntervalMs: o.batchInterval });
+    dash = await startDashboard({
+      port: o.port,
+      host: o.host,
+      token: o.token,
+      feed,
+      batchIntervalMs: o.batchInterval,
+    });
   } catch (err) {
     await feed.close();
     await transport.close();
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') throw new RtapError(`port ${o.port} on ${o.host} is already in use`, EXIT.FAILURE, 'choose another with --port (0 picks a free one)');
-    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new UsageError(`--host ${o.host}: not an address of this machine (${e.code})`);
+    if (e.code === 'EADDRINUSE')
+      throw new RtapError(
+        `port ${o.port} on ${o.host} is already in use`,
+        EXIT.FAILURE,
+        'choose another with --port (0 picks a free one)',
+      );
+    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND')
+      throw new UsageError(`--host ${o.host}: not an address of this machine (${e.code})`);
     throw err;
   }
-  if (ctx.json) ctx.stdout.write(JSON.stringify({ url: dash.url, port: dash.port, feed: feed.description }) + '\n');
-  ctx.log(`rtap dashboard: ${dash.url}${o.token ? '?token=<your token>' : ''} (reading ${feed.description}; Ctrl-C to stop)`);
+  if (ctx.json)
+    ctx.stdout.write(JSON.stringify({ url: dash.url, port: dash.port, feed: feed.description }) + '\n');
+  ctx.log(
+    `rtap dashboard: ${dash.url}${o.token ? '?token=<your token>' : ''} (reading ${feed.description}; Ctrl-C to stop)`,
+  );
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted || stopped.signal.aborted) return resolve();
     ctx.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -58,6 +77,7 @@ export async function dashboardCommand(o: DashboardOptions, ctx: CommandContext)
   await dash.close();
   await feed.close();
   await transport.close();
-  if (failure) throw new RtapError(`rtap dashboard: reading the topics failed: ${(failure as Error).message}`);
+  if (failure)
+    throw new RtapError(`rtap dashboard: reading the topics failed: ${(failure as Error).message}`);
   return EXIT.OK;
 }

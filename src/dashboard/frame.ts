@@ -17,16 +17,27 @@ interface WsInternals {
 }
 
 // ws's Sender (static frame()) is exported by its CommonJS entry, not typed in @types/ws.
-const frameStatic = (createRequire(import.meta.url)('ws') as { Sender: { frame(data: Buffer, o: object): Buffer[] } }).Sender.frame;
+const frameStatic = (
+  createRequire(import.meta.url)('ws') as { Sender: { frame(data: Buffer, o: object): Buffer[] } }
+).Sender.frame;
 
 /** One unmasked final text frame carrying `data`. */
 export function textFrame(data: Buffer): Buffer {
-  return Buffer.concat(frameStatic(data, { fin: true, rsv1: false, opcode: 0x01, mask: false, readOnly: true }));
+  return Buffer.concat(
+    frameStatic(data, { fin: true, rsv1: false, opcode: 0x01, mask: false, readOnly: true }),
+  );
 }
 
 export function sendFramed(ws: WebSocket, frame: Buffer, data: Buffer): void {
   const { _socket: socket, _sender: sender } = ws as unknown as WsInternals;
-  if (socket && sender && sender._state === 0 && Array.isArray(sender._queue) && sender._queue.length === 0 && socket.writable) {
+  if (
+    socket &&
+    sender &&
+    sender._state === 0 &&
+    Array.isArray(sender._queue) &&
+    sender._queue.length === 0 &&
+    socket.writable
+  ) {
     socket.write(frame);
     return;
   }

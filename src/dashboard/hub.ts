@@ -60,13 +60,24 @@ export class FanoutHub {
   private seq = 0;
   private readonly clock: Clock;
   private readonly highWater: number;
-  readonly counters: Omit<HubStats, 'clients'> = { batches: 0, messagesSent: 0, bytesSent: 0, coalesced: 0, resyncs: 0, timedOut: 0, peakBufferedBytes: 0, lastFlushMs: 0, maxFlushMs: 0 };
+  readonly counters: Omit<HubStats, 'clients'> = {
+    batches: 0,
+    messagesSent: 0,
+    bytesSent: 0,
+    coalesced: 0,
+    resyncs: 0,
+    timedOut: 0,
+    peakBufferedBytes: 0,
+    lastFlushMs: 0,
+    maxFlushMs: 0,
+  };
 
   constructor(
     private readonly store: DashboardStore,
     private readonly o: HubOptions,
   ) {
-    if (!(o.batchIntervalMs > 0)) throw new RangeError(`batch interval must be > 0 ms, got ${o.batchIntervalMs}`);
+    if (!(o.batchIntervalMs > 0))
+      throw new RangeError(`batch interval must be > 0 ms, got ${o.batchIntervalMs}`);
     this.clock = o.clock ?? systemClock;
     this.highWater = o.highWaterBytes ?? 1024 * 1024;
   }
@@ -102,7 +113,13 @@ export class FanoutHub {
   }
 
   private initMessage(): WireMessage {
-    return { type: 'init', seq: this.seq, ts: this.clock.now(), age_ms: this.store.ageMs(), state: this.store.snapshot() };
+    return {
+      type: 'init',
+      seq: this.seq,
+      ts: this.clock.now(),
+      age_ms: this.store.ageMs(),
+      state: this.store.snapshot(),
+    };
   }
 
   /** The message and its WebSocket frame, built once and sent to every client. */
@@ -125,7 +142,13 @@ export class FanoutHub {
     // Even without changes a small message goes out, so the page can show the age of the data.
     this.seq++;
     const ts = this.clock.now();
-    const msg: WireMessage = { type: 'update', seq: this.seq, ts, age_ms: this.store.ageMs(), delta: delta ?? {} };
+    const msg: WireMessage = {
+      type: 'update',
+      seq: this.seq,
+      ts,
+      age_ms: this.store.ageMs(),
+      delta: delta ?? {},
+    };
     const deltaBytes = this.encode(msg);
     let fullBytes: Encoded | null = null;
     for (const c of this.clients) {
@@ -137,7 +160,13 @@ export class FanoutHub {
         continue;
       }
       if (c.stale) {
-        fullBytes ??= this.encode({ type: 'init', seq: this.seq, ts, age_ms: msg.age_ms, state: this.store.snapshot() });
+        fullBytes ??= this.encode({
+          type: 'init',
+          seq: this.seq,
+          ts,
+          age_ms: msg.age_ms,
+          state: this.store.snapshot(),
+        });
         c.stale = false;
         this.counters.resyncs++;
         this.sendRaw(c, fullBytes);
@@ -150,7 +179,8 @@ export class FanoutHub {
   }
 
   private notePeak(c: Client): void {
-    if (c.ws.bufferedAmount > this.counters.peakBufferedBytes) this.counters.peakBufferedBytes = c.ws.bufferedAmount;
+    if (c.ws.bufferedAmount > this.counters.peakBufferedBytes)
+      this.counters.peakBufferedBytes = c.ws.bufferedAmount;
   }
 
   private ping(): void {

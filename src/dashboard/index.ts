@@ -50,13 +50,26 @@ export interface Dashboard {
 const SECURITY_HEADERS = {
   // Only the page's own scripts run, even if a value ever reached the DOM as markup; the WebSocket and
   // REST calls go to the same host.
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
 
-function send(res: ServerResponse, status: number, contentType: string, body: string | Buffer, head: boolean, extra: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store', ...SECURITY_HEADERS, ...extra });
+function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string | Buffer,
+  head: boolean,
+  extra: Record<string, string> = {},
+) {
+  res.writeHead(status, {
+    'content-type': contentType,
+    'cache-control': 'no-store',
+    ...SECURITY_HEADERS,
+    ...extra,
+  });
   res.end(head ? undefined : body);
 }
 
@@ -74,17 +87,37 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const clock = o.clock ?? systemClock;
   const assets = loadAssets();
   const store = new DashboardStore({ ...o.store, feed: o.feed.description, clock });
-  const hub = new FanoutHub(store, { batchIntervalMs: o.batchIntervalMs ?? 1000, highWaterBytes: o.highWaterBytes, clock });
+  const hub = new FanoutHub(store, {
+    batchIntervalMs: o.batchIntervalMs ?? 1000,
+    highWaterBytes: o.highWaterBytes,
+    clock,
+  });
   const startedAt = clock.now();
   const api = { store, hub, startedAt, now: () => clock.now(), staleAfterMs: o.staleAfterMs ?? 10_000 };
   const maxClients = o.maxClients ?? 10_000;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const head = req.method === 'HEAD';
-    if (req.method !== 'GET' && !head) return send(res, 405, 'application/json', JSON.stringify({ error: `method ${req.method} not allowed` }), false, { allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && !head)
+      return send(
+        res,
+        405,
+        'application/json',
+        JSON.stringify({ error: `method ${req.method} not allowed` }),
+        false,
+        { allow: 'GET, HEAD' },
+      );
     const url = new URL(req.url ?? '/', 'http://dashboard');
     if (!authorized(req, url, o.token)) {
-      return send(res, 401, 'application/json', JSON.stringify({ error: 'missing or wrong access token: pass ?token=, Authorization: Bearer <token> or X-Rtap-Token' }), head);
+      return send(
+        res,
+        401,
+        'application/json',
+        JSON.stringify({
+          error: 'missing or wrong access token: pass ?token=, Authorization: Bearer <token> or X-Rtap-Token',
+        }),
+        head,
+      );
     }
     const asset = assets.get(url.pathname);
     if (asset) return send(res, 200, asset.contentType, asset.body, head);

@@ -62,7 +62,10 @@ export class KpiHistory {
       from: recs.length ? recs[0].window_start : null,
       to: recs.length ? recs[recs.length - 1].window_end : null,
       windows: recs.length,
-      steps: (['views', 'add_to_cart', 'checkout', 'purchase'] as const).map((step) => ({ step, count: sum[step] })),
+      steps: (['views', 'add_to_cart', 'checkout', 'purchase'] as const).map((step) => ({
+        step,
+        count: sum[step],
+      })),
       rates: {
         view_to_cart: ratio(sum.add_to_cart, sum.views),
         cart_to_checkout: ratio(sum.checkout, sum.add_to_cart),

@@ -28,9 +28,12 @@ export function renderFamilies(families: Family[]): string {
     lines.push(`# HELP ${f.name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
     lines.push(`# TYPE ${f.name} ${f.type}`);
     for (const s of f.samples) {
-      const labels = s.labels && Object.keys(s.labels).length
-        ? `{${Object.entries(s.labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`
-        : '';
+      const labels =
+        s.labels && Object.keys(s.labels).length
+          ? `{${Object.entries(s.labels)
+              .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+              .join(',')}}`
+          : '';
       lines.push(`${f.name}${labels} ${formatValue(s.value)}`);
     }
   }
@@ -45,25 +48,56 @@ export function renderMetrics(store: DashboardStore, hub: HubStats): string {
   const h = store.health();
   const fam: Family[] = [];
   const gauge = (name: string, help: string, value: number | null | undefined) =>
-    fam.push({ name, help, type: 'gauge', samples: value === null || value === undefined ? [] : [{ value }] });
-  const counter = (name: string, help: string, samples: Sample[]) => fam.push({ name, help, type: 'counter', samples });
+    fam.push({
+      name,
+      help,
+      type: 'gauge',
+      samples: value === null || value === undefined ? [] : [{ value }],
+    });
+  const counter = (name: string, help: string, samples: Sample[]) =>
+    fam.push({ name, help, type: 'counter', samples });
 
   if (h) {
-    gauge('rtap_throughput_events_per_second', 'Events per second consumed by the pipeline over the last interval.', h.throughputPerSec);
-    gauge('rtap_produced_events_per_second', 'Events per second produced by an in-process generator.', h.producedPerSec);
+    gauge(
+      'rtap_throughput_events_per_second',
+      'Events per second consumed by the pipeline over the last interval.',
+      h.throughputPerSec,
+    );
+    gauge(
+      'rtap_produced_events_per_second',
+      'Events per second produced by an in-process generator.',
+      h.producedPerSec,
+    );
     gauge('rtap_consumer_lag_records', 'Consumer lag in records, summed over partitions.', h.lag);
-    gauge('rtap_watermark_lag_seconds', 'Wall time minus the pipeline watermark.', h.watermarkLagMs === null ? null : h.watermarkLagMs / 1000);
+    gauge(
+      'rtap_watermark_lag_seconds',
+      'Wall time minus the pipeline watermark.',
+      h.watermarkLagMs === null ? null : h.watermarkLagMs / 1000,
+    );
     gauge('rtap_error_ratio', 'Share of consumed records that were malformed (dead-lettered).', h.errorRate);
     const q: Sample[] = [];
     for (const [stage, l] of Object.entries(h.latency)) {
       if (!l) continue;
-      for (const [quantile, v] of [['0.5', l.p50], ['0.95', l.p95], ['0.99', l.p99], ['1', l.max]] as const) {
+      for (const [quantile, v] of [
+        ['0.5', l.p50],
+        ['0.95', l.p95],
+        ['0.99', l.p99],
+        ['1', l.max],
+      ] as const) {
         q.push({ labels: { stage, quantile }, value: v / 1000 });
       }
     }
-    fam.push({ name: 'rtap_latency_seconds', help: 'Latency quantiles of the last interval per stage (DESIGN.md definitions).', type: 'gauge', samples: q });
-    if (h.consumed !== null) counter('rtap_events_consumed_total', 'Records consumed by the pipeline.', [{ value: h.consumed }]);
-    counter('rtap_dead_letters_total', 'Records routed to the dead-letter topic (malformed or late).', [{ value: h.deadLetters }]);
+    fam.push({
+      name: 'rtap_latency_seconds',
+      help: 'Latency quantiles of the last interval per stage (DESIGN.md definitions).',
+      type: 'gauge',
+      samples: q,
+    });
+    if (h.consumed !== null)
+      counter('rtap_events_consumed_total', 'Records consumed by the pipeline.', [{ value: h.consumed }]);
+    counter('rtap_dead_letters_total', 'Records routed to the dead-letter topic (malformed or late).', [
+      { value: h.deadLetters },
+    ]);
     counter('rtap_results_total', 'View results emitted by the pipeline.', [{ value: h.results }]);
   }
   counter(
@@ -71,11 +105,21 @@ export function renderMetrics(store: DashboardStore, hub: HubStats): string {
     'Alerts received by the dashboard, by severity.',
     Object.entries(store.counts.bySeverity).map(([severity, value]) => ({ labels: { severity }, value })),
   );
-  counter('rtap_dashboard_results_total', 'View results received by the dashboard.', [{ value: store.counts.results }]);
-  gauge('rtap_dashboard_last_update_age_seconds', 'Seconds since the feed last delivered data.', store.lastDataAt === null ? null : (store.ageMs() ?? 0) / 1000);
+  counter('rtap_dashboard_results_total', 'View results received by the dashboard.', [
+    { value: store.counts.results },
+  ]);
+  gauge(
+    'rtap_dashboard_last_update_age_seconds',
+    'Seconds since the feed last delivered data.',
+    store.lastDataAt === null ? null : (store.ageMs() ?? 0) / 1000,
+  );
   gauge('rtap_dashboard_clients', 'Connected WebSocket clients.', hub.clients);
   counter('rtap_dashboard_messages_sent_total', 'WebSocket messages sent.', [{ value: hub.messagesSent }]);
   counter('rtap_dashboard_bytes_sent_total', 'WebSocket payload bytes sent.', [{ value: hub.bytesSent }]);
-  counter('rtap_dashboard_updates_coalesced_total', 'Deltas skipped for slow clients (replaced by a full snapshot later).', [{ value: hub.coalesced }]);
+  counter(
+    'rtap_dashboard_updates_coalesced_total',
+    'Deltas skipped for slow clients (replaced by a full snapshot later).',
+    [{ value: hub.coalesced }],
+  );
   return renderFamilies(fam);
 }

@@ -32,21 +32,24 @@ function positiveNumber(url: URL, name: string, fallback: number, max: number): 
   const raw = url.searchParams.get(name);
   if (raw === null || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new BadParam(`query parameter ${name} must be a positive number, got '${raw}'`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new BadParam(`query parameter ${name} must be a positive number, got '${raw}'`);
   if (n > max) throw new BadParam(`query parameter ${name} must be at most ${max}, got '${raw}'`);
   return n;
 }
 
 function positiveInt(url: URL, name: string, fallback: number, max: number): number {
   const n = positiveNumber(url, name, fallback, max);
-  if (!Number.isInteger(n)) throw new BadParam(`query parameter ${name} must be a whole number, got '${url.searchParams.get(name)}'`);
+  if (!Number.isInteger(n))
+    throw new BadParam(`query parameter ${name} must be a whole number, got '${url.searchParams.get(name)}'`);
   return n;
 }
 
 function severity(url: URL): Severity | undefined {
   const raw = url.searchParams.get('severity');
   if (raw === null || raw === '') return undefined;
-  if (!(raw in SEVERITY_RANK)) throw new BadParam(`query parameter severity must be one of info, warning, critical, got '${raw}'`);
+  if (!(raw in SEVERITY_RANK))
+    throw new BadParam(`query parameter severity must be one of info, warning, critical, got '${raw}'`);
   return raw as Severity;
 }
 
@@ -74,7 +77,9 @@ export function handleApi(path: string, url: URL, ctx: ApiContext): ApiResponse 
       }
       case '/kpis/latest': {
         const latest = store.kpisLatest();
-        return latest ? json(200, latest) : json(404, { error: 'no KPI window yet (the kpis view has not emitted)' });
+        return latest
+          ? json(200, latest)
+          : json(404, { error: 'no KPI window yet (the kpis view has not emitted)' });
       }
       case '/kpis': {
         const minutes = positiveNumber(url, 'minutes_back', 30, WEEK_MINUTES);
@@ -87,7 +92,11 @@ export function handleApi(path: string, url: URL, ctx: ApiContext): ApiResponse 
         return json(200, { alerts: store.alerts(limit, severity(url)) });
       }
       case '/metrics':
-        return { status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: renderMetrics(store, ctx.hub.stats()) };
+        return {
+          status: 200,
+          contentType: 'text/plain; version=0.0.4; charset=utf-8',
+          body: renderMetrics(store, ctx.hub.stats()),
+        };
       default:
         return null;
     }

@@ -4,7 +4,8 @@ export class Ring<T> {
   private head = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
   }
 
   /** Appends; returns the evicted oldest item when full. */
@@ -38,7 +39,9 @@ export class Ring<T> {
 
   /** Newest item, if any. */
   last(): T | undefined {
-    return this.items.length ? this.items[(this.head - 1 + this.items.length) % this.items.length] : undefined;
+    return this.items.length
+      ? this.items[(this.head - 1 + this.items.length) % this.items.length]
+      : undefined;
   }
 
   /** Replaces the newest item matching `match` (searching from the newest); false when none does. */

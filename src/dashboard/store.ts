@@ -14,7 +14,15 @@ import {
   type TopContent,
   type TrafficPoint,
 } from './types.js';
-import { DASHBOARD_VIEWS, TILE_SOURCES, VIEW, countries, kpiRecord, topContent, trafficPoint } from './views.js';
+import {
+  DASHBOARD_VIEWS,
+  TILE_SOURCES,
+  VIEW,
+  countries,
+  kpiRecord,
+  topContent,
+  trafficPoint,
+} from './views.js';
 
 export interface StoreOptions {
   /** Shown on the page ("in-process: embedded in-process log", "topics: kafka 127.0.0.1:9092"). */
@@ -64,7 +72,13 @@ export class DashboardStore {
   private readonly clock: Clock;
   /** Wall time the feed last delivered anything. */
   lastDataAt: number | null = null;
-  readonly counts = { results: 0, alerts: 0, ignoredResults: 0, duplicateAlerts: 0, bySeverity: { info: 0, warning: 0, critical: 0 } as Record<Severity, number> };
+  readonly counts = {
+    results: 0,
+    alerts: 0,
+    ignoredResults: 0,
+    duplicateAlerts: 0,
+    bySeverity: { info: 0, warning: 0, critical: 0 } as Record<Severity, number>,
+  };
 
   constructor(private readonly o: StoreOptions) {
     this.clock = o.clock ?? systemClock;
@@ -108,7 +122,12 @@ export class DashboardStore {
     if (r.view === VIEW.business && this.isNewest(r, this.latestTop)) {
       const partial = r.emit === 'early';
       this.latestTop = { window_start: r.window_start, window_end: r.window_end, partial, ...topContent(r) };
-      this.latestGeo = { window_start: r.window_start, window_end: r.window_end, partial, countries: countries(r) };
+      this.latestGeo = {
+        window_start: r.window_start,
+        window_end: r.window_end,
+        partial,
+        countries: countries(r),
+      };
       this.dirty.add('top').add('geo');
     }
     if (r.view === VIEW.kpis && this.history.upsert(kpiRecord(r))) this.dirty.add('funnel');
@@ -236,7 +255,9 @@ export class DashboardStore {
   /** Newest first, at most `limit`, optionally only at or above a severity. */
   alerts(limit: number, minSeverity?: Severity): Alert[] {
     const all = this.alertRing.newest(this.alertRing.capacity);
-    const filtered = minSeverity ? all.filter((a) => (SEVERITY_RANK[a.severity] ?? -1) >= SEVERITY_RANK[minSeverity]) : all;
+    const filtered = minSeverity
+      ? all.filter((a) => (SEVERITY_RANK[a.severity] ?? -1) >= SEVERITY_RANK[minSeverity])
+      : all;
     return filtered.slice(0, limit);
   }
 
@@ -250,6 +271,11 @@ export class DashboardStore {
   }
 
   sizes(): Record<string, number> {
-    return { traffic: this.traffic.size, health: this.healthSeries.size, alerts: this.alertRing.size, kpiWindows: this.history.size };
+    return {
+      traffic: this.traffic.size,
+      health: this.healthSeries.size,
+      alerts: this.alertRing.size,
+      kpiWindows: this.history.size,
+    };
   }
 }

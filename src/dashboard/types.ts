@@ -38,7 +38,8 @@ export interface HealthSample {
   alerts: number;
 }
 
-export type TileId = 'page_views_per_sec' | 'active_users' | 'bounce_rate' | 'conversion_rate' | 'revenue' | 'aov';
+export type TileId =
+  'page_views_per_sec' | 'active_users' | 'bounce_rate' | 'conversion_rate' | 'revenue' | 'aov';
 
 export interface Tile {
   id: TileId;
@@ -83,7 +84,12 @@ export interface FunnelSummary {
   to: number | null;
   windows: number;
   steps: { step: keyof FunnelCounts; count: number }[];
-  rates: { view_to_cart: number | null; cart_to_checkout: number | null; checkout_to_purchase: number | null; view_to_purchase: number | null };
+  rates: {
+    view_to_cart: number | null;
+    cart_to_checkout: number | null;
+    checkout_to_purchase: number | null;
+    view_to_purchase: number | null;
+  };
 }
 
 export interface Ranked {

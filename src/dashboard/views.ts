@@ -20,11 +20,41 @@ function obj(v: FieldValue | undefined): Record<string, FieldValue> | null {
 }
 
 /** The KPI tiles: label, format and which view field feeds each. */
-export const TILE_SOURCES: { id: TileId; label: string; format: 'rate' | 'count' | 'percent' | 'money'; view: string; read(f: Record<string, FieldValue>): number | null }[] = [
-  { id: 'page_views_per_sec', label: 'Page views / s', format: 'rate', view: VIEW.realtime, read: (f) => num(f.page_views_per_sec) },
-  { id: 'active_users', label: 'Active users', format: 'count', view: VIEW.realtime, read: (f) => num(f.active_users) },
-  { id: 'bounce_rate', label: 'Bounce rate', format: 'percent', view: VIEW.realtime, read: (f) => num(f.bounce_rate) },
-  { id: 'conversion_rate', label: 'Conversion rate', format: 'percent', view: VIEW.business, read: (f) => num(f.conversion_rate) },
+export const TILE_SOURCES: {
+  id: TileId;
+  label: string;
+  format: 'rate' | 'count' | 'percent' | 'money';
+  view: string;
+  read(f: Record<string, FieldValue>): number | null;
+}[] = [
+  {
+    id: 'page_views_per_sec',
+    label: 'Page views / s',
+    format: 'rate',
+    view: VIEW.realtime,
+    read: (f) => num(f.page_views_per_sec),
+  },
+  {
+    id: 'active_users',
+    label: 'Active users',
+    format: 'count',
+    view: VIEW.realtime,
+    read: (f) => num(f.active_users),
+  },
+  {
+    id: 'bounce_rate',
+    label: 'Bounce rate',
+    format: 'percent',
+    view: VIEW.realtime,
+    read: (f) => num(f.bounce_rate),
+  },
+  {
+    id: 'conversion_rate',
+    label: 'Conversion rate',
+    format: 'percent',
+    view: VIEW.business,
+    read: (f) => num(f.conversion_rate),
+  },
   { id: 'revenue', label: 'Revenue / min', format: 'money', view: VIEW.kpis, read: (f) => num(f.revenue) },
   { id: 'aov', label: 'Avg order value', format: 'money', view: VIEW.kpis, read: (f) => num(f.aov) },
 ];

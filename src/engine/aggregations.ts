@@ -106,7 +106,11 @@ export interface DistinctAggregator extends Aggregator<DistinctState, string, nu
 }
 
 export function distinct(mode: 'exact' | 'hll', precision = 14): DistinctAggregator {
-  if (mode === 'exact') return { ...(distinctExact as Aggregator<DistinctState, string, number>), union: (parts) => unionExact(parts as readonly Set<string>[]) };
+  if (mode === 'exact')
+    return {
+      ...(distinctExact as Aggregator<DistinctState, string, number>),
+      union: (parts) => unionExact(parts as readonly Set<string>[]),
+    };
   const hll = distinctHll(precision) as Aggregator<DistinctState, string, number>;
   return {
     ...hll,

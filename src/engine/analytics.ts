@@ -53,7 +53,11 @@ export interface BatchReport {
   segments: Segment[];
 }
 
-export const SEGMENT_RULES: { segment: SegmentName; rule: string; test: (spend: number, orders: number) => boolean }[] = [
+export const SEGMENT_RULES: {
+  segment: SegmentName;
+  rule: string;
+  test: (spend: number, orders: number) => boolean;
+}[] = [
   { segment: 'VIP', rule: 'spend > 1000', test: (s) => s > 1000 },
   { segment: 'Premium', rule: '500 < spend <= 1000', test: (s) => s > 500 },
   { segment: 'Regular', rule: 'spend <= 500, 2 or more orders', test: (_s, n) => n >= 2 },
@@ -72,7 +76,10 @@ export function analyzeResults(records: Iterable<ViewResult>): BatchReport {
   const byView: Record<string, number> = {};
   for (const r of finals.values()) byView[r.view] = (byView[r.view] ?? 0) + 1;
 
-  const currencies = new Map<string, { total: number; orders: number; avgSum: number; avgN: number; windows: number }>();
+  const currencies = new Map<
+    string,
+    { total: number; orders: number; avgSum: number; avgN: number; windows: number }
+  >();
   const trend = new Map<number, TrendPoint>();
   const users = new Map<string, { views: number; orders: number }>();
   const spend = new Map<string, { revenue: number; orders: number }>();
@@ -88,7 +95,13 @@ export function analyzeResults(records: Iterable<ViewResult>): BatchReport {
       }
       c.windows++;
       currencies.set(r.key, c);
-      const t = trend.get(r.window_start) ?? { window_start: r.window_start, window_end: r.window_end, total_revenue: 0, order_count: 0, by_currency: {} };
+      const t = trend.get(r.window_start) ?? {
+        window_start: r.window_start,
+        window_end: r.window_end,
+        total_revenue: 0,
+        order_count: 0,
+        by_currency: {},
+      };
       t.total_revenue += num(f.total_revenue);
       t.order_count += num(f.order_count);
       t.by_currency[r.key] = (t.by_currency[r.key] ?? 0) + num(f.total_revenue);
@@ -119,8 +132,18 @@ export function analyzeResults(records: Iterable<ViewResult>): BatchReport {
     .sort((a, b) => b.total_revenue - a.total_revenue || cmp(a.currency, b.currency));
 
   const conversionByUser = [...users]
-    .map(([user_id, u]) => ({ user_id, views: u.views, orders: u.orders, conversion_rate_pct: u.views ? (u.orders / u.views) * 100 : null }))
-    .sort((a, b) => (b.conversion_rate_pct ?? -1) - (a.conversion_rate_pct ?? -1) || b.orders - a.orders || cmp(a.user_id, b.user_id));
+    .map(([user_id, u]) => ({
+      user_id,
+      views: u.views,
+      orders: u.orders,
+      conversion_rate_pct: u.views ? (u.orders / u.views) * 100 : null,
+    }))
+    .sort(
+      (a, b) =>
+        (b.conversion_rate_pct ?? -1) - (a.conversion_rate_pct ?? -1) ||
+        b.orders - a.orders ||
+        cmp(a.user_id, b.user_id),
+    );
 
   const segments: Segment[] = SEGMENT_RULES.map(({ segment, rule }) => ({
     segment,

@@ -88,7 +88,9 @@ export function defaultEngineConfig(): EngineConfig {
 
 function wholeMs(field: string, v: unknown, minimum: number) {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < minimum) {
-    throw new UsageError(`engine config ${field}: expected a whole number of milliseconds >= ${minimum}, got ${JSON.stringify(v)}`);
+    throw new UsageError(
+      `engine config ${field}: expected a whole number of milliseconds >= ${minimum}, got ${JSON.stringify(v)}`,
+    );
   }
 }
 
@@ -96,11 +98,15 @@ function wholeMs(field: string, v: unknown, minimum: number) {
 export function resolveEngineConfig(config: EngineConfig): Required<EngineConfig> & { windows: WindowSizes } {
   const d = defaultEngineConfig();
   if (!Array.isArray(config.views) || config.views.length === 0) {
-    throw new UsageError(`engine config views: expected a non-empty list of view names (${VIEW_NAMES.join(', ')})`);
+    throw new UsageError(
+      `engine config views: expected a non-empty list of view names (${VIEW_NAMES.join(', ')})`,
+    );
   }
   for (const v of config.views) {
     if (!(VIEW_NAMES as readonly string[]).includes(v)) {
-      throw new UsageError(`engine config views: unknown view ${JSON.stringify(v)}; the views are ${VIEW_NAMES.join(', ')}`);
+      throw new UsageError(
+        `engine config views: unknown view ${JSON.stringify(v)}; the views are ${VIEW_NAMES.join(', ')}`,
+      );
     }
   }
   wholeMs('outOfOrdernessMs', config.outOfOrdernessMs, 0);
@@ -108,29 +114,46 @@ export function resolveEngineConfig(config: EngineConfig): Required<EngineConfig
   wholeMs('idleTimeoutMs', config.idleTimeoutMs, 1);
   if (config.earlyIntervalMs !== null) wholeMs('earlyIntervalMs', config.earlyIntervalMs, 1);
   wholeMs('sessionGapMs', config.sessionGapMs, 1);
-  if (typeof config.dedup !== 'boolean') throw new UsageError(`engine config dedup: expected true or false, got ${JSON.stringify(config.dedup)}`);
+  if (typeof config.dedup !== 'boolean')
+    throw new UsageError(`engine config dedup: expected true or false, got ${JSON.stringify(config.dedup)}`);
   if (!Number.isInteger(config.topN) || config.topN < 1) {
     throw new UsageError(`engine config topN: expected an integer >= 1, got ${JSON.stringify(config.topN)}`);
   }
   const earlyViews = config.earlyViews ?? d.earlyViews!;
   for (const v of earlyViews) {
     if (!(VIEW_NAMES as readonly string[]).includes(v)) {
-      throw new UsageError(`engine config earlyViews: unknown view ${JSON.stringify(v)}; the views are ${VIEW_NAMES.join(', ')}`);
+      throw new UsageError(
+        `engine config earlyViews: unknown view ${JSON.stringify(v)}; the views are ${VIEW_NAMES.join(', ')}`,
+      );
     }
   }
   const distinct = config.distinct ?? d.distinct!;
   if (distinct !== 'exact' && distinct !== 'hll') {
-    throw new UsageError(`engine config distinct: expected "exact" or "hll", got ${JSON.stringify(distinct)}`);
+    throw new UsageError(
+      `engine config distinct: expected "exact" or "hll", got ${JSON.stringify(distinct)}`,
+    );
   }
   const hllPrecision = config.hllPrecision ?? d.hllPrecision!;
   if (!Number.isInteger(hllPrecision) || hllPrecision < 4 || hllPrecision > 18) {
-    throw new UsageError(`engine config hllPrecision: expected an integer in 4..18, got ${JSON.stringify(hllPrecision)}`);
+    throw new UsageError(
+      `engine config hllPrecision: expected an integer in 4..18, got ${JSON.stringify(hllPrecision)}`,
+    );
   }
   const journeyLimit = config.journeyLimit ?? d.journeyLimit!;
   if (!Number.isInteger(journeyLimit) || journeyLimit < 1) {
-    throw new UsageError(`engine config journeyLimit: expected an integer >= 1, got ${JSON.stringify(journeyLimit)}`);
+    throw new UsageError(
+      `engine config journeyLimit: expected an integer >= 1, got ${JSON.stringify(journeyLimit)}`,
+    );
   }
   const windows: WindowSizes = { ...DEFAULT_WINDOWS, ...(config.windows ?? {}) };
   for (const [k, v] of Object.entries(windows)) wholeMs(`windows.${k}`, v, 1);
-  return { ...config, views: [...new Set(config.views)], earlyViews, distinct, hllPrecision, journeyLimit, windows };
+  return {
+    ...config,
+    views: [...new Set(config.views)],
+    earlyViews,
+    distinct,
+    hllPrecision,
+    journeyLimit,
+    windows,
+  };
 }

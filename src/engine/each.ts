@@ -17,7 +17,14 @@ export class EachRuntime<A> implements ViewRuntime<null> {
     return null;
   }
 
-  add(_t: null, e: AnalyticsEvent, key: string, ctx: EmitContext, ts = e.event_time, ist = e.intended_send_time): void {
+  add(
+    _t: null,
+    e: AnalyticsEvent,
+    key: string,
+    ctx: EmitContext,
+    ts = e.event_time,
+    ist = e.intended_send_time,
+  ): void {
     const start = ts - (((ts % this.windowMs) + this.windowMs) % this.windowMs);
     const acc = this.spec.create();
     this.spec.add(acc, e, ts, ist);

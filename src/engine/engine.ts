@@ -47,7 +47,11 @@ export interface EngineSnapshot {
   counters: Record<string, number>;
   runtimes: Record<string, Json>;
   /** State per input partition (task): dedup ids and every view's windows. */
-  tasks: { partition: number; dedup: ReturnType<DedupStore['snapshot']> | null; views: Record<string, Json> }[];
+  tasks: {
+    partition: number;
+    dedup: ReturnType<DedupStore['snapshot']> | null;
+    views: Record<string, Json>;
+  }[];
 }
 
 export interface Engine {
@@ -93,7 +97,14 @@ class StreamEngine implements Engine {
   private closeAt = -Infinity;
   private nextEarlyAt = -Infinity;
   private readonly ctx: EmitContext;
-  private readonly counters = { events: 0, accepted: 0, duplicates: 0, late: 0, emittedFinal: 0, emittedEarly: 0 };
+  private readonly counters = {
+    events: 0,
+    accepted: 0,
+    duplicates: 0,
+    late: 0,
+    emittedFinal: 0,
+    emittedEarly: 0,
+  };
 
   constructor(
     config: EngineConfig,
@@ -136,7 +147,12 @@ class StreamEngine implements Engine {
     const last = this.lastTask;
     if (last && last.partition === partition) return last;
     let t = this.taskByPartition.get(partition);
-    if (!t) t = this.addTask(partition, new DedupStore(), this.runtimes.map((r) => r.newTask()));
+    if (!t)
+      t = this.addTask(
+        partition,
+        new DedupStore(),
+        this.runtimes.map((r) => r.newTask()),
+      );
     this.lastTask = t;
     return t;
   }
@@ -219,7 +235,9 @@ class StreamEngine implements Engine {
     const ship = this.hooks.pane;
     if (ship && r instanceof WindowedRuntime) {
       const view = this.specs[i].name;
-      r.ship(h, this.statesByRuntime[i] as never, this.partitions, (partition, start, pane) => ship(view, partition, start, pane));
+      r.ship(h, this.statesByRuntime[i] as never, this.partitions, (partition, start, pane) =>
+        ship(view, partition, start, pane),
+      );
     } else if (always || r.nextFireAt() <= h) r.fire(h, this.statesByRuntime[i], this.ctx);
   }
 
@@ -291,11 +309,15 @@ class StreamEngine implements Engine {
 
   private restore(s: EngineSnapshot): void {
     if (s?.format !== 'rtap-engine-snapshot' || s.version !== 1) {
-      throw new Error(`engine snapshot: not an rtap engine snapshot (format ${JSON.stringify(s?.format)}, version ${JSON.stringify(s?.version)})`);
+      throw new Error(
+        `engine snapshot: not an rtap engine snapshot (format ${JSON.stringify(s?.format)}, version ${JSON.stringify(s?.version)})`,
+      );
     }
     const mine = this.resultViews().join(',');
     if (s.views.join(',') !== mine) {
-      throw new Error(`engine snapshot: taken with views [${s.views.join(', ')}] but this engine runs [${mine}]`);
+      throw new Error(
+        `engine snapshot: taken with views [${s.views.join(', ')}] but this engine runs [${mine}]`,
+      );
     }
     this.wm.restore(s.watermarks);
     this.closeAt = this.wm.watermark() - this.cfg.allowedLatenessMs;

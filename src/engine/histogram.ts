@@ -42,7 +42,8 @@ export class DenseHistogram {
     while (c[lo] === 0) lo++;
     let hi = c.length - 1;
     while (c[hi] === 0) hi--;
-    for (const v of [other.base + lo, other.base + hi]) if (v < this.base || v >= this.base + this.counts.length) this.cover(v);
+    for (const v of [other.base + lo, other.base + hi])
+      if (v < this.base || v >= this.base + this.counts.length) this.cover(v);
     const off = other.base - this.base;
     const mine = this.counts;
     for (let i = lo; i <= hi; i++) mine[off + i] += c[i];
@@ -63,7 +64,8 @@ export class DenseHistogram {
   /** Sparse form for snapshots: [value, count] of every non-empty cell. */
   toPairs(): [number, number][] {
     const out: [number, number][] = [];
-    for (let i = 0; i < this.counts.length; i++) if (this.counts[i]) out.push([this.base + i, this.counts[i]]);
+    for (let i = 0; i < this.counts.length; i++)
+      if (this.counts[i]) out.push([this.base + i, this.counts[i]]);
     return out;
   }
 

@@ -16,7 +16,8 @@ export class Hll {
     }
     this.m = 1 << precision;
     this.registers = registers ?? new Uint8Array(this.m);
-    if (this.registers.length !== this.m) throw new RangeError(`HyperLogLog: ${this.registers.length} registers, expected ${this.m}`);
+    if (this.registers.length !== this.m)
+      throw new RangeError(`HyperLogLog: ${this.registers.length} registers, expected ${this.m}`);
   }
 
   /** Relative standard error of estimate(). */
@@ -34,7 +35,8 @@ export class Hll {
   }
 
   merge(other: Hll): void {
-    if (other.precision !== this.precision) throw new RangeError('HyperLogLog: cannot merge different precisions');
+    if (other.precision !== this.precision)
+      throw new RangeError('HyperLogLog: cannot merge different precisions');
     const a = this.registers;
     const b = other.registers;
     for (let i = 0; i < a.length; i++) if (b[i] > a[i]) a[i] = b[i];

@@ -5,7 +5,13 @@
  */
 export { createEngine } from './engine.js';
 export type { Engine, EngineHooks, EngineSnapshot, EngineStats, SourcePosition } from './engine.js';
-export { VIEW_NAMES, RESULT_VIEWS, DEFAULT_WINDOWS, defaultEngineConfig, resolveEngineConfig } from './config.js';
+export {
+  VIEW_NAMES,
+  RESULT_VIEWS,
+  DEFAULT_WINDOWS,
+  defaultEngineConfig,
+  resolveEngineConfig,
+} from './config.js';
 export type { EngineConfig, ViewName, WindowSizes } from './config.js';
 export { tumbling, hopping, session, windowsOf, type WindowDef } from './windows.js';
 export * as aggregations from './aggregations.js';

@@ -14,7 +14,13 @@ export function encodePane(pane: Pane<unknown>): WirePane {
 
 function decodePane(wire: WirePane): Pane<unknown> {
   const pane: Pane<unknown> = new Map();
-  for (const [key, acc, n, ist] of wire) pane.set(key, { acc: decode(acc), n, ist: decodeNum(ist, 'pane slot ist'), dirty: false } as Slot<unknown>);
+  for (const [key, acc, n, ist] of wire)
+    pane.set(key, {
+      acc: decode(acc),
+      n,
+      ist: decodeNum(ist, 'pane slot ist'),
+      dirty: false,
+    } as Slot<unknown>);
   return pane;
 }
 
@@ -48,16 +54,31 @@ export interface MergerSnapshot {
  * within a pane, the order a single engine merges its tasks in, so the results are the same.
  */
 export class PaneMerger {
-  private readonly runtimes = new Map<string, { runtime: WindowedRuntime<unknown>; tasks: Map<number, WindowedTask<unknown>>; ordered: WindowedTask<unknown>[] }>();
+  private readonly runtimes = new Map<
+    string,
+    {
+      runtime: WindowedRuntime<unknown>;
+      tasks: Map<number, WindowedTask<unknown>>;
+      ordered: WindowedTask<unknown>[];
+    }
+  >();
   private readonly sources = new Map<number, Source>();
   private merged = -Infinity;
   private readonly ctx: EmitContext;
 
   /** `partitions`: every input partition (task) whose horizon a window waits for. */
-  constructor(config: EngineConfig, partitions: number[], private readonly hooks: MergerHooks) {
+  constructor(
+    config: EngineConfig,
+    partitions: number[],
+    private readonly hooks: MergerHooks,
+  ) {
     for (const spec of buildViews(resolveEngineConfig(config))) {
       if (spec.window === 'each' || spec.window.kind === 'session') continue;
-      this.runtimes.set(spec.name, { runtime: new WindowedRuntime(spec, spec.window), tasks: new Map(), ordered: [] });
+      this.runtimes.set(spec.name, {
+        runtime: new WindowedRuntime(spec, spec.window),
+        tasks: new Map(),
+        ordered: [],
+      });
     }
     for (const p of partitions) this.sources.set(p, { horizon: -Infinity, active: true });
     this.ctx = { wallNow: 0, watermark: -Infinity, emit: (r) => hooks.emit(r) };
@@ -74,7 +95,10 @@ export class PaneMerger {
 
   private runtime(view: string) {
     const r = this.runtimes.get(view);
-    if (!r) throw new Error(`pane merger: no windowed view ${JSON.stringify(view)} (merging [${this.views().join(', ')}])`);
+    if (!r)
+      throw new Error(
+        `pane merger: no windowed view ${JSON.stringify(view)} (merging [${this.views().join(', ')}])`,
+      );
     return r;
   }
 
@@ -106,7 +130,8 @@ export class PaneMerger {
    */
   progress(partition: number, horizon: number, active: boolean, wallNow: number): void {
     const s = this.sources.get(partition);
-    if (!s) throw new Error(`pane merger: progress of partition ${partition}, which is not an input partition`);
+    if (!s)
+      throw new Error(`pane merger: progress of partition ${partition}, which is not an input partition`);
     if (horizon > s.horizon) s.horizon = horizon;
     s.active = active;
     let min = Infinity;
@@ -120,13 +145,17 @@ export class PaneMerger {
     this.merged = next;
     this.ctx.wallNow = wallNow;
     this.ctx.watermark = next;
-    for (const r of this.runtimes.values()) if (r.runtime.nextFireAt() <= next) r.runtime.fire(next, r.ordered, this.ctx);
+    for (const r of this.runtimes.values())
+      if (r.runtime.nextFireAt() <= next) r.runtime.fire(next, r.ordered, this.ctx);
   }
 
   snapshot(): MergerSnapshot {
     const runtimes: MergerSnapshot['runtimes'] = {};
     for (const [view, r] of this.runtimes) {
-      runtimes[view] = { global: r.runtime.saveGlobal(), tasks: [...r.tasks].map(([p, t]) => [p, r.runtime.saveTask(t)]) };
+      runtimes[view] = {
+        global: r.runtime.saveGlobal(),
+        tasks: [...r.tasks].map(([p, t]) => [p, r.runtime.saveTask(t)]),
+      };
     }
     return {
       format: 'rtap-merger-snapshot',
@@ -139,12 +168,16 @@ export class PaneMerger {
   }
 
   restore(s: MergerSnapshot): void {
-    if (s?.format !== 'rtap-merger-snapshot' || s.version !== 1) throw new Error('pane merger: not a merger snapshot');
+    if (s?.format !== 'rtap-merger-snapshot' || s.version !== 1)
+      throw new Error('pane merger: not a merger snapshot');
     if (s.views.join(',') !== this.views().join(',')) {
-      throw new Error(`pane merger snapshot: taken with views [${s.views.join(', ')}] but this one merges [${this.views().join(', ')}]`);
+      throw new Error(
+        `pane merger snapshot: taken with views [${s.views.join(', ')}] but this one merges [${this.views().join(', ')}]`,
+      );
     }
     this.merged = decodeNum(s.horizon, 'merger horizon');
-    for (const [p, h, active] of s.sources) this.sources.set(p, { horizon: decodeNum(h, `partition ${p} horizon`), active });
+    for (const [p, h, active] of s.sources)
+      this.sources.set(p, { horizon: decodeNum(h, `partition ${p} horizon`), active });
     for (const [view, saved] of Object.entries(s.runtimes)) {
       const r = this.runtime(view);
       for (const [p, json] of saved.tasks) this.task(r, p, json);

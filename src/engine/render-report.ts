@@ -2,7 +2,8 @@ import Table from 'cli-table3';
 import { Chalk } from 'chalk';
 import type { BatchReport } from './analytics.js';
 
-const money = (n: number | null) => (n === null ? '-' : n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
+const money = (n: number | null) =>
+  n === null ? '-' : n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const int = (n: number) => n.toLocaleString('en-US');
 const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
 
@@ -14,25 +15,61 @@ export function renderBatchReport(r: BatchReport, o: { top: number; color: boole
   out.push(c.bold(`rtap report — ${int(r.input.records)} records, ${int(r.input.finals)} final results`));
 
   out.push(c.bold('\nTop revenue by currency'));
-  const cur = new Table({ head: ['currency', 'revenue', 'orders', 'avg order', 'mean of window avgs', 'windows'], style });
-  for (const x of r.topRevenueByCurrency) cur.push([x.currency, money(x.total_revenue), int(x.order_count), money(x.avg_order_value), money(x.mean_window_avg_order_value), int(x.windows)]);
+  const cur = new Table({
+    head: ['currency', 'revenue', 'orders', 'avg order', 'mean of window avgs', 'windows'],
+    style,
+  });
+  for (const x of r.topRevenueByCurrency)
+    cur.push([
+      x.currency,
+      money(x.total_revenue),
+      int(x.order_count),
+      money(x.avg_order_value),
+      money(x.mean_window_avg_order_value),
+      int(x.windows),
+    ]);
   out.push(cur.toString());
 
   out.push(c.bold(`\nConversion rate per user (top ${o.top} of ${int(r.conversionByUser.length)})`));
   const conv = new Table({ head: ['user', 'views', 'orders', 'conversion %'], style });
-  for (const x of r.conversionByUser.slice(0, o.top)) conv.push([x.user_id, int(x.views), int(x.orders), x.conversion_rate_pct === null ? '-' : x.conversion_rate_pct.toFixed(1)]);
+  for (const x of r.conversionByUser.slice(0, o.top))
+    conv.push([
+      x.user_id,
+      int(x.views),
+      int(x.orders),
+      x.conversion_rate_pct === null ? '-' : x.conversion_rate_pct.toFixed(1),
+    ]);
   out.push(conv.toString());
 
   out.push(c.bold('\nRevenue trend'));
   const trend = new Table({ head: ['window start', 'revenue', 'orders', 'by currency'], style });
   for (const x of r.revenueTrend) {
-    trend.push([iso(x.window_start), money(x.total_revenue), int(x.order_count), Object.entries(x.by_currency).map(([k, v]) => `${k} ${money(v)}`).join(', ')]);
+    trend.push([
+      iso(x.window_start),
+      money(x.total_revenue),
+      int(x.order_count),
+      Object.entries(x.by_currency)
+        .map(([k, v]) => `${k} ${money(v)}`)
+        .join(', '),
+    ]);
   }
   out.push(trend.toString());
 
   out.push(c.bold('\nUser segments (spend summed over currencies)'));
-  const seg = new Table({ head: ['segment', 'rule', 'users', 'orders', 'revenue', 'per user', 'avg order'], style });
-  for (const s of r.segments) seg.push([s.segment, s.rule, int(s.users), int(s.orders), money(s.revenue), money(s.avg_revenue_per_user), money(s.avg_order_value)]);
+  const seg = new Table({
+    head: ['segment', 'rule', 'users', 'orders', 'revenue', 'per user', 'avg order'],
+    style,
+  });
+  for (const s of r.segments)
+    seg.push([
+      s.segment,
+      s.rule,
+      int(s.users),
+      int(s.orders),
+      money(s.revenue),
+      money(s.avg_revenue_per_user),
+      money(s.avg_order_value),
+    ]);
   out.push(seg.toString());
   return out.join('\n');
 }

@@ -26,8 +26,17 @@ export async function readResults(path: string): Promise<ViewResult[]> {
       throw new RtapError(`${path}:${n}: not valid JSON (${(err as Error).message})`);
     }
     if (v.kind === 'alert') continue;
-    if (typeof v.view !== 'string' || typeof v.key !== 'string' || typeof v.window_start !== 'number' || typeof v.window_end !== 'number' || (v.emit !== 'final' && v.emit !== 'early') || typeof v.fields !== 'object') {
-      throw new RtapError(`${path}:${n}: not a view result (needs view, key, window_start, window_end, emit, fields)`);
+    if (
+      typeof v.view !== 'string' ||
+      typeof v.key !== 'string' ||
+      typeof v.window_start !== 'number' ||
+      typeof v.window_end !== 'number' ||
+      (v.emit !== 'final' && v.emit !== 'early') ||
+      typeof v.fields !== 'object'
+    ) {
+      throw new RtapError(
+        `${path}:${n}: not a view result (needs view, key, window_start, window_end, emit, fields)`,
+      );
     }
     delete v.kind;
     out.push(v as unknown as ViewResult);

@@ -26,7 +26,13 @@ export function newSlot<A>(spec: ViewSpec<A>): Slot<A> {
 }
 
 /** `eventTime` and `sendTime` are the event's times (see ViewSpec.add). */
-export function addToSlot<A>(spec: ViewSpec<A>, s: Slot<A>, e: AnalyticsEvent, eventTime: number, sendTime: number): void {
+export function addToSlot<A>(
+  spec: ViewSpec<A>,
+  s: Slot<A>,
+  e: AnalyticsEvent,
+  eventTime: number,
+  sendTime: number,
+): void {
   spec.add(s.acc, e, eventTime, sendTime);
   s.n++;
   if (sendTime > s.ist) s.ist = sendTime;

@@ -51,6 +51,7 @@ export function encodeNum(n: number): number | string {
 }
 export function decodeNum(v: unknown, where: string): number {
   const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || Number.isNaN(n)) throw new Error(`snapshot: ${where} is not a number: ${JSON.stringify(v)}`);
+  if (typeof n !== 'number' || Number.isNaN(n))
+    throw new Error(`snapshot: ${where} is not a number: ${JSON.stringify(v)}`);
   return n;
 }

@@ -31,7 +31,14 @@ export class SessionRuntime<A> implements ViewRuntime<SessionTask<A>> {
     return new Map();
   }
 
-  add(t: SessionTask<A>, e: AnalyticsEvent, key: string, _ctx?: EmitContext, ts = e.event_time, ist = e.intended_send_time): void {
+  add(
+    t: SessionTask<A>,
+    e: AnalyticsEvent,
+    key: string,
+    _ctx?: EmitContext,
+    ts = e.event_time,
+    ist = e.intended_send_time,
+  ): void {
     const gap = this.gapMs;
     const list = t.get(key);
     if (!list) {
@@ -65,7 +72,14 @@ export class SessionRuntime<A> implements ViewRuntime<SessionTask<A>> {
 
   private open(e: AnalyticsEvent, ts: number, ist: number): Session<A> {
     // A literal rather than a spread of newSlot(): one allocation, one object shape for every session.
-    const s: Session<A> = { acc: this.spec.create(), n: 0, ist: -Infinity, dirty: false, start: ts, last: ts };
+    const s: Session<A> = {
+      acc: this.spec.create(),
+      n: 0,
+      ist: -Infinity,
+      dirty: false,
+      start: ts,
+      last: ts,
+    };
     addToSlot(this.spec, s, e, ts, ist);
     if (s.last + this.gapMs < this.minEnd) this.minEnd = s.last + this.gapMs;
     return s;
@@ -95,8 +109,11 @@ export class SessionRuntime<A> implements ViewRuntime<SessionTask<A>> {
       }
     }
     this.minEnd = minEnd;
-    closed.sort((a, b) => a.s.last - b.s.last || (a.key < b.key ? -1 : a.key > b.key ? 1 : a.s.start - b.s.start));
-    for (const { key, s } of closed) ctx.emit(makeResult(this.spec, ctx, 'final', key, s.start, s.last + this.gapMs, s));
+    closed.sort(
+      (a, b) => a.s.last - b.s.last || (a.key < b.key ? -1 : a.key > b.key ? 1 : a.s.start - b.s.start),
+    );
+    for (const { key, s } of closed)
+      ctx.emit(makeResult(this.spec, ctx, 'final', key, s.start, s.last + this.gapMs, s));
   }
 
   early(tasks: readonly SessionTask<A>[], ctx: EmitContext): void {
@@ -111,7 +128,8 @@ export class SessionRuntime<A> implements ViewRuntime<SessionTask<A>> {
       }
     }
     changed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.s.start - b.s.start));
-    for (const { key, s } of changed) ctx.emit(makeResult(this.spec, ctx, 'early', key, s.start, s.last + this.gapMs, s));
+    for (const { key, s } of changed)
+      ctx.emit(makeResult(this.spec, ctx, 'early', key, s.start, s.last + this.gapMs, s));
   }
 
   openWindows(tasks: readonly SessionTask<A>[]): number {
@@ -129,7 +147,10 @@ export class SessionRuntime<A> implements ViewRuntime<SessionTask<A>> {
 
   loadTask(json: Json): SessionTask<A> {
     const t: SessionTask<A> = new Map();
-    for (const [key, list] of json as [string, [number, number, Json, number, number | string, boolean][]][]) {
+    for (const [key, list] of json as [
+      string,
+      [number, number, Json, number, number | string, boolean][],
+    ][]) {
       t.set(
         key,
         list.map(([start, last, acc, n, ist, dirty]) => ({

@@ -93,7 +93,8 @@ export class WatermarkTracker {
 
   private recompute(): boolean {
     let min = Infinity;
-    for (const c of this.all) if (c.active && c.maxTs - this.outOfOrdernessMs < min) min = c.maxTs - this.outOfOrdernessMs;
+    for (const c of this.all)
+      if (c.active && c.maxTs - this.outOfOrdernessMs < min) min = c.maxTs - this.outOfOrdernessMs;
     return min === Infinity ? false : this.raise(min);
   }
 

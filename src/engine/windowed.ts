@@ -50,7 +50,14 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
     return { panes: new Map(), curStart: NaN, cur: undefined, curKey: undefined, curSlot: undefined };
   }
 
-  add(t: WindowedTask<A>, e: AnalyticsEvent, key: string, _ctx?: EmitContext, ts = e.event_time, ist = e.intended_send_time): void {
+  add(
+    t: WindowedTask<A>,
+    e: AnalyticsEvent,
+    key: string,
+    _ctx?: EmitContext,
+    ts = e.event_time,
+    ist = e.intended_send_time,
+  ): void {
     let pane = t.cur;
     if (!(ts >= t.curStart && ts < t.curStart + this.paneMs)) {
       const start = ts - (((ts % this.paneMs) + this.paneMs) % this.paneMs);
@@ -116,10 +123,16 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
    * Scale-out, first stage: hands over every pane the horizon has passed (no accepted event can land in it
    * any more) and drops it; `tasks[i]` is the task of `partitions[i]`. The merging stage fires the windows.
    */
-  ship(horizon: number, tasks: readonly WindowedTask<A>[], partitions: readonly number[], out: (partition: number, paneStart: number, pane: Pane<A>) => void): void {
+  ship(
+    horizon: number,
+    tasks: readonly WindowedTask<A>[],
+    partitions: readonly number[],
+    out: (partition: number, paneStart: number, pane: Pane<A>) => void,
+  ): void {
     if (this.minPane() + this.paneMs > horizon) return;
     tasks.forEach((t, i) => {
-      for (const [start, pane] of t.panes) if (start + this.paneMs <= horizon) out(partitions[i], start, pane);
+      for (const [start, pane] of t.panes)
+        if (start + this.paneMs <= horizon) out(partitions[i], start, pane);
     });
     this.dropBefore(horizon - this.paneMs + 1, tasks);
   }
@@ -131,7 +144,8 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
   insertPane(t: WindowedTask<A>, start: number, pane: Pane<A>): boolean {
     if (start < this.lastFiredStart + this.sizeMs) return false;
     // Each pane of each partition is shipped once, in the transaction that drops it from the first stage.
-    if (t.panes.has(start)) throw new Error(`${this.spec.name}: pane ${start} of one partition received twice`);
+    if (t.panes.has(start))
+      throw new Error(`${this.spec.name}: pane ${start} of one partition received twice`);
     t.panes.set(start, pane);
     this.ref(start);
     return true;
@@ -185,7 +199,13 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
     const sorted = [...merged.keys()].sort();
     for (const key of sorted) {
       const m = merged.get(key)!;
-      ctx.emit(makeResult(this.spec, ctx, kind, key, ws, ws + this.sizeMs, { acc: this.combine(m.parts), n: m.n, ist: m.ist }));
+      ctx.emit(
+        makeResult(this.spec, ctx, kind, key, ws, ws + this.sizeMs, {
+          acc: this.combine(m.parts),
+          n: m.n,
+          ist: m.ist,
+        }),
+      );
     }
   }
 
@@ -217,7 +237,8 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
     const last = panes[panes.length - 1];
     for (let ws = this.firstWindowStart(panes[0]); ws <= last; ws += this.stepMs) {
       const keys = new Set<string>();
-      for (let p = ws; p < ws + this.sizeMs; p += this.paneMs) for (const k of dirtyByPane.get(p) ?? []) keys.add(k);
+      for (let p = ws; p < ws + this.sizeMs; p += this.paneMs)
+        for (const k of dirtyByPane.get(p) ?? []) keys.add(k);
       if (keys.size) this.emitWindow(ws, tasks, ctx, 'early', keys);
     }
   }
@@ -254,9 +275,13 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
   }
 
   loadGlobal(json: Json, tasks: readonly WindowedTask<A>[]): void {
-    this.lastFiredStart = decodeNum((json as { lastFiredStart: number | string }).lastFiredStart, 'lastFiredStart');
+    this.lastFiredStart = decodeNum(
+      (json as { lastFiredStart: number | string }).lastFiredStart,
+      'lastFiredStart',
+    );
     this.paneRefs.clear();
-    for (const t of tasks) for (const start of t.panes.keys()) this.paneRefs.set(start, (this.paneRefs.get(start) ?? 0) + 1);
+    for (const t of tasks)
+      for (const start of t.panes.keys()) this.paneRefs.set(start, (this.paneRefs.get(start) ?? 0) + 1);
     this.recomputeFireAt();
   }
 }

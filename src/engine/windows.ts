@@ -13,7 +13,9 @@ export type WindowDef =
 
 function wholeMs(what: string, v: number, minimum: number) {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < minimum) {
-    throw new UsageError(`${what} must be a whole number of milliseconds >= ${minimum}, got ${JSON.stringify(v)}`);
+    throw new UsageError(
+      `${what} must be a whole number of milliseconds >= ${minimum}, got ${JSON.stringify(v)}`,
+    );
   }
 }
 
@@ -26,7 +28,9 @@ export function hopping(sizeMs: number, stepMs: number, name = 'hopping window')
   wholeMs(`${name}: size`, sizeMs, 1);
   wholeMs(`${name}: step`, stepMs, 1);
   if (stepMs > sizeMs) {
-    throw new UsageError(`${name}: step ${stepMs} ms must be within the window size ${sizeMs} ms (a larger step leaves gaps)`);
+    throw new UsageError(
+      `${name}: step ${stepMs} ms must be within the window size ${sizeMs} ms (a larger step leaves gaps)`,
+    );
   }
   return stepMs === sizeMs ? { kind: 'tumbling', sizeMs } : { kind: 'hopping', sizeMs, stepMs };
 }

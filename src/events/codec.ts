@@ -33,7 +33,12 @@ function schemas() {
   const byEventType = new Map<EventType, SchemaEntry>();
   for (const s of index.schemas) {
     const schema = JSON.parse(readFileSync(fixturePath('schemas', s.file), 'utf8'));
-    const entry = { id: s.id, event_type: s.event_type, type: plainRecordType(schema), read: compileAvroReader(schema, UNIQUE_FIELDS) };
+    const entry = {
+      id: s.id,
+      event_type: s.event_type,
+      type: plainRecordType(schema),
+      read: compileAvroReader(schema, UNIQUE_FIELDS),
+    };
     byId.set(s.id, entry);
     byEventType.set(s.event_type, entry);
   }
@@ -69,14 +74,24 @@ export function encodeAvro(event: AnalyticsEvent): Buffer {
 }
 
 export function decodeAvro(buf: Buffer): AnalyticsEvent {
-  if (buf.length < HEADER_BYTES) throw new InvalidEventError(`truncated: ${buf.length} bytes, header needs 5`, undefined, 'truncated');
-  if (buf[0] !== MAGIC) throw new InvalidEventError(`bad magic byte ${buf[0]}, expected 0 (Confluent wire format)`, undefined, 'bad_magic');
+  if (buf.length < HEADER_BYTES)
+    throw new InvalidEventError(`truncated: ${buf.length} bytes, header needs 5`, undefined, 'truncated');
+  if (buf[0] !== MAGIC)
+    throw new InvalidEventError(
+      `bad magic byte ${buf[0]}, expected 0 (Confluent wire format)`,
+      undefined,
+      'bad_magic',
+    );
   const id = buf.readUInt32BE(1);
   const entry = schemas().byId.get(id);
   if (!entry) throw new InvalidEventError(`unknown schema id ${id}`, undefined, 'unknown_schema');
   const event = validateEvent(entry.read?.(buf, HEADER_BYTES) ?? decodeAvroBody(entry, buf));
   if (event.event_type !== entry.event_type) {
-    throw new InvalidEventError(`event_type ${event.event_type} under schema id ${id} (${entry.event_type})`, 'event_type', 'schema_mismatch');
+    throw new InvalidEventError(
+      `event_type ${event.event_type} under schema id ${id} (${entry.event_type})`,
+      'event_type',
+      'schema_mismatch',
+    );
   }
   return event;
 }
@@ -87,11 +102,20 @@ function decodeAvroBody(entry: SchemaEntry, buf: Buffer): unknown {
   try {
     decoded = entry.type.decode(buf, HEADER_BYTES);
   } catch (err) {
-    throw new InvalidEventError(`avro body does not match schema ${entry.id}: ${(err as Error).message}`, undefined, 'schema_mismatch');
+    throw new InvalidEventError(
+      `avro body does not match schema ${entry.id}: ${(err as Error).message}`,
+      undefined,
+      'schema_mismatch',
+    );
   }
-  if (decoded.offset < 0) throw new InvalidEventError(`truncated avro body for schema ${entry.id}`, undefined, 'truncated');
+  if (decoded.offset < 0)
+    throw new InvalidEventError(`truncated avro body for schema ${entry.id}`, undefined, 'truncated');
   if (decoded.offset !== buf.length) {
-    throw new InvalidEventError(`${buf.length - decoded.offset} trailing bytes after the avro body`, undefined, 'trailing_bytes');
+    throw new InvalidEventError(
+      `${buf.length - decoded.offset} trailing bytes after the avro body`,
+      undefined,
+      'trailing_bytes',
+    );
   }
   return decoded.value;
 }

@@ -108,13 +108,7 @@ export interface OrderEvent extends EventBase {
 }
 
 export type AnalyticsEvent =
-  | PageViewEvent
-  | SessionEvent
-  | ConversionEvent
-  | CustomEvent
-  | UserEvent
-  | ProductViewEvent
-  | OrderEvent;
+  PageViewEvent | SessionEvent | ConversionEvent | CustomEvent | UserEvent | ProductViewEvent | OrderEvent;
 
 export type EventOf<T extends EventType> = Extract<AnalyticsEvent, { event_type: T }>;
 

@@ -34,7 +34,9 @@ type Check = (v: unknown) => string | null;
 const str: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'expected a non-empty string');
 const optStr: Check = (v) => (v === null || typeof v === 'string' ? null : 'expected a string or null');
 const time: Check = (v) =>
-  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? null : 'expected epoch milliseconds (integer >= 0)';
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+    ? null
+    : 'expected epoch milliseconds (integer >= 0)';
 const nonNegInt: Check = (v) =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? null : 'expected an integer >= 0';
 const posInt: Check = (v) =>
@@ -50,7 +52,10 @@ const oneOf =
   (v) =>
     typeof v === 'string' && allowed.includes(v) ? null : `expected one of ${allowed.join(', ')}`;
 const stringMap: Check = (v) =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')
+  v !== null &&
+  typeof v === 'object' &&
+  !Array.isArray(v) &&
+  Object.values(v).every((x) => typeof x === 'string')
     ? null
     : 'expected an object of string values';
 
@@ -124,7 +129,10 @@ function compile(checks: [string, Check][]): (v: Record<string, unknown>) => voi
     })
     .join('\n');
   const make = new Function('c', 'invalid', `return function check(v) {\nlet x, p;\n${body}\n};`);
-  return make(checks.map(([, check]) => check), invalid);
+  return make(
+    checks.map(([, check]) => check),
+    invalid,
+  );
 }
 
 const CHECKS = Object.fromEntries(
@@ -146,7 +154,11 @@ export function validateEvent(value: unknown): AnalyticsEvent {
     throw new InvalidEventError(`unknown event type ${JSON.stringify(type)}`, 'event_type');
   }
   check(v);
-  if (type === 'conversion' && v.conversion_type === 'purchase' && (v.revenue === null || v.currency === null)) {
+  if (
+    type === 'conversion' &&
+    v.conversion_type === 'purchase' &&
+    (v.revenue === null || v.currency === null)
+  ) {
     throw new InvalidEventError('a purchase needs revenue and currency', 'revenue');
   }
   return v as unknown as AnalyticsEvent;

@@ -60,7 +60,9 @@ export function assemblePipeline(o: PipelineOptions): Processor {
     fromBeginning: o.fromBeginning ?? true,
     createEngine: (hooks, snapshot) => createEngine(o.engine, hooks, snapshot),
     // CEP's own late count stays in its stats: the engine already dead-letters late events once.
-    createCep: noCep ? null : (hooks, snapshot) => createCep(patterns, { alert: hooks.alert, warn: hooks.warn }, {}, snapshot),
+    createCep: noCep
+      ? null
+      : (hooks, snapshot) => createCep(patterns, { alert: hooks.alert, warn: hooks.warn }, {}, snapshot),
     sinks: o.sinks,
     recorders: o.recorders,
     clock: o.clock,

@@ -32,10 +32,23 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
   const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
   const output = o.output ?? (o.input && o.sink.length === 0 ? '-' : undefined);
   const recorders = new LatencyRecorders();
-  const engine = engineConfigFrom({ views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout ?? (o.input ? 24 * 3_600_000 : undefined) });
+  const engine = engineConfigFrom({
+    views: o.views,
+    outOfOrderness: o.outOfOrderness,
+    lateness: o.lateness,
+    idleTimeout: o.idleTimeout ?? (o.input ? 24 * 3_600_000 : undefined),
+  });
   const scaleOut = o.scaleOut ? await scaleOutOptions(transport, o, engine, ctx.log) : undefined;
   // Kafka mode checkpoints by default: outputs to the topics then leave in the checkpoint's transaction.
-  const checkpointer = o.brokers && !scaleOut ? openCheckpointer(transport, { group: o.group, intervalMs: o.checkpointInterval, dir: o.checkpointDir, log: ctx.log }) : undefined;
+  const checkpointer =
+    o.brokers && !scaleOut
+      ? openCheckpointer(transport, {
+          group: o.group,
+          intervalMs: o.checkpointInterval,
+          dir: o.checkpointDir,
+          log: ctx.log,
+        })
+      : undefined;
   const sinks = await buildSinks(o.sink, {
     transport,
     resultsProducer: scaleOut?.router ?? checkpointer?.outputs,
@@ -60,13 +73,21 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     log: ctx.log,
   });
   // Scale-out logs each task it takes over instead.
-  if (!scaleOut) processor.on('recovered', ({ seq, ms }) =>
-    ctx.log(seq < 0 ? `rtap process: no checkpoint for group '${o.group}': fresh start (${ms} ms)` : `rtap process: recovered checkpoint ${seq} of group '${o.group}' in ${ms} ms`),
-  );
+  if (!scaleOut)
+    processor.on('recovered', ({ seq, ms }) =>
+      ctx.log(
+        seq < 0
+          ? `rtap process: no checkpoint for group '${o.group}': fresh start (${ms} ms)`
+          : `rtap process: recovered checkpoint ${seq} of group '${o.group}' in ${ms} ms`,
+      ),
+    );
   const started = Date.now();
   // Recovery ends when input flows again: after the restore, the group join (a killed member's
   // session must expire first) and the first fetch.
-  if (checkpointer || scaleOut) processor.once('batch', () => ctx.log(`rtap process: processing resumed ${Date.now() - started} ms after start`));
+  if (checkpointer || scaleOut)
+    processor.once('batch', () =>
+      ctx.log(`rtap process: processing resumed ${Date.now() - started} ms after start`),
+    );
   try {
     if (o.input) {
       const loaded = await loadRecording(o.input, transport.producer());
@@ -87,7 +108,9 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
         feed.attach(liveStatsFeed(live, `rtap process (${transport.description})`));
         dashboard = await startRunDashboard(o.dashboard, feed);
       }
-      ctx.log(`rtap process: consuming from ${transport.description} as group '${o.group}' (${ctx.interactive ? 'q or ' : ''}Ctrl-C to stop)${dashboard ? `; dashboard at ${dashboard.url}` : ''}`);
+      ctx.log(
+        `rtap process: consuming from ${transport.description} as group '${o.group}' (${ctx.interactive ? 'q or ' : ''}Ctrl-C to stop)${dashboard ? `; dashboard at ${dashboard.url}` : ''}`,
+      );
       // q in the live view, or Ctrl-C / SIGTERM: stop cleanly (final commit, leave the group).
       const quit = new AbortController();
       const stopped = AbortSignal.any([ctx.signal, quit.signal]);
@@ -118,8 +141,22 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     await transport.close();
   }
   const c = processor.counters;
-  const summary = { consumed: c.consumed, valid: c.valid, dead_letters: c.deadLetters, dead_letter_reasons: c.deadLetterReasons, late: c.late, duplicates: c.duplicates, results: c.results, final_results: c.finalResults, alerts: c.alerts, ...(checkpointer || scaleOut ? { checkpoints: processor.recovery.checkpoints, recovery_ms: processor.recovery.recoveryMs } : {}) };
-  if (ctx.jsonFile) (await import('node:fs')).writeFileSync(ctx.jsonFile, JSON.stringify(summary, null, 2) + '\n');
+  const summary = {
+    consumed: c.consumed,
+    valid: c.valid,
+    dead_letters: c.deadLetters,
+    dead_letter_reasons: c.deadLetterReasons,
+    late: c.late,
+    duplicates: c.duplicates,
+    results: c.results,
+    final_results: c.finalResults,
+    alerts: c.alerts,
+    ...(checkpointer || scaleOut
+      ? { checkpoints: processor.recovery.checkpoints, recovery_ms: processor.recovery.recoveryMs }
+      : {}),
+  };
+  if (ctx.jsonFile)
+    (await import('node:fs')).writeFileSync(ctx.jsonFile, JSON.stringify(summary, null, 2) + '\n');
   ctx.log(`rtap process: ${JSON.stringify(summary)}`);
   return EXIT.OK;
 }
@@ -128,21 +165,42 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
  * Scale-out (--scale-out): the panes topic of the group (created on first use), every task number, and
  * a checkpointer per task under --checkpoint-dir.
  */
-async function scaleOutOptions(transport: Transport, o: ProcessOptions, engine: EngineConfig, log: (line: string) => void): Promise<ScaleOutOptions> {
-  if (transport.kind !== 'kafka') throw new UsageError('--scale-out needs --brokers: the processes share the work through Kafka');
-  if (o.checkpointInterval <= 0) throw new UsageError('--scale-out needs checkpoints (--checkpoint-interval > 0): tasks move between processes with their checkpointed state');
+async function scaleOutOptions(
+  transport: Transport,
+  o: ProcessOptions,
+  engine: EngineConfig,
+  log: (line: string) => void,
+): Promise<ScaleOutOptions> {
+  if (transport.kind !== 'kafka')
+    throw new UsageError('--scale-out needs --brokers: the processes share the work through Kafka');
+  if (o.checkpointInterval <= 0)
+    throw new UsageError(
+      '--scale-out needs checkpoints (--checkpoint-interval > 0): tasks move between processes with their checkpointed state',
+    );
   const admin = transport.admin();
   const inputs = await admin.describeTopics(INPUT_TOPICS);
   const panesTopic = `${o.group}-panes`;
   if (!(await admin.listTopics()).includes(panesTopic)) {
     // One partition: one merge task; its input is a few records per pane and checkpoint, not the events.
-    await admin.createTopics([{ name: panesTopic, partitions: 1, replicationFactor: Math.min(3, await admin.brokerCount()), config: { 'retention.ms': String(7 * 86_400_000) } }]).catch((err: Error) => {
-      if (!/already exists/i.test(err.message)) throw err;
-    });
+    await admin
+      .createTopics([
+        {
+          name: panesTopic,
+          partitions: 1,
+          replicationFactor: Math.min(3, await admin.brokerCount()),
+          config: { 'retention.ms': String(7 * 86_400_000) },
+        },
+      ])
+      .catch((err: Error) => {
+        if (!/already exists/i.test(err.message)) throw err;
+      });
   }
   const counts = inputs.map((t) => t.partitions);
   const units = taskCount(counts);
-  if (units < 2) log(`rtap process: warning: the input topics' partition counts (${inputs.map((t) => `${t.name} ${t.partitions}`).join(', ')}) have no common divisor above 1: one task, so one process does all the work`);
+  if (units < 2)
+    log(
+      `rtap process: warning: the input topics' partition counts (${inputs.map((t) => `${t.name} ${t.partitions}`).join(', ')}) have no common divisor above 1: one task, so one process does all the work`,
+    );
   const tasks = Array.from({ length: Math.max(...counts) }, (_, i) => i);
   const settings = { group: o.group, intervalMs: o.checkpointInterval, dir: o.checkpointDir, log };
   return {
@@ -152,6 +210,7 @@ async function scaleOutOptions(transport: Transport, o: ProcessOptions, engine: 
     tasks,
     engine,
     router: new OutputRouter(),
-    openCheckpointer: (task, topics, owns) => openTaskCheckpointer(transport as KafkaTransport, settings, task, topics, owns),
+    openCheckpointer: (task, topics, owns) =>
+      openTaskCheckpointer(transport as KafkaTransport, settings, task, topics, owns),
   };
 }

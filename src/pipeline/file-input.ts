@@ -13,7 +13,9 @@ export async function* readLines(path: string): AsyncGenerator<string> {
   const raw = createReadStream(path);
   const opened = new Promise<void>((resolve, reject) => {
     raw.once('open', () => resolve());
-    raw.once('error', (err: NodeJS.ErrnoException) => reject(new RtapError(`cannot read ${path}: ${err.code ?? err.message}`)));
+    raw.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new RtapError(`cannot read ${path}: ${err.code ?? err.message}`)),
+    );
   });
   await opened;
   const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;

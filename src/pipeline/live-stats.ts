@@ -87,7 +87,13 @@ export class LiveStats extends EventEmitter<LiveStatsEvents> {
       latency,
       counters: { ...c, deadLetterReasons: { ...c.deadLetterReasons } },
     };
-    this.last = { at: now, consumed: c.consumed, results: c.results, alerts: c.alerts, produced: produced ?? 0 };
+    this.last = {
+      at: now,
+      consumed: c.consumed,
+      results: c.results,
+      alerts: c.alerts,
+      produced: produced ?? 0,
+    };
     this.ring.push(snap);
     if (this.ring.length > (this.options.historySize ?? 600)) this.ring.shift();
     this.latestSnapshot = snap;

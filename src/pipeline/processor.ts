@@ -12,7 +12,15 @@ import type { PartitionOffset } from '../checkpoint/store.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
 import type { Output, Sink } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
-import type { ConsumedRecord, Consumer, OutgoingMessage, Producer, RecordBatch, TopicPartition, Transport } from '../transport/types.js';
+import type {
+  ConsumedRecord,
+  Consumer,
+  OutgoingMessage,
+  Producer,
+  RecordBatch,
+  TopicPartition,
+  Transport,
+} from '../transport/types.js';
 import { taskOf } from '../transport/topics.js';
 import type { OutputRouter } from '../checkpoint/buffer.js';
 import { FencedError } from '../errors.js';
@@ -93,7 +101,9 @@ interface Unit {
 }
 
 /** A record of the panes topic: a pane of one task, or a task's progress. */
-type PaneRecord = { view: string; task: number; start: number; pane: WirePane } | { tasks: number[]; horizon: number | null; active: boolean };
+type PaneRecord =
+  | { view: string; task: number; start: number; pane: WirePane }
+  | { tasks: number[]; horizon: number | null; active: boolean };
 
 export interface ProcessorCounters {
   consumed: number;
@@ -212,7 +222,16 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       });
       if (state?.merger) u.merger.restore(state.merger);
     } else {
-      u.engine = this.o.createEngine(so ? { ...u.hooks, pane: (view, task, start, pane) => this.shipPane(u, { view, task, start, pane: encodePane(pane) }) } : u.hooks, state?.engine ?? undefined);
+      u.engine = this.o.createEngine(
+        so
+          ? {
+              ...u.hooks,
+              pane: (view, task, start, pane) =>
+                this.shipPane(u, { view, task, start, pane: encodePane(pane) }),
+            }
+          : u.hooks,
+        state?.engine ?? undefined,
+      );
     }
     u.cep = this.o.createCep?.(u.hooks, state?.cep ?? undefined) ?? null;
     return u;
@@ -226,7 +245,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   }
 
   private unitWatermark(u: Unit): number {
-    return u.engine ? u.engine.watermark() : u.merger!.horizon() + (this.o.scaleOut?.engine.allowedLatenessMs ?? 0);
+    return u.engine
+      ? u.engine.watermark()
+      : u.merger!.horizon() + (this.o.scaleOut?.engine.allowedLatenessMs ?? 0);
   }
 
   /** Starts consuming; resolves once the consumer loop ends (after stop()). */
@@ -265,10 +286,15 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       fromBeginning: this.o.fromBeginning,
       // Every assigned partition holds the watermark back from the start, not from its first event:
       // otherwise catching up one partition at a time would make the others' events look late.
-      onAssigned: (partitions) => (so ? this.serial(() => this.adopt(partitions)) : this.units.get('all')!.engine!.assign(partitions, this.o.clock.now())),
+      onAssigned: (partitions) =>
+        so
+          ? this.serial(() => this.adopt(partitions))
+          : this.units.get('all')!.engine!.assign(partitions, this.o.clock.now()),
       onRevoked: so ? (partitions) => this.serial(() => this.release(partitions)) : undefined,
       // With checkpoints the state says where each partition is; the group's offsets follow the checkpoints.
-      positions: this.checkpointed ? (tp) => this.positions.get(`${tp.topic}/${tp.partition}`)?.offset : undefined,
+      positions: this.checkpointed
+        ? (tp) => this.positions.get(`${tp.topic}/${tp.partition}`)?.offset
+        : undefined,
       tasks: so ? { panesTopic: so.panesTopic, units: so.units } : undefined,
     });
     this.timer = setInterval(() => {
@@ -281,12 +307,17 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private async adopt(partitions: TopicPartition[]): Promise<void> {
     const so = this.o.scaleOut!;
     const t0 = Date.now();
-    const names = [...new Set(partitions.map((tp) => taskOf(tp.topic, tp.partition, so.panesTopic, so.units)))].filter((n) => !this.units.has(n));
+    const names = [
+      ...new Set(partitions.map((tp) => taskOf(tp.topic, tp.partition, so.panesTopic, so.units))),
+    ].filter((n) => !this.units.has(n));
     for (const name of names) {
       const number = Number(name.slice(name.indexOf('-') + 1));
       const merge = name.startsWith('merge');
       const topics = merge ? [so.panesTopic] : this.o.inputTopics;
-      const owns = (tp: TopicPartition) => (merge ? tp.topic === so.panesTopic && tp.partition === number : tp.topic !== so.panesTopic && tp.partition % so.units === number);
+      const owns = (tp: TopicPartition) =>
+        merge
+          ? tp.topic === so.panesTopic && tp.partition === number
+          : tp.topic !== so.panesTopic && tp.partition % so.units === number;
       const ck = so.openCheckpointer(name, topics, owns);
       const restored = await ck.restore();
       const unit = this.newUnit(name, ck, restored?.state ?? null);
@@ -297,7 +328,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       );
       this.units.set(name, unit);
       this.recovery.restoredSeq = Math.max(this.recovery.restoredSeq, restored?.seq ?? -1);
-      this.o.log?.(`rtap process: took over ${name}${restored ? ` at checkpoint ${restored.seq}` : ' (fresh)'}`);
+      this.o.log?.(
+        `rtap process: took over ${name}${restored ? ` at checkpoint ${restored.seq}` : ' (fresh)'}`,
+      );
     }
     this.recovery.recoveryMs += Date.now() - t0;
     if (names.length) this.emit('recovered', { seq: this.recovery.restoredSeq, ms: Date.now() - t0 });
@@ -316,7 +349,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       const unit = this.units.get(name);
       if (!unit) continue;
       if (this.stopping && !this.failure) await this.checkpointUnit(unit);
-      if (this.units.has(name)) await this.drop(unit, this.stopping || this.failure ? null : 'moved to another process');
+      if (this.units.has(name))
+        await this.drop(unit, this.stopping || this.failure ? null : 'moved to another process');
     }
   }
 
@@ -324,7 +358,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private async drop(u: Unit, why: string | null): Promise<void> {
     const so = this.o.scaleOut!;
     this.units.delete(u.name);
-    for (const [k, p] of this.positions) if (taskOf(p.topic, p.partition, so.panesTopic, so.units) === u.name) this.positions.delete(k);
+    for (const [k, p] of this.positions)
+      if (taskOf(p.topic, p.partition, so.panesTopic, so.units) === u.name) this.positions.delete(k);
     await u.checkpointer?.close();
     if (why) this.o.log?.(`rtap process: ${u.name} ${why}`);
   }
@@ -343,7 +378,11 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     u.reported = now;
     const unit = Number(u.name.slice(u.name.indexOf('-') + 1));
     const so = this.o.scaleOut;
-    this.shipPane(u, { tasks: so.tasks.filter((t) => t % so.units === unit), horizon: Number.isFinite(horizon) ? horizon : null, active });
+    this.shipPane(u, {
+      tasks: so.tasks.filter((t) => t % so.units === unit),
+      horizon: Number.isFinite(horizon) ? horizon : null,
+      active,
+    });
   }
 
   /** One checkpoint of every unit: outputs so far into the sinks, then state + offsets through its checkpointer. */
@@ -357,7 +396,11 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     this.reportProgress(u);
     await this.deliver(u);
     if (u.panes.length) await ck.outputs.send(this.o.scaleOut!.panesTopic, u.panes.splice(0));
-    const state: ProcessorState = { engine: u.engine?.snapshot() ?? null, cep: u.cep?.snapshot() ?? null, merger: u.merger?.snapshot() };
+    const state: ProcessorState = {
+      engine: u.engine?.snapshot() ?? null,
+      cep: u.cep?.snapshot() ?? null,
+      merger: u.merger?.snapshot(),
+    };
     const offsets = [...this.positions.values()].filter((p) => this.unitOf(p.topic, p.partition) === u);
     try {
       if (await ck.checkpoint(state, offsets)) this.recovery.checkpoints++;
@@ -403,8 +446,13 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     const { recorders, clock } = this.o;
     const now = clock.now();
     // Records the state already holds (a fetch begun before a seek took effect) are not processed twice.
-    const from = this.checkpointed ? this.positions.get(`${batch.topic}/${batch.partition}`)?.offset : undefined;
-    const records = from === undefined || batch.records[0].offset >= from ? batch.records : batch.records.filter((r) => r.offset >= from);
+    const from = this.checkpointed
+      ? this.positions.get(`${batch.topic}/${batch.partition}`)?.offset
+      : undefined;
+    const records =
+      from === undefined || batch.records[0].offset >= from
+        ? batch.records
+        : batch.records.filter((r) => r.offset >= from);
     if (records.length === 0) return;
     if (unit.merger) this.mergePanes(unit, records, now);
     else {
@@ -417,12 +465,22 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         } catch (err) {
           const invalid = err instanceof InvalidEventError;
           const reason = invalid ? err.message : `decode failed: ${(err as Error).message}`;
-          unit.deadLetters.push({ record, event: null, reason, bucket: invalid ? err.bucket : 'decode_failed', kind: 'malformed' });
+          unit.deadLetters.push({
+            record,
+            event: null,
+            reason,
+            bucket: invalid ? err.bucket : 'decode_failed',
+            kind: 'malformed',
+          });
           continue;
         }
         this.counters.valid++;
         recorders.recordFrom('ingest', event.intended_send_time, now);
-        engine!.process(event, { topic: record.topic, partition: record.partition, offset: record.offset }, now);
+        engine!.process(
+          event,
+          { topic: record.topic, partition: record.partition, offset: record.offset },
+          now,
+        );
         cep?.process(event, now);
       }
     }
@@ -435,7 +493,12 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     if (backlog > this.counters.maxLag) this.counters.maxLag = backlog;
     this.advance(unit, now);
     await this.deliver(unit);
-    if (this.checkpointed) this.positions.set(`${batch.topic}/${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: next });
+    if (this.checkpointed)
+      this.positions.set(`${batch.topic}/${batch.partition}`, {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: next,
+      });
     else await this.consumer!.commit([{ topic: batch.topic, partition: batch.partition, offset: next }]);
     this.emit('batch', { topic: batch.topic, partition: batch.partition, records: records.length, lag });
   }
@@ -576,7 +639,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     await this.runPromise?.catch((err: Error) => (this.failure ??= err));
     await this.chain;
     // Clean stop (SIGTERM, q): a final checkpoint, so a successor resumes exactly here.
-    if (this.checkpointed && !this.failure) await this.serial(() => this.checkpoint()).catch((err: Error) => (this.failure ??= err));
+    if (this.checkpointed && !this.failure)
+      await this.serial(() => this.checkpoint()).catch((err: Error) => (this.failure ??= err));
     for (const u of this.units.values()) {
       await u.dlq.flush();
       await u.dlq.close();

@@ -24,7 +24,11 @@ export interface ProvisionResult {
  * nothing. Drift (another partition count, replication or config) is reported and left alone: Kafka
  * cannot lower a partition count, and changing one re-maps every key.
  */
-export async function provision(admin: Admin, topology: Topology, options: ProvisionOptions = {}): Promise<ProvisionResult> {
+export async function provision(
+  admin: Admin,
+  topology: Topology,
+  options: ProvisionOptions = {},
+): Promise<ProvisionResult> {
   const brokers = await admin.brokerCount();
   const names = new Set(await admin.listTopics());
   const ours = topology.topics.map((t) => t.name).filter((n) => names.has(n));

@@ -12,17 +12,26 @@ async function targetBrokers(brokers: string[] | undefined): Promise<string[]> {
   if (brokers?.length) return brokers;
   const s = await stackStatus();
   if (s.running && s.state) return s.state.brokers;
-  throw new RtapError('no Kafka to provision: pass --brokers host:port, or start a local one with `rtap stack up`', EXIT.USAGE);
+  throw new RtapError(
+    'no Kafka to provision: pass --brokers host:port, or start a local one with `rtap stack up`',
+    EXIT.USAGE,
+  );
 }
 
-export async function provisionCommand(o: OptionsOf<typeof provisionSettings>, ctx: CommandContext): Promise<number> {
+export async function provisionCommand(
+  o: OptionsOf<typeof provisionSettings>,
+  ctx: CommandContext,
+): Promise<number> {
   const file = o.topology ?? DEFAULT_TOPOLOGY;
   const topology = loadTopology(file);
   const brokers = await targetBrokers(o.brokers);
   const transport = await openTransport({ brokers, ...kafkaSecurityOptions(o), clientId: 'rtap-provision' });
   try {
     const r = await provision(transport.admin(), topology, { dryRun: o.dryRun, delete: o.delete });
-    if (ctx.json) ctx.stdout.write(JSON.stringify({ target: transport.description, topology: file, ...r }, null, 2) + '\n');
+    if (ctx.json)
+      ctx.stdout.write(
+        JSON.stringify({ target: transport.description, topology: file, ...r }, null, 2) + '\n',
+      );
     else ctx.stdout.write(formatProvision(r, transport.description, file));
     return r.drifted.length ? EXIT.FAILURE : EXIT.OK;
   } finally {

@@ -19,7 +19,15 @@ export interface Topology {
 
 const CLEANUP = ['delete', 'compact', 'compact,delete'];
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
-const TOPIC_KEYS = new Set(['name', 'description', 'partitions', 'replicationFactor', 'retention', 'cleanupPolicy', 'config']);
+const TOPIC_KEYS = new Set([
+  'name',
+  'description',
+  'partitions',
+  'replicationFactor',
+  'retention',
+  'cleanupPolicy',
+  'config',
+]);
 
 function fail(file: string, path: string, message: string): never {
   throw new UsageError(`${file}: ${path}: ${message}`);
@@ -30,14 +38,16 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function wholeNumber(file: string, path: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(file, path, `expected a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    fail(file, path, `expected a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
   return v;
 }
 
 function retentionMs(file: string, path: string, v: unknown): string {
   if (v === -1 || v === '-1' || v === 'forever') return '-1';
   if (typeof v === 'number') return String(wholeNumber(file, path, v, 1));
-  if (typeof v !== 'string') fail(file, path, `expected a duration like "7d" or "36h", or milliseconds, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string')
+    fail(file, path, `expected a duration like "7d" or "36h", or milliseconds, got ${JSON.stringify(v)}`);
   try {
     return String(Math.round(duration(v, path)));
   } catch {
@@ -48,39 +58,60 @@ function retentionMs(file: string, path: string, v: unknown): string {
 /** Validates parsed JSON; every error names the file and the JSON path of the offending value. */
 export function parseTopology(json: unknown, file: string): Topology {
   if (!isObject(json)) fail(file, '/', 'expected an object with a "topics" array');
-  for (const k of Object.keys(json)) if (!['description', 'defaults', 'topics'].includes(k)) fail(file, `/${k}`, 'unknown key (expected description, defaults, topics)');
+  for (const k of Object.keys(json))
+    if (!['description', 'defaults', 'topics'].includes(k))
+      fail(file, `/${k}`, 'unknown key (expected description, defaults, topics)');
   let defaultRf = 1;
   if (json.defaults !== undefined) {
     if (!isObject(json.defaults)) fail(file, '/defaults', 'expected an object');
-    for (const k of Object.keys(json.defaults)) if (k !== 'replicationFactor') fail(file, `/defaults/${k}`, 'unknown key (expected replicationFactor)');
-    if (json.defaults.replicationFactor !== undefined) defaultRf = wholeNumber(file, '/defaults/replicationFactor', json.defaults.replicationFactor, 1);
+    for (const k of Object.keys(json.defaults))
+      if (k !== 'replicationFactor') fail(file, `/defaults/${k}`, 'unknown key (expected replicationFactor)');
+    if (json.defaults.replicationFactor !== undefined)
+      defaultRf = wholeNumber(file, '/defaults/replicationFactor', json.defaults.replicationFactor, 1);
   }
-  if (!Array.isArray(json.topics) || json.topics.length === 0) fail(file, '/topics', 'expected a non-empty array of topics');
+  if (!Array.isArray(json.topics) || json.topics.length === 0)
+    fail(file, '/topics', 'expected a non-empty array of topics');
   const seen = new Set<string>();
   const topics = json.topics.map((t: unknown, i: number): TopicSpec => {
     const at = `/topics/${i}`;
     if (!isObject(t)) fail(file, at, 'expected an object');
-    for (const k of Object.keys(t)) if (!TOPIC_KEYS.has(k)) fail(file, `${at}/${k}`, `unknown key (expected one of ${[...TOPIC_KEYS].join(', ')})`);
-    if (typeof t.name !== 'string' || !TOPIC_NAME.test(t.name)) fail(file, `${at}/name`, `expected a topic name of letters, digits, '.', '_' or '-', got ${JSON.stringify(t.name)}`);
+    for (const k of Object.keys(t))
+      if (!TOPIC_KEYS.has(k))
+        fail(file, `${at}/${k}`, `unknown key (expected one of ${[...TOPIC_KEYS].join(', ')})`);
+    if (typeof t.name !== 'string' || !TOPIC_NAME.test(t.name))
+      fail(
+        file,
+        `${at}/name`,
+        `expected a topic name of letters, digits, '.', '_' or '-', got ${JSON.stringify(t.name)}`,
+      );
     if (seen.has(t.name)) fail(file, `${at}/name`, `topic '${t.name}' is listed twice`);
     seen.add(t.name);
     const config: Record<string, string> = {};
     if (t.config !== undefined) {
       if (!isObject(t.config)) fail(file, `${at}/config`, 'expected an object of Kafka topic configs');
       for (const [k, v] of Object.entries(t.config)) {
-        if (!['string', 'number', 'boolean'].includes(typeof v)) fail(file, `${at}/config/${k}`, `expected a string, number or boolean, got ${JSON.stringify(v)}`);
+        if (!['string', 'number', 'boolean'].includes(typeof v))
+          fail(file, `${at}/config/${k}`, `expected a string, number or boolean, got ${JSON.stringify(v)}`);
         config[k] = String(v);
       }
     }
     if (t.retention !== undefined) config['retention.ms'] = retentionMs(file, `${at}/retention`, t.retention);
     if (t.cleanupPolicy !== undefined) {
-      if (typeof t.cleanupPolicy !== 'string' || !CLEANUP.includes(t.cleanupPolicy)) fail(file, `${at}/cleanupPolicy`, `expected one of ${CLEANUP.join(', ')}, got ${JSON.stringify(t.cleanupPolicy)}`);
+      if (typeof t.cleanupPolicy !== 'string' || !CLEANUP.includes(t.cleanupPolicy))
+        fail(
+          file,
+          `${at}/cleanupPolicy`,
+          `expected one of ${CLEANUP.join(', ')}, got ${JSON.stringify(t.cleanupPolicy)}`,
+        );
       config['cleanup.policy'] = t.cleanupPolicy;
     }
     return {
       name: t.name,
       partitions: wholeNumber(file, `${at}/partitions`, t.partitions, 1),
-      replicationFactor: t.replicationFactor === undefined ? defaultRf : wholeNumber(file, `${at}/replicationFactor`, t.replicationFactor, 1),
+      replicationFactor:
+        t.replicationFactor === undefined
+          ? defaultRf
+          : wholeNumber(file, `${at}/replicationFactor`, t.replicationFactor, 1),
       config,
     };
   });
@@ -92,7 +123,9 @@ export function loadTopology(file: string): Topology {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read topology file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new UsageError(
+      `cannot read topology file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
   }
   let json: unknown;
   try {

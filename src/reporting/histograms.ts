@@ -4,7 +4,15 @@ import * as hdr from 'hdr-histogram-js';
  * Latency recorders (DESIGN.md, "Latency, as rtap measures it"). Values are recorded in microseconds as
  * integers in HDR histograms (3 significant digits, auto-resizing), reported in milliseconds.
  */
-export const LATENCY_NAMES = ['publish', 'ack', 'ingest', 'window_close', 'e2e', 'alert', 'sink_write'] as const;
+export const LATENCY_NAMES = [
+  'publish',
+  'ack',
+  'ingest',
+  'window_close',
+  'e2e',
+  'alert',
+  'sink_write',
+] as const;
 export type LatencyName = (typeof LATENCY_NAMES)[number];
 
 export const LATENCY_DESCRIPTIONS: Record<LatencyName, string> = {
@@ -44,7 +52,8 @@ export function newHistogram(): hdr.Histogram {
 
 export function summarize(h: hdr.Histogram): LatencySummary {
   const ms = (us: number) => Math.round(us) / 1000;
-  if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
+  if (h.totalCount === 0)
+    return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
   return {
     count: h.totalCount,
     min: ms(h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : h.minNonZeroValue),

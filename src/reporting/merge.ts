@@ -1,4 +1,10 @@
-import { decodeHistogram, encodeHistogram, LATENCY_DESCRIPTIONS, summarize, type LatencyName } from './histograms.js';
+import {
+  decodeHistogram,
+  encodeHistogram,
+  LATENCY_DESCRIPTIONS,
+  summarize,
+  type LatencyName,
+} from './histograms.js';
 import type { BenchReport } from './report.js';
 
 /**

@@ -56,7 +56,10 @@ export interface BenchReport {
   intervals: IntervalRow[];
   sinks: Record<string, Record<string, number>>;
   verification?: { checked: boolean; ok: boolean; windows: number; mismatches: string[] };
-  gate?: { passed: boolean; results: { threshold: string; passed: boolean; actual: number; message: string }[] };
+  gate?: {
+    passed: boolean;
+    results: { threshold: string; passed: boolean; actual: number; message: string }[];
+  };
 }
 
 export interface IntervalRow {
@@ -69,14 +72,20 @@ export interface IntervalRow {
 }
 
 export function e2eByViewSection(rec: LatencyRecorders): BenchReport['e2e_by_view'] {
-  return Object.fromEntries([...rec.e2eByView].sort(([a], [b]) => a.localeCompare(b)).map(([view, h]) => [view, summarize(h)]));
+  return Object.fromEntries(
+    [...rec.e2eByView].sort(([a], [b]) => a.localeCompare(b)).map(([view, h]) => [view, summarize(h)]),
+  );
 }
 
 export function latencySection(rec: LatencyRecorders): BenchReport['latency'] {
   const out: BenchReport['latency'] = {};
   for (const [name, h] of rec.total) {
     if (h.totalCount === 0) continue;
-    out[name] = { description: LATENCY_DESCRIPTIONS[name], ...rec.summary(name), histogram: encodeHistogram(h) };
+    out[name] = {
+      description: LATENCY_DESCRIPTIONS[name],
+      ...rec.summary(name),
+      histogram: encodeHistogram(h),
+    };
   }
   return out;
 }

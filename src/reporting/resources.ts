@@ -65,7 +65,11 @@ export class ResourceMonitor {
         p99: ns(this.loop.percentile(99)),
         max: ns(this.loop.max),
       },
-      gc: { count: this.gcCount, total_pause_ms: Math.round(this.gcTotal), max_pause_ms: Math.round(this.gcMax * 10) / 10 },
+      gc: {
+        count: this.gcCount,
+        total_pause_ms: Math.round(this.gcTotal),
+        max_pause_ms: Math.round(this.gcMax * 10) / 10,
+      },
     };
   }
 }

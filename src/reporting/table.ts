@@ -12,10 +12,15 @@ export function renderReport(r: BenchReport, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   const lines: string[] = [];
   lines.push(
-    c.bold(`rtap bench — ${r.meta.transport}, ${r.load.profile} load at ${int(r.load.target_rate_per_sec)}/s for ${r.load.duration_ms / 1000}s` +
-      (r.load.warmup_ms ? ` (+${r.load.warmup_ms / 1000}s warm-up excluded)` : '')),
+    c.bold(
+      `rtap bench — ${r.meta.transport}, ${r.load.profile} load at ${int(r.load.target_rate_per_sec)}/s for ${r.load.duration_ms / 1000}s` +
+        (r.load.warmup_ms ? ` (+${r.load.warmup_ms / 1000}s warm-up excluded)` : ''),
+    ),
   );
-  const lat = new Table({ head: ['latency (ms)', 'count', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'], style });
+  const lat = new Table({
+    head: ['latency (ms)', 'count', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'],
+    style,
+  });
   for (const name of LATENCY_NAMES) {
     const s = r.latency[name];
     if (!s) continue;
@@ -25,29 +30,48 @@ export function renderReport(r: BenchReport, color: boolean): string {
   const views = Object.entries(r.e2e_by_view ?? {});
   if (views.length) {
     const byView = new Table({ head: ['e2e by view (ms)', 'count', 'p50', 'p95', 'p99', 'max'], style });
-    for (const [view, s] of views) byView.push([view, int(s.count), fmt(s.p50), fmt(s.p95), fmt(s.p99), fmt(s.max)]);
+    for (const [view, s] of views)
+      byView.push([view, int(s.count), fmt(s.p50), fmt(s.p95), fmt(s.p99), fmt(s.max)]);
     lines.push(byView.toString());
   }
   const p = r.pipeline;
   const t = new Table({ style });
   t.push(
-    { produced: `${int(r.load.produced)} (${int(r.load.achieved_rate_per_sec)}/s achieved, schedule ${r.load.schedule_held ? 'held' : c.red('NOT held')})` },
+    {
+      produced: `${int(r.load.produced)} (${int(r.load.achieved_rate_per_sec)}/s achieved, schedule ${r.load.schedule_held ? 'held' : c.red('NOT held')})`,
+    },
     { consumed: `${int(p.consumed)} (${int(p.throughput_per_sec)}/s = ${int(p.throughput_per_min)}/min)` },
-    { 'dead letters': `${int(p.dead_letters)}${Object.keys(p.dead_letter_reasons).length ? ' — ' + Object.entries(p.dead_letter_reasons).map(([k, v]) => `${k}: ${v}`).join(', ') : ''}` },
+    {
+      'dead letters': `${int(p.dead_letters)}${
+        Object.keys(p.dead_letter_reasons).length
+          ? ' — ' +
+            Object.entries(p.dead_letter_reasons)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join(', ')
+          : ''
+      }`,
+    },
     { 'late / duplicates': `${int(p.late)} / ${int(p.duplicates)}` },
     { results: `${int(p.results)} (${int(p.final_results)} final), alerts ${int(p.alerts)}` },
     { 'max consumer lag': `${int(p.max_lag)} records` },
     { 'error rate': `${(p.error_rate * 100).toFixed(3)} %` },
-    { resources: `CPU ${r.resources.cpu_percent}% of a core, RSS max ${r.resources.rss_max_mb} MB, event-loop delay p99 ${r.resources.event_loop_delay_ms.p99} ms, GC ${r.resources.gc.count} pauses (max ${r.resources.gc.max_pause_ms} ms)` },
+    {
+      resources: `CPU ${r.resources.cpu_percent}% of a core, RSS max ${r.resources.rss_max_mb} MB, event-loop delay p99 ${r.resources.event_loop_delay_ms.p99} ms, GC ${r.resources.gc.count} pauses (max ${r.resources.gc.max_pause_ms} ms)`,
+    },
   );
   lines.push(t.toString());
   if (r.verification?.checked) {
-    lines.push(r.verification.ok
-      ? c.green(`check: ${r.verification.windows} final windows equal the independent recomputation`)
-      : c.red(`check FAILED: ${r.verification.mismatches.length} mismatches\n  ${r.verification.mismatches.slice(0, 10).join('\n  ')}`));
+    lines.push(
+      r.verification.ok
+        ? c.green(`check: ${r.verification.windows} final windows equal the independent recomputation`)
+        : c.red(
+            `check FAILED: ${r.verification.mismatches.length} mismatches\n  ${r.verification.mismatches.slice(0, 10).join('\n  ')}`,
+          ),
+    );
   }
   if (r.gate) {
-    for (const g of r.gate.results) lines.push(g.passed ? c.green(`✓ ${g.message}`) : c.red(`✗ ${g.message}`));
+    for (const g of r.gate.results)
+      lines.push(g.passed ? c.green(`✓ ${g.message}`) : c.red(`✗ ${g.message}`));
   }
   return lines.join('\n');
 }

@@ -29,7 +29,12 @@ export function make<T extends EventType>(
  * The common fields of an event at time t. Both times start equal; the fault injector may later move
  * event_time back (late events) and the generator stamps the intended send time.
  */
-export function base<T extends EventType>(rng: Rng, type: T, actor: Actor, t: number): EventBase & { event_type: T } {
+export function base<T extends EventType>(
+  rng: Rng,
+  type: T,
+  actor: Actor,
+  t: number,
+): EventBase & { event_type: T } {
   return {
     event_id: rng.uuid(),
     event_type: type,

@@ -89,8 +89,14 @@ const CONTENT_SECTIONS = ['home', 'blog', 'guides', 'deals', 'help', 'about', 'n
 const CONTENT_SECTION_WEIGHTS = [30, 20, 15, 15, 8, 2, 5, 5];
 
 export const CUSTOM_EVENTS: readonly { name: string; properties: (rng: Rng) => Record<string, string> }[] = [
-  { name: 'search', properties: (r) => ({ query_terms: String(r.range(1, 4)), results: String(r.range(0, 60)) }) },
-  { name: 'video_play', properties: (r) => ({ video_id: `v${r.int(40)}`, autoplay: r.chance(0.3) ? 'true' : 'false' }) },
+  {
+    name: 'search',
+    properties: (r) => ({ query_terms: String(r.range(1, 4)), results: String(r.range(0, 60)) }),
+  },
+  {
+    name: 'video_play',
+    properties: (r) => ({ video_id: `v${r.int(40)}`, autoplay: r.chance(0.3) ? 'true' : 'false' }),
+  },
   { name: 'scroll_depth', properties: (r) => ({ percent: String(25 * r.range(1, 4)) }) },
   { name: 'newsletter_subscribe', properties: (r) => ({ source: r.pick(['footer', 'popup', 'article']) }) },
   { name: 'share', properties: (r) => ({ network: r.pick(['x', 'facebook', 'linkedin', 'email']) }) },
@@ -121,7 +127,10 @@ export interface CatalogOptions {
 }
 
 export function buildCatalog(rng: Rng, o: CatalogOptions): Catalog {
-  const categories = new Discrete(CATEGORIES, CATEGORIES.map((c) => c.weight));
+  const categories = new Discrete(
+    CATEGORIES,
+    CATEGORIES.map((c) => c.weight),
+  );
   const products: Product[] = [];
   const byCategory = new Map<string, number[]>(CATEGORIES.map((c) => [c.name, []]));
   for (let i = 0; i < o.products; i++) {
@@ -135,7 +144,11 @@ export function buildCatalog(rng: Rng, o: CatalogOptions): Catalog {
   const pages: Page[] = [{ url: '/', title: 'Home', category: 'home' }];
   for (let i = 1; i < o.pages; i++) {
     const section = sections.sample(rng);
-    pages.push({ url: `/${section}/${i}`, title: `${section[0].toUpperCase()}${section.slice(1)} ${i}`, category: section });
+    pages.push({
+      url: `/${section}/${i}`,
+      title: `${section[0].toUpperCase()}${section.slice(1)} ${i}`,
+      category: section,
+    });
   }
   const indices = (n: number) => Array.from({ length: n }, (_, i) => i);
   return {
@@ -143,11 +156,16 @@ export function buildCatalog(rng: Rng, o: CatalogOptions): Catalog {
     productPopularity: new Discrete(indices(o.products), zipfWeights(o.products, o.productZipf)),
     popular: indices(Math.min(o.popularProducts, o.products)),
     byCategory: new Map(
-      [...byCategory].filter(([, xs]) => xs.length > 0).map(([c, xs]) => [c, new Discrete(xs, zipfWeights(xs.length, o.productZipf))]),
+      [...byCategory]
+        .filter(([, xs]) => xs.length > 0)
+        .map(([c, xs]) => [c, new Discrete(xs, zipfWeights(xs.length, o.productZipf))]),
     ),
     pages,
     pagePopularity: new Discrete(indices(o.pages), zipfWeights(o.pages, o.pageZipf)),
-    countries: new Discrete(COUNTRIES, COUNTRIES.map((c) => c.weight)),
+    countries: new Discrete(
+      COUNTRIES,
+      COUNTRIES.map((c) => c.weight),
+    ),
     devices: new Discrete(DEVICES, DEVICE_WEIGHTS),
     customEvents: new Discrete(indices(CUSTOM_EVENTS.length), CUSTOM_EVENT_WEIGHTS),
   };

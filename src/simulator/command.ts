@@ -32,7 +32,8 @@ function pacingFrom(o: Options): PacingOptions {
   else if (o.profile !== 'constant') {
     const shape = parseLoadShape(o.profile, o.rate);
     const total = o.duration ?? (o.events ? (o.events / shape.ratePerSec) * 1000 : undefined);
-    if (total === undefined) throw new UsageError(`--profile ${o.profile} needs --duration (or --events) to spread the shape over`);
+    if (total === undefined)
+      throw new UsageError(`--profile ${o.profile} needs --duration (or --events) to spread the shape over`);
     pacing.rateAt = (ms) => rateAt(shape, ms, total);
   }
   return pacing;
@@ -61,10 +62,15 @@ function print(report: Report, ctx: CommandContext): void {
   }
   const lines = [
     `${report.mode}: ${report.records} records${report.out ? ` → ${report.out}` : ''}${report.transport ? ` via ${report.transport}` : ''} in ${(report.elapsed_ms / 1000).toFixed(1)}s`,
-    `  by topic: ${Object.entries(report.by_topic).map(([t, n]) => `${t} ${n}`).join(', ')}`,
+    `  by topic: ${Object.entries(report.by_topic)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}`,
     `  injected: ${report.malformed} malformed, ${report.duplicates} duplicates, ${report.late} late`,
   ];
-  if (report.achieved_rate_per_sec !== null) lines.push(`  achieved rate: ${report.achieved_rate_per_sec.toFixed(1)}/s, failed sends: ${report.failed}`);
+  if (report.achieved_rate_per_sec !== null)
+    lines.push(
+      `  achieved rate: ${report.achieved_rate_per_sec.toFixed(1)}/s, failed sends: ${report.failed}`,
+    );
   const fmt = (s: LatencySummary) => `p50 ${s.p50} p90 ${s.p90} p99 ${s.p99} p99.9 ${s.p999} max ${s.max} ms`;
   if (report.publish_delay_ms) lines.push(`  publish delay: ${fmt(report.publish_delay_ms)}`);
   if (report.ack_latency_ms) lines.push(`  ack latency:   ${fmt(report.ack_latency_ms)}`);
@@ -72,7 +78,8 @@ function print(report: Report, ctx: CommandContext): void {
 }
 
 async function recordUnpaced(o: Options, out: string, ctx: CommandContext): Promise<Report> {
-  if (o.events === undefined && o.duration === undefined) throw new UsageError('--out without --live needs --events or --duration (how much to generate)');
+  if (o.events === undefined && o.duration === undefined)
+    throw new UsageError('--out without --live needs --events or --duration (how much to generate)');
   const config = simulatorConfigFrom(o);
   const t0 = performance.now();
   const byTopic: Record<string, number> = {};
@@ -88,7 +95,9 @@ async function recordUnpaced(o: Options, out: string, ctx: CommandContext): Prom
       yield x;
     }
   })();
-  ctx.log(`rtap simulate: generating ${o.events ?? `${o.duration! / 1000}s of`} events (seed ${o.seed}, ${o.mix}) → ${out}`);
+  ctx.log(
+    `rtap simulate: generating ${o.events ?? `${o.duration! / 1000}s of`} events (seed ${o.seed}, ${o.mix}) → ${out}`,
+  );
   const n = await writeRecording(out, records);
   return {
     mode: 'record',
@@ -108,12 +117,14 @@ async function recordUnpaced(o: Options, out: string, ctx: CommandContext): Prom
 }
 
 export async function simulateCommand(o: Options, ctx: CommandContext): Promise<number> {
-  if (o.replay && o.out) throw new UsageError('--replay and --out cannot be combined (a recording is already a recording)');
+  if (o.replay && o.out)
+    throw new UsageError('--replay and --out cannot be combined (a recording is already a recording)');
   if (o.out && !o.brokers && !o.live && !o.replay) {
     print(await recordUnpaced(o, o.out, ctx), ctx);
     return 0;
   }
-  if (!o.replay && o.events === undefined && o.duration === undefined) ctx.log('rtap simulate: no --duration or --events: sending until interrupted (Ctrl-C)');
+  if (!o.replay && o.events === undefined && o.duration === undefined)
+    ctx.log('rtap simulate: no --duration or --events: sending until interrupted (Ctrl-C)');
   const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
   const producer = transport.producer({ clientId: 'rtap-simulate' });
   const publish = newHistogram();
@@ -138,12 +149,28 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
   try {
     if (o.replay) {
       mode = 'replay';
-      ctx.log(`rtap simulate: replaying ${o.replay} at ${o.speed === 'max' ? 'maximum speed' : `${o.speed}x`} via ${transport.description}`);
-      summary = await replay(o.replay, producer, { speed: o.speed, topics: defaultSimulatorConfig().topics, encoding: o.encoding, events: o.events, eventTime: o.eventTime }, systemClock, hooks);
+      ctx.log(
+        `rtap simulate: replaying ${o.replay} at ${o.speed === 'max' ? 'maximum speed' : `${o.speed}x`} via ${transport.description}`,
+      );
+      summary = await replay(
+        o.replay,
+        producer,
+        {
+          speed: o.speed,
+          topics: defaultSimulatorConfig().topics,
+          encoding: o.encoding,
+          events: o.events,
+          eventTime: o.eventTime,
+        },
+        systemClock,
+        hooks,
+      );
     } else {
       mode = 'live';
       const config = { ...simulatorConfigFrom(o), startTime: Math.floor(systemClock.now()) };
-      ctx.log(`rtap simulate: ${o.mix} traffic at ${o.rate}/s via ${transport.description}${o.out ? `, recording to ${o.out}` : ''}`);
+      ctx.log(
+        `rtap simulate: ${o.mix} traffic at ${o.rate}/s via ${transport.description}${o.out ? `, recording to ${o.out}` : ''}`,
+      );
       summary = await runOpenLoop(createGenerator(config), producer, pacingFrom(o), systemClock, hooks);
     }
     await producer.flush();
@@ -172,7 +199,9 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
     ctx,
   );
   if (summary.failed > 0) {
-    ctx.log(`rtap simulate: ${summary.failed} records could not be sent (first error: ${summary.firstError})`);
+    ctx.log(
+      `rtap simulate: ${summary.failed} records could not be sent (first error: ${summary.firstError})`,
+    );
     return 1;
   }
   return 0;

@@ -152,7 +152,12 @@ export function defaultSimulatorConfig(): SimulatorConfig {
     duplicateShare: 0,
     malformedShare: 0,
     startTime: DEFAULT_START_TIME,
-    topics: { events: TOPICS.events, userEvents: TOPICS.userEvents, productView: TOPICS.productView, orders: TOPICS.orders },
+    topics: {
+      events: TOPICS.events,
+      userEvents: TOPICS.userEvents,
+      productView: TOPICS.productView,
+      orders: TOPICS.orders,
+    },
     encoding: 'avro',
   };
 }
@@ -191,31 +196,39 @@ export function validateSimulatorConfig(c: SimulatorConfig, where = 'simulator')
   };
   const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
   if (!Number.isSafeInteger(c.seed) || c.seed < 0) fail('seed', 'an integer >= 0', c.seed);
-  if (c.profile !== 'website' && c.profile !== 'eventflow') fail('profile', "'website' or 'eventflow'", c.profile);
+  if (c.profile !== 'website' && c.profile !== 'eventflow')
+    fail('profile', "'website' or 'eventflow'", c.profile);
   if (c.encoding !== 'avro' && c.encoding !== 'json') fail('encoding', "'avro' or 'json'", c.encoding);
   for (const k of ['users', 'products', 'pages', 'popularProducts'] as const) {
     if (!Number.isSafeInteger(c[k]) || c[k] < 1) fail(k, 'an integer >= 1', c[k]);
   }
   for (const k of SHARES) if (!isNum(c[k]) || c[k] < 0 || c[k] > 1) fail(k, 'a share in [0, 1]', c[k]);
-  if (c.powerUserShare === 1 && c.powerTrafficShare < 1) fail('powerTrafficShare', '1 when every user is a power user', c.powerTrafficShare);
-  if (c.premiumShare + c.newUserShare > 1) fail('newUserShare', `at most 1 - premiumShare (${1 - c.premiumShare})`, c.newUserShare);
-  for (const k of ['productZipf', 'pageZipf'] as const) if (!isNum(c[k]) || c[k] < 0) fail(k, 'an exponent >= 0', c[k]);
-  if (!isNum(c.meanPagesPerSession) || c.meanPagesPerSession < 2) fail('meanPagesPerSession', 'a number >= 2', c.meanPagesPerSession);
+  if (c.powerUserShare === 1 && c.powerTrafficShare < 1)
+    fail('powerTrafficShare', '1 when every user is a power user', c.powerTrafficShare);
+  if (c.premiumShare + c.newUserShare > 1)
+    fail('newUserShare', `at most 1 - premiumShare (${1 - c.premiumShare})`, c.newUserShare);
+  for (const k of ['productZipf', 'pageZipf'] as const)
+    if (!isNum(c[k]) || c[k] < 0) fail(k, 'an exponent >= 0', c[k]);
+  if (!isNum(c.meanPagesPerSession) || c.meanPagesPerSession < 2)
+    fail('meanPagesPerSession', 'a number >= 2', c.meanPagesPerSession);
   for (const k of ['meanDwellMs', 'lateDelayMs', 'sessionTimeoutMs'] as const) {
     if (!isNum(c[k]) || c[k] < 1) fail(k, 'a duration >= 1 ms', c[k]);
   }
-  if (!isNum(c.warmStartRatePerSec) || c.warmStartRatePerSec < 0) fail('warmStartRatePerSec', 'a rate >= 0', c.warmStartRatePerSec);
+  if (!isNum(c.warmStartRatePerSec) || c.warmStartRatePerSec < 0)
+    fail('warmStartRatePerSec', 'a rate >= 0', c.warmStartRatePerSec);
   if (c.lateDelayDistribution !== 'uniform' && c.lateDelayDistribution !== 'exponential') {
     fail('lateDelayDistribution', "'uniform' or 'exponential'", c.lateDelayDistribution);
   }
-  if (!Number.isSafeInteger(c.startTime) || c.startTime < 0) fail('startTime', 'epoch milliseconds (integer >= 0)', c.startTime);
+  if (!Number.isSafeInteger(c.startTime) || c.startTime < 0)
+    fail('startTime', 'epoch milliseconds (integer >= 0)', c.startTime);
   if (c.bounceSpike !== null) {
     const b = c.bounceSpike;
     if (!isNum(b?.everyMs) || b.everyMs < 1) fail('bounceSpike.everyMs', 'a duration >= 1 ms', b?.everyMs);
     if (!isNum(b.durationMs) || b.durationMs < 1 || b.durationMs > b.everyMs) {
       fail('bounceSpike.durationMs', `a duration in [1, everyMs=${b.everyMs}] ms`, b.durationMs);
     }
-    if (!isNum(b.share) || b.share < 0 || b.share > 1) fail('bounceSpike.share', 'a share in [0, 1]', b.share);
+    if (!isNum(b.share) || b.share < 0 || b.share > 1)
+      fail('bounceSpike.share', 'a share in [0, 1]', b.share);
   }
   const m = c.mix;
   for (const k of ['userEvents', 'productViews', 'orders'] as const) {
@@ -223,7 +236,8 @@ export function validateSimulatorConfig(c: SimulatorConfig, where = 'simulator')
   }
   if (m.userEvents + m.productViews + m.orders <= 0) fail('mix', 'weights with a positive sum', m);
   for (const k of ['events', 'userEvents', 'productView', 'orders'] as const) {
-    if (typeof c.topics?.[k] !== 'string' || c.topics[k].length === 0) fail(`topics.${k}`, 'a topic name', c.topics?.[k]);
+    if (typeof c.topics?.[k] !== 'string' || c.topics[k].length === 0)
+      fail(`topics.${k}`, 'a topic name', c.topics?.[k]);
   }
   return c;
 }

@@ -53,7 +53,13 @@ export class EventflowModel implements TrafficModel {
   }
 
   private actor(user: SimUser, country = user.country): Actor {
-    return { user_id: user.id, session_id: user.loginSession, user_type: user.currentType, country, device: user.device };
+    return {
+      user_id: user.id,
+      session_id: user.loginSession,
+      user_type: user.currentType,
+      country,
+      device: user.device,
+    };
   }
 
   private userEvent(user: SimUser, t: number): UserEvent {
@@ -97,7 +103,9 @@ export class EventflowModel implements TrafficModel {
   private order(user: SimUser, t: number, fraud: PendingOrder | null): OrderEvent {
     const rng = this.rng;
     const i =
-      user.recentViews.length && rng.chance(this.config.orderFromViewShare) ? rng.pick(user.recentViews) : this.pickProduct();
+      user.recentViews.length && rng.chance(this.config.orderFromViewShare)
+        ? rng.pick(user.recentViews)
+        : this.pickProduct();
     const p = this.catalog.products[i];
     const currency = fraud?.currency ?? user.currency;
     const x = rng.float();
@@ -114,7 +122,12 @@ export class EventflowModel implements TrafficModel {
       const k = rng.range(2, 3);
       for (let j = 0; j < k; j++) {
         const c = Population.otherCountry(rng, user.country);
-        this.fraud.push(t + rng.range(5_000, 90_000), { user, country: c.code, currency: c.currency, card: `card-${rng.hex(8)}` });
+        this.fraud.push(t + rng.range(5_000, 90_000), {
+          user,
+          country: c.code,
+          currency: c.currency,
+          card: `card-${rng.hex(8)}`,
+        });
       }
     }
     return e;

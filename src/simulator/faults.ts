@@ -35,7 +35,11 @@ export function malform(rng: Rng, event: AnalyticsEvent): Malformed {
     case 'bad_json': {
       // Any strict prefix of a JSON object lacks its closing brace, so it never parses.
       const text = JSON.stringify(event);
-      return { kind, reason: 'not valid JSON', value: Buffer.from(text.slice(0, rng.range(1, text.length - 1))) };
+      return {
+        kind,
+        reason: 'not valid JSON',
+        value: Buffer.from(text.slice(0, rng.range(1, text.length - 1))),
+      };
     }
     case 'missing_field': {
       const fields = Object.keys(event).filter((k) => k !== 'event_type');
@@ -53,12 +57,25 @@ export function malform(rng: Rng, event: AnalyticsEvent): Malformed {
           value: json({ ...event, event_time: new Date(event.event_time).toISOString() }),
         };
       }
-      if (variant === 1) return { kind, reason: 'user_id: expected a non-empty string', value: json({ ...event, user_id: Number(event.user_id.replace(/\D/g, '') || 0) }) };
-      return { kind, reason: 'device: expected one of desktop, mobile, tablet', value: json({ ...event, device: 'smartwatch' }) };
+      if (variant === 1)
+        return {
+          kind,
+          reason: 'user_id: expected a non-empty string',
+          value: json({ ...event, user_id: Number(event.user_id.replace(/\D/g, '') || 0) }),
+        };
+      return {
+        kind,
+        reason: 'device: expected one of desktop, mobile, tablet',
+        value: json({ ...event, device: 'smartwatch' }),
+      };
     }
     case 'unknown_event_type': {
       const type = rng.pick(UNKNOWN_TYPES);
-      return { kind, reason: `event_type: unknown event type ${JSON.stringify(type)}`, value: json({ ...event, event_type: type }) };
+      return {
+        kind,
+        reason: `event_type: unknown event type ${JSON.stringify(type)}`,
+        value: json({ ...event, event_type: type }),
+      };
     }
     case 'avro_truncated': {
       const full = encodeAvro(event);
@@ -69,7 +86,11 @@ export function malform(rng: Rng, event: AnalyticsEvent): Malformed {
       const extra = rng.range(1, 8);
       const tail = Buffer.alloc(extra);
       for (let i = 0; i < extra; i++) tail[i] = rng.int(256);
-      return { kind, reason: `${extra} trailing bytes after the avro body`, value: Buffer.concat([encodeAvro(event), tail]) };
+      return {
+        kind,
+        reason: `${extra} trailing bytes after the avro body`,
+        value: Buffer.concat([encodeAvro(event), tail]),
+      };
     }
     case 'avro_unknown_schema': {
       const value = Buffer.from(encodeAvro(event));

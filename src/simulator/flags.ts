@@ -11,13 +11,15 @@ function episode(spec: string, where: string): Episode {
   if (!m) throw new UsageError(`invalid ${where} '${spec}': expected LENGTH/EVERY like 30s/5m`);
   const durationMs = parseDuration(m[1], `${where} length`);
   const everyMs = parseDuration(m[2], `${where} period`);
-  if (durationMs > everyMs) throw new UsageError(`invalid ${where} '${spec}': the length ${m[1]} is longer than the period ${m[2]}`);
+  if (durationMs > everyMs)
+    throw new UsageError(`invalid ${where} '${spec}': the length ${m[1]} is longer than the period ${m[2]}`);
   return { durationMs, everyMs };
 }
 
 export function parseBursts(spec: string, where = '--bursts'): LoadProfile {
   const m = /^\s*(\d+(?:\.\d+)?)x\s*,\s*(.+)$/.exec(spec);
-  if (!m || !(Number(m[1]) > 0)) throw new UsageError(`invalid ${where} '${spec}': expected FACTORx,LENGTH/EVERY like 5x,30s/5m`);
+  if (!m || !(Number(m[1]) > 0))
+    throw new UsageError(`invalid ${where} '${spec}': expected FACTORx,LENGTH/EVERY like 5x,30s/5m`);
   return { kind: 'bursts', factor: Number(m[1]), ...episode(m[2], where) };
 }
 

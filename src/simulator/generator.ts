@@ -70,7 +70,9 @@ const STREAM = { world: 0, traffic: 1, faults: 2 } as const;
 export function createGenerator(config: SimulatorConfig): Generator {
   validateSimulatorConfig(config);
   if (config.duplicateShare + config.malformedShare > 1) {
-    throw new UsageError(`invalid simulator.malformedShare: duplicateShare + malformedShare must be at most 1, got ${config.duplicateShare + config.malformedShare}`);
+    throw new UsageError(
+      `invalid simulator.malformedShare: duplicateShare + malformedShare must be at most 1, got ${config.duplicateShare + config.malformedShare}`,
+    );
   }
   const world = new Rng(config.seed, STREAM.world);
   const catalog = buildCatalog(world, config);
@@ -99,7 +101,16 @@ export function createGenerator(config: SimulatorConfig): Generator {
     if (x >= config.duplicateShare && x < config.duplicateShare + config.malformedShare) {
       const m = malform(faults, event);
       stats.malformed++;
-      return { topic, key, value: m.value, event: null, malformedReason: m.reason, malformedKind: m.kind, duplicate: false, late: false };
+      return {
+        topic,
+        key,
+        value: m.value,
+        event: null,
+        malformedReason: m.reason,
+        malformedKind: m.kind,
+        duplicate: false,
+        late: false,
+      };
     }
     let late = false;
     if (config.lateShare > 0 && faults.chance(config.lateShare)) {
@@ -108,7 +119,14 @@ export function createGenerator(config: SimulatorConfig): Generator {
     }
     if (late) stats.late++;
     stats.byType[event.event_type] = (stats.byType[event.event_type] ?? 0) + 1;
-    const record: SimRecord = { topic, key, value: encodeEvent(event, config.encoding), event, duplicate: false, late };
+    const record: SimRecord = {
+      topic,
+      key,
+      value: encodeEvent(event, config.encoding),
+      event,
+      duplicate: false,
+      late,
+    };
     recent.push(record);
     if (recent.length > DUPLICATE_WINDOW) recent.shift();
     return record;

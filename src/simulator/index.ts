@@ -11,9 +11,22 @@ export {
   type SimulatorTopics,
   type TrafficProfile,
 } from './config.js';
-export { createGenerator, topicFor, type Generator, type GeneratorStats, type SimRecord } from './generator.js';
+export {
+  createGenerator,
+  topicFor,
+  type Generator,
+  type GeneratorStats,
+  type SimRecord,
+} from './generator.js';
 export { MALFORMED_KINDS, type MalformedKind } from './faults.js';
-export { createSchedule, profileRate, validateSchedule, type LoadProfile, type Schedule, type ScheduleOptions } from './schedule.js';
+export {
+  createSchedule,
+  profileRate,
+  validateSchedule,
+  type LoadProfile,
+  type Schedule,
+  type ScheduleOptions,
+} from './schedule.js';
 export {
   runOpenLoop,
   runSchedule,

@@ -134,7 +134,14 @@ export async function runSchedule(
     if (!hooks.onProgress || now < nextProgress) return;
     nextProgress = now + progressEvery;
     const behind = nextOffset === null ? 0 : Math.max(0, now - (startedAt + nextOffset));
-    hooks.onProgress({ elapsedMs: now - startedAt, scheduled: s.scheduled, sent: s.sent, acked: s.acked, failed: s.failed, behindMs: behind });
+    hooks.onProgress({
+      elapsedMs: now - startedAt,
+      scheduled: s.scheduled,
+      sent: s.sent,
+      acked: s.acked,
+      failed: s.failed,
+      behindMs: behind,
+    });
   };
 
   const send = (topic: string, batch: { record: SimRecord; intended: number }[], sentAt: number) => {

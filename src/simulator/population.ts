@@ -48,7 +48,8 @@ export class Population {
     const powerCount = Math.round(o.users * o.powerUserShare);
     for (let i = 0; i < o.users; i++) {
       const x = rng.float();
-      const type: UserType = x < o.premiumShare ? 'premium' : x < o.premiumShare + o.newUserShare ? 'new' : 'regular';
+      const type: UserType =
+        x < o.premiumShare ? 'premium' : x < o.premiumShare + o.newUserShare ? 'new' : 'regular';
       const country = catalog.countries.sample(rng);
       const cards = [`card-${rng.hex(8)}`];
       if (rng.chance(0.25)) cards.push(`card-${rng.hex(8)}`);

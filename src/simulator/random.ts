@@ -15,9 +15,13 @@ export class Rng {
 
   /** `stream` selects an independent sequence for the same seed (the model and the fault injector each own one). */
   constructor(seed: number, stream = 0) {
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be an integer >= 0, got ${seed}`);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new RangeError(`seed must be an integer >= 0, got ${seed}`);
     // splitmix32 over both halves of the seed and the stream number, so seeds above 2^32 still differ.
-    let s = (seed >>> 0) ^ Math.imul(Math.floor(seed / 0x1_0000_0000) | 0, 0x9e3779b9) ^ Math.imul(stream, 0x632be5ab);
+    let s =
+      (seed >>> 0) ^
+      Math.imul(Math.floor(seed / 0x1_0000_0000) | 0, 0x9e3779b9) ^
+      Math.imul(stream, 0x632be5ab);
     const split = () => {
       s = (s + 0x9e3779b9) | 0;
       let z = s;
@@ -117,7 +121,8 @@ export class Discrete<T> {
     readonly items: readonly T[],
     weights: readonly number[],
   ) {
-    if (items.length === 0 || items.length !== weights.length) throw new RangeError('Discrete needs one weight per item');
+    if (items.length === 0 || items.length !== weights.length)
+      throw new RangeError('Discrete needs one weight per item');
     this.cumulative = new Float64Array(weights.length);
     let acc = 0;
     for (let i = 0; i < weights.length; i++) {

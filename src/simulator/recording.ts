@@ -56,10 +56,17 @@ export function parseRecordingLine(line: string, where: string): RecordedEntry {
   } catch (err) {
     throw new UsageError(`${where}: not a JSON line (${(err as Error).message})`);
   }
-  const m = (v as Record<string, unknown> | null)?.[MALFORMED_LINE_KEY] as Record<string, unknown> | undefined;
+  const m = (v as Record<string, unknown> | null)?.[MALFORMED_LINE_KEY] as
+    Record<string, unknown> | undefined;
   if (m !== undefined) {
-    if (typeof m.topic !== 'string' || typeof m.value_base64 !== 'string' || typeof m.intended_send_time !== 'number') {
-      throw new UsageError(`${where}: ${MALFORMED_LINE_KEY} entry needs topic, intended_send_time and value_base64`);
+    if (
+      typeof m.topic !== 'string' ||
+      typeof m.value_base64 !== 'string' ||
+      typeof m.intended_send_time !== 'number'
+    ) {
+      throw new UsageError(
+        `${where}: ${MALFORMED_LINE_KEY} entry needs topic, intended_send_time and value_base64`,
+      );
     }
     return {
       kind: 'malformed',
@@ -121,7 +128,9 @@ export class RecordingWriter {
 /** Writes a whole sequence of records; returns how many. */
 export async function writeRecording(
   path: string,
-  records: Iterable<{ record: SimRecord; intended: number }> | AsyncIterable<{ record: SimRecord; intended: number }>,
+  records:
+    | Iterable<{ record: SimRecord; intended: number }>
+    | AsyncIterable<{ record: SimRecord; intended: number }>,
 ): Promise<number> {
   const w = new RecordingWriter(path);
   try {
@@ -135,7 +144,10 @@ export async function writeRecording(
 /** Reads a recording (gzip for .gz), line by line; errors name the file and line. */
 export async function* readRecording(path: string): AsyncGenerator<RecordedEntry> {
   const input = createReadStream(path);
-  const lines = createInterface({ input: path.endsWith('.gz') ? input.pipe(createGunzip()) : input, crlfDelay: Infinity });
+  const lines = createInterface({
+    input: path.endsWith('.gz') ? input.pipe(createGunzip()) : input,
+    crlfDelay: Infinity,
+  });
   let n = 0;
   try {
     for await (const line of lines) {
@@ -152,7 +164,10 @@ export async function* readRecording(path: string): AsyncGenerator<RecordedEntry
 async function readLines(path: string): Promise<string[]> {
   const out: string[] = [];
   const input = createReadStream(path);
-  const lines = createInterface({ input: path.endsWith('.gz') ? input.pipe(createGunzip()) : input, crlfDelay: Infinity });
+  const lines = createInterface({
+    input: path.endsWith('.gz') ? input.pipe(createGunzip()) : input,
+    crlfDelay: Infinity,
+  });
   try {
     for await (const line of lines) if (line.trim() !== '') out.push(line);
   } catch (err) {
@@ -191,7 +206,9 @@ export async function replay(
 ): Promise<RunSummary> {
   const speed = options.speed;
   if (speed !== 'max' && !(typeof speed === 'number' && Number.isFinite(speed) && speed > 0)) {
-    throw new UsageError(`invalid replay speed ${JSON.stringify(speed)}: expected a positive factor like 2, or 'max'`);
+    throw new UsageError(
+      `invalid replay speed ${JSON.stringify(speed)}: expected a positive factor like 2, or 'max'`,
+    );
   }
   const lines = await readLines(path);
   const limit = Math.min(lines.length, options.events ?? Infinity);
@@ -201,7 +218,8 @@ export async function replay(
   let lastOffset = 0;
   let shift: number | null = null;
   const seen = new Set<string>();
-  const recordedTime = (e: RecordedEntry) => (e.kind === 'event' ? e.event.intended_send_time : e.intendedSendTime);
+  const recordedTime = (e: RecordedEntry) =>
+    e.kind === 'event' ? e.event.intended_send_time : e.intendedSendTime;
 
   const makeSchedule = (startedAt: number) => ({
     next(): number | null {
@@ -212,7 +230,8 @@ export async function replay(
       const t = recordedTime(entry);
       firstRecorded ??= t;
       // Duplicates carry their original (earlier) intended time: never schedule backwards.
-      lastOffset = speed === 'max' ? clock.now() - startedAt : Math.max(lastOffset, (t - firstRecorded) / speed);
+      lastOffset =
+        speed === 'max' ? clock.now() - startedAt : Math.max(lastOffset, (t - firstRecorded) / speed);
       return lastOffset;
     },
   });
@@ -235,7 +254,11 @@ export async function replay(
       }
       const e = entry.event;
       shift ??= options.eventTime === 'keep' ? 0 : Math.floor((intended - firstRecorded!) / 60_000) * 60_000;
-      const event = { ...e, event_time: e.event_time + shift, intended_send_time: intended } as AnalyticsEvent;
+      const event = {
+        ...e,
+        event_time: e.event_time + shift,
+        intended_send_time: intended,
+      } as AnalyticsEvent;
       const duplicate = seen.has(e.event_id);
       seen.add(e.event_id);
       return {

@@ -38,12 +38,15 @@ function fail(message: string): never {
 export function validateSchedule(o: ScheduleOptions): void {
   const pos = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
   if (!pos(o.ratePerSec)) fail(`ratePerSec must be a positive number, got ${o.ratePerSec}`);
-  if (o.durationMs !== undefined && !pos(o.durationMs)) fail(`durationMs must be positive, got ${o.durationMs}`);
-  if (o.events !== undefined && !(Number.isSafeInteger(o.events) && o.events >= 1)) fail(`events must be an integer >= 1, got ${o.events}`);
+  if (o.durationMs !== undefined && !pos(o.durationMs))
+    fail(`durationMs must be positive, got ${o.durationMs}`);
+  if (o.events !== undefined && !(Number.isSafeInteger(o.events) && o.events >= 1))
+    fail(`events must be an integer >= 1, got ${o.events}`);
   const p = o.profile;
   if (!p || p.kind === 'constant') return;
   if (p.kind === 'ramp') {
-    if (!(p.fromPerSec >= 0) || !(p.toPerSec >= 0) || p.fromPerSec + p.toPerSec <= 0) fail('ramp rates must be >= 0 and not both 0');
+    if (!(p.fromPerSec >= 0) || !(p.toPerSec >= 0) || p.fromPerSec + p.toPerSec <= 0)
+      fail('ramp rates must be >= 0 and not both 0');
     if (!pos(p.overMs)) fail(`ramp overMs must be positive, got ${p.overMs}`);
   } else if (p.kind === 'steps') {
     if (!Array.isArray(p.steps) || p.steps.length === 0) fail('steps needs at least one step');
@@ -52,7 +55,8 @@ export function validateSchedule(o: ScheduleOptions): void {
       if (!pos(s.durationMs)) fail(`step ${i + 1} duration must be positive, got ${s.durationMs}`);
     });
   } else if (p.kind === 'bursts') {
-    if (!pos(p.everyMs) || !pos(p.durationMs) || p.durationMs > p.everyMs) fail('bursts need 0 < durationMs <= everyMs');
+    if (!pos(p.everyMs) || !pos(p.durationMs) || p.durationMs > p.everyMs)
+      fail('bursts need 0 < durationMs <= everyMs');
     if (!pos(p.factor)) fail(`burst factor must be positive, got ${p.factor}`);
   } else {
     fail(`unknown load profile ${JSON.stringify((p as { kind: unknown }).kind)}`);
@@ -64,7 +68,9 @@ export function profileRate(base: number, p: LoadProfile | undefined, offsetMs: 
   if (!p || p.kind === 'constant') return base;
   switch (p.kind) {
     case 'ramp':
-      return offsetMs >= p.overMs ? p.toPerSec : p.fromPerSec + ((p.toPerSec - p.fromPerSec) * offsetMs) / p.overMs;
+      return offsetMs >= p.overMs
+        ? p.toPerSec
+        : p.fromPerSec + ((p.toPerSec - p.fromPerSec) * offsetMs) / p.overMs;
     case 'steps': {
       let end = 0;
       for (const s of p.steps) {

@@ -168,7 +168,9 @@ export class WebsiteModel implements TrafficModel {
       : rng.chance(inEpisode(c.bounceSpike, this.origin, t) ? c.bounceSpike!.share : c.bounceShare);
     const targetPages = bounce ? 1 : 2 + rng.geometric(c.meanPagesPerSession - 2);
     const landing =
-      fraudOf || rng.chance(0.2) ? this.productPage(this.pickProduct(user)) : this.catalog.pages[this.catalog.pagePopularity.sample(rng)];
+      fraudOf || rng.chance(0.2)
+        ? this.productPage(this.pickProduct(user))
+        : this.catalog.pages[this.catalog.pagePopularity.sample(rng)];
     const s: Session = {
       id,
       user,
@@ -202,7 +204,12 @@ export class WebsiteModel implements TrafficModel {
 
   private productPage(p: number) {
     const product = this.product[p];
-    return { url: `/product/${product.id}`, title: `Product ${product.id}`, category: product.category, product: p };
+    return {
+      url: `/product/${product.id}`,
+      title: `Product ${product.id}`,
+      category: product.category,
+      product: p,
+    };
   }
 
   /** EventFlow's "popular products" share first, then Zipf popularity; premium users lean to electronics. */
@@ -210,7 +217,8 @@ export class WebsiteModel implements TrafficModel {
     const rng = this.rng;
     const c = this.config;
     const electronics = this.catalog.byCategory.get('electronics');
-    if (user.type === 'premium' && electronics && rng.chance(c.premiumElectronicsShare)) return electronics.sample(rng);
+    if (user.type === 'premium' && electronics && rng.chance(c.premiumElectronicsShare))
+      return electronics.sample(rng);
     if (rng.chance(c.popularProductShare)) return rng.pick(this.catalog.popular);
     return this.catalog.productPopularity.sample(rng);
   }
@@ -220,7 +228,8 @@ export class WebsiteModel implements TrafficModel {
     const step = s.queue.shift()!;
     const event = this.emit(s, step, t);
     s.lastActivity = t;
-    while (s.queue.length && (s.queue[0].a === 'finish' || s.queue[0].a === 'close')) this.expand(s, s.queue.shift()!.a as 'finish' | 'close');
+    while (s.queue.length && (s.queue[0].a === 'finish' || s.queue[0].a === 'close'))
+      this.expand(s, s.queue.shift()!.a as 'finish' | 'close');
     if (s.queue.length) this.heap.push(t + this.gap(s, s.queue[0].gap), s);
     return event;
   }
@@ -233,7 +242,9 @@ export class WebsiteModel implements TrafficModel {
       case 'medium':
         return rng.range(3000, 30_000);
       case 'dwell':
-        return s.fraud ? rng.range(2000, 10_000) : 500 + Math.round(rng.exponential(this.config.meanDwellMs - 500));
+        return s.fraud
+          ? rng.range(2000, 10_000)
+          : 500 + Math.round(rng.exponential(this.config.meanDwellMs - 500));
       case 'timeout':
         // The server notices the idle session on its next sweep.
         return this.config.sessionTimeoutMs + rng.range(0, 2000);
@@ -255,7 +266,8 @@ export class WebsiteModel implements TrafficModel {
       return;
     }
     if (s.fraud) s.queue.push({ a: 'end', gap: 'short' });
-    else if (s.loggedIn && rng.chance(c.logoutShare)) s.queue.push({ a: 'logout', gap: 'medium' }, { a: 'end', gap: 'short' });
+    else if (s.loggedIn && rng.chance(c.logoutShare))
+      s.queue.push({ a: 'logout', gap: 'medium' }, { a: 'end', gap: 'short' });
     else if (rng.chance(c.sessionEndShare)) s.queue.push({ a: 'end', gap: 'medium' });
     else s.queue.push({ a: 'timeout', gap: 'timeout' });
   }
@@ -356,7 +368,8 @@ export class WebsiteModel implements TrafficModel {
 
   private productView(s: Session, t: number): ProductViewEvent {
     const p = this.product[s.currentProduct!];
-    if (s.fraud || this.rng.chance(this.config.addToCartRate)) s.queue.unshift({ a: 'add_to_cart', gap: s.fraud ? 'short' : 'medium' });
+    if (s.fraud || this.rng.chance(this.config.addToCartRate))
+      s.queue.unshift({ a: 'add_to_cart', gap: s.fraud ? 'short' : 'medium' });
     return make(this.rng, 'product_view', s.actor, t, {
       product_id: p.id,
       product_category: p.category,
@@ -375,7 +388,11 @@ export class WebsiteModel implements TrafficModel {
     let revenue: number | null = null;
     if (type === 'add_to_cart') {
       product = s.currentProduct!;
-      const line = { product, qty: this.quantity(), price: convertPrice(this.product[product].priceUsd, s.currency) };
+      const line = {
+        product,
+        qty: this.quantity(),
+        price: convertPrice(this.product[product].priceUsd, s.currency),
+      };
       s.cart.push(line);
       revenue = line.qty * line.price;
       revenue = s.currency === 'JPY' ? Math.round(revenue) : Math.round(revenue * 100) / 100;
@@ -416,6 +433,9 @@ export class WebsiteModel implements TrafficModel {
 
   private custom(s: Session, t: number): CustomEvent {
     const def = CUSTOM_EVENTS[this.catalog.customEvents.sample(this.rng)];
-    return make(this.rng, 'custom', s.actor, t, { name: def.name, properties: { page: s.lastPageUrl ?? '/', ...def.properties(this.rng) } });
+    return make(this.rng, 'custom', s.actor, t, {
+      name: def.name,
+      properties: { page: s.lastPageUrl ?? '/', ...def.properties(this.rng) },
+    });
   }
 }

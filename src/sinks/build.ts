@@ -30,7 +30,12 @@ export async function buildSinks(kinds: string[], c: SinkContext): Promise<Sink[
         sinks.push(new JsonlSink(c.output));
         break;
       case 'topics':
-        sinks.push(new TopicSink(c.resultsProducer ?? c.transport.producer({ clientId: 'rtap-results' }), { resultsTopic: TOPICS.results, alertsTopic: TOPICS.alerts }));
+        sinks.push(
+          new TopicSink(c.resultsProducer ?? c.transport.producer({ clientId: 'rtap-results' }), {
+            resultsTopic: TOPICS.results,
+            alertsTopic: TOPICS.alerts,
+          }),
+        );
         break;
       case 'influx': {
         const { createInfluxSink } = await import('./influx/index.js');

@@ -37,7 +37,10 @@ export class JsonlSink implements Sink {
     let chunk = '';
     for (const o of outputs) {
       if (!this.filter(o)) continue;
-      chunk += JSON.stringify(o.kind === 'result' ? { kind: 'result', ...o.result } : { kind: 'alert', ...o.alert }) + '\n';
+      chunk +=
+        JSON.stringify(
+          o.kind === 'result' ? { kind: 'result', ...o.result } : { kind: 'alert', ...o.alert },
+        ) + '\n';
       this.written++;
     }
     if (chunk && !this.out.write(chunk)) await once(this.out, 'drain');

@@ -29,9 +29,17 @@ export class TopicSink implements Sink {
     for (const o of outputs) {
       if (o.kind === 'result') {
         if (o.result.emit === 'early' && !this.options.includeEarly) continue;
-        results.push({ key: resultId(o.result), value: Buffer.from(JSON.stringify(o.result)), headers: { view: o.result.view, emit: o.result.emit } });
+        results.push({
+          key: resultId(o.result),
+          value: Buffer.from(JSON.stringify(o.result)),
+          headers: { view: o.result.view, emit: o.result.emit },
+        });
       } else {
-        alerts.push({ key: o.alert.key, value: Buffer.from(JSON.stringify(o.alert)), headers: { pattern: o.alert.pattern, severity: o.alert.severity } });
+        alerts.push({
+          key: o.alert.key,
+          value: Buffer.from(JSON.stringify(o.alert)),
+          headers: { pattern: o.alert.pattern, severity: o.alert.severity },
+        });
       }
     }
     const sends: Promise<unknown>[] = [];

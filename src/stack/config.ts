@@ -16,11 +16,22 @@ export interface ClusterLayout {
 }
 
 /** Ports for `n` nodes from a base client port: node i gets base+i for clients and base+100+i for the controller. */
-export function layoutFor(n: number, basePort: number, dirOf: (nodeId: number) => { dataDir: string; logFile: string }): ClusterLayout {
-  if (!Number.isInteger(n) || n < 1 || n > 9) throw new Error(`nodes must be a whole number from 1 to 9, got ${n}`);
-  if (!Number.isInteger(basePort) || basePort < 1 || basePort + 100 + n > 65535) throw new Error(`invalid base port ${basePort}`);
+export function layoutFor(
+  n: number,
+  basePort: number,
+  dirOf: (nodeId: number) => { dataDir: string; logFile: string },
+): ClusterLayout {
+  if (!Number.isInteger(n) || n < 1 || n > 9)
+    throw new Error(`nodes must be a whole number from 1 to 9, got ${n}`);
+  if (!Number.isInteger(basePort) || basePort < 1 || basePort + 100 + n > 65535)
+    throw new Error(`invalid base port ${basePort}`);
   return {
-    nodes: Array.from({ length: n }, (_, i) => ({ nodeId: i + 1, port: basePort + i, controllerPort: basePort + 100 + i, ...dirOf(i + 1) })),
+    nodes: Array.from({ length: n }, (_, i) => ({
+      nodeId: i + 1,
+      port: basePort + i,
+      controllerPort: basePort + 100 + i,
+      ...dirOf(i + 1),
+    })),
   };
 }
 

@@ -14,13 +14,24 @@ export const CONTAINER_IMAGE = 'confluentinc/cp-kafka:7.9.0';
 /** Cheap signs of an engine, checked before loading testcontainers (slow to import, noisy when none). */
 function engineHints(env: NodeJS.ProcessEnv): boolean {
   if (env.DOCKER_HOST || env.TESTCONTAINERS_HOST_OVERRIDE) return true;
-  const sockets = ['/var/run/docker.sock', join(homedir(), '.docker', 'run', 'docker.sock'), join(homedir(), '.testcontainers.properties')];
-  if (env.XDG_RUNTIME_DIR) sockets.push(join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock'), join(env.XDG_RUNTIME_DIR, 'docker.sock'));
+  const sockets = [
+    '/var/run/docker.sock',
+    join(homedir(), '.docker', 'run', 'docker.sock'),
+    join(homedir(), '.testcontainers.properties'),
+  ];
+  if (env.XDG_RUNTIME_DIR)
+    sockets.push(
+      join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock'),
+      join(env.XDG_RUNTIME_DIR, 'docker.sock'),
+    );
   return sockets.some((s) => existsSync(s));
 }
 
 /** True when a container engine answers within `timeoutMs`. */
-export async function containerEngineAvailable(env: NodeJS.ProcessEnv = process.env, timeoutMs = 5000): Promise<boolean> {
+export async function containerEngineAvailable(
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 5000,
+): Promise<boolean> {
   if (!engineHints(env)) return false;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -72,7 +83,9 @@ export async function stopContainerById(state: StackState): Promise<void> {
     await client.container.stop(c, { timeout: 20 });
     await client.container.remove(c, { removeVolumes: true });
   } catch (err) {
-    throw new RtapError(`could not stop container ${state.container.id.slice(0, 12)}: ${(err as Error).message}`);
+    throw new RtapError(
+      `could not stop container ${state.container.id.slice(0, 12)}: ${(err as Error).message}`,
+    );
   }
 }
 

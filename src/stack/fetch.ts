@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { RtapError } from '../errors.js';
@@ -56,14 +66,31 @@ export function cachedJars(version: string, env: NodeJS.ProcessEnv = process.env
   }
 }
 
-function runMaven(dir: string, outDir: string, env: NodeJS.ProcessEnv, logFile: string, log: (l: string) => void): Promise<void> {
+function runMaven(
+  dir: string,
+  outDir: string,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  log: (l: string) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const out = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn('mvn', ['-B', '-f', join(dir, 'pom.xml'), `${DEPENDENCY_PLUGIN}:copy-dependencies`, `-DoutputDirectory=${outDir}`, '-DincludeScope=runtime'], {
-      cwd: dir,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'mvn',
+      [
+        '-B',
+        '-f',
+        join(dir, 'pom.xml'),
+        `${DEPENDENCY_PLUGIN}:copy-dependencies`,
+        `-DoutputDirectory=${outDir}`,
+        '-DincludeScope=runtime',
+      ],
+      {
+        cwd: dir,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let downloaded = 0;
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
@@ -83,7 +110,14 @@ function runMaven(dir: string, outDir: string, env: NodeJS.ProcessEnv, logFile: 
       clearTimeout(timer);
       out.end();
       if (code === 0) resolve();
-      else reject(new Error(signal === 'SIGKILL' ? `mvn timed out after ${MVN_TIMEOUT_MS / 60_000} min` : `mvn exited with code ${code}`));
+      else
+        reject(
+          new Error(
+            signal === 'SIGKILL'
+              ? `mvn timed out after ${MVN_TIMEOUT_MS / 60_000} min`
+              : `mvn exited with code ${code}`,
+          ),
+        );
     });
   });
 }
@@ -103,7 +137,9 @@ export async function ensureKafkaJars(options: FetchOptions): Promise<string> {
   const home = kafkaHome(options.version, env);
   mkdirSync(home, { recursive: true });
   const logFile = join(home, 'fetch.log');
-  log(`rtap stack: first run: downloading Apache Kafka ${options.version} broker jars from Maven Central into ${home} (log: ${logFile})`);
+  log(
+    `rtap stack: first run: downloading Apache Kafka ${options.version} broker jars from Maven Central into ${home} (log: ${logFile})`,
+  );
   let lastError: Error | null = null;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const work = mkdtempSync(join(home, 'fetch-'));
@@ -111,8 +147,14 @@ export async function ensureKafkaJars(options: FetchOptions): Promise<string> {
       writeFileSync(join(work, 'pom.xml'), pomFor(options.version));
       const staging = join(work, 'libs');
       await runMaven(work, staging, env, logFile, log);
-      const jars = readdirSync(staging).filter((f) => f.endsWith('.jar')).sort();
-      for (const needed of [`kafka_2.13-${options.version}.jar`, `kafka-clients-${options.version}.jar`, `slf4j-reload4j-${SLF4J_VERSION}.jar`]) {
+      const jars = readdirSync(staging)
+        .filter((f) => f.endsWith('.jar'))
+        .sort();
+      for (const needed of [
+        `kafka_2.13-${options.version}.jar`,
+        `kafka-clients-${options.version}.jar`,
+        `slf4j-reload4j-${SLF4J_VERSION}.jar`,
+      ]) {
         if (!jars.includes(needed)) throw new Error(`the download is missing ${needed}`);
       }
       const raced = cachedJars(options.version, env);
@@ -130,7 +172,8 @@ export async function ensureKafkaJars(options: FetchOptions): Promise<string> {
       return join(home, 'libs');
     } catch (err) {
       lastError = err as Error;
-      if (attempt < ATTEMPTS) log(`rtap stack: download attempt ${attempt} failed (${lastError.message}); retrying`);
+      if (attempt < ATTEMPTS)
+        log(`rtap stack: download attempt ${attempt} failed (${lastError.message}); retrying`);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

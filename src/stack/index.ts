@@ -5,7 +5,13 @@
  * recorded in `<stackDir>/state.json` so another process can see and stop it.
  */
 import { RtapError } from '../errors.js';
-import { containerEngineAvailable, containerRunning, startContainerKafka, stopContainerById, CONTAINER_IMAGE } from './container.js';
+import {
+  containerEngineAvailable,
+  containerRunning,
+  startContainerKafka,
+  stopContainerById,
+  CONTAINER_IMAGE,
+} from './container.js';
 import { nativeDown, nativeNodeStatus, nativeUp, type NodeStatus, type NodeStop } from './native.js';
 import { portOpen } from './ports.js';
 import { defaultStackDir, KAFKA_VERSION } from './paths.js';
@@ -49,7 +55,9 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackUpResu
   if (existing && (await isRunning(existing))) {
     const existingNodes = existing.nodes?.length ?? 1;
     if (existingNodes !== nodes) {
-      throw new RtapError(`a ${existingNodes}-node stack is already running (${existing.brokers.join(',')}); run \`rtap stack down\` first to start ${nodes} node(s)`);
+      throw new RtapError(
+        `a ${existingNodes}-node stack is already running (${existing.brokers.join(',')}); run \`rtap stack down\` first to start ${nodes} node(s)`,
+      );
     }
     return { state: existing, alreadyRunning: true, runtimeReason: 'already running' };
   }
@@ -57,16 +65,28 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackUpResu
   let useContainer = false;
   let reason = 'native runtime requested';
   if (runtime === 'container') {
-    if (!(await containerEngineAvailable(env))) throw new RtapError('--runtime container: no container engine (Docker/Podman) answers on this machine', undefined, 'use --runtime native (needs java; mvn for the first download)');
+    if (!(await containerEngineAvailable(env)))
+      throw new RtapError(
+        '--runtime container: no container engine (Docker/Podman) answers on this machine',
+        undefined,
+        'use --runtime native (needs java; mvn for the first download)',
+      );
     useContainer = true;
     reason = 'container runtime requested';
   } else if (runtime === 'auto') {
     // A multi-node cluster is only offered natively: the container runtime starts one broker.
     useContainer = nodes === 1 && (await containerEngineAvailable(env));
-    reason = useContainer ? 'a container engine answered' : nodes > 1 ? `native: ${nodes} nodes` : 'native: no container engine answered';
+    reason = useContainer
+      ? 'a container engine answered'
+      : nodes > 1
+        ? `native: ${nodes} nodes`
+        : 'native: no container engine answered';
   }
   if (useContainer) {
-    if (nodes !== 1) throw new RtapError('the container runtime starts a single broker; use --runtime native for --nodes > 1');
+    if (nodes !== 1)
+      throw new RtapError(
+        'the container runtime starts a single broker; use --runtime native for --nodes > 1',
+      );
     const c = await startContainerKafka({ detach: true });
     const state: StackState = {
       runtime: 'container',
@@ -98,7 +118,9 @@ export interface StackDownResult {
   nodes: NodeStop[];
 }
 
-export async function stackDown(options: { stackDir?: string; graceMs?: number; purge?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<StackDownResult> {
+export async function stackDown(
+  options: { stackDir?: string; graceMs?: number; purge?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<StackDownResult> {
   const stackDir = options.stackDir ?? defaultStackDir(options.env ?? process.env);
   const state = readState(stackDir);
   if (!state) return { state: null, nodes: [] };
@@ -116,7 +138,9 @@ export interface StackStatus {
   nodes: (NodeStatus & { accepting: boolean })[];
 }
 
-export async function stackStatus(options: { stackDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<StackStatus> {
+export async function stackStatus(
+  options: { stackDir?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<StackStatus> {
   const stackDir = options.stackDir ?? defaultStackDir(options.env ?? process.env);
   const state = readState(stackDir);
   if (!state) return { running: false, state: null, nodes: [] };
@@ -125,7 +149,10 @@ export async function stackStatus(options: { stackDir?: string; env?: NodeJS.Pro
     return { running, state, nodes: [] };
   }
   const nodes = await Promise.all(
-    nativeNodeStatus(state).map(async (n) => ({ ...n, accepting: n.running && (await portOpen(Number(n.broker.split(':')[1]))) })),
+    nativeNodeStatus(state).map(async (n) => ({
+      ...n,
+      accepting: n.running && (await portOpen(Number(n.broker.split(':')[1]))),
+    })),
   );
   return { running: nodes.some((n) => n.running), state, nodes };
 }

@@ -1,9 +1,24 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { RtapError } from '../errors.js';
-import { layoutFor, log4jProperties, serverProperties, type ClusterLayout, type NodeLayout } from './config.js';
+import {
+  layoutFor,
+  log4jProperties,
+  serverProperties,
+  type ClusterLayout,
+  type NodeLayout,
+} from './config.js';
 import { ensureKafkaJars } from './fetch.js';
 import { portFree } from './ports.js';
 import { alive, isOurBroker, terminate } from './proc.js';
@@ -42,7 +57,10 @@ export function newClusterId(): string {
 }
 
 function nodeDirs(stackDir: string) {
-  return (nodeId: number) => ({ dataDir: join(stackDir, `node-${nodeId}`, 'data'), logFile: join(stackDir, `node-${nodeId}`, 'kafka.log') });
+  return (nodeId: number) => ({
+    dataDir: join(stackDir, `node-${nodeId}`, 'data'),
+    logFile: join(stackDir, `node-${nodeId}`, 'kafka.log'),
+  });
 }
 
 function configFileOf(stackDir: string, nodeId: number): string {
@@ -69,21 +87,44 @@ export function logExcerpt(logFile: string, lines = 6): string {
   if (!existsSync(logFile)) return '(no log written)';
   const all = readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
   const errors = all.filter((l) => /\b(ERROR|FATAL)\b|Exception/.test(l));
-  return (errors.length ? errors : all).slice(-lines).map((l) => `    ${l.slice(0, 400)}`).join('\n');
+  return (errors.length ? errors : all)
+    .slice(-lines)
+    .map((l) => `    ${l.slice(0, 400)}`)
+    .join('\n');
 }
 
 /** Formats the node's KRaft metadata directory unless it already holds this cluster's data. */
-function formatStorage(libs: string, stackDir: string, node: NodeLayout, clusterId: string, heap: string, env: NodeJS.ProcessEnv): void {
+function formatStorage(
+  libs: string,
+  stackDir: string,
+  node: NodeLayout,
+  clusterId: string,
+  heap: string,
+  env: NodeJS.ProcessEnv,
+): void {
   if (existsSync(join(node.dataDir, 'meta.properties'))) return;
   mkdirSync(node.dataDir, { recursive: true });
-  const r = spawnSync('java', javaArgs(libs, stackDir, heap, ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFileOf(stackDir, node.nodeId)]), {
-    env,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const r = spawnSync(
+    'java',
+    javaArgs(libs, stackDir, heap, [
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      configFileOf(stackDir, node.nodeId),
+    ]),
+    {
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   writeFileSync(node.logFile, `${r.stdout ?? ''}${r.stderr ?? ''}`, { flag: 'a' });
   if (r.status !== 0) {
-    throw new RtapError(`formatting the KRaft storage of Kafka node ${node.nodeId} failed (see ${node.logFile}):\n${logExcerpt(node.logFile)}`);
+    throw new RtapError(
+      `formatting the KRaft storage of Kafka node ${node.nodeId} failed (see ${node.logFile}):\n${logExcerpt(node.logFile)}`,
+    );
   }
 }
 
@@ -97,20 +138,35 @@ while kill -0 "$2" 2>/dev/null && [ "$i" -lt 15 ]; do sleep 1; i=$((i+1)); done
 kill -KILL "$2" 2>/dev/null; exit 0`;
 
 function watchOwner(owner: number, pid: number): void {
-  spawn('sh', ['-c', WATCHDOG, 'rtap-broker-watchdog', String(owner), String(pid)], { detached: true, stdio: 'ignore' }).unref();
+  spawn('sh', ['-c', WATCHDOG, 'rtap-broker-watchdog', String(owner), String(pid)], {
+    detached: true,
+    stdio: 'ignore',
+  }).unref();
 }
 
-function spawnNode(libs: string, stackDir: string, node: NodeLayout, heap: string, env: NodeJS.ProcessEnv, ownerPid?: number): number {
+function spawnNode(
+  libs: string,
+  stackDir: string,
+  node: NodeLayout,
+  heap: string,
+  env: NodeJS.ProcessEnv,
+  ownerPid?: number,
+): number {
   const out = openSync(node.logFile, 'a');
   try {
     // Detached in its own process group: it outlives `rtap stack up`, and Ctrl-C in the terminal does not reach it.
-    const child = spawn('java', javaArgs(libs, stackDir, heap, ['kafka.Kafka', configFileOf(stackDir, node.nodeId)]), {
-      detached: true,
-      stdio: ['ignore', out, out],
-      env,
-    });
+    const child = spawn(
+      'java',
+      javaArgs(libs, stackDir, heap, ['kafka.Kafka', configFileOf(stackDir, node.nodeId)]),
+      {
+        detached: true,
+        stdio: ['ignore', out, out],
+        env,
+      },
+    );
     child.unref();
-    if (child.pid === undefined) throw new RtapError(`could not start java for Kafka node ${node.nodeId} (see ${node.logFile})`);
+    if (child.pid === undefined)
+      throw new RtapError(`could not start java for Kafka node ${node.nodeId} (see ${node.logFile})`);
     if (ownerPid !== undefined) watchOwner(ownerPid, child.pid);
     return child.pid;
   } finally {
@@ -129,16 +185,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Waits until every node logged its start and the cluster reports all brokers, failing early (with the
  * node's log) when a node exits, and with the log paths when `timeoutMs` passes: never an endless wait.
  */
-async function waitReady(nodes: NodeState[], logOffsets: Map<number, number>, timeoutMs: number): Promise<void> {
+async function waitReady(
+  nodes: NodeState[],
+  logOffsets: Map<number, number>,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const brokers = nodes.map((n) => `127.0.0.1:${n.port}`);
   for (;;) {
     for (const n of nodes) {
       if (!alive(n.pid)) {
-        throw new RtapError(`Kafka node ${n.nodeId} exited during start-up; its log (${n.logFile}) says:\n${logExcerpt(n.logFile)}`);
+        throw new RtapError(
+          `Kafka node ${n.nodeId} exited during start-up; its log (${n.logFile}) says:\n${logExcerpt(n.logFile)}`,
+        );
       }
     }
-    const started = nodes.every((n) => logSays(n.logFile, 'Kafka Server started', logOffsets.get(n.nodeId) ?? 0));
+    const started = nodes.every((n) =>
+      logSays(n.logFile, 'Kafka Server started', logOffsets.get(n.nodeId) ?? 0),
+    );
     if (started) {
       const seen = await probeCluster(brokers, 2000);
       if (seen !== null && seen >= nodes.length) return;
@@ -157,13 +221,18 @@ function fileSize(f: string): number {
 }
 
 /** Starts (or re-starts) one node of a recorded stack: used by `up` and by failover tests. */
-export async function startNode(state: StackState, nodeId: number, options: { heap?: string; readyTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<StackState> {
+export async function startNode(
+  state: StackState,
+  nodeId: number,
+  options: { heap?: string; readyTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<StackState> {
   const node = state.nodes?.find((n) => n.nodeId === nodeId);
   if (!node) throw new RtapError(`the stack in ${state.stackDir} has no node ${nodeId}`);
   if (isOurBroker(node.pid, node.configFile)) return state;
   const env = options.env ?? process.env;
   const libs = await ensureKafkaJars({ version: state.kafkaVersion, env });
-  if (!(await portFree(node.port))) throw new RtapError(`port ${node.port} is already in use; Kafka node ${nodeId} cannot start`);
+  if (!(await portFree(node.port)))
+    throw new RtapError(`port ${node.port} is already in use; Kafka node ${nodeId} cannot start`);
   const offset = fileSize(node.logFile);
   node.pid = spawnNode(libs, state.stackDir, { ...node }, options.heap ?? '512m', env, state.ownerPid);
   writeState(state);
@@ -172,7 +241,11 @@ export async function startNode(state: StackState, nodeId: number, options: { he
 }
 
 /** Stops one node (SIGTERM, then SIGKILL after `graceMs`), leaving its data for a restart. */
-export async function stopNode(state: StackState, nodeId: number, graceMs = 20_000): Promise<'exited' | 'killed' | 'absent'> {
+export async function stopNode(
+  state: StackState,
+  nodeId: number,
+  graceMs = 20_000,
+): Promise<'exited' | 'killed' | 'absent'> {
   const node = state.nodes?.find((n) => n.nodeId === nodeId);
   if (!node || !isOurBroker(node.pid, node.configFile)) return 'absent';
   return terminate(node.pid, graceMs);
@@ -199,7 +272,9 @@ export async function nativeUp(o: NativeUpOptions): Promise<StackState> {
   mkdirSync(o.stackDir, { recursive: true });
   // Keep the data of the previous run when the shape is the same (topics survive down/up); else start clean.
   const recordPath = join(o.stackDir, 'cluster.json');
-  let record: ClusterRecord | null = existsSync(recordPath) ? (JSON.parse(readFileSync(recordPath, 'utf8')) as ClusterRecord) : null;
+  let record: ClusterRecord | null = existsSync(recordPath)
+    ? (JSON.parse(readFileSync(recordPath, 'utf8')) as ClusterRecord)
+    : null;
   if (!record || record.nodes !== o.nodes || record.basePort !== o.basePort || record.version !== o.version) {
     for (let i = 1; i <= 9; i++) rmSync(join(o.stackDir, `node-${i}`), { recursive: true, force: true });
     record = { clusterId: newClusterId(), nodes: o.nodes, basePort: o.basePort, version: o.version };
@@ -232,10 +307,14 @@ export async function nativeUp(o: NativeUpOptions): Promise<StackState> {
       // Recorded after every spawn, so `down` can clean up even if this process dies mid-start.
       writeState(state);
     }
-    log(`rtap stack: started ${nodes.length} Kafka node(s) (pids ${nodes.map((n) => n.pid).join(', ')}), waiting until ready`);
+    log(
+      `rtap stack: started ${nodes.length} Kafka node(s) (pids ${nodes.map((n) => n.pid).join(', ')}), waiting until ready`,
+    );
     await waitReady(nodes, offsets, o.readyTimeoutMs);
   } catch (err) {
-    await Promise.all(nodes.map((n) => (isOurBroker(n.pid, n.configFile) ? terminate(n.pid, 5000) : undefined)));
+    await Promise.all(
+      nodes.map((n) => (isOurBroker(n.pid, n.configFile) ? terminate(n.pid, 5000) : undefined)),
+    );
     clearState(o.stackDir);
     throw err;
   }
@@ -249,7 +328,10 @@ export interface NodeStop {
 }
 
 /** Stops every node at once: stopping them one by one would lose the controller quorum halfway and stall. */
-export async function nativeDown(state: StackState, options: { graceMs?: number; purge?: boolean } = {}): Promise<NodeStop[]> {
+export async function nativeDown(
+  state: StackState,
+  options: { graceMs?: number; purge?: boolean } = {},
+): Promise<NodeStop[]> {
   const grace = options.graceMs ?? 20_000;
   const results = await Promise.all(
     (state.nodes ?? []).map(async (n) => ({
@@ -260,7 +342,8 @@ export async function nativeDown(state: StackState, options: { graceMs?: number;
   );
   clearState(state.stackDir);
   if (options.purge) {
-    for (const n of state.nodes ?? []) rmSync(join(state.stackDir, `node-${n.nodeId}`), { recursive: true, force: true });
+    for (const n of state.nodes ?? [])
+      rmSync(join(state.stackDir, `node-${n.nodeId}`), { recursive: true, force: true });
     rmSync(join(state.stackDir, 'cluster.json'), { force: true });
   }
   return results;

@@ -10,7 +10,10 @@ export interface ToolCheck {
 const ESC = String.fromCharCode(27);
 /** Maven colours its banner even in batch mode on some terminals. */
 function stripAnsi(s: string): string {
-  return s.split(ESC).map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, ''))).join('');
+  return s
+    .split(ESC)
+    .map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, '')))
+    .join('');
 }
 
 /** Runs `<cmd> <versionArg>`; a missing binary gives ok=false instead of throwing. */
@@ -19,7 +22,13 @@ export function checkTool(cmd: string, versionArg: string, env: NodeJS.ProcessEn
   if (r.error || r.status !== 0) return { ok: false };
   // java -version prints to stderr, mvn -v to stdout.
   const text = stripAnsi(`${r.stdout ?? ''}${r.stderr ?? ''}`);
-  return { ok: true, version: text.split('\n').find((l) => l.trim())?.trim() };
+  return {
+    ok: true,
+    version: text
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim(),
+  };
 }
 
 /** Java 17+ major version from `java -version` output (`openjdk version "17.0.15"`, `"1.8.0_392"`). */

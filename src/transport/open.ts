@@ -21,7 +21,12 @@ export async function openTransport(options: OpenTransportOptions = {}): Promise
   }
   // The embedded log starts with the reference topology, so a newcomer's run needs no provisioning step.
   return createEmbeddedTransport({
-    topics: Object.entries(DEFAULT_PARTITIONS).map(([name, partitions]) => ({ name, partitions, replicationFactor: 1, config: {} })),
+    topics: Object.entries(DEFAULT_PARTITIONS).map(([name, partitions]) => ({
+      name,
+      partitions,
+      replicationFactor: 1,
+      config: {},
+    })),
     ...embedded,
   });
 }
@@ -42,7 +47,11 @@ export function kafkaSecurityOptions(o: KafkaSecurityFlags): Pick<KafkaTransport
   if (o.sslCa || o.sslCert || o.sslKey) out.ssl = { caFile: o.sslCa, certFile: o.sslCert, keyFile: o.sslKey };
   else if (o.ssl) out.ssl = true;
   if (o.saslMechanism) {
-    if (!o.saslUsername) throw new RtapError('--sasl-mechanism needs --sasl-username (and --sasl-password or RTAP_SASL_PASSWORD)', EXIT.USAGE);
+    if (!o.saslUsername)
+      throw new RtapError(
+        '--sasl-mechanism needs --sasl-username (and --sasl-password or RTAP_SASL_PASSWORD)',
+        EXIT.USAGE,
+      );
     out.sasl = { mechanism: o.saslMechanism, username: o.saslUsername, password: o.saslPassword ?? '' };
   }
   return out;

@@ -36,7 +36,11 @@ export class AlertBatches {
   commit(): boolean {
     if (this.pending.length === 0 && this.skipped === 0) return false;
     const lines: FinishedLine[] = this.pending.map((e) => ({ id: String(this.seq++), ...e }));
-    if (this.skipped) lines.push({ id: String(this.seq++), note: `… and ${this.skipped} more alert${this.skipped === 1 ? '' : 's'} not shown (rate-limited display)` });
+    if (this.skipped)
+      lines.push({
+        id: String(this.seq++),
+        note: `… and ${this.skipped} more alert${this.skipped === 1 ? '' : 's'} not shown (rate-limited display)`,
+      });
     this.pending = [];
     this.alerts = 0;
     this.skipped = 0;

@@ -20,15 +20,21 @@ export function isEmptyFilter(f: AlertFilter): boolean {
 }
 
 export function matchesFilter(a: Alert, f: AlertFilter): boolean {
-  const has = (hay: string, needles: string[]) => needles.length === 0 || needles.some((n) => hay.toLowerCase().includes(n.toLowerCase()));
-  return has(a.pattern, f.patterns) && has(a.key, f.keys) && (f.severities.length === 0 || f.severities.includes(a.severity));
+  const has = (hay: string, needles: string[]) =>
+    needles.length === 0 || needles.some((n) => hay.toLowerCase().includes(n.toLowerCase()));
+  return (
+    has(a.pattern, f.patterns) &&
+    has(a.key, f.keys) &&
+    (f.severities.length === 0 || f.severities.includes(a.severity))
+  );
 }
 
 function severity(raw: string, where: string): Severity {
   const s = raw.toLowerCase();
   // Accept the prefixes people type (crit, warn) as well as the full names.
   const hit = SEVERITIES.find((x) => x === s || (s.length >= 3 && x.startsWith(s)));
-  if (!hit) throw new UsageError(`${where}: unknown severity '${raw}': expected one of ${SEVERITIES.join(', ')}`);
+  if (!hit)
+    throw new UsageError(`${where}: unknown severity '${raw}': expected one of ${SEVERITIES.join(', ')}`);
   return hit;
 }
 
@@ -61,7 +67,8 @@ export function parseFilterText(text: string): AlertFilter {
     const value = m ? m[2] : term;
     if (!value) throw new UsageError(`filter '${term}': nothing after '${field}:'`);
     const vals = alternatives(value);
-    if (['severity', 'sev', 's'].includes(field)) f.severities.push(...vals.map((v) => severity(v, `filter '${term}'`)));
+    if (['severity', 'sev', 's'].includes(field))
+      f.severities.push(...vals.map((v) => severity(v, `filter '${term}'`)));
     else if (['key', 'k'].includes(field)) f.keys.push(...vals);
     else if (['pattern', 'p'].includes(field)) f.patterns.push(...vals);
     else throw new UsageError(`filter '${term}': unknown field '${field}': use pattern:, severity: or key:`);

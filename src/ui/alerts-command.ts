@@ -26,10 +26,21 @@ function aborted(signal: AbortSignal): Promise<void> {
  * `rtap run` pipeline) and shows its alerts, which is what someone typing `rtap alerts` wants to see.
  */
 export async function alertsCommand(o: AlertsOptions, ctx: CommandContext): Promise<number> {
-  if (o.fromBeginning && o.tail !== undefined) throw new UsageError('--from-beginning and --tail cannot be combined: --tail N already starts N alerts before the end');
+  if (o.fromBeginning && o.tail !== undefined)
+    throw new UsageError(
+      '--from-beginning and --tail cannot be combined: --tail N already starts N alerts before the end',
+    );
   if (!o.brokers) {
-    for (const [flag, set] of [['--from-beginning', o.fromBeginning], ['--tail', o.tail !== undefined], ['--exit-on-end', o.exitOnEnd]] as const) {
-      if (set) throw new UsageError(`${flag} reads the alerts topic of a Kafka cluster: give --brokers host:port`, 'without --brokers, rtap alerts simulates and processes traffic itself and shows its alerts as they are detected (--duration ends it)');
+    for (const [flag, set] of [
+      ['--from-beginning', o.fromBeginning],
+      ['--tail', o.tail !== undefined],
+      ['--exit-on-end', o.exitOnEnd],
+    ] as const) {
+      if (set)
+        throw new UsageError(
+          `${flag} reads the alerts topic of a Kafka cluster: give --brokers host:port`,
+          'without --brokers, rtap alerts simulates and processes traffic itself and shows its alerts as they are detected (--duration ends it)',
+        );
     }
   }
   const filter = filterFromFlags(o);
@@ -49,16 +60,30 @@ export async function alertsCommand(o: AlertsOptions, ctx: CommandContext): Prom
 
 type Common = Omit<Parameters<typeof startAlertsView>[0], 'feed' | 'status' | 'source'>;
 
-async function followTopic(o: AlertsOptions, ctx: CommandContext, common: Common, quit: AbortController): Promise<number> {
+async function followTopic(
+  o: AlertsOptions,
+  ctx: CommandContext,
+  common: Common,
+  quit: AbortController,
+): Promise<number> {
   const transport = await openTransport({ brokers: o.brokers });
-  const follower = new AlertFollower({ transport, topic: o.topic, fromBeginning: o.fromBeginning, tail: o.tail ?? null });
+  const follower = new AlertFollower({
+    transport,
+    topic: o.topic,
+    fromBeginning: o.fromBeginning,
+    tail: o.tail ?? null,
+  });
   let unreadable = 0;
   follower.on('unreadable', (err) => {
     // The interactive footer counts them; plain output says where each one was (first few only).
-    if (!common.interactive && ++unreadable <= 5) ctx.log(`rtap alerts: skipped unreadable record ${err.message}`);
+    if (!common.interactive && ++unreadable <= 5)
+      ctx.log(`rtap alerts: skipped unreadable record ${err.message}`);
   });
   const source = `${o.topic} on ${transport.description}`;
-  if (!common.interactive) ctx.log(`rtap alerts: following ${source}${o.tail !== undefined ? `, newest ${o.tail} first` : o.fromBeginning ? ' from the beginning' : ''}`);
+  if (!common.interactive)
+    ctx.log(
+      `rtap alerts: following ${source}${o.tail !== undefined ? `, newest ${o.tail} first` : o.fromBeginning ? ' from the beginning' : ''}`,
+    );
   const view: AlertsViewHandle = startAlertsView({ ...common, feed: follower, status: follower, source });
   let failure: Error | null = null;
   const running = follower.start().catch((err: Error) => {
@@ -66,7 +91,8 @@ async function followTopic(o: AlertsOptions, ctx: CommandContext, common: Common
   });
   try {
     const ends: Promise<unknown>[] = [view.done, aborted(ctx.signal), running];
-    if (o.exitOnEnd) ends.push(new Promise<void>((resolve) => follower.once('caughtUp', () => setImmediate(resolve))));
+    if (o.exitOnEnd)
+      ends.push(new Promise<void>((resolve) => follower.once('caughtUp', () => setImmediate(resolve))));
     await Promise.race(ends);
   } finally {
     view.stop();
@@ -79,13 +105,21 @@ async function followTopic(o: AlertsOptions, ctx: CommandContext, common: Common
   return ctx.signal.aborted ? EXIT.INTERRUPTED : EXIT.OK;
 }
 
-async function inProcess(o: AlertsOptions, ctx: CommandContext, common: Common, quit: AbortController): Promise<number> {
+async function inProcess(
+  o: AlertsOptions,
+  ctx: CommandContext,
+  common: Common,
+  quit: AbortController,
+): Promise<number> {
   const transport = await openTransport({});
   const signal = AbortSignal.any([ctx.signal, quit.signal]);
   const status = new EventEmitter<{ status: [string] }>();
   let view: AlertsViewHandle | null = null;
   const source = `in-process simulation at ${fmtRate(o.rate)}`;
-  if (!common.interactive) ctx.log(`rtap alerts: no --brokers, so simulating and processing ${fmtRate(o.rate)} in this process and printing its alerts${o.duration ? ` for ${Math.round(o.duration / 1000)}s` : ' until Ctrl-C'}`);
+  if (!common.interactive)
+    ctx.log(
+      `rtap alerts: no --brokers, so simulating and processing ${fmtRate(o.rate)} in this process and printing its alerts${o.duration ? ` for ${Math.round(o.duration / 1000)}s` : ' until Ctrl-C'}`,
+    );
   try {
     await runBench({
       transport,
@@ -99,7 +133,11 @@ async function inProcess(o: AlertsOptions, ctx: CommandContext, common: Common, 
       signal,
       drainTimeoutMs: 5000,
       effectiveConfig: ctx.effectiveConfig,
-      onSnapshot: (s) => status.emit('status', `${fmtClock(s.uptimeS)}${o.duration ? ` / ${fmtClock(o.duration / 1000)}` : ''} · ${fmtCount(s.counters.consumed)} events processed`),
+      onSnapshot: (s) =>
+        status.emit(
+          'status',
+          `${fmtClock(s.uptimeS)}${o.duration ? ` / ${fmtClock(o.duration / 1000)}` : ''} · ${fmtCount(s.counters.consumed)} events processed`,
+        ),
       onLive: (live) => {
         view = startAlertsView({ ...common, feed: live.processor, status, source });
         void view.done.then(() => quit.abort());

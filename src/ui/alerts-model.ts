@@ -67,7 +67,10 @@ export class AlertsModel {
     this.paused = !this.paused;
     if (!this.paused) {
       for (const a of this.held) this.batches.push(a);
-      if (this.heldDropped) this.batches.note(`… ${this.heldDropped} alerts arrived while paused beyond the ${HOLD_LIMIT} held: not shown`);
+      if (this.heldDropped)
+        this.batches.note(
+          `… ${this.heldDropped} alerts arrived while paused beyond the ${HOLD_LIMIT} held: not shown`,
+        );
       this.held = [];
       this.heldDropped = 0;
     }

@@ -76,7 +76,13 @@ function startInk(o: StartAlertsViewOptions): AlertsViewHandle {
       onInterrupt={o.onInterrupt}
       onDone={() => finish('max')}
     />,
-    { stdout: o.stdout, stdin: o.stdin ?? process.stdin, exitOnCtrlC: false, patchConsole: false, maxFps: Math.ceil(1000 / refreshMs) },
+    {
+      stdout: o.stdout,
+      stdin: o.stdin ?? process.stdin,
+      exitOnCtrlC: false,
+      patchConsole: false,
+      maxFps: Math.ceil(1000 / refreshMs),
+    },
   );
   let stopped = false;
   return {

@@ -19,7 +19,9 @@ export class UnreadableAlertError extends Error {
 }
 
 /** Decodes one cep-alerts record (JSON, as the topic sink writes it), checking the fields the UI needs. */
-export function parseAlertRecord(record: Pick<ConsumedRecord, 'topic' | 'partition' | 'offset' | 'value'>): Alert {
+export function parseAlertRecord(
+  record: Pick<ConsumedRecord, 'topic' | 'partition' | 'offset' | 'value'>,
+): Alert {
   const where = `${record.topic}/${record.partition}@${record.offset}`;
   let v: unknown;
   try {
@@ -27,13 +29,17 @@ export function parseAlertRecord(record: Pick<ConsumedRecord, 'topic' | 'partiti
   } catch {
     throw new UnreadableAlertError(where, 'not JSON');
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UnreadableAlertError(where, 'not a JSON object');
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new UnreadableAlertError(where, 'not a JSON object');
   const o = v as Record<string, unknown>;
   for (const f of ['pattern', 'key', 'message'] as const) {
-    if (typeof o[f] !== 'string') throw new UnreadableAlertError(where, `field '${f}' missing or not a string`);
+    if (typeof o[f] !== 'string')
+      throw new UnreadableAlertError(where, `field '${f}' missing or not a string`);
   }
-  if (typeof o.severity !== 'string' || !SEVERITIES.includes(o.severity)) throw new UnreadableAlertError(where, `field 'severity' must be one of ${SEVERITIES.join(', ')}`);
-  if (typeof o.detected_at !== 'number' || !Number.isFinite(o.detected_at)) throw new UnreadableAlertError(where, "field 'detected_at' missing or not a number");
+  if (typeof o.severity !== 'string' || !SEVERITIES.includes(o.severity))
+    throw new UnreadableAlertError(where, `field 'severity' must be one of ${SEVERITIES.join(', ')}`);
+  if (typeof o.detected_at !== 'number' || !Number.isFinite(o.detected_at))
+    throw new UnreadableAlertError(where, "field 'detected_at' missing or not a number");
   const num = (x: unknown, d: number) => (typeof x === 'number' && Number.isFinite(x) ? x : d);
   return {
     alert_id: typeof o.alert_id === 'string' ? o.alert_id : where,
@@ -141,7 +147,10 @@ export class AlertFollower extends EventEmitter<AlertFollowerEvents> {
         if (this.backlog.length > Math.max(1000, tail * 4)) this.trimBacklog(tail);
       } else this.emit('alert', a);
     }
-    this.lag.set(`${batch.topic}/${batch.partition}`, Math.max(0, batch.highWatermark - (batch.records[batch.records.length - 1].offset + 1)));
+    this.lag.set(
+      `${batch.topic}/${batch.partition}`,
+      Math.max(0, batch.highWatermark - (batch.records[batch.records.length - 1].offset + 1)),
+    );
     if (!this.caughtUp) this.status();
   }
 
@@ -172,8 +181,16 @@ export class AlertFollower extends EventEmitter<AlertFollowerEvents> {
   }
 
   private status(): void {
-    const where = this.caughtUp ? 'following' : this.assignedAt === null ? 'joining' : `reading backlog (${this.read} read)`;
-    this.emit('status', where + (this.skipped ? ` · ${this.skipped} unreadable record${this.skipped === 1 ? '' : 's'} skipped` : ''));
+    const where = this.caughtUp
+      ? 'following'
+      : this.assignedAt === null
+        ? 'joining'
+        : `reading backlog (${this.read} read)`;
+    this.emit(
+      'status',
+      where +
+        (this.skipped ? ` · ${this.skipped} unreadable record${this.skipped === 1 ? '' : 's'} skipped` : ''),
+    );
   }
 
   async stop(): Promise<void> {

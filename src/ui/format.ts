@@ -101,12 +101,16 @@ export function shortTopic(topic: string): string {
 export function fmtPartitionLag(partitions: Record<string, number>, width: number): string {
   const topics = lagByTopic(partitions);
   if (topics.length === 0) return 'no partitions yet';
-  const full = topics.map((t) => `${shortTopic(t.topic)}[${t.partitions.map((p) => fmtCount(p.lag)).join(' ')}]`).join(' ');
+  const full = topics
+    .map((t) => `${shortTopic(t.topic)}[${t.partitions.map((p) => fmtCount(p.lag)).join(' ')}]`)
+    .join(' ');
   if (full.length <= width) return full;
   const compact = topics
     .map((t) => {
       const worst = t.partitions.reduce((a, b) => (b.lag > a.lag ? b : a));
-      return worst.lag === 0 ? `${shortTopic(t.topic)} 0` : `${shortTopic(t.topic)} Σ${fmtCount(t.total)} max p${worst.partition}=${fmtCount(worst.lag)}`;
+      return worst.lag === 0
+        ? `${shortTopic(t.topic)} 0`
+        : `${shortTopic(t.topic)} Σ${fmtCount(t.total)} max p${worst.partition}=${fmtCount(worst.lag)}`;
     })
     .join('  ');
   return compact.length <= width ? compact : compact.slice(0, Math.max(0, width - 1)) + '…';

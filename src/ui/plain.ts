@@ -38,7 +38,10 @@ export function snapshotLine(title: string, s: LiveSnapshot, board: BoardState):
   const latency = (lat('ingest') + lat('e2e') + lat('alert')).trim();
   if (latency) parts.push(latency);
   if (board.activeUsersNow !== null) parts.push(`active users ${fmtCount(board.activeUsersNow)}`);
-  if (board.topPages.length) parts.push(`top ${board.topPages[0].key} (${fmtCount(board.topPages[0].count)})`);
-  parts.push(`results ${fmtCount(c.results)} alerts ${fmtCount(c.alerts)} dead letters ${fmtCount(c.deadLetters)}`);
+  if (board.topPages.length)
+    parts.push(`top ${board.topPages[0].key} (${fmtCount(board.topPages[0].count)})`);
+  parts.push(
+    `results ${fmtCount(c.results)} alerts ${fmtCount(c.alerts)} dead letters ${fmtCount(c.deadLetters)}`,
+  );
   return parts.join(', ');
 }

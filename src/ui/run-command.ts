@@ -20,8 +20,18 @@ export async function startRunDashboard(port: number, feed: DeferredFeed): Promi
     return await startDashboard({ port, feed });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') throw new RtapError(`port ${port} is already in use (dashboard)`, EXIT.FAILURE, 'choose another with --dashboard <port> (0 picks a free one), or --dashboard off');
-    if (e.code === 'EACCES') throw new RtapError(`port ${port} needs privileges (dashboard)`, EXIT.FAILURE, 'choose a port above 1023 with --dashboard <port>');
+    if (e.code === 'EADDRINUSE')
+      throw new RtapError(
+        `port ${port} is already in use (dashboard)`,
+        EXIT.FAILURE,
+        'choose another with --dashboard <port> (0 picks a free one), or --dashboard off',
+      );
+    if (e.code === 'EACCES')
+      throw new RtapError(
+        `port ${port} needs privileges (dashboard)`,
+        EXIT.FAILURE,
+        'choose a port above 1023 with --dashboard <port>',
+      );
     throw err;
   }
 }
@@ -31,7 +41,7 @@ export async function startRunDashboard(port: number, feed: DeferredFeed): Promi
  * gate), the web dashboard, and the live view until q, Ctrl-C or --duration.
  */
 export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<number> {
-  if (o.sink.includes('jsonl') && !o.output) throw new UsageError("--sink jsonl needs --output <file>");
+  if (o.sink.includes('jsonl') && !o.output) throw new UsageError('--sink jsonl needs --output <file>');
   const transport = await openTransport({ brokers: o.brokers });
   const quit = new AbortController();
   const signal = AbortSignal.any([ctx.signal, quit.signal]);
@@ -52,8 +62,14 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
     if (o.dashboard !== null) dashboard = await startRunDashboard(o.dashboard, feed);
     const interactive = ctx.interactive && !ctx.json;
     await loadLiveView(ctx.json ? ctx.stderr : ctx.stdout, interactive);
-    const until = o.duration ? `for ${Math.round(o.duration / 1000)}s` : interactive ? 'until you press q' : 'until Ctrl-C';
-    ctx.log(`rtap run: simulating ${o.rate}/s on the ${transport.description} ${until}${dashboard ? `; dashboard at ${dashboard.url}` : ''}`);
+    const until = o.duration
+      ? `for ${Math.round(o.duration / 1000)}s`
+      : interactive
+        ? 'until you press q'
+        : 'until Ctrl-C';
+    ctx.log(
+      `rtap run: simulating ${o.rate}/s on the ${transport.description} ${until}${dashboard ? `; dashboard at ${dashboard.url}` : ''}`,
+    );
     const { report } = await runBench({
       transport,
       simulator: {
@@ -69,7 +85,12 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
       shape: { kind: 'constant', ratePerSec: o.rate },
       durationMs: o.duration ?? UNTIL_STOPPED_MS,
       warmupMs: 0,
-      engine: { views: o.views, outOfOrderness: o.outOfOrderness, lateness: o.lateness, idleTimeout: o.idleTimeout },
+      engine: {
+        views: o.views,
+        outOfOrderness: o.outOfOrderness,
+        lateness: o.lateness,
+        idleTimeout: o.idleTimeout,
+      },
       patterns: o.patterns,
       sinks,
       signal,
@@ -97,7 +118,8 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
       },
     });
     stopView();
-    if (ctx.jsonFile) (await import('node:fs')).writeFileSync(ctx.jsonFile, JSON.stringify(report, null, 2) + '\n');
+    if (ctx.jsonFile)
+      (await import('node:fs')).writeFileSync(ctx.jsonFile, JSON.stringify(report, null, 2) + '\n');
     if (ctx.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else ctx.stdout.write(renderReport(report, ctx.color) + '\n');
     return ctx.signal.aborted ? EXIT.INTERRUPTED : EXIT.OK;

@@ -8,17 +8,49 @@ import { runCli } from '../helpers/cli.js';
 const dir = mkdtempSync(join(tmpdir(), 'rtap-bench-'));
 
 test('a threshold that cannot hold exits 99 and names the miss; thresholds that hold exit 0', async () => {
-  const failing = await runCli(['bench', '--duration', '4s', '--patterns', 'none', '--threshold', 'throughput>=1000000/s']);
+  const failing = await runCli([
+    'bench',
+    '--duration',
+    '4s',
+    '--patterns',
+    'none',
+    '--threshold',
+    'throughput>=1000000/s',
+  ]);
   assert.equal(failing.code, 99, failing.stderr);
   assert.match(failing.stderr, /throughput>=1000000\/s failed: measured [\d.]+\/s/);
-  const passing = await runCli(['bench', '--duration', '4s', '--patterns', 'none', '--threshold', 'throughput>=100/s', '--threshold', 'errors<=0%', '--threshold', 'ingest.max<60s']);
+  const passing = await runCli([
+    'bench',
+    '--duration',
+    '4s',
+    '--patterns',
+    'none',
+    '--threshold',
+    'throughput>=100/s',
+    '--threshold',
+    'errors<=0%',
+    '--threshold',
+    'ingest.max<60s',
+  ]);
   assert.equal(passing.code, 0, passing.stderr);
   assert.match(passing.stdout, /✓ throughput>=100\/s/);
 });
 
 test('an injected 2 s processing stall shows in ingest P99 and max: coordinated omission cannot hide it', async () => {
   const file = join(dir, 'stall.json');
-  const r = await runCli(['bench', '--duration', '8s', '--rate', '200/s', '--patterns', 'none', '--inject-stall', '2s', '--json', file]);
+  const r = await runCli([
+    'bench',
+    '--duration',
+    '8s',
+    '--rate',
+    '200/s',
+    '--patterns',
+    'none',
+    '--inject-stall',
+    '2s',
+    '--json',
+    file,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(readFileSync(file, 'utf8'));
   // ~400 of 1600 events arrive during the stall; measured from their intended send time they wait up to 2 s.

@@ -4,12 +4,42 @@ import { compareBaseline, evaluateThresholds, parseThreshold } from '../../src/b
 import type { BenchReport } from '../../src/reporting/report.js';
 
 function report(p95: number, throughput: number, errors = 0): BenchReport {
-  const lat = { description: '', count: 100, min: 1, mean: p95 / 2, p50: p95 / 2, p90: p95 * 0.9, p95, p99: p95 * 1.5, p999: p95 * 2, max: p95 * 3, histogram: '' };
-  return { latency: { ingest: lat }, pipeline: { throughput_per_sec: throughput, error_rate: errors, dead_letters: 3, late: 0, duplicates: 0, max_lag: 10, alerts: 2, results: 5 } } as unknown as BenchReport;
+  const lat = {
+    description: '',
+    count: 100,
+    min: 1,
+    mean: p95 / 2,
+    p50: p95 / 2,
+    p90: p95 * 0.9,
+    p95,
+    p99: p95 * 1.5,
+    p999: p95 * 2,
+    max: p95 * 3,
+    histogram: '',
+  };
+  return {
+    latency: { ingest: lat },
+    pipeline: {
+      throughput_per_sec: throughput,
+      error_rate: errors,
+      dead_letters: 3,
+      late: 0,
+      duplicates: 0,
+      max_lag: 10,
+      alerts: 2,
+      results: 5,
+    },
+  } as unknown as BenchReport;
 }
 
 test('thresholds parse latency, throughput and error forms', () => {
-  assert.deepEqual(parseThreshold('ingest.p95<500ms'), { source: 'ingest.p95<500ms', metric: 'ingest.p95', op: '<', value: 500, unit: 'ms' });
+  assert.deepEqual(parseThreshold('ingest.p95<500ms'), {
+    source: 'ingest.p95<500ms',
+    metric: 'ingest.p95',
+    op: '<',
+    value: 500,
+    unit: 'ms',
+  });
   assert.equal(parseThreshold('throughput>=10000/min').value, 10000 / 60);
   assert.equal(parseThreshold('errors<0.1%').value, 0.001);
   assert.equal(parseThreshold('e2e.p99.9<2s').value, 2000);

@@ -17,7 +17,10 @@ test('load shapes: constant at --rate, a linear ramp, equal-length steps', () =>
 });
 
 test('a bad shape names the flag and the expected forms', () => {
-  assert.throws(() => parseLoadShape('sine', 200), /invalid --profile 'sine': expected constant, ramp:FROM\.\.TO/);
+  assert.throws(
+    () => parseLoadShape('sine', 200),
+    /invalid --profile 'sine': expected constant, ramp:FROM\.\.TO/,
+  );
   assert.throws(() => parseLoadShape('ramp:100/s', 200), /expected constant, ramp/);
   assert.throws(() => parseLoadShape('steps:100/s,fast', 200), /invalid --profile step 2 'fast'/);
 });

@@ -6,7 +6,11 @@ import { conversion } from './helpers.js';
 const never = parsePatterns(`NAME never PATTERN (add_to_cart A) -> (purchase B) WITHIN 10 MINUTES`);
 
 test('many keys that never complete: total partial matches stay under the cap, the rest are evicted and counted', () => {
-  const cep = createCep(never, { alert: () => assert.fail('no alert expected') }, { maxPartialMatches: 1000 });
+  const cep = createCep(
+    never,
+    { alert: () => assert.fail('no alert expected') },
+    { maxPartialMatches: 1000 },
+  );
   const keys = 20_000;
   let peak = 0;
   for (let i = 0; i < keys; i++) {
@@ -23,7 +27,11 @@ test('many keys that never complete: total partial matches stay under the cap, t
 });
 
 test('one key with endless starts: partial matches per key stay under the per-key cap', () => {
-  const cep = createCep(parsePatterns(`NAME loop PATTERN (add_to_cart A) -> (checkout B)+ -> (purchase C) WITHIN 1 HOUR`), { alert: () => {} }, { maxRunsPerKey: 16 });
+  const cep = createCep(
+    parsePatterns(`NAME loop PATTERN (add_to_cart A) -> (checkout B)+ -> (purchase C) WITHIN 1 HOUR`),
+    { alert: () => {} },
+    { maxRunsPerKey: 16 },
+  );
   for (let i = 0; i < 5000; i++) {
     cep.process(conversion(i % 2 ? 'checkout' : 'add_to_cart', 'u', i), 0);
     cep.advanceWatermark(i, 0);

@@ -10,14 +10,22 @@ import { CepSyntaxError } from '../../src/cep/index.js';
 function ctx(args: string[], json = false) {
   let out = '';
   const logs: string[] = [];
-  const c = { json, args, stdout: { write: (s: string) => ((out += s), true) }, log: (m: string) => logs.push(m) } as unknown as CommandContext;
+  const c = {
+    json,
+    args,
+    stdout: { write: (s: string) => ((out += s), true) },
+    log: (m: string) => logs.push(m),
+  } as unknown as CommandContext;
   return { c, out: () => out, logs };
 }
 
 test('patterns check explains a valid file and reports what it found', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cep-'));
   const file = join(dir, 'a.cep');
-  writeFileSync(file, `NAME buy PATTERN (add_to_cart A) => (purchase B) WITHIN 5 MINUTES\nRULE r ON realtime WHERE events > 10`);
+  writeFileSync(
+    file,
+    `NAME buy PATTERN (add_to_cart A) => (purchase B) WITHIN 5 MINUTES\nRULE r ON realtime WHERE events > 10`,
+  );
   const x = ctx([file]);
   assert.equal(await patternsCheckCommand(x.c), 0);
   assert.match(x.out(), /pattern buy .*\n.*within 5m/);
@@ -26,12 +34,18 @@ test('patterns check explains a valid file and reports what it found', async () 
   assert.deepEqual(x.logs, [`ok: 1 pattern(s) and 1 rule(s) in ${file}`]);
   const j = ctx([dir], true);
   await patternsCheckCommand(j.c);
-  assert.deepEqual((JSON.parse(j.out()) as { name: string }[]).map((d) => d.name), ['buy', 'r']);
+  assert.deepEqual(
+    (JSON.parse(j.out()) as { name: string }[]).map((d) => d.name),
+    ['buy', 'r'],
+  );
 });
 
 test('patterns check rejects a bad file with a located syntax error (exit code 2)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cep-'));
   const file = join(dir, 'bad.cep');
   writeFileSync(file, `PATTERN (add_to_cart A) -> (purchase B)\nWHERE B.revenue >> 3 WITHIN 5 MINUTES`);
-  await assert.rejects(patternsCheckCommand(ctx([file]).c), (e: unknown) => e instanceof CepSyntaxError && e.line === 2 && e.column === 18 && e.exitCode === 2);
+  await assert.rejects(
+    patternsCheckCommand(ctx([file]).c),
+    (e: unknown) => e instanceof CepSyntaxError && e.line === 2 && e.column === 18 && e.exitCode === 2,
+  );
 });

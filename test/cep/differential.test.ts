@@ -33,7 +33,12 @@ function rng(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, int: (n: number) => Math.floor(next() * n), chance: (p: number) => next() < p, pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)] };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    chance: (p: number) => next() < p,
+    pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)],
+  };
 }
 type Rng = ReturnType<typeof rng>;
 
@@ -59,7 +64,15 @@ interface Spec {
 
 const KINDS = ['add_to_cart', 'checkout', 'purchase'] as const;
 const QUANTS: [string, number, number][] = [
-  ['', 1, 1], ['', 1, 1], ['', 1, 1], ['+', 1, Infinity], ['?', 0, 1], ['*', 0, Infinity], ['{1,2}', 1, 2], ['{2,3}', 2, 3], ['{2}', 2, 2],
+  ['', 1, 1],
+  ['', 1, 1],
+  ['', 1, 1],
+  ['+', 1, Infinity],
+  ['?', 0, 1],
+  ['*', 0, Infinity],
+  ['{1,2}', 1, 2],
+  ['{2,3}', 2, 3],
+  ['{2}', 2, 2],
 ];
 const last = (xs: Ev[]) => xs[xs.length - 1];
 
@@ -70,15 +83,36 @@ function randomSpec(r: Rng): Spec {
     const v = 'ABCDE'[i];
     let [q, min, max] = r.pick(QUANTS);
     if (i === 0 && min === 0) [q, min, max] = ['', 1, 1];
-    const kinds = r.chance(0.25) ? [r.pick(KINDS), r.pick(KINDS)].filter((k, j, a) => a.indexOf(k) === j) : [r.pick(KINDS)];
-    els.push({ v, kinds, min, max, neg: false, strict: i > 0 && r.chance(0.3), cond: null, condText: null, q } as SpecEl & { q: string });
+    const kinds = r.chance(0.25)
+      ? [r.pick(KINDS), r.pick(KINDS)].filter((k, j, a) => a.indexOf(k) === j)
+      : [r.pick(KINDS)];
+    els.push({
+      v,
+      kinds,
+      min,
+      max,
+      neg: false,
+      strict: i > 0 && r.chance(0.3),
+      cond: null,
+      condText: null,
+      q,
+    } as SpecEl & { q: string });
   }
   // One NOT, after a mandatory element and before a mandatory one (or at the end).
   if (r.chance(0.35)) {
     const spots = els.map((_, i) => i).filter((i) => els[i].min > 0 && (i === n - 1 || els[i + 1].min > 0));
     if (spots.length) {
       const at = r.pick(spots) + 1;
-      els.splice(at, 0, { v: 'N', kinds: [r.pick(KINDS)], min: 0, max: 0, neg: true, strict: false, cond: null, condText: null });
+      els.splice(at, 0, {
+        v: 'N',
+        kinds: [r.pick(KINDS)],
+        min: 0,
+        max: 0,
+        neg: true,
+        strict: false,
+        cond: null,
+        condText: null,
+      });
       if (els[at + 1]) els[at + 1].strict = false;
     }
   }
@@ -123,7 +157,10 @@ function randomSpec(r: Rng): Spec {
     const conn = i === 0 ? '' : e.strict ? ' => ' : ' -> ';
     return `${conn}${e.neg ? 'NOT ' : ''}(${e.kinds.join('|')} ${e.v})${(e as SpecEl & { q?: string }).q ?? ''}`;
   });
-  const conds = [...els.map((e) => e.condText).filter((c): c is string => c !== null), ...(filterText ? [filterText] : [])];
+  const conds = [
+    ...els.map((e) => e.condText).filter((c): c is string => c !== null),
+    ...(filterText ? [filterText] : []),
+  ];
   const text = `NAME rand PATTERN ${parts.join('')}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''} WITHIN ${W / 1000} SECONDS`;
   return { els, W, filter, filterText, text };
 }
@@ -152,7 +189,8 @@ const notsAfter = (els: SpecEl[], i: number) => {
 /** Every labelled subsequence that respects element order and quantifier bounds (kinds only). */
 function enumerate(els: SpecEl[], evs: Ev[]): Pair[][] {
   const out: Pair[][] = [];
-  const complete = (el: number, count: number) => count >= els[el].min && els.slice(el + 1).every((e) => e.neg || e.min === 0);
+  const complete = (el: number, count: number) =>
+    count >= els[el].min && els.slice(el + 1).every((e) => e.neg || e.min === 0);
   const rec = (i: number, el: number, count: number, acc: Pair[]) => {
     if (i === evs.length) return;
     rec(i + 1, el, count, acc);
@@ -190,7 +228,8 @@ function check(spec: Spec, evs: Ev[], m: Pair[]): Candidate | null {
     if (count < els[pel].min || (violated && notsAfter(els, pel).length)) return false;
     return targets(els, pel).some((j) => (!els[j].strict || adjacent) && takes(els[j], e, b));
   };
-  const violates = (pel: number, count: number, x: number) => count >= els[pel].min && notsAfter(els, pel).some((k) => takes(els[k], evs[x], b));
+  const violates = (pel: number, count: number, x: number) =>
+    count >= els[pel].min && notsAfter(els, pel).some((k) => takes(els[k], evs[x], b));
   let count = 0;
   for (let k = 0; k < m.length; k++) {
     const [i, el] = m[k];
@@ -236,7 +275,7 @@ function reference(spec: Spec, evs: Ev[]): string[] {
     .sort((x, y) => x.at[0] - y.at[0] || x.at[1] - y.at[1] || x.at[2] - y.at[2] || lexi(x.m, y.m));
   const out: string[] = [];
   let cut = -1;
-  for (let i = 0; i < cands.length; ) {
+  for (let i = 0; i < cands.length;) {
     let j = i;
     while (j < cands.length && cands[j].at.every((v, k) => v === cands[i].at[k])) j++;
     const group = cands.slice(i, j);
@@ -274,10 +313,15 @@ test('CEP matches equal a brute-force enumeration on thousands of random small s
       for (let i = 0; i < n; i++) {
         t += r.pick([0, 1000, 1000, 2000, 500]);
         const kind = r.chance(0.1) ? 'signup' : r.pick(KINDS);
-        evs.push(conversion(kind as ConversionType, r.pick(users), t, { event_id: `x${i}`, revenue: 1 + r.int(3) }));
+        evs.push(
+          conversion(kind as ConversionType, r.pick(users), t, { event_id: `x${i}`, revenue: 1 + r.int(3) }),
+        );
       }
       // Arrival order: event time plus a random delay, sometimes beyond the allowed out-of-orderness.
-      const arrival = evs.map((e) => ({ e, at: e.event_time + r.int(4000) })).sort((a, b) => a.at - b.at).map((x) => x.e);
+      const arrival = evs
+        .map((e) => ({ e, at: e.event_time + r.int(4000) }))
+        .sort((a, b) => a.at - b.at)
+        .map((x) => x.e);
       let maxSeen = -Infinity;
       const lateIds = new Set<string>();
       for (const e of arrival) {
@@ -286,7 +330,11 @@ test('CEP matches equal a brute-force enumeration on thousands of random small s
       }
       late += lateIds.size;
       const alerts: Alert[] = [];
-      const cep = createCep(defs, { alert: (a) => alerts.push(a) }, { autoWatermarkMs: OOO, maxRunsPerKey: 100_000 });
+      const cep = createCep(
+        defs,
+        { alert: (a) => alerts.push(a) },
+        { autoWatermarkMs: OOO, maxRunsPerKey: 100_000 },
+      );
       arrival.forEach((e) => cep.process(e, 0));
       cep.flush(0);
       assert.equal(cep.stats().late, lateIds.size);
@@ -298,9 +346,15 @@ test('CEP matches equal a brute-force enumeration on thousands of random small s
           .filter((e) => e.user_id === u && !lateIds.has(e.event_id))
           .sort((a, b) => a.event_time - b.event_time || order.get(a.event_id)! - order.get(b.event_id)!);
         const expected = reference(spec, keyEvents);
-        const got = alerts.filter((a) => a.key === u).map((a) => a.events.map((x) => `${x.variable}:${x.event_id}`).join(' '));
+        const got = alerts
+          .filter((a) => a.key === u)
+          .map((a) => a.events.map((x) => `${x.variable}:${x.event_id}`).join(' '));
         matches += expected.length;
-        assert.deepEqual(got, expected, `pattern: ${spec.text}\nkey ${u} events: ${keyEvents.map((e) => `${e.event_id}@${e.event_time}:${e.conversion_type}/${e.revenue}`).join(' ')}`);
+        assert.deepEqual(
+          got,
+          expected,
+          `pattern: ${spec.text}\nkey ${u} events: ${keyEvents.map((e) => `${e.event_id}@${e.event_time}:${e.conversion_type}/${e.revenue}`).join(' ')}`,
+        );
       }
     }
   }

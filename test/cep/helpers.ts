@@ -18,7 +18,12 @@ function base(user: string, t: number, id?: string) {
   };
 }
 
-export function conversion(type: ConversionType, user: string, t: number, extra: Partial<ConversionEvent> = {}): ConversionEvent {
+export function conversion(
+  type: ConversionType,
+  user: string,
+  t: number,
+  extra: Partial<ConversionEvent> = {},
+): ConversionEvent {
   return {
     ...base(user, t),
     event_type: 'conversion',
@@ -51,11 +56,32 @@ export function login(user: string, t: number, userType: 'premium' | 'regular' =
 }
 
 export function viewProduct(user: string, t: number, category = 'electronics', price = 100): AnalyticsEvent {
-  return { ...base(user, t), event_type: 'product_view', product_id: 'p9', product_category: category, price, currency: 'USD' };
+  return {
+    ...base(user, t),
+    event_type: 'product_view',
+    product_id: 'p9',
+    product_category: category,
+    price,
+    currency: 'USD',
+  };
 }
 
-export function session(action: 'start' | 'end' | 'timeout', user: string, t: number, idleMs = 0): AnalyticsEvent {
-  return { ...base(user, t), event_type: 'session', session_id: `s-${user}`, action, page_count: 1, duration_ms: 0, idle_time_ms: idleMs, landing_page: '/' };
+export function session(
+  action: 'start' | 'end' | 'timeout',
+  user: string,
+  t: number,
+  idleMs = 0,
+): AnalyticsEvent {
+  return {
+    ...base(user, t),
+    event_type: 'session',
+    session_id: `s-${user}`,
+    action,
+    page_count: 1,
+    duration_ms: 0,
+    idle_time_ms: idleMs,
+    landing_page: '/',
+  };
 }
 
 /** A CEP over the given .cep text that records alerts; `ids()` lists matched event ids per alert. */

@@ -6,7 +6,8 @@ import type { Alert } from '../../src/events/results.js';
 
 const MIN = 60_000;
 const ids = (...xs: { event_id: string }[]) => xs.map((x) => x.event_id);
-const match = (pairs: [string, { event_id: string }][]) => pairs.map(([v, e]) => `${v}:${e.event_id}`).join(' ');
+const match = (pairs: [string, { event_id: string }][]) =>
+  pairs.map(([v, e]) => `${v}:${e.event_id}`).join(' ');
 
 test('the reference high-value pattern matches a premium electronics journey with unrelated events in between', () => {
   const h = harness(`PATTERN (login A) -> (view_product B) -> (add_to_cart C) -> (checkout D)
@@ -16,9 +17,18 @@ test('the reference high-value pattern matches a premium electronics journey wit
   const c = conversion('add_to_cart', 'u1', 2000);
   const d = conversion('checkout', 'u1', 3000);
   const got = h.run([a, pageView('u1', 500), viewProduct('u1', 700, 'books'), b, pageView('u1', 1500), c, d]);
-  assert.deepEqual(got, [match([['A', a], ['B', b], ['C', c], ['D', d]])]);
+  assert.deepEqual(got, [
+    match([
+      ['A', a],
+      ['B', b],
+      ['C', c],
+      ['D', d],
+    ]),
+  ]);
   // The books view is skipped (condition false), not taken: B is the electronics view.
-  const regular = harness(`PATTERN (login A) -> (view_product B) WHERE A.user_type = 'premium' WITHIN 10 MINUTES`);
+  const regular = harness(
+    `PATTERN (login A) -> (view_product B) WHERE A.user_type = 'premium' WITHIN 10 MINUTES`,
+  );
   assert.deepEqual(regular.run([login('u2', 0), viewProduct('u2', 1)]), []);
 });
 
@@ -27,11 +37,26 @@ test('strict contiguity (=>) needs the very next event of the key; relaxed (->) 
   const a = conversion('add_to_cart', 'u', 0);
   const b = conversion('checkout', 'u', 20);
   assert.deepEqual(harness(strict).run([a, pageView('u', 10), b]), []);
-  assert.deepEqual(harness(strict).run([a, b]), [match([['A', a], ['B', b]])]);
+  assert.deepEqual(harness(strict).run([a, b]), [
+    match([
+      ['A', a],
+      ['B', b],
+    ]),
+  ]);
   // Events of other keys do not break a key's contiguity.
-  assert.deepEqual(harness(strict).run([a, pageView('other', 10), b]), [match([['A', a], ['B', b]])]);
+  assert.deepEqual(harness(strict).run([a, pageView('other', 10), b]), [
+    match([
+      ['A', a],
+      ['B', b],
+    ]),
+  ]);
   const relaxed = `PATTERN (add_to_cart A) -> (checkout B) WITHIN 1 MINUTE`;
-  assert.deepEqual(harness(relaxed).run([a, pageView('u', 10), b]), [match([['A', a], ['B', b]])]);
+  assert.deepEqual(harness(relaxed).run([a, pageView('u', 10), b]), [
+    match([
+      ['A', a],
+      ['B', b],
+    ]),
+  ]);
 });
 
 test('quantifiers: {2,3} takes at least 2 and at most 3, + loops, ? is optional', () => {
@@ -40,18 +65,54 @@ test('quantifiers: {2,3} takes at least 2 and at most 3, + loops, ? is optional'
   const v = [1, 2, 3, 4].map((i) => pageView('u', i * 10, i));
   const c = conversion('purchase', 'u', 100);
   assert.deepEqual(harness(p).run([a, v[0], c]), [], 'one B is too few');
-  assert.deepEqual(harness(p).run([a, v[0], v[1], c]), [match([['A', a], ['B', v[0]], ['B', v[1]], ['C', c]])]);
+  assert.deepEqual(harness(p).run([a, v[0], v[1], c]), [
+    match([
+      ['A', a],
+      ['B', v[0]],
+      ['B', v[1]],
+      ['C', c],
+    ]),
+  ]);
   // The fourth view cannot loop (max 3) and is not C: skipped.
-  assert.deepEqual(harness(p).run([a, ...v, c]), [match([['A', a], ['B', v[0]], ['B', v[1]], ['B', v[2]], ['C', c]])]);
+  assert.deepEqual(harness(p).run([a, ...v, c]), [
+    match([
+      ['A', a],
+      ['B', v[0]],
+      ['B', v[1]],
+      ['B', v[2]],
+      ['C', c],
+    ]),
+  ]);
 
   const plus = `PATTERN (add_to_cart A) -> (page_view B)+ -> (purchase C) WITHIN 1 MINUTE`;
-  assert.deepEqual(harness(plus).run([a, ...v, c]), [match([['A', a], ...v.map((x) => ['B', x] as [string, typeof x]), ['C', c]])]);
+  assert.deepEqual(harness(plus).run([a, ...v, c]), [
+    match([['A', a], ...v.map((x) => ['B', x] as [string, typeof x]), ['C', c]]),
+  ]);
 
   const opt = `PATTERN (add_to_cart A) -> (page_view B)? -> (purchase C) WITHIN 1 MINUTE`;
-  assert.deepEqual(harness(opt).run([a, c]), [match([['A', a], ['C', c]])]);
-  assert.deepEqual(harness(opt).run([a, v[0], c]), [match([['A', a], ['B', v[0]], ['C', c]])]);
+  assert.deepEqual(harness(opt).run([a, c]), [
+    match([
+      ['A', a],
+      ['C', c],
+    ]),
+  ]);
+  assert.deepEqual(harness(opt).run([a, v[0], c]), [
+    match([
+      ['A', a],
+      ['B', v[0]],
+      ['C', c],
+    ]),
+  ]);
   // Quantifier written inside the parentheses means the same.
-  assert.deepEqual(harness(`PATTERN (add_to_cart A) -> (page_view B{2}) -> (purchase C) WITHIN 1 MINUTE`).run([a, v[0], v[1], c]).length, 1);
+  assert.deepEqual(
+    harness(`PATTERN (add_to_cart A) -> (page_view B{2}) -> (purchase C) WITHIN 1 MINUTE`).run([
+      a,
+      v[0],
+      v[1],
+      c,
+    ]).length,
+    1,
+  );
 });
 
 test('WITHIN is half-open in event time: last event time < first + WITHIN', () => {
@@ -69,7 +130,10 @@ test('absence at the end fires when the watermark passes the deadline, unless th
   assert.equal(h.alerts.length, 0, 'not before the deadline');
   h.cep.advanceWatermark(30 * MIN, 0);
   assert.equal(h.alerts.length, 1);
-  assert.deepEqual(h.alerts[0].events.map((e) => e.event_id), ids(a));
+  assert.deepEqual(
+    h.alerts[0].events.map((e) => e.event_id),
+    ids(a),
+  );
   assert.equal(harness(p).run([a, conversion('purchase', 'u', 30 * MIN - 1)]).length, 0);
   // A purchase at the deadline is outside the window.
   assert.equal(harness(p).run([a, conversion('purchase', 'u', 30 * MIN)]).length, 1);
@@ -92,7 +156,12 @@ test('conditions compare fields across variables, with arithmetic', () => {
   const a = conversion('add_to_cart', 'u', 0, { revenue: 10 });
   const small = conversion('purchase', 'u', 10, { revenue: 20 });
   const big = conversion('purchase', 'u', 20, { revenue: 21 });
-  assert.deepEqual(harness(p).run([a, small, big]), [match([['A', a], ['B', big]])]);
+  assert.deepEqual(harness(p).run([a, small, big]), [
+    match([
+      ['A', a],
+      ['B', big],
+    ]),
+  ]);
 });
 
 test('session abandonment reference pattern: idle_time reads idle_time_ms, durations are milliseconds', () => {
@@ -112,12 +181,25 @@ test('after a match the key starts afresh (skip past last event): matches never 
   const a3 = conversion('add_to_cart', 'u', 4);
   const b3 = conversion('purchase', 'u', 5);
   // a1 (earliest start) wins; a2's partial match is discarded, so b2 matches nothing; a3 starts afresh.
-  assert.deepEqual(harness(p).run([a1, a2, b1, b2, a3, b3]), [match([['A', a1], ['B', b1]]), match([['A', a3], ['B', b3]])]);
+  assert.deepEqual(harness(p).run([a1, a2, b1, b2, a3, b3]), [
+    match([
+      ['A', a1],
+      ['B', b1],
+    ]),
+    match([
+      ['A', a3],
+      ['B', b3],
+    ]),
+  ]);
 });
 
 test('out-of-order arrival within the watermark gives the in-order result', () => {
   const p = `PATTERN (add_to_cart A) => (checkout B) => (purchase C) WITHIN 1 MINUTE`;
-  const evs = [conversion('add_to_cart', 'u', 10), conversion('checkout', 'u', 20), conversion('purchase', 'u', 30)];
+  const evs = [
+    conversion('add_to_cart', 'u', 10),
+    conversion('checkout', 'u', 20),
+    conversion('purchase', 'u', 30),
+  ];
   const inOrder = harness(p).run(evs);
   assert.equal(inOrder.length, 1);
   assert.deepEqual(harness(p).run([...evs].reverse()), inOrder);
@@ -139,14 +221,24 @@ test('aggregates are checked on the complete match: purchases from two countries
   const us1 = conversion('purchase', 'u', 0);
   const us2 = conversion('purchase', 'u', 10);
   const fr = conversion('purchase', 'u', 20, { country: 'FR' });
-  assert.deepEqual(harness(p).run([us1, us2, fr]), [match([['P', us1], ['P', us2], ['P', fr]])]);
+  assert.deepEqual(harness(p).run([us1, us2, fr]), [
+    match([
+      ['P', us1],
+      ['P', us2],
+      ['P', fr],
+    ]),
+  ]);
   assert.deepEqual(harness(p).run([us1, us2]), []);
 });
 
 test('message templates interpolate matched fields and functions', () => {
-  const h = harness(`NAME m SEVERITY critical MESSAGE 'user {A.user_id} paid {B.revenue} {B.currency} after {fmt_duration(elapsed())}, {count(A)} add(s), key {key()}'
+  const h =
+    harness(`NAME m SEVERITY critical MESSAGE 'user {A.user_id} paid {B.revenue} {B.currency} after {fmt_duration(elapsed())}, {count(A)} add(s), key {key()}'
     PATTERN (add_to_cart A) -> (purchase B) WITHIN 10 MINUTES`);
-  h.run([conversion('add_to_cart', 'u7', 0), conversion('purchase', 'u7', 90_000, { revenue: 12.5, currency: 'EUR' })]);
+  h.run([
+    conversion('add_to_cart', 'u7', 0),
+    conversion('purchase', 'u7', 90_000, { revenue: 12.5, currency: 'EUR' }),
+  ]);
   const a: Alert = h.alerts[0];
   assert.equal(a.message, 'user u7 paid 12.5 EUR after 1m 30s, 1 add(s), key u7');
   assert.equal(a.severity, 'critical');
@@ -161,7 +253,11 @@ test('snapshot and restore mid-stream continue exactly (through JSON)', () => {
   const text = `NAME a PATTERN (add_to_cart A)+ -> (checkout B) -> (purchase C) WITHIN 1 MINUTE
     NAME b PATTERN (add_to_cart A) -> NOT (purchase P) WITHIN 30 SECONDS`;
   const evs = [0, 5, 12, 20, 31, 40, 45, 70, 75, 80, 120].map((t, i) =>
-    conversion((['add_to_cart', 'add_to_cart', 'checkout', 'purchase'] as const)[i % 4], i % 3 ? 'u' : 'v', t * 1000),
+    conversion(
+      (['add_to_cart', 'add_to_cart', 'checkout', 'purchase'] as const)[i % 4],
+      i % 3 ? 'u' : 'v',
+      t * 1000,
+    ),
   );
   const shuffled = [evs[1], evs[0], evs[2], evs[4], evs[3], evs[5], evs[7], evs[6], evs[8], evs[10], evs[9]];
   const run = (split: number | null) => {
@@ -169,7 +265,13 @@ test('snapshot and restore mid-stream continue exactly (through JSON)', () => {
     const defs = parsePatterns(text);
     let cep = createCep(defs, { alert: (a) => out.push(a) }, { autoWatermarkMs: 3000 });
     shuffled.forEach((e, i) => {
-      if (i === split) cep = createCep(defs, { alert: (a) => out.push(a) }, { autoWatermarkMs: 3000 }, JSON.parse(JSON.stringify(cep.snapshot())) as CepSnapshot);
+      if (i === split)
+        cep = createCep(
+          defs,
+          { alert: (a) => out.push(a) },
+          { autoWatermarkMs: 3000 },
+          JSON.parse(JSON.stringify(cep.snapshot())) as CepSnapshot,
+        );
       cep.process(e, 0);
     });
     cep.flush(0);
@@ -177,5 +279,6 @@ test('snapshot and restore mid-stream continue exactly (through JSON)', () => {
   };
   const whole = run(null);
   assert.ok(whole.alerts.length >= 2);
-  for (let split = 1; split < shuffled.length; split++) assert.deepEqual(run(split), whole, `split at ${split}`);
+  for (let split = 1; split < shuffled.length; split++)
+    assert.deepEqual(run(split), whole, `split at ${split}`);
 });

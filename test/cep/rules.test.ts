@@ -3,8 +3,24 @@ import assert from 'node:assert/strict';
 import { createCep, loadPatternFiles, defaultPatternDir, parsePatterns } from '../../src/cep/index.js';
 import type { Alert, ViewResult } from '../../src/events/results.js';
 
-function result(view: string, start: number, fields: ViewResult['fields'], emit: 'final' | 'early' = 'final'): ViewResult {
-  return { view, key: '', window_start: start, window_end: start + 5000, emit, emitted_at: 0, watermark: start + 5000, last_intended_send_time: start + 4999, event_count: 1, fields };
+function result(
+  view: string,
+  start: number,
+  fields: ViewResult['fields'],
+  emit: 'final' | 'early' = 'final',
+): ViewResult {
+  return {
+    view,
+    key: '',
+    window_start: start,
+    window_end: start + 5000,
+    emit,
+    emitted_at: 0,
+    watermark: start + 5000,
+    last_intended_send_time: start + 4999,
+    event_count: 1,
+    fields,
+  };
 }
 
 test('high bounce rate fires above 80 % with enough sessions, once per window, on final results only', () => {
@@ -29,7 +45,9 @@ test('high bounce rate fires above 80 % with enough sessions, once per window, o
 test('z-score anomaly: compared with mean and sample stddev of the previous N windows, computed here', () => {
   const alerts: Alert[] = [];
   const cep = createCep(
-    parsePatterns(`RULE spike ON realtime BASELINE events OVER 5 WINDOWS WHERE samples >= 3 AND abs(zscore) > 3 MESSAGE '{value} {zscore}'`),
+    parsePatterns(
+      `RULE spike ON realtime BASELINE events OVER 5 WINDOWS WHERE samples >= 3 AND abs(zscore) > 3 MESSAGE '{value} {zscore}'`,
+    ),
     { alert: (a) => alerts.push(a) },
   );
   const series = [100, 104, 98, 101, 99, 102, 40, 100, 103, 99, 101, 100, 102, 160, 101];
@@ -43,13 +61,19 @@ test('z-score anomaly: compared with mean and sample stddev of the previous N wi
     }
     cep.onViewResult(result('realtime', i * 5000, { events: v }), 0);
   });
-  assert.deepEqual(alerts.map((a) => a.first_event_time / 5000), expected);
+  assert.deepEqual(
+    alerts.map((a) => a.first_event_time / 5000),
+    expected,
+  );
   assert.ok(expected.length >= 2, 'the series has both a spike and a drop');
 });
 
 test('a rule reading a field its view lacks warns once and counts', () => {
   const warnings: string[] = [];
-  const cep = createCep(parsePatterns(`RULE r ON realtime WHERE bounce_rat > 0.8`, 'r.cep'), { alert: () => assert.fail(), warn: (m) => warnings.push(m) });
+  const cep = createCep(parsePatterns(`RULE r ON realtime WHERE bounce_rat > 0.8`, 'r.cep'), {
+    alert: () => assert.fail(),
+    warn: (m) => warnings.push(m),
+  });
   cep.onViewResult(result('realtime', 0, { bounce_rate: 1 }), 0);
   cep.onViewResult(result('realtime', 5000, { bounce_rate: 1 }), 0);
   assert.equal(warnings.length, 1);
@@ -58,7 +82,9 @@ test('a rule reading a field its view lacks warns once and counts', () => {
 });
 
 test('rule baselines survive snapshot and restore', () => {
-  const defs = parsePatterns(`RULE spike ON realtime BASELINE events OVER 4 WINDOWS WHERE samples >= 4 AND zscore > 3`);
+  const defs = parsePatterns(
+    `RULE spike ON realtime BASELINE events OVER 4 WINDOWS WHERE samples >= 4 AND zscore > 3`,
+  );
   const alerts: Alert[] = [];
   const a = createCep(defs, { alert: (x) => alerts.push(x) });
   [10, 11, 9, 10].forEach((v, i) => a.onViewResult(result('realtime', i * 5000, { events: v }), 0));

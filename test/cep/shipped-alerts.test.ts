@@ -23,12 +23,19 @@ test('with the documented simulator knobs every shipped alert fires in a seeded 
     warmStartRatePerSec: rate,
   };
   // traffic_anomaly and conversion_funnel_drop: a 4x burst of new sessions for 1 minute every 10.
-  const schedule = { ratePerSec: rate, durationMs: 12 * MIN, profile: { kind: 'bursts' as const, everyMs: 10 * MIN, durationMs: MIN, factor: 4 } };
+  const schedule = {
+    ratePerSec: rate,
+    durationMs: 12 * MIN,
+    profile: { kind: 'bursts' as const, everyMs: 10 * MIN, durationMs: MIN, factor: 4 },
+  };
   const defs = loadPatternFiles([defaultPatternDir()]);
   const alerts: Alert[] = [];
   const warnings: string[] = [];
   const cep = createCep(defs, { alert: (a) => alerts.push(a), warn: (w) => warnings.push(w) });
-  const engine = createEngine(defaultEngineConfig(), { emit: (r) => cep.onViewResult(r, r.emitted_at), late: () => {} });
+  const engine = createEngine(defaultEngineConfig(), {
+    emit: (r) => cep.onViewResult(r, r.emitted_at),
+    late: () => {},
+  });
   let offset = 0;
   for (const { record, intended } of generateRecords(config, schedule)) {
     if (!record.event) continue;
@@ -41,7 +48,11 @@ test('with the documented simulator knobs every shipped alert fires in a seeded 
   assert.deepEqual(warnings, [], 'every rule finds its fields in the engine views');
   const fired = new Map<string, number>();
   for (const a of alerts) fired.set(a.pattern, (fired.get(a.pattern) ?? 0) + 1);
-  for (const d of defs) assert.ok((fired.get(d.name) ?? 0) > 0, `${d.name} did not fire (fired: ${JSON.stringify(Object.fromEntries(fired))})`);
+  for (const d of defs)
+    assert.ok(
+      (fired.get(d.name) ?? 0) > 0,
+      `${d.name} did not fire (fired: ${JSON.stringify(Object.fromEntries(fired))})`,
+    );
   // Each alert's events respect its pattern's window, and it names the event that completed it.
   for (const a of alerts) {
     const def = defs.find((d) => d.name === a.pattern)!;

@@ -25,7 +25,12 @@ test('a syntax error names file, line and column, shows the line with a caret an
 test('errors for each kind of mistake point at the right place', () => {
   const cases: [string, number, number, RegExp][] = [
     [`PATTERN (logn A) WITHIN 1 MINUTE`, 1, 10, /unknown event kind 'logn'/],
-    [`PATTERN (login A) -> (page_view B)\n  WHERE B.depth = 1 WITHIN 1 MINUTE`, 2, 9, /unknown field 'depth' for page_view events: expected one of .*page_depth/],
+    [
+      `PATTERN (login A) -> (page_view B)\n  WHERE B.depth = 1 WITHIN 1 MINUTE`,
+      2,
+      9,
+      /unknown field 'depth' for page_view events: expected one of .*page_depth/,
+    ],
     [`PATTERN (login A) WHERE Z.user_id = 'x' WITHIN 1 MINUTE`, 1, 25, /unknown variable Z/],
     [`PATTERN (login A) WHERE A.user_type = WITHIN 1 MINUTE`, 1, 39, /expected a value/],
     [`PATTERN (login A) -> (page_view B)`, 1, 35, /expected WITHIN/],
@@ -39,8 +44,18 @@ test('errors for each kind of mistake point at the right place', () => {
     [`PATTERN (login A) WHERE A.user_type = 'premium WITHIN 1 MINUTE`, 1, 39, /unterminated string/],
     [`RULE r WHERE x > 1`, 1, 1, /expected an ON clause/],
     [`RULE r ON realtime WHERE count(A) > 1`, 1, 26, /aggregates the events of a pattern variable/],
-    [`NAME a PATTERN (login A) WITHIN 1 MINUTE\nNAME a PATTERN (login A) WITHIN 1 MINUTE`, 2, 1, /duplicate name 'a' \(first defined on line 1\)/],
-    [`NAME a SEVERITY urgent PATTERN (login A) WITHIN 1 MINUTE`, 1, 17, /expected a severity: info, warning or critical/],
+    [
+      `NAME a PATTERN (login A) WITHIN 1 MINUTE\nNAME a PATTERN (login A) WITHIN 1 MINUTE`,
+      2,
+      1,
+      /duplicate name 'a' \(first defined on line 1\)/,
+    ],
+    [
+      `NAME a SEVERITY urgent PATTERN (login A) WITHIN 1 MINUTE`,
+      1,
+      17,
+      /expected a severity: info, warning or critical/,
+    ],
   ];
   for (const [text, line, column, re] of cases) {
     const e = error(text);
@@ -50,7 +65,8 @@ test('errors for each kind of mistake point at the right place', () => {
 });
 
 test('the reference syntax parses as written, comments included', () => {
-  const defs = parsePatterns(`-- High-value user detection
+  const defs = parsePatterns(
+    `-- High-value user detection
 PATTERN (login A) -> (view_product B) -> (add_to_cart C) -> (checkout D)
 WHERE A.user_type = 'premium' AND B.product_category = 'electronics'
 WITHIN 10 MINUTES
@@ -58,18 +74,33 @@ WITHIN 10 MINUTES
 -- Session abandonment alert
 PATTERN (session_start A) -> (page_view B) -> (session_timeout C)
 WHERE B.page_depth = 1 AND C.idle_time > 5 MINUTES
-WITHIN 15 MINUTES`, 'ref.cep');
-  assert.deepEqual(defs.map((d) => d.name), ['ref_1', 'ref_2']);
+WITHIN 15 MINUTES`,
+    'ref.cep',
+  );
+  assert.deepEqual(
+    defs.map((d) => d.name),
+    ['ref_1', 'ref_2'],
+  );
   const [a, b] = defs;
   assert.ok(a.kind === 'sequence' && b.kind === 'sequence');
-  assert.deepEqual(a.elements.map((e) => [e.kinds, e.variable]), [[['login'], 'A'], [['view_product'], 'B'], [['add_to_cart'], 'C'], [['checkout'], 'D']]);
+  assert.deepEqual(
+    a.elements.map((e) => [e.kinds, e.variable]),
+    [
+      [['login'], 'A'],
+      [['view_product'], 'B'],
+      [['add_to_cart'], 'C'],
+      [['checkout'], 'D'],
+    ],
+  );
   assert.equal(a.withinMs, 600_000);
   assert.equal(b.withinMs, 900_000);
   assert.equal(a.partitionBy, 'user_id');
 });
 
 test('every shipped pattern file loads', () => {
-  const names = loadPatternFiles([defaultPatternDir()]).map((d) => d.name).sort();
+  const names = loadPatternFiles([defaultPatternDir()])
+    .map((d) => d.name)
+    .sort();
   assert.deepEqual(names, [
     'cart_abandonment',
     'conversion_funnel_completed',

@@ -11,8 +11,14 @@ test('the transaction buffer keeps messages per topic in send order until taken,
   assert.equal(b.size, 4);
   const taken = b.take();
   assert.deepEqual([...taken.keys()], ['t1', 't2']);
-  assert.deepEqual(taken.get('t1')!.map((x) => x.key), ['a', 'b', 'd']);
-  assert.deepEqual(taken.get('t2')!.map((x) => x.key), ['c']);
+  assert.deepEqual(
+    taken.get('t1')!.map((x) => x.key),
+    ['a', 'b', 'd'],
+  );
+  assert.deepEqual(
+    taken.get('t2')!.map((x) => x.key),
+    ['c'],
+  );
   assert.equal(b.size, 0);
   assert.equal(b.take().size, 0);
 });

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointStore, checkpointTag, chooseCheckpoint, verifyOffsets } from '../../src/checkpoint/store.js';
+import {
+  CheckpointStore,
+  checkpointTag,
+  chooseCheckpoint,
+  verifyOffsets,
+} from '../../src/checkpoint/store.js';
 
 function withDir(fn: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'rtap-ckpt-'));
@@ -25,7 +30,14 @@ test('a written checkpoint reads back identical and leaves no temporary file', (
     const state = { engine: { nested: [1, 2, { x: 'y' }] }, cep: null };
     store.write({ seq: 3, createdAt: 123, offsets, state });
     assert.deepEqual(store.list(), [3]);
-    assert.deepEqual(store.read(3), { format: 'rtap-checkpoint', version: 1, seq: 3, createdAt: 123, offsets, state });
+    assert.deepEqual(store.read(3), {
+      format: 'rtap-checkpoint',
+      version: 1,
+      seq: 3,
+      createdAt: 123,
+      offsets,
+      state,
+    });
     assert.deepEqual(readdirSync(join(dir, 'g')), ['checkpoint-000000000003.json']);
   }));
 
@@ -43,7 +55,12 @@ test('a corrupt checkpoint file is refused with its path', () =>
   withDir((dir) => {
     const store = new CheckpointStore(dir);
     writeFileSync(join(dir, 'checkpoint-000000000004.json'), '{"format":"other"}');
-    assert.throws(() => store.read(4), (e: Error) => e.message.includes(join(dir, 'checkpoint-000000000004.json')) && e.message.includes('not an rtap checkpoint'));
+    assert.throws(
+      () => store.read(4),
+      (e: Error) =>
+        e.message.includes(join(dir, 'checkpoint-000000000004.json')) &&
+        e.message.includes('not an rtap checkpoint'),
+    );
   }));
 
 test('pruning keeps the chosen range: before drops older, after drops newer (uncommitted) checkpoints', () =>
@@ -65,12 +82,37 @@ test('nothing committed is a fresh start whatever files exist', () => {
 });
 
 test('offsets committed without an rtap tag, or a tag whose file is gone, are refused', () => {
-  assert.throws(() => chooseCheckpoint([{ topic: 'a', partition: 0, offset: 5, metadata: '' }], [1], 'group g'), /group g: a\/0 has a committed offset \(5\) that no rtap checkpoint wrote/);
-  assert.throws(() => chooseCheckpoint([{ topic: 'a', partition: 0, offset: 5, metadata: checkpointTag(9) }], [7, 8], 'group g'), /checkpoint 9, which is not in the checkpoint directory/);
+  assert.throws(
+    () => chooseCheckpoint([{ topic: 'a', partition: 0, offset: 5, metadata: '' }], [1], 'group g'),
+    /group g: a\/0 has a committed offset \(5\) that no rtap checkpoint wrote/,
+  );
+  assert.throws(
+    () =>
+      chooseCheckpoint(
+        [{ topic: 'a', partition: 0, offset: 5, metadata: checkpointTag(9) }],
+        [7, 8],
+        'group g',
+      ),
+    /checkpoint 9, which is not in the checkpoint directory/,
+  );
 });
 
 test('a checkpoint must hold exactly the committed offsets', () => {
   verifyOffsets(offsets, [...offsets].reverse(), 'x');
-  assert.throws(() => verifyOffsets(offsets, [{ topic: 'a', partition: 0, offset: 10 }, { topic: 'a', partition: 1, offset: 8 }], 'x'), /a\/1 is 8 but the checkpoint says 7/);
-  assert.throws(() => verifyOffsets(offsets, [{ topic: 'a', partition: 0, offset: 10 }], 'x'), /checkpoint has a\/1 at 7 but the group committed nothing there/);
+  assert.throws(
+    () =>
+      verifyOffsets(
+        offsets,
+        [
+          { topic: 'a', partition: 0, offset: 10 },
+          { topic: 'a', partition: 1, offset: 8 },
+        ],
+        'x',
+      ),
+    /a\/1 is 8 but the checkpoint says 7/,
+  );
+  assert.throws(
+    () => verifyOffsets(offsets, [{ topic: 'a', partition: 0, offset: 10 }], 'x'),
+    /checkpoint has a\/1 at 7 but the group committed nothing there/,
+  );
 });

@@ -6,7 +6,10 @@ const SEVERITIES = new Set(['info', 'warning', 'critical']);
 
 describe('rtap alerts (not a terminal)', () => {
   it('without --brokers simulates in-process and prints matching alerts as JSON lines, stopping at --max', async () => {
-    const r = await runCli(['alerts', '--rate', '300/s', '--duration', '60s', '--max', '3', '--severity', 'critical,info'], { timeoutMs: 120_000 });
+    const r = await runCli(
+      ['alerts', '--rate', '300/s', '--duration', '60s', '--max', '3', '--severity', 'critical,info'],
+      { timeoutMs: 120_000 },
+    );
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 3, r.stdout);

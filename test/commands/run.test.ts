@@ -4,9 +4,14 @@ import { runCli } from '../helpers/cli.js';
 
 describe('rtap run (not a terminal)', () => {
   it('--duration ends the run; status lines go to stderr with --json, the report to stdout', async () => {
-    const r = await runCli(['run', '--duration', '7s', '--rate', '200/s', '--dashboard', 'off', '--json'], { timeoutMs: 120_000 });
+    const r = await runCli(['run', '--duration', '7s', '--rate', '200/s', '--dashboard', 'off', '--json'], {
+      timeoutMs: 120_000,
+    });
     assert.equal(r.code, 0, r.stderr);
-    const report = JSON.parse(r.stdout) as { load: { produced: number; duration_ms: number }; pipeline: { consumed: number } };
+    const report = JSON.parse(r.stdout) as {
+      load: { produced: number; duration_ms: number };
+      pipeline: { consumed: number };
+    };
     assert.equal(report.load.duration_ms, 7000);
     // The open-loop schedule at 200/s for 7 s: 1400 events, all consumed.
     assert.ok(Math.abs(report.load.produced - 1400) <= 2, `produced ${report.load.produced}`);

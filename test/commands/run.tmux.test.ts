@@ -68,7 +68,10 @@ describe('rtap run in a terminal', () => {
     const first = numbers(screen());
     await sleep(3000);
     const second = numbers(await waitForScreen(/consumed [\d,]+/, 5000));
-    assert.ok(second.consumed > first.consumed, `consumed did not grow: ${first.consumed} then ${second.consumed}`);
+    assert.ok(
+      second.consumed > first.consumed,
+      `consumed did not grow: ${first.consumed} then ${second.consumed}`,
+    );
     assert.notEqual(second.clock, first.clock);
     assert.match(screen(), /top pages\s+1\. \S+/);
 

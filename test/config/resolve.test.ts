@@ -9,8 +9,21 @@ import * as v from '../../src/config/values.js';
 
 const rate = setting({ key: 'rate', flags: '--rate <rate>', description: '', parse: v.rate, default: 200 });
 const seed = setting({ key: 'seed', flags: '--seed <n>', description: '', parse: v.seed, default: 42 });
-const dur = setting({ key: 'duration', flags: '--duration <d>', description: '', parse: v.duration, default: 30_000 });
-const thr = setting({ key: 'threshold', flags: '--threshold <t>', description: '', parse: (r: string) => [r], repeatable: true, default: [] as string[] });
+const dur = setting({
+  key: 'duration',
+  flags: '--duration <d>',
+  description: '',
+  parse: v.duration,
+  default: 30_000,
+});
+const thr = setting({
+  key: 'threshold',
+  flags: '--threshold <t>',
+  description: '',
+  parse: (r: string) => [r],
+  repeatable: true,
+  default: [] as string[],
+});
 
 function configFile(content: string) {
   const dir = mkdtempSync(join(tmpdir(), 'rtap-cfg-'));
@@ -20,7 +33,9 @@ function configFile(content: string) {
 }
 
 test('precedence is defaults < config file < RTAP_* env < flags, with sources', () => {
-  const cfg = loadConfigFile(configFile(JSON.stringify({ rate: '100/s', seed: 7, bench: { duration: '1m' } })));
+  const cfg = loadConfigFile(
+    configFile(JSON.stringify({ rate: '100/s', seed: 7, bench: { duration: '1m' } })),
+  );
   const r = resolveSettings([rate, seed, dur], { rate: '300/s' }, { RTAP_SEED: '9' }, cfg, ['bench']);
   assert.equal(r.values.rate, 300);
   assert.equal(r.sources.rate.source, 'flag');
@@ -35,18 +50,34 @@ test('precedence is defaults < config file < RTAP_* env < flags, with sources', 
 });
 
 test('a bad value from the environment names the variable', () => {
-  assert.throws(() => resolveSettings([rate], {}, { RTAP_RATE: 'fast' }, null, ['bench']), /environment variable RTAP_RATE 'fast'/);
+  assert.throws(
+    () => resolveSettings([rate], {}, { RTAP_RATE: 'fast' }, null, ['bench']),
+    /environment variable RTAP_RATE 'fast'/,
+  );
 });
 
 test('repeatable settings collect flags and config arrays', () => {
-  const cfg = loadConfigFile(configFile(JSON.stringify({ bench: { threshold: ['ingest.p95<500ms', 'errors<1%'] } })));
-  assert.deepEqual(resolveSettings([thr], {}, {}, cfg, ['bench']).values.threshold, ['ingest.p95<500ms', 'errors<1%']);
-  assert.deepEqual(resolveSettings([thr], { threshold: ['a<1ms'] }, {}, cfg, ['bench']).values.threshold, ['a<1ms']);
+  const cfg = loadConfigFile(
+    configFile(JSON.stringify({ bench: { threshold: ['ingest.p95<500ms', 'errors<1%'] } })),
+  );
+  assert.deepEqual(resolveSettings([thr], {}, {}, cfg, ['bench']).values.threshold, [
+    'ingest.p95<500ms',
+    'errors<1%',
+  ]);
+  assert.deepEqual(resolveSettings([thr], { threshold: ['a<1ms'] }, {}, cfg, ['bench']).values.threshold, [
+    'a<1ms',
+  ]);
 });
 
 test('config syntax errors give file, line and column; unknown keys in a command section are named', () => {
   const bad = configFile('{\n  "rate": "200/s",\n  "seed": 4x\n}');
-  assert.throws(() => loadConfigFile(bad), (e: Error) => e.message.startsWith(`config file ${bad}:3:`));
+  assert.throws(
+    () => loadConfigFile(bad),
+    (e: Error) => e.message.startsWith(`config file ${bad}:3:`),
+  );
   const unknown = loadConfigFile(configFile(JSON.stringify({ bench: { rte: '1/s' } })));
-  assert.throws(() => resolveSettings([rate], {}, {}, unknown, ['bench']), /unknown setting 'rte' at \/bench/);
+  assert.throws(
+    () => resolveSettings([rate], {}, {}, unknown, ['bench']),
+    /unknown setting 'rte' at \/bench/,
+  );
 });

@@ -13,7 +13,12 @@ test('rates accept per-second and per-minute forms with k/M suffixes', () => {
 });
 
 test('a bad rate names the flag, the value and the expected form', () => {
-  assert.throws(() => v.rate('fast', '--rate'), (e: Error) => e instanceof UsageError && /invalid --rate 'fast': expected a positive rate like 200\/s/.test(e.message));
+  assert.throws(
+    () => v.rate('fast', '--rate'),
+    (e: Error) =>
+      e instanceof UsageError &&
+      /invalid --rate 'fast': expected a positive rate like 200\/s/.test(e.message),
+  );
   assert.throws(() => v.rate('0/s', '--rate'), UsageError);
   assert.throws(() => v.rate('-5/s', '--rate'), UsageError);
 });
@@ -24,7 +29,10 @@ test('durations accept compound units and reject negatives and junk', () => {
   assert.equal(v.duration('1h30m', '--duration'), 5_400_000);
   assert.equal(v.duration('250ms', '--duration'), 250);
   assert.equal(v.duration('2', '--duration'), 2000);
-  assert.throws(() => v.duration('-3', '--duration'), /invalid --duration '-3': expected a positive duration/);
+  assert.throws(
+    () => v.duration('-3', '--duration'),
+    /invalid --duration '-3': expected a positive duration/,
+  );
   assert.throws(() => v.duration('10 parsecs', '--duration'), UsageError);
   assert.throws(() => v.duration('0s', '--duration'), UsageError);
   assert.equal(v.durationOrZero('0', '--warmup'), 0);

@@ -19,27 +19,32 @@ function wsUrl(httpUrl: string): string {
 
 /** A client that records every message it parses. */
 /** `typesOnly`: keep just each message's type, so a client's own copies do not count as server memory. */
-async function connect(url: string, typesOnly = false): Promise<{ ws: WebSocket; messages: WireMessage[]; next(n?: number): Promise<void> }> {
+async function connect(
+  url: string,
+  typesOnly = false,
+): Promise<{ ws: WebSocket; messages: WireMessage[]; next(n?: number): Promise<void> }> {
   const ws = new WebSocket(url);
   const messages: WireMessage[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   ws.on('message', (data) => {
     const m = JSON.parse(data.toString()) as WireMessage;
     messages.push(typesOnly ? ({ type: m.type } as WireMessage) : m);
-    for (const w of [...waiters]) if (messages.length >= w.count) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
+    for (const w of [...waiters])
+      if (messages.length >= w.count) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
   });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  const next = (n = 1) => new Promise<void>((resolve) => {
-    const count = messages.length + n;
-    if (messages.length >= count) resolve();
-    else waiters.push({ count, resolve });
-  });
+  const next = (n = 1) =>
+    new Promise<void>((resolve) => {
+      const count = messages.length + n;
+      if (messages.length >= count) resolve();
+      else waiters.push({ count, resolve });
+    });
   return { ws, messages, next };
 }
 
@@ -60,7 +65,10 @@ test('a new client gets the full state, then one message per batch carrying ever
     await until(() => c.messages.length === 1);
     const init = c.messages[0];
     assert.equal(init.type, 'init');
-    assert.equal(init.type === 'init' && init.state.tiles.find((t) => t.id === 'page_views_per_sec')!.value, 20);
+    assert.equal(
+      init.type === 'init' && init.state.tiles.find((t) => t.id === 'page_views_per_sec')!.value,
+      20,
+    );
 
     const sent = [];
     for (let i = 1; i <= 30; i++) feed.result(realtime(T0 + i * 5000, 100 + i, 40, 1, 4));
@@ -77,8 +85,14 @@ test('a new client gets the full state, then one message per batch carrying ever
     const upd = c.messages[1];
     assert.equal(upd.type, 'update');
     if (upd.type !== 'update') return;
-    assert.deepEqual(upd.delta.traffic!.map((p) => p.t), Array.from({ length: 31 }, (_, i) => T0 + (i + 1) * 5000));
-    assert.deepEqual(upd.delta.alerts!.map((a) => a.alert_id), sent.map((a) => a.alert_id));
+    assert.deepEqual(
+      upd.delta.traffic!.map((p) => p.t),
+      Array.from({ length: 31 }, (_, i) => T0 + (i + 1) * 5000),
+    );
+    assert.deepEqual(
+      upd.delta.alerts!.map((a) => a.alert_id),
+      sent.map((a) => a.alert_id),
+    );
     assert.equal(upd.delta.tiles!.find((t) => t.id === 'page_views_per_sec')!.value, 130 / 5);
 
     // Nothing changed: the next batch is an empty delta (it still carries the data's age).
@@ -104,17 +118,27 @@ test('the batch timer sends updates at the configured interval', async () => {
     await c.next(3);
     assert.ok(c.messages.slice(1).every((m) => m.type === 'update'));
     const seqs = c.messages.slice(1).map((m) => m.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'sequence numbers increase');
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+      'sequence numbers increase',
+    );
     c.ws.close();
   } finally {
     await dash.close();
   }
 });
 
-test('a client that stops reading does not grow the server\'s memory: its backlog stays bounded and it later gets the latest state', async () => {
+test("a client that stops reading does not grow the server's memory: its backlog stays bounded and it later gets the latest state", async () => {
   const feed = new ManualFeed();
   const highWater = 64 * 1024;
-  const dash = await startDashboard({ port: 0, feed, batchIntervalMs: 3_600_000, highWaterBytes: highWater, store: { alerts: 300, snapshotAlerts: 300 } });
+  const dash = await startDashboard({
+    port: 0,
+    feed,
+    batchIntervalMs: 3_600_000,
+    highWaterBytes: highWater,
+    store: { alerts: 300, snapshotAlerts: 300 },
+  });
   try {
     const slow = await connect(wsUrl(dash.url));
     // The fast client runs in this process: were it to keep its 400 messages (~100 MB of strings, which
@@ -132,7 +156,8 @@ test('a client that stops reading does not grow the server\'s memory: its backlo
     collectGarbage();
     const before = process.memoryUsage();
     for (let b = 0; b < batches; b++) {
-      for (let i = 0; i < 250; i++) feed.alert(alert('info', `batch ${b} alert ${i} ${padding}`, T0 + b * 1000 + i));
+      for (let i = 0; i < 250; i++)
+        feed.alert(alert('info', `batch ${b} alert ${i} ${padding}`, T0 + b * 1000 + i));
       feed.result(realtime(T0 + b * 5000, 100 + b, 40, 1, 4));
       const { bytesSent, messagesSent } = dash.stats();
       dash.flush();
@@ -151,9 +176,18 @@ test('a client that stops reading does not grow the server\'s memory: its backlo
     const grown = after.arrayBuffers + after.external - before.arrayBuffers - before.external;
     assert.ok(grown < offered / 3, `buffer memory grew by ${grown} B of ${offered} B offered`);
     // Each flush hands at most one message per client to ws.
-    assert.ok(stats.peakBufferedBytes <= highWater + largest, `peak backlog ${stats.peakBufferedBytes} B exceeds high water + one message`);
-    assert.ok(stats.coalesced > batches / 2, `most deltas to the slow client were dropped (coalesced ${stats.coalesced})`);
-    assert.ok(fast.messages.every((m, i) => i === 0 || m.type === 'update'), 'the fast client got every delta, never a resync');
+    assert.ok(
+      stats.peakBufferedBytes <= highWater + largest,
+      `peak backlog ${stats.peakBufferedBytes} B exceeds high water + one message`,
+    );
+    assert.ok(
+      stats.coalesced > batches / 2,
+      `most deltas to the slow client were dropped (coalesced ${stats.coalesced})`,
+    );
+    assert.ok(
+      fast.messages.every((m, i) => i === 0 || m.type === 'update'),
+      'the fast client got every delta, never a resync',
+    );
 
     // The slow client reads again: the backlog drains and its next message is the full latest state.
     slow.ws.resume();

@@ -15,7 +15,12 @@ const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 test('during a real in-process run the page shows KPIs that change, an alert, and pipeline health', async (t) => {
   const transport = createEmbeddedTransport({
-    topics: Object.entries(DEFAULT_PARTITIONS).map(([name, partitions]) => ({ name, partitions, replicationFactor: 1, config: {} })),
+    topics: Object.entries(DEFAULT_PARTITIONS).map(([name, partitions]) => ({
+      name,
+      partitions,
+      replicationFactor: 1,
+      config: {},
+    })),
   });
   // What the processor delivered, collected independently of the dashboard: the page must show these.
   const alerts: Alert[] = [];
@@ -26,7 +31,12 @@ test('during a real in-process run the page shows KPIs that change, an alert, an
     transport,
     // Fraud episodes and a bounce spike make the CEP patterns fire within seconds; 1 % malformed records
     // feed the dead-letter counter.
-    simulator: { seed: 7, fraudShare: 0.5, malformedShare: 0.01, bounceSpike: { everyMs: 20_000, durationMs: 10_000, share: 0.95 } },
+    simulator: {
+      seed: 7,
+      fraudShare: 0.5,
+      malformedShare: 0.01,
+      bounceSpike: { everyMs: 20_000, durationMs: 10_000, share: 0.95 },
+    },
     shape: { kind: 'constant', ratePerSec: 300 },
     durationMs: 30_000,
     warmupMs: 0,
@@ -39,10 +49,19 @@ test('during a real in-process run the page shows KPIs that change, an alert, an
       live.processor.on('result', (r) => {
         if (r.view === 'realtime' && r.emit === 'final') realtimeFinals.push(r);
       });
-      attach(startDashboard({ port: 0, feed: liveStatsFeed(live, 'in-process: embedded log'), batchIntervalMs: 500 }));
+      attach(
+        startDashboard({
+          port: 0,
+          feed: liveStatsFeed(live, 'in-process: embedded log'),
+          batchIntervalMs: 500,
+        }),
+      );
     },
   });
-  const browser = await chromium.launch({ executablePath: process.env.RTAP_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: process.env.RTAP_CHROMIUM ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
   let dash: Dashboard | null = null;
   try {
     dash = await dashboard;
@@ -50,11 +69,20 @@ test('during a real in-process run the page shows KPIs that change, an alert, an
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
     await page.goto(dash.url);
-    await page.waitForFunction(() => document.querySelector('[data-testid=badge]')?.textContent === 'live', undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=badge]')?.textContent === 'live',
+      undefined,
+      { timeout: 10_000 },
+    );
 
     // The first complete realtime window reaches the tiles...
     const tileText = () => page.getByTestId('tiles').locator('.window').first().textContent();
-    await page.waitForFunction(() => /to \d\d:\d\d:\d\d/.test(document.querySelector('[data-testid=tiles] .window')?.textContent ?? ''), undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () =>
+        /to \d\d:\d\d:\d\d/.test(document.querySelector('[data-testid=tiles] .window')?.textContent ?? ''),
+      undefined,
+      { timeout: 20_000 },
+    );
     const firstWindow = await tileText();
     const firstUsers = await page.getByTestId('tile-value-active_users').textContent();
     assert.ok(
@@ -62,7 +90,11 @@ test('during a real in-process run the page shows KPIs that change, an alert, an
       `active users ${firstUsers} is one the processor emitted (${realtimeFinals.map((r) => r.fields.active_users).join(', ')})`,
     );
     // ...and the next one replaces it: the KPI values change live.
-    await page.waitForFunction((w) => document.querySelector('[data-testid=tiles] .window')?.textContent !== w, firstWindow, { timeout: 15_000 });
+    await page.waitForFunction(
+      (w) => document.querySelector('[data-testid=tiles] .window')?.textContent !== w,
+      firstWindow,
+      { timeout: 15_000 },
+    );
     const secondUsers = await page.getByTestId('tile-value-active_users').textContent();
     assert.ok(realtimeFinals.some((r) => int.format(r.fields.active_users as number) === secondUsers));
     const deltaText = await page.getByTestId('tile-active_users').locator('.delta').textContent();
@@ -72,7 +104,10 @@ test('during a real in-process run the page shows KPIs that change, an alert, an
     const firstAlert = page.getByTestId('alert-message').first();
     await firstAlert.waitFor({ timeout: 20_000 });
     const shown = await firstAlert.textContent();
-    assert.ok(alerts.some((a) => a.message === shown), `alert '${shown}' was emitted by the processor`);
+    assert.ok(
+      alerts.some((a) => a.message === shown),
+      `alert '${shown}' was emitted by the processor`,
+    );
 
     // Pipeline health is live.
     const throughput = await page.getByTestId('health-throughput').locator('.value').textContent();
@@ -87,7 +122,9 @@ test('during a real in-process run the page shows KPIs that change, an alert, an
   } finally {
     await browser.close();
     const { report } = await run;
-    t.diagnostic(`run: ${report.pipeline.consumed} consumed, ${report.pipeline.alerts} alerts, ${report.pipeline.dead_letters} dead letters`);
+    t.diagnostic(
+      `run: ${report.pipeline.consumed} consumed, ${report.pipeline.alerts} alerts, ${report.pipeline.dead_letters} dead letters`,
+    );
     await dash?.close();
     await transport.close();
   }

@@ -12,7 +12,10 @@ let browser: Browser;
 const shots = mkdtempSync(join(tmpdir(), 'rtap-dashboard-'));
 
 before(async () => {
-  browser = await chromium.launch({ executablePath: process.env.RTAP_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch({
+    executablePath: process.env.RTAP_CHROMIUM ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
 });
 after(async () => {
   await browser?.close();
@@ -42,7 +45,10 @@ test('event fields containing markup render as text and never execute', async ()
     const message = page.getByTestId('alert-message').first();
     await message.waitFor();
     assert.equal(await message.textContent(), `user ${evil} bought`);
-    assert.equal(await page.getByTestId('top-page').first().locator('.name').textContent(), `/search?q=${evil}`);
+    assert.equal(
+      await page.getByTestId('top-page').first().locator('.name').textContent(),
+      `/search?q=${evil}`,
+    );
     assert.equal(await page.getByTestId('geo-row').first().locator('.name').textContent(), '<i>XX</i>');
     // The markup stayed text: no element was created from it and nothing ran.
     assert.equal(await page.locator('main script, main img, main b, main i').count(), 0);
@@ -87,11 +93,17 @@ test('the page shows reconnecting when the server goes away and goes live again 
     const badge = page.getByTestId('badge');
     await page.waitForFunction(() => document.querySelector('[data-testid=badge]')?.textContent === 'live');
     await dash.close();
-    await page.waitForFunction(() => document.querySelector('[data-testid=badge]')?.textContent === 'reconnecting');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=badge]')?.textContent === 'reconnecting',
+    );
     dash = await startDashboard({ port, feed, batchIntervalMs: 100 });
     feed.result(realtime(1_700_000_000_000, 500, 42, 0, 0));
     feed.health(health(Date.now(), 100));
-    await page.waitForFunction(() => document.querySelector('[data-testid=badge]')?.textContent === 'live', undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=badge]')?.textContent === 'live',
+      undefined,
+      { timeout: 15_000 },
+    );
     assert.equal(await badge.textContent(), 'live');
     await page.getByTestId('tile-value-active_users').filter({ hasText: '42' }).waitFor();
     assert.match((await page.getByTestId('age').textContent()) ?? '', /updated/);
@@ -109,7 +121,18 @@ test('a synthetic full page renders every panel (screenshot)', async () => {
     const t0 = now - (now % 5000) - 300_000;
     for (let i = 0; i < 60; i++) feed.result(realtime(t0 + i * 5000, 400 + (i % 7) * 20, 150 + i, 3, 10));
     for (let m = 0; m < 5; m++) feed.result(kpis(t0 + m * 60_000, [500, 120, 60, 30], 1500 + m * 100));
-    feed.result(business(t0 + 240_000, 900, 40, [['/home', 120], ['/products/42', 80]], { US: 300, DE: 120, FR: 90 }));
+    feed.result(
+      business(
+        t0 + 240_000,
+        900,
+        40,
+        [
+          ['/home', 120],
+          ['/products/42', 80],
+        ],
+        { US: 300, DE: 120, FR: 90 },
+      ),
+    );
     for (let s = 0; s < 30; s++) feed.health(health(now - (30 - s) * 1000, 300 + s));
     const { page, problems } = await open(dash.url);
     await page.getByTestId('funnel-views').waitFor();

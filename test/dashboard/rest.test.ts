@@ -17,7 +17,12 @@ after(async () => {
 
 const get = async (path: string, init?: RequestInit) => {
   const res = await fetch(new URL(path, dash.url), init);
-  return { status: res.status, type: res.headers.get('content-type') ?? '', headers: res.headers, text: await res.text() };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    headers: res.headers,
+    text: await res.text(),
+  };
 };
 const getJson = async (path: string) => {
   const r = await get(path);
@@ -59,8 +64,12 @@ test('/kpis?minutes_back= returns the windows ending within that many minutes of
   assert.equal(r.status, 200);
   const newestEnd = T0 + 46 * 60_000;
   const expected = [];
-  for (let m = 0; m <= 45; m++) if (T0 + (m + 1) * 60_000 > newestEnd - 30 * 60_000) expected.push(T0 + m * 60_000);
-  assert.deepEqual(r.body.windows.map((w: { window_start: number }) => w.window_start), expected);
+  for (let m = 0; m <= 45; m++)
+    if (T0 + (m + 1) * 60_000 > newestEnd - 30 * 60_000) expected.push(T0 + m * 60_000);
+  assert.deepEqual(
+    r.body.windows.map((w: { window_start: number }) => w.window_start),
+    expected,
+  );
   assert.equal(r.body.windows[0].revenue, 100 * (45 - 30 + 2));
   const dflt = await getJson('/kpis');
   assert.equal(dflt.body.minutes_back, 30);
@@ -84,12 +93,26 @@ test('/funnel?minutes_back= sums the funnel over the range and recomputes the ra
 
 test('/alerts?limit= returns the newest alerts, optionally by severity', async () => {
   const now = Date.now();
-  const sent = Array.from({ length: 12 }, (_, i) => alert(i % 4 === 0 ? 'critical' : 'info', `alert number ${i}`, now + i));
+  const sent = Array.from({ length: 12 }, (_, i) =>
+    alert(i % 4 === 0 ? 'critical' : 'info', `alert number ${i}`, now + i),
+  );
   for (const a of sent) feed.alert(a);
   const r = await getJson('/alerts?limit=5');
-  assert.deepEqual(r.body.alerts.map((a: { message: string }) => a.message), sent.slice(-5).reverse().map((a) => a.message));
+  assert.deepEqual(
+    r.body.alerts.map((a: { message: string }) => a.message),
+    sent
+      .slice(-5)
+      .reverse()
+      .map((a) => a.message),
+  );
   const crit = await getJson('/alerts?severity=critical');
-  assert.deepEqual(crit.body.alerts.map((a: { message: string }) => a.message), sent.filter((a) => a.severity === 'critical').reverse().map((a) => a.message));
+  assert.deepEqual(
+    crit.body.alerts.map((a: { message: string }) => a.message),
+    sent
+      .filter((a) => a.severity === 'critical')
+      .reverse()
+      .map((a) => a.message),
+  );
 });
 
 test('bad query parameters get 400 with a message naming the parameter and value', async () => {
@@ -123,11 +146,12 @@ function parseProm(text: string) {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     assert.ok(m, `not a valid sample line: ${line}`);
     const labels: Record<string, string> = {};
-    if (m[2]) for (const kv of m[2].split(',')) {
-      const lm = /^([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"$/.exec(kv);
-      assert.ok(lm, `bad label ${kv}`);
-      labels[lm[1]] = lm[2];
-    }
+    if (m[2])
+      for (const kv of m[2].split(',')) {
+        const lm = /^([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"$/.exec(kv);
+        assert.ok(lm, `bad label ${kv}`);
+        labels[lm[1]] = lm[2];
+      }
     assert.ok(types.has(m[1]), `sample ${m[1]} without a TYPE line`);
     samples.push({ name: m[1], labels, value: Number(m[3]) });
   }
@@ -135,13 +159,23 @@ function parseProm(text: string) {
 }
 
 test('/metrics is Prometheus text with throughput, lag, latencies and errors from the latest sample', async () => {
-  feed.health(health(Date.now(), 321.5, { lag: 42, watermarkLagMs: 2500, errorRate: 0.004, deadLetters: 9, consumed: 5000 }));
+  feed.health(
+    health(Date.now(), 321.5, {
+      lag: 42,
+      watermarkLagMs: 2500,
+      errorRate: 0.004,
+      deadLetters: 9,
+      consumed: 5000,
+    }),
+  );
   const r = await get('/metrics');
   assert.equal(r.status, 200);
   assert.match(r.type, /^text\/plain; version=0\.0\.4/);
   const s = parseProm(r.text);
   const one = (name: string, labels: Record<string, string> = {}) => {
-    const found = s.filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v));
+    const found = s.filter(
+      (x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v),
+    );
     assert.equal(found.length, 1, `${name} ${JSON.stringify(labels)}`);
     return found[0].value;
   };
@@ -177,7 +211,8 @@ test('with a token every endpoint requires it (query, bearer header or X-Rtap-To
   const d = await startDashboard({ port: 0, feed: f, token: 's3cret' });
   try {
     const url = (p: string) => new URL(p, d.url);
-    for (const p of ['/', '/health', '/metrics', '/kpis/latest', '/app.js']) assert.equal((await fetch(url(p))).status, 401, p);
+    for (const p of ['/', '/health', '/metrics', '/kpis/latest', '/app.js'])
+      assert.equal((await fetch(url(p))).status, 401, p);
     assert.equal((await fetch(url('/kpis?token=wrong'))).status, 401);
     assert.equal((await fetch(url('/kpis?token=s3cret'))).status, 200);
     assert.equal((await fetch(url('/kpis'), { headers: { authorization: 'Bearer s3cret' } })).status, 200);

@@ -56,13 +56,19 @@ test('KPI history upserts per window (a final replaces an early, never the rever
   assert.equal(s.kpisLatest()!.window_start, T0 + 39 * 60_000);
   assert.equal(s.kpisLatest()!.emit, 'final');
   const last30 = s.kpis(30);
-  assert.deepEqual(last30.map((r) => r.window_start), Array.from({ length: 30 }, (_, i) => T0 + (10 + i) * 60_000));
+  assert.deepEqual(
+    last30.map((r) => r.window_start),
+    Array.from({ length: 30 }, (_, i) => T0 + (10 + i) * 60_000),
+  );
 
   // Independent reference: sum the last 5 windows' steps by hand.
   const ref = [0, 1, 2, 3].map((i) => windows.slice(-5).reduce((sum, w) => sum + w[i], 0));
   const f = s.funnel(5);
   assert.equal(f.windows, 5);
-  assert.deepEqual(f.steps.map((x) => x.count), ref);
+  assert.deepEqual(
+    f.steps.map((x) => x.count),
+    ref,
+  );
   assert.equal(f.rates.view_to_cart, ref[1] / ref[0]);
   assert.equal(f.rates.cart_to_checkout, ref[2] / ref[1]);
   assert.equal(f.rates.checkout_to_purchase, ref[3] / ref[2]);
@@ -94,9 +100,22 @@ test('alerts are deduplicated by id, bounded, newest first, filterable by severi
   assert.equal(s.counts.alerts, 30);
   const newest = s.alerts(100);
   assert.equal(newest.length, 20);
-  assert.deepEqual(newest.map((a) => a.message), sent.slice(10).reverse().map((a) => a.message));
+  assert.deepEqual(
+    newest.map((a) => a.message),
+    sent
+      .slice(10)
+      .reverse()
+      .map((a) => a.message),
+  );
   const critical = s.alerts(3, 'critical');
-  assert.deepEqual(critical.map((a) => a.message), sent.filter((a) => a.severity === 'critical').slice(-3).reverse().map((a) => a.message));
+  assert.deepEqual(
+    critical.map((a) => a.message),
+    sent
+      .filter((a) => a.severity === 'critical')
+      .slice(-3)
+      .reverse()
+      .map((a) => a.message),
+  );
   const warnUp = s.alerts(100, 'warning');
   assert.ok(warnUp.every((a) => a.severity !== 'info'));
   assert.equal(warnUp.length, sent.slice(10).filter((a) => a.severity !== 'info').length);
@@ -117,16 +136,25 @@ test('deltas carry only what changed since the previous batch; the series stay b
   s.onResult(realtime(T0 + 19 * 5000, 999, 10, 0, 0)); // re-emission of the newest window replaces its point
   s.onResult(realtime(T0 + 20 * 5000, 300, 10, 0, 0));
   const d2 = s.takeDelta()!;
-  assert.deepEqual(d2.traffic!.map((p) => [p.t, p.page_views_per_sec]), [
-    [T0 + 20 * 5000, 999 / 5],
-    [T0 + 21 * 5000, 300 / 5],
-  ]);
+  assert.deepEqual(
+    d2.traffic!.map((p) => [p.t, p.page_views_per_sec]),
+    [
+      [T0 + 20 * 5000, 999 / 5],
+      [T0 + 21 * 5000, 300 / 5],
+    ],
+  );
   const series = s.snapshot().series.traffic;
   assert.equal(series.length, 12);
-  assert.deepEqual(series.map((p) => p.t), Array.from({ length: 12 }, (_, i) => T0 + (10 + i) * 5000));
+  assert.deepEqual(
+    series.map((p) => p.t),
+    Array.from({ length: 12 }, (_, i) => T0 + (10 + i) * 5000),
+  );
   assert.equal(series[10].page_views_per_sec, 999 / 5);
   for (let i = 0; i < 9; i++) s.onHealth(health(T0 + i * 1000, i));
-  assert.deepEqual(s.snapshot().series.health.map((p) => p.throughput), [4, 5, 6, 7, 8]);
+  assert.deepEqual(
+    s.snapshot().series.health.map((p) => p.throughput),
+    [4, 5, 6, 7, 8],
+  );
 });
 
 test('top content and geography follow the newest business window, final over early', () => {
@@ -134,7 +162,10 @@ test('top content and geography follow the newest business window, final over ea
   s.onResult(business(T0, 10, 1, [['/a', 5]], { US: 3, DE: 7 }, 'early'));
   let snap = s.snapshot();
   assert.deepEqual(snap.top!.pages, [{ key: '/a', views: 5 }]);
-  assert.deepEqual(snap.geo!.countries, [{ country: 'DE', events: 7 }, { country: 'US', events: 3 }]);
+  assert.deepEqual(snap.geo!.countries, [
+    { country: 'DE', events: 7 },
+    { country: 'US', events: 3 },
+  ]);
   assert.equal(snap.geo!.partial, true);
   s.onResult(business(T0, 10, 1, [['/b', 9]], { FR: 1 }, 'final'));
   s.onResult(business(T0 - 60_000, 10, 1, [['/old', 99]], { XX: 1 }, 'final')); // an older window: ignored for lists

@@ -28,7 +28,14 @@ export class ManualFeed implements DashboardFeed {
   }
 }
 
-export function result(view: string, windowStart: number, windowMs: number, fields: Record<string, FieldValue>, emit: 'final' | 'early' = 'final', key = ''): ViewResult {
+export function result(
+  view: string,
+  windowStart: number,
+  windowMs: number,
+  fields: Record<string, FieldValue>,
+  emit: 'final' | 'early' = 'final',
+  key = '',
+): ViewResult {
   return {
     view,
     key,
@@ -43,54 +50,106 @@ export function result(view: string, windowStart: number, windowMs: number, fiel
   };
 }
 
-export function realtime(windowStart: number, pageViews: number, users: number, bounced: number, ended: number, emit: 'final' | 'early' = 'final'): ViewResult {
-  return result('realtime', windowStart, 5000, {
-    events: pageViews * 2,
-    events_per_sec: (pageViews * 2) / 5,
-    page_views: pageViews,
-    page_views_per_sec: pageViews / 5,
-    active_users: users,
-    sessions_ended: ended,
-    bounce_rate: ended ? bounced / ended : null,
-    avg_session_duration_ms: null,
-  }, emit);
+export function realtime(
+  windowStart: number,
+  pageViews: number,
+  users: number,
+  bounced: number,
+  ended: number,
+  emit: 'final' | 'early' = 'final',
+): ViewResult {
+  return result(
+    'realtime',
+    windowStart,
+    5000,
+    {
+      events: pageViews * 2,
+      events_per_sec: (pageViews * 2) / 5,
+      page_views: pageViews,
+      page_views_per_sec: pageViews / 5,
+      active_users: users,
+      sessions_ended: ended,
+      bounce_rate: ended ? bounced / ended : null,
+      avg_session_duration_ms: null,
+    },
+    emit,
+  );
 }
 
-export function kpis(windowStart: number, steps: [number, number, number, number], revenue: number, emit: 'final' | 'early' = 'final'): ViewResult {
+export function kpis(
+  windowStart: number,
+  steps: [number, number, number, number],
+  revenue: number,
+  emit: 'final' | 'early' = 'final',
+): ViewResult {
   const [views, carts, checkouts, purchases] = steps;
-  return result('kpis', windowStart, 60_000, {
-    events: views + carts + checkouts + purchases,
-    sessions: Math.ceil(views / 3),
-    counts_by_type: { page_view: views, purchase: purchases },
-    funnel: { views, add_to_cart: carts, checkout: checkouts, purchase: purchases, view_to_cart: null, cart_to_checkout: null, checkout_to_purchase: null, view_to_purchase: null },
-    revenue,
-    revenue_by_currency: { USD: revenue },
-    aov: purchases ? revenue / purchases : null,
-    latency_p50_ms: 40,
-    latency_p95_ms: 90,
-    latency_p99_ms: 120,
-  }, emit);
+  return result(
+    'kpis',
+    windowStart,
+    60_000,
+    {
+      events: views + carts + checkouts + purchases,
+      sessions: Math.ceil(views / 3),
+      counts_by_type: { page_view: views, purchase: purchases },
+      funnel: {
+        views,
+        add_to_cart: carts,
+        checkout: checkouts,
+        purchase: purchases,
+        view_to_cart: null,
+        cart_to_checkout: null,
+        checkout_to_purchase: null,
+        view_to_purchase: null,
+      },
+      revenue,
+      revenue_by_currency: { USD: revenue },
+      aov: purchases ? revenue / purchases : null,
+      latency_p50_ms: 40,
+      latency_p95_ms: 90,
+      latency_p99_ms: 120,
+    },
+    emit,
+  );
 }
 
-export function business(windowStart: number, users: number, buyers: number, pages: [string, number][], countries: Record<string, number>, emit: 'final' | 'early' = 'final'): ViewResult {
-  return result('business', windowStart, 60_000, {
-    events: Object.values(countries).reduce((a, b) => a + b, 0),
-    active_users: users,
-    buyers,
-    conversion_rate: users ? buyers / users : null,
-    purchases: buyers,
-    revenue: buyers * 50,
-    revenue_by_currency: { USD: buyers * 50 },
-    revenue_per_user: null,
-    revenue_per_buyer: null,
-    top_pages: pages.map(([key, views]) => ({ key, views })),
-    top_products: [{ key: 'prod-1', views: 7 }],
-    events_by_country: countries,
-  }, emit);
+export function business(
+  windowStart: number,
+  users: number,
+  buyers: number,
+  pages: [string, number][],
+  countries: Record<string, number>,
+  emit: 'final' | 'early' = 'final',
+): ViewResult {
+  return result(
+    'business',
+    windowStart,
+    60_000,
+    {
+      events: Object.values(countries).reduce((a, b) => a + b, 0),
+      active_users: users,
+      buyers,
+      conversion_rate: users ? buyers / users : null,
+      purchases: buyers,
+      revenue: buyers * 50,
+      revenue_by_currency: { USD: buyers * 50 },
+      revenue_per_user: null,
+      revenue_per_buyer: null,
+      top_pages: pages.map(([key, views]) => ({ key, views })),
+      top_products: [{ key: 'prod-1', views: 7 }],
+      events_by_country: countries,
+    },
+    emit,
+  );
 }
 
 let alertSeq = 0;
-export function alert(severity: Severity, message: string, detectedAt: number, pattern = 'fraud_velocity', key = 'user-1'): Alert {
+export function alert(
+  severity: Severity,
+  message: string,
+  detectedAt: number,
+  pattern = 'fraud_velocity',
+  key = 'user-1',
+): Alert {
   alertSeq++;
   return {
     alert_id: `alert-${alertSeq}`,
@@ -113,7 +172,10 @@ export function health(at: number, throughput: number, over: Partial<HealthSampl
     producedPerSec: throughput,
     resultsPerSec: 3,
     alertsPerSec: 0.1,
-    latency: { ingest: { count: 100, p50: 2, p95: 5, p99: 9, max: 12 }, e2e: { count: 3, p50: 3100, p95: 3300, p99: 3400, max: 3450 } },
+    latency: {
+      ingest: { count: 100, p50: 2, p95: 5, p99: 9, max: 12 },
+      e2e: { count: 3, p50: 3100, p95: 3300, p99: 3400, max: 3450 },
+    },
     lag: 4,
     watermarkLagMs: 2500,
     consumed: 1000,

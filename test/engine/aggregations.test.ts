@@ -1,6 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { avg, count, distinctExact, distinctHll, max, min, ratio, sum, topN, unionExact } from '../../src/engine/aggregations.js';
+import {
+  avg,
+  count,
+  distinctExact,
+  distinctHll,
+  max,
+  min,
+  ratio,
+  sum,
+  topN,
+  unionExact,
+} from '../../src/engine/aggregations.js';
 import { Hll } from '../../src/engine/hll.js';
 import { mulberry32 as rng } from '../helpers/random.js';
 
@@ -8,9 +19,12 @@ test('count, sum, avg, min, max: merge of two halves equals one pass', () => {
   const r = rng(1);
   const xs = Array.from({ length: 1000 }, () => Math.round(r() * 1e4) / 100);
   for (const agg of [count, sum, avg, min, max] as const) {
-    const fold = (vs: number[]) => vs.reduce((s, v) => (agg.add as (s: unknown, v: number) => unknown)(s, v), agg.init() as unknown);
+    const fold = (vs: number[]) =>
+      vs.reduce((s, v) => (agg.add as (s: unknown, v: number) => unknown)(s, v), agg.init() as unknown);
     const whole = (agg.result as (s: unknown) => unknown)(fold(xs));
-    const merged = (agg.result as (s: unknown) => unknown)((agg.merge as (a: unknown, b: unknown) => unknown)(fold(xs.slice(0, 400)), fold(xs.slice(400))));
+    const merged = (agg.result as (s: unknown) => unknown)(
+      (agg.merge as (a: unknown, b: unknown) => unknown)(fold(xs.slice(0, 400)), fold(xs.slice(400))),
+    );
     assert.ok(Math.abs((whole as number) - (merged as number)) < 1e-9, agg.name);
   }
   assert.equal(avg.result(avg.init()), null);
@@ -55,7 +69,10 @@ test('HyperLogLog stays within 3 standard errors of the exact count, and merges 
       for (let i = 0; i < n; i++) agg.add(i % 2 ? a : b, `user-${i}`);
       agg.add(a, 'user-0'); // duplicates across the halves do not count twice
       const est = agg.result(agg.merge(a, b));
-      assert.ok(Math.abs(est - n) / n < 3 * se, `p=${p} n=${n}: estimate ${est}, error ${(Math.abs(est - n) / n).toFixed(4)} > 3 x ${se.toFixed(4)}`);
+      assert.ok(
+        Math.abs(est - n) / n < 3 * se,
+        `p=${p} n=${n}: estimate ${est}, error ${(Math.abs(est - n) / n).toFixed(4)} > 3 x ${se.toFixed(4)}`,
+      );
     }
   }
   const h = new Hll(12);
@@ -83,7 +100,8 @@ test('unionExact: a union reused while its parts grow (through their rehashes) e
   const parts = [new Set<string>(), new Set<string>(), new Set<string>()];
   for (let round = 0; round < 60; round++) {
     // Growing batches, overlapping parts, and rounds where a part gains nothing or only repeats.
-    for (const p of parts) for (let i = Math.floor(r() * round * 40); i > 0; i--) p.add(`v${Math.floor(r() * 20_000)}`);
+    for (const p of parts)
+      for (let i = Math.floor(r() * round * 40); i > 0; i--) p.add(`v${Math.floor(r() * 20_000)}`);
     const fresh = new Set<string>();
     for (const p of parts) for (const v of p) fresh.add(v);
     const reused = unionExact(parts);

@@ -4,10 +4,28 @@ import { analyzeResults } from '../../src/engine/analytics.js';
 import type { ViewResult } from '../../src/events/results.js';
 
 const W = 300_000;
-function r(view: string, key: string, start: number, fields: ViewResult['fields'], emit: 'final' | 'early' = 'final'): ViewResult {
-  return { view, key, window_start: start, window_end: start + W, emit, emitted_at: 0, watermark: 0, last_intended_send_time: 0, event_count: 1, fields };
+function r(
+  view: string,
+  key: string,
+  start: number,
+  fields: ViewResult['fields'],
+  emit: 'final' | 'early' = 'final',
+): ViewResult {
+  return {
+    view,
+    key,
+    window_start: start,
+    window_end: start + W,
+    emit,
+    emitted_at: 0,
+    watermark: 0,
+    last_intended_send_time: 0,
+    event_count: 1,
+    fields,
+  };
 }
-const order = (id: string, user: string, revenue: number) => r('eventflow.orders', id, 0, { order_id: id, user_id: user, revenue, currency: 'USD' });
+const order = (id: string, user: string, revenue: number) =>
+  r('eventflow.orders', id, 0, { order_id: id, user_id: user, revenue, currency: 'USD' });
 
 test('batch analytics of 002 over stored results: finals only, each result once', () => {
   const records = [
@@ -20,31 +38,52 @@ test('batch analytics of 002 over stored results: finals only, each result once'
     r('eventflow.funnel', 'a', W, { view_count: 6, order_count: 2 }),
     r('eventflow.funnel', 'b', 0, { view_count: 0, order_count: 1 }),
     r('eventflow.funnel', 'c', 0, { view_count: 5, order_count: 0 }),
-    order('o1', 'vip', 800), order('o2', 'vip', 300),
+    order('o1', 'vip', 800),
+    order('o2', 'vip', 300),
     order('o3', 'prem', 600),
-    order('o4', 'reg', 100), order('o5', 'reg', 50),
+    order('o4', 'reg', 100),
+    order('o5', 'reg', 50),
     order('o6', 'new', 20),
     order('o6', 'new', 20), // duplicate delivery of the same order
   ];
   const rep = analyzeResults(records);
   assert.equal(rep.input.records, records.length);
-  assert.deepEqual(rep.topRevenueByCurrency.map((c) => [c.currency, c.total_revenue, c.order_count, c.avg_order_value, c.mean_window_avg_order_value, c.windows]), [
-    ['EUR', 500, 1, 500, 500, 1],
-    ['USD', 130, 3, 130 / 3, 40, 2],
-  ]);
-  assert.deepEqual(rep.conversionByUser.map((u) => [u.user_id, u.views, u.orders, u.conversion_rate_pct]), [
-    ['a', 10, 3, 30],
-    ['c', 5, 0, 0],
-    ['b', 0, 1, null],
-  ]);
-  assert.deepEqual(rep.revenueTrend.map((t) => [t.window_start, t.total_revenue, t.order_count, t.by_currency]), [
-    [0, 600, 3, { USD: 100, EUR: 500 }],
-    [W, 30, 1, { USD: 30 }],
-  ]);
-  assert.deepEqual(rep.segments.map((s) => [s.segment, s.users, s.orders, s.revenue]), [
-    ['VIP', 1, 2, 1100],
-    ['Premium', 1, 1, 600],
-    ['Regular', 1, 2, 150],
-    ['New', 1, 1, 20],
-  ]);
+  assert.deepEqual(
+    rep.topRevenueByCurrency.map((c) => [
+      c.currency,
+      c.total_revenue,
+      c.order_count,
+      c.avg_order_value,
+      c.mean_window_avg_order_value,
+      c.windows,
+    ]),
+    [
+      ['EUR', 500, 1, 500, 500, 1],
+      ['USD', 130, 3, 130 / 3, 40, 2],
+    ],
+  );
+  assert.deepEqual(
+    rep.conversionByUser.map((u) => [u.user_id, u.views, u.orders, u.conversion_rate_pct]),
+    [
+      ['a', 10, 3, 30],
+      ['c', 5, 0, 0],
+      ['b', 0, 1, null],
+    ],
+  );
+  assert.deepEqual(
+    rep.revenueTrend.map((t) => [t.window_start, t.total_revenue, t.order_count, t.by_currency]),
+    [
+      [0, 600, 3, { USD: 100, EUR: 500 }],
+      [W, 30, 1, { USD: 30 }],
+    ],
+  );
+  assert.deepEqual(
+    rep.segments.map((s) => [s.segment, s.users, s.orders, s.revenue]),
+    [
+      ['VIP', 1, 2, 1100],
+      ['Premium', 1, 1, 600],
+      ['Regular', 1, 2, 150],
+      ['New', 1, 1, 20],
+    ],
+  );
 });

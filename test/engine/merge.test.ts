@@ -15,14 +15,21 @@ function config(over: Partial<EngineConfig> = {}): EngineConfig {
 }
 
 /** Results without the wall-clock fields, one string each, sorted: what two runs must agree on. */
-const canonical = (rs: ViewResult[]) => rs.filter((r) => r.emit === 'final').map((r) => JSON.stringify({ ...r, emitted_at: 0, watermark: 0 })).sort();
+const canonical = (rs: ViewResult[]) =>
+  rs
+    .filter((r) => r.emit === 'final')
+    .map((r) => JSON.stringify({ ...r, emitted_at: 0, watermark: 0 }))
+    .sort();
 
 /** One engine over every partition, as `rtap process` runs without scale-out. */
 function single(cfg: EngineConfig, arrivals: Arrival[]) {
   const results: ViewResult[] = [];
   const late: AnalyticsEvent[] = [];
   const engine = createEngine(cfg, { emit: (r) => results.push(r), late: (e) => late.push(e) });
-  engine.assign(PARTITIONS.map((partition) => ({ topic: TOPIC, partition })), 0);
+  engine.assign(
+    PARTITIONS.map((partition) => ({ topic: TOPIC, partition })),
+    0,
+  );
   for (const o of schedule(arrivals, 250)) {
     if (o.op === 'tick') engine.tick(o.wall);
     else engine.process(o.a.event, o.a, o.a.wall);
@@ -40,15 +47,22 @@ function split(cfg: EngineConfig, arrivals: Arrival[], groups: number[][], resta
   const results: ViewResult[] = [];
   const late: AnalyticsEvent[] = [];
   const latePanes: string[] = [];
-  const mergerHooks = { emit: (r: ViewResult) => results.push(r), latePane: (v: string, p: number, s: number) => latePanes.push(`${v}/${p}/${s}`) };
+  const mergerHooks = {
+    emit: (r: ViewResult) => results.push(r),
+    latePane: (v: string, p: number, s: number) => latePanes.push(`${v}/${p}/${s}`),
+  };
   let merger = new PaneMerger(cfg, PARTITIONS, mergerHooks);
   const engines = groups.map((partitions) => {
     const engine = createEngine(cfg, {
       emit: (r) => results.push(r),
       late: (e) => late.push(e),
-      pane: (view, partition, start, pane) => merger.addPane(view, partition, start, JSON.parse(JSON.stringify(encodePane(pane)))),
+      pane: (view, partition, start, pane) =>
+        merger.addPane(view, partition, start, JSON.parse(JSON.stringify(encodePane(pane)))),
     });
-    engine.assign(partitions.map((partition) => ({ topic: TOPIC, partition })), 0);
+    engine.assign(
+      partitions.map((partition) => ({ topic: TOPIC, partition })),
+      0,
+    );
     return { engine, partitions };
   });
   const ownerOf = new Map(engines.flatMap((e) => e.partitions.map((p) => [p, e] as const)));
@@ -82,12 +96,25 @@ function split(cfg: EngineConfig, arrivals: Arrival[], groups: number[][], resta
 }
 
 test('one engine shipping panes to a merger emits exactly what one engine emits, late and duplicate events included', () => {
-  const arrivals = generateStream({ seed: 11, events: 20_000, users: 300, partitions: PARTITIONS.length, outOfOrder: 0.2, disorderMs: 1500, late: 0.01, lateMs: 8000, duplicates: 0.02 });
+  const arrivals = generateStream({
+    seed: 11,
+    events: 20_000,
+    users: 300,
+    partitions: PARTITIONS.length,
+    outOfOrder: 0.2,
+    disorderMs: 1500,
+    late: 0.01,
+    lateMs: 8000,
+    duplicates: 0.02,
+  });
   const cfg = config();
   const one = single(cfg, arrivals);
   const shipped = split(cfg, arrivals, [PARTITIONS]);
   assert.ok(one.late.length > 20, 'the stream exercises the late path');
-  assert.deepEqual(shipped.late.map((e) => e.event_id), one.late.map((e) => e.event_id));
+  assert.deepEqual(
+    shipped.late.map((e) => e.event_id),
+    one.late.map((e) => e.event_id),
+  );
   assert.deepEqual(shipped.latePanes, []);
   assert.ok(canonical(one.results).length > 500);
   assert.deepEqual(canonical(shipped.results), canonical(one.results));
@@ -96,11 +123,30 @@ test('one engine shipping panes to a merger emits exactly what one engine emits,
 test('three engines owning two partitions each, merged, emit what one engine over all partitions emits (floating-point sums included), also across a merger restore', () => {
   // Lateness is judged by each engine against the horizon of its own partitions, so the input keeps
   // every late event far behind every partition (8-16 s late, 2 s out-of-orderness, 1 s lateness).
-  const arrivals = generateStream({ seed: 12, events: 20_000, users: 300, partitions: PARTITIONS.length, outOfOrder: 0.2, disorderMs: 1500, late: 0.01, lateMs: 8000, duplicates: 0.02 });
+  const arrivals = generateStream({
+    seed: 12,
+    events: 20_000,
+    users: 300,
+    partitions: PARTITIONS.length,
+    outOfOrder: 0.2,
+    disorderMs: 1500,
+    late: 0.01,
+    lateMs: 8000,
+    duplicates: 0.02,
+  });
   const cfg = config();
   const one = single(cfg, arrivals);
   for (const restartAt of [-1, 7_000]) {
-    const three = split(cfg, arrivals, [[0, 3], [1, 4], [2, 5]], restartAt);
+    const three = split(
+      cfg,
+      arrivals,
+      [
+        [0, 3],
+        [1, 4],
+        [2, 5],
+      ],
+      restartAt,
+    );
     assert.deepEqual(three.latePanes, []);
     assert.deepEqual(three.late.map((e) => e.event_id).sort(), one.late.map((e) => e.event_id).sort());
     assert.deepEqual(canonical(three.results), canonical(one.results), `restart at ${restartAt}`);
@@ -111,8 +157,31 @@ test('a pane that reaches the merger after a window covering it was emitted is r
   const cfg = config({ views: ['realtime'] });
   const results: ViewResult[] = [];
   const late: string[] = [];
-  const merger = new PaneMerger(cfg, [0, 1], { emit: (r) => results.push(r), latePane: (v, p, s, n) => late.push(`${v} p${p} pane ${s}: ${n} events`) });
-  const slot = (n: number) => encodePane(new Map([['', { acc: { events: n, views: n, users: new Set(['u1']), sessionsEnded: 0, bounced: 0, durationSum: 0 }, n, ist: 1, dirty: false }]]));
+  const merger = new PaneMerger(cfg, [0, 1], {
+    emit: (r) => results.push(r),
+    latePane: (v, p, s, n) => late.push(`${v} p${p} pane ${s}: ${n} events`),
+  });
+  const slot = (n: number) =>
+    encodePane(
+      new Map([
+        [
+          '',
+          {
+            acc: {
+              events: n,
+              views: n,
+              users: new Set(['u1']),
+              sessionsEnded: 0,
+              bounced: 0,
+              durationSum: 0,
+            },
+            n,
+            ist: 1,
+            dirty: false,
+          },
+        ],
+      ]),
+    );
   merger.addPane('realtime', 0, 0, slot(2));
   merger.progress(0, 20_000, true, 0);
   // Partition 1 is idle: its horizon no longer holds the window back.

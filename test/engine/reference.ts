@@ -87,12 +87,21 @@ const isPage = (e: AnalyticsEvent) => e.event_type === 'page_view';
 const isWebBuy = (e: AnalyticsEvent) => e.event_type === 'conversion' && e.conversion_type === 'purchase';
 const isOrder = (e: AnalyticsEvent) => e.event_type === 'order';
 const isProductView = (e: AnalyticsEvent) => e.event_type === 'product_view';
-const money = (e: AnalyticsEvent) => (e.event_type === 'order' ? e.price * e.quantity : e.event_type === 'conversion' && e.conversion_type === 'purchase' ? e.revenue! : 0);
+const money = (e: AnalyticsEvent) =>
+  e.event_type === 'order'
+    ? e.price * e.quantity
+    : e.event_type === 'conversion' && e.conversion_type === 'purchase'
+      ? e.revenue!
+      : 0;
 const cur = (e: AnalyticsEvent) => ('currency' in e ? e.currency : null) ?? 'XXX';
 const product = (e: AnalyticsEvent) => ('product_id' in e ? e.product_id : null);
 const div = (a: number, b: number) => (b === 0 ? null : a / b);
 const step = (e: AnalyticsEvent) =>
-  isPage(e) ? 'view' : e.event_type === 'conversion' && e.conversion_type !== 'signup' ? e.conversion_type : null;
+  isPage(e)
+    ? 'view'
+    : e.event_type === 'conversion' && e.conversion_type !== 'signup'
+      ? e.conversion_type
+      : null;
 function kind(e: AnalyticsEvent): string {
   switch (e.event_type) {
     case 'session':
@@ -116,7 +125,8 @@ function counts(xs: string[]): Record<string, number> {
 }
 function sums(pairs: [string, number][]): Record<string, number> {
   const o: Record<string, number> = {};
-  for (const [k, v] of [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) o[k] = (o[k] ?? 0) + v;
+  for (const [k, v] of [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)))
+    o[k] = (o[k] ?? 0) + v;
   return o;
 }
 function top(xs: string[], n: number) {
@@ -129,7 +139,12 @@ const distinct = (xs: (string | null)[]) => new Set(xs.filter((x) => x !== null)
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** Groups events into [start, start+size) windows stepping by `step`, per key. */
-function group(events: AnalyticsEvent[], size: number, stepMs: number, key: (e: AnalyticsEvent) => string | null) {
+function group(
+  events: AnalyticsEvent[],
+  size: number,
+  stepMs: number,
+  key: (e: AnalyticsEvent) => string | null,
+) {
   const g = new Map<string, { key: string; start: number; events: AnalyticsEvent[] }>();
   for (const e of events) {
     const k = key(e);
@@ -144,8 +159,23 @@ function group(events: AnalyticsEvent[], size: number, stepMs: number, key: (e: 
   return [...g.values()];
 }
 
-function result(view: string, key: string, start: number, end: number, es: AnalyticsEvent[], fields: Record<string, unknown>): RefResult {
-  return { view, key, window_start: start, window_end: end, event_count: es.length, last_intended_send_time: Math.max(...es.map((e) => e.intended_send_time)), fields };
+function result(
+  view: string,
+  key: string,
+  start: number,
+  end: number,
+  es: AnalyticsEvent[],
+  fields: Record<string, unknown>,
+): RefResult {
+  return {
+    view,
+    key,
+    window_start: start,
+    window_end: end,
+    event_count: es.length,
+    last_intended_send_time: Math.max(...es.map((e) => e.intended_send_time)),
+    fields,
+  };
 }
 
 export interface RefOptions {
@@ -160,18 +190,23 @@ export function referenceResults(events: AnalyticsEvent[], o: RefOptions): RefRe
   const out: RefResult[] = [];
   for (const w of group(events, 5000, 5000, () => '')) {
     const es = w.events;
-    const ended = es.filter((e) => e.event_type === 'session' && e.action !== 'start') as Extract<AnalyticsEvent, { event_type: 'session' }>[];
+    const ended = es.filter((e) => e.event_type === 'session' && e.action !== 'start') as Extract<
+      AnalyticsEvent,
+      { event_type: 'session' }
+    >[];
     const views = es.filter(isPage).length;
-    out.push(result('realtime', '', w.start, w.start + 5000, es, {
-      events: es.length,
-      events_per_sec: es.length / 5,
-      page_views: views,
-      page_views_per_sec: views / 5,
-      active_users: distinct(es.map((e) => e.user_id)),
-      sessions_ended: ended.length,
-      bounce_rate: div(ended.filter((e) => e.page_count <= 1).length, ended.length),
-      avg_session_duration_ms: div(sum(ended.map((e) => e.duration_ms)), ended.length),
-    }));
+    out.push(
+      result('realtime', '', w.start, w.start + 5000, es, {
+        events: es.length,
+        events_per_sec: es.length / 5,
+        page_views: views,
+        page_views_per_sec: views / 5,
+        active_users: distinct(es.map((e) => e.user_id)),
+        sessions_ended: ended.length,
+        bounce_rate: div(ended.filter((e) => e.page_count <= 1).length, ended.length),
+        avg_session_duration_ms: div(sum(ended.map((e) => e.duration_ms)), ended.length),
+      }),
+    );
   }
   for (const w of group(events, 60_000, 60_000, () => '')) {
     const es = w.events;
@@ -179,72 +214,119 @@ export function referenceResults(events: AnalyticsEvent[], o: RefOptions): RefRe
     const users = distinct(es.map((e) => e.user_id));
     const buyers = distinct(buys.map((e) => e.user_id));
     const revenue = sum(buys.map(money));
-    out.push(result('business', '', w.start, w.start + 60_000, es, {
-      events: es.length,
-      active_users: users,
-      buyers,
-      conversion_rate: div(buyers, users),
-      purchases: buys.length,
-      revenue,
-      revenue_by_currency: sums(buys.map((e) => [cur(e), money(e)])),
-      revenue_per_user: div(revenue, users),
-      revenue_per_buyer: div(revenue, buyers),
-      top_pages: top(es.flatMap((e) => (e.event_type === 'page_view' ? [e.page_url] : [])), o.topN),
-      top_products: top(es.flatMap((e) => (e.event_type === 'product_view' ? [e.product_id] : [])), o.topN),
-      events_by_country: counts(es.map((e) => e.country)),
-    }));
+    out.push(
+      result('business', '', w.start, w.start + 60_000, es, {
+        events: es.length,
+        active_users: users,
+        buyers,
+        conversion_rate: div(buyers, users),
+        purchases: buys.length,
+        revenue,
+        revenue_by_currency: sums(buys.map((e) => [cur(e), money(e)])),
+        revenue_per_user: div(revenue, users),
+        revenue_per_buyer: div(revenue, buyers),
+        top_pages: top(
+          es.flatMap((e) => (e.event_type === 'page_view' ? [e.page_url] : [])),
+          o.topN,
+        ),
+        top_products: top(
+          es.flatMap((e) => (e.event_type === 'product_view' ? [e.product_id] : [])),
+          o.topN,
+        ),
+        events_by_country: counts(es.map((e) => e.country)),
+      }),
+    );
     const steps = es.map(step);
     const n = (s: string) => steps.filter((x) => x === s).length;
     const [v, c, k, p] = [n('view'), n('add_to_cart'), n('checkout'), n('purchase')];
     const emitted = o.emittedAt(`kpis||${w.start}|${w.start + 60_000}`);
     const lat = es.map((e) => emitted - e.intended_send_time).sort((a, b) => a - b);
     const pct = (q: number) => lat[Math.max(1, Math.ceil(q * lat.length)) - 1];
-    out.push(result('kpis', '', w.start, w.start + 60_000, es, {
-      events: es.length,
-      sessions: distinct(es.map((e) => e.session_id)),
-      counts_by_type: counts(es.map(kind)),
-      funnel: { views: v, add_to_cart: c, checkout: k, purchase: p, view_to_cart: div(c, v), cart_to_checkout: div(k, c), checkout_to_purchase: div(p, k), view_to_purchase: div(p, v) },
-      revenue,
-      revenue_by_currency: sums(buys.map((e) => [cur(e), money(e)])),
-      aov: div(revenue, p),
-      latency_p50_ms: pct(0.5),
-      latency_p95_ms: pct(0.95),
-      latency_p99_ms: pct(0.99),
-    }));
+    out.push(
+      result('kpis', '', w.start, w.start + 60_000, es, {
+        events: es.length,
+        sessions: distinct(es.map((e) => e.session_id)),
+        counts_by_type: counts(es.map(kind)),
+        funnel: {
+          views: v,
+          add_to_cart: c,
+          checkout: k,
+          purchase: p,
+          view_to_cart: div(c, v),
+          cart_to_checkout: div(k, c),
+          checkout_to_purchase: div(p, k),
+          view_to_purchase: div(p, v),
+        },
+        revenue,
+        revenue_by_currency: sums(buys.map((e) => [cur(e), money(e)])),
+        aov: div(revenue, p),
+        latency_p50_ms: pct(0.5),
+        latency_p95_ms: pct(0.95),
+        latency_p99_ms: pct(0.99),
+      }),
+    );
   }
   const products = (view: string, size: number, stepMs: number) => {
     for (const w of group(events, size, stepMs, product)) {
       const es = w.events;
       const buys = es.filter(isOrder);
       const views = es.filter(isProductView).length;
-      out.push(result(view, w.key, w.start, w.start + size, es, {
-        product_id: w.key,
-        views,
-        add_to_cart: es.filter((e) => e.event_type === 'conversion' && e.conversion_type === 'add_to_cart').length,
-        purchases: buys.length,
-        units: sum(buys.map((e) => (e.event_type === 'order' ? e.quantity : 1))),
-        revenue: sum(buys.map(money)),
-        unique_users: distinct(es.map((e) => e.user_id)),
-        view_to_purchase: div(buys.length, views),
-      }));
+      out.push(
+        result(view, w.key, w.start, w.start + size, es, {
+          product_id: w.key,
+          views,
+          add_to_cart: es.filter((e) => e.event_type === 'conversion' && e.conversion_type === 'add_to_cart')
+            .length,
+          purchases: buys.length,
+          units: sum(buys.map((e) => (e.event_type === 'order' ? e.quantity : 1))),
+          revenue: sum(buys.map(money)),
+          unique_users: distinct(es.map((e) => e.user_id)),
+          view_to_purchase: div(buys.length, views),
+        }),
+      );
     }
   };
   products('products.tumbling', 300_000, 300_000);
   products('products.hopping', 60_000, 10_000);
   for (const w of group(events, 300_000, 300_000, (e) => (isOrder(e) ? cur(e) : null))) {
     const r = sum(w.events.map(money));
-    out.push(result('eventflow.revenue', w.key, w.start, w.start + 300_000, w.events, { currency: w.key, total_revenue: r, order_count: w.events.length, avg_order_value: r / w.events.length }));
+    out.push(
+      result('eventflow.revenue', w.key, w.start, w.start + 300_000, w.events, {
+        currency: w.key,
+        total_revenue: r,
+        order_count: w.events.length,
+        avg_order_value: r / w.events.length,
+      }),
+    );
   }
-  for (const w of group(events, 300_000, 300_000, (e) => (isProductView(e) || isOrder(e) ? e.user_id : null))) {
-    out.push(result('eventflow.funnel', w.key, w.start, w.start + 300_000, w.events, { user_id: w.key, view_count: w.events.filter(isProductView).length, order_count: w.events.filter(isOrder).length }));
+  for (const w of group(events, 300_000, 300_000, (e) =>
+    isProductView(e) || isOrder(e) ? e.user_id : null,
+  )) {
+    out.push(
+      result('eventflow.funnel', w.key, w.start, w.start + 300_000, w.events, {
+        user_id: w.key,
+        view_count: w.events.filter(isProductView).length,
+        order_count: w.events.filter(isOrder).length,
+      }),
+    );
   }
   for (const e of events.filter(isOrder)) {
-    const id = e.event_type === 'order' ? e.order_id : (e.event_type === 'conversion' && e.order_id) || e.event_id;
+    const id =
+      e.event_type === 'order' ? e.order_id : (e.event_type === 'conversion' && e.order_id) || e.event_id;
     const s = Math.floor(e.event_time / 300_000) * 300_000;
-    out.push(result('eventflow.orders', id, s, s + 300_000, [e], {
-      order_id: id, user_id: e.user_id, product_id: product(e), price: e.event_type === 'order' ? e.price : money(e),
-      quantity: e.event_type === 'order' ? e.quantity : 1, revenue: money(e), currency: cur(e), user_type: e.user_type, timestamp: e.event_time,
-    }));
+    out.push(
+      result('eventflow.orders', id, s, s + 300_000, [e], {
+        order_id: id,
+        user_id: e.user_id,
+        product_id: product(e),
+        price: e.event_type === 'order' ? e.price : money(e),
+        quantity: e.event_type === 'order' ? e.quantity : 1,
+        revenue: money(e),
+        currency: cur(e),
+        user_type: e.user_type,
+        timestamp: e.event_time,
+      }),
+    );
   }
   // Sessions: per user, events sorted by time; a gap of sessionGapMs or more starts a new session.
   const byUser = new Map<string, AnalyticsEvent[]>();
@@ -265,14 +347,37 @@ export function referenceResults(events: AnalyticsEvent[], o: RefOptions): RefRe
       while (depth < 4 && steps.has(names[depth])) depth++;
       const pages = cur.filter(isPage).length;
       const buys = cur.filter(isWebBuy);
-      out.push(result('sessions', user, first, last + o.sessionGapMs, cur, {
-        user_id: user, first_event_time: first, last_event_time: last, duration_ms: last - first, events: cur.length, page_depth: pages,
-        bounced: pages <= 1,
-        journey: cur.slice(0, o.journeyLimit).map((e) => (e.event_type === 'page_view' ? e.page_url : e.event_type === 'product_view' ? `product:${e.product_id}` : kind(e))),
-        journey_truncated: cur.length > o.journeyLimit,
-        funnel: { view: steps.has('view'), add_to_cart: steps.has('add_to_cart'), checkout: steps.has('checkout'), purchase: steps.has('purchase') },
-        funnel_depth: depth, purchases: buys.length, revenue: sum(buys.map(money)), converted: buys.length > 0,
-      }));
+      out.push(
+        result('sessions', user, first, last + o.sessionGapMs, cur, {
+          user_id: user,
+          first_event_time: first,
+          last_event_time: last,
+          duration_ms: last - first,
+          events: cur.length,
+          page_depth: pages,
+          bounced: pages <= 1,
+          journey: cur
+            .slice(0, o.journeyLimit)
+            .map((e) =>
+              e.event_type === 'page_view'
+                ? e.page_url
+                : e.event_type === 'product_view'
+                  ? `product:${e.product_id}`
+                  : kind(e),
+            ),
+          journey_truncated: cur.length > o.journeyLimit,
+          funnel: {
+            view: steps.has('view'),
+            add_to_cart: steps.has('add_to_cart'),
+            checkout: steps.has('checkout'),
+            purchase: steps.has('purchase'),
+          },
+          funnel_depth: depth,
+          purchases: buys.length,
+          revenue: sum(buys.map(money)),
+          converted: buys.length > 0,
+        }),
+      );
       cur = [];
     };
     for (const e of es) {
@@ -302,7 +407,11 @@ export function approxEqual(a: unknown, b: unknown, path = ''): string | null {
     const kb = Object.keys(b).sort();
     if (ka.join() !== kb.join()) return `${path}: keys ${ka} != ${kb}`;
     for (const k of ka) {
-      const d = approxEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+      const d = approxEqual(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        `${path}.${k}`,
+      );
       if (d) return d;
     }
     return null;

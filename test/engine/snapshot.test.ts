@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { VIEW_NAMES, createEngine, defaultEngineConfig, type Engine, type EngineConfig, type EngineSnapshot } from '../../src/engine/index.js';
+import {
+  VIEW_NAMES,
+  createEngine,
+  defaultEngineConfig,
+  type Engine,
+  type EngineConfig,
+  type EngineSnapshot,
+} from '../../src/engine/index.js';
 import type { ViewResult } from '../../src/events/results.js';
 import { schedule, type Op } from './reference.js';
 import { mulberry32 as rng } from '../helpers/random.js';
@@ -13,7 +20,11 @@ interface Out {
 }
 
 function hooksFor(out: Out) {
-  return { emit: (r: ViewResult) => out.results.push(r), late: (e: { event_id: string }) => out.late.push(e.event_id), duplicate: (e: { event_id: string }) => out.dups.push(e.event_id) };
+  return {
+    emit: (r: ViewResult) => out.results.push(r),
+    late: (e: { event_id: string }) => out.late.push(e.event_id),
+    duplicate: (e: { event_id: string }) => out.dups.push(e.event_id),
+  };
 }
 
 function apply(engine: Engine, o: Op) {
@@ -36,14 +47,34 @@ function runWithRestarts(cfg: EngineConfig, ops: Op[], cuts: Set<number>, end: n
   return out;
 }
 
-for (const [seed, distinct] of [[11, 'exact'], [12, 'hll']] as const) {
+for (const [seed, distinct] of [
+  [11, 'exact'],
+  [12, 'hll'],
+] as const) {
   test(`seed ${seed} (${distinct} distinct): snapshot at random points, restore, continue: output identical to an uninterrupted run`, () => {
-    const arrivals = generateStream({ seed, events: 12_000, users: 150, partitions: 5, outOfOrder: 0.2, late: 0.01, lateMs: 6000, duplicates: 0.03 });
-    const cfg: EngineConfig = { ...defaultEngineConfig(), sessionGapMs: 45_000, distinct, earlyViews: [...VIEW_NAMES] };
+    const arrivals = generateStream({
+      seed,
+      events: 12_000,
+      users: 150,
+      partitions: 5,
+      outOfOrder: 0.2,
+      late: 0.01,
+      lateMs: 6000,
+      duplicates: 0.03,
+    });
+    const cfg: EngineConfig = {
+      ...defaultEngineConfig(),
+      sessionGapMs: 45_000,
+      distinct,
+      earlyViews: [...VIEW_NAMES],
+    };
     const ops = schedule(arrivals, 300);
     const end = arrivals.at(-1)!.wall + 1;
     const baseline = runWithRestarts(cfg, ops, new Set(), end);
-    assert.ok(baseline.results.filter((r) => r.emit === 'early').length > 100, 'early results are part of the comparison');
+    assert.ok(
+      baseline.results.filter((r) => r.emit === 'early').length > 100,
+      'early results are part of the comparison',
+    );
     assert.ok(baseline.late.length > 0 && baseline.dups.length > 0);
     const r = rng(seed);
     const cuts = new Set(Array.from({ length: 12 }, () => Math.floor(r() * ops.length)));
@@ -56,9 +87,18 @@ for (const [seed, distinct] of [[11, 'exact'], [12, 'hll']] as const) {
 }
 
 test('a snapshot from an engine with other views is refused with a clear message', () => {
-  const a = createEngine({ ...defaultEngineConfig(), views: ['realtime'] }, { emit: () => {}, late: () => {} });
-  assert.throws(() => createEngine(defaultEngineConfig(), { emit: () => {}, late: () => {} }, a.snapshot()), /taken with views \[realtime\]/);
-  assert.throws(() => createEngine(defaultEngineConfig(), { emit: () => {}, late: () => {} }, {} as EngineSnapshot), /not an rtap engine snapshot/);
+  const a = createEngine(
+    { ...defaultEngineConfig(), views: ['realtime'] },
+    { emit: () => {}, late: () => {} },
+  );
+  assert.throws(
+    () => createEngine(defaultEngineConfig(), { emit: () => {}, late: () => {} }, a.snapshot()),
+    /taken with views \[realtime\]/,
+  );
+  assert.throws(
+    () => createEngine(defaultEngineConfig(), { emit: () => {}, late: () => {} }, {} as EngineSnapshot),
+    /not an rtap engine snapshot/,
+  );
 });
 
 test('the snapshot is plain JSON: state organised per input partition', () => {

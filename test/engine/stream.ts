@@ -33,7 +33,6 @@ export interface StreamOptions {
   duplicates?: number;
 }
 
-
 function hash(s: string): number {
   let h = 7;
   for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
@@ -78,9 +77,26 @@ export function generateStream(o: StreamOptions): Arrival[] {
     let e: AnalyticsEvent;
     if (x < 0.35) {
       s.pages++;
-      e = { ...base, session_id: s.id, event_type: 'page_view', page_url: pick(PAGES), page_title: 't', content_category: 'c', referrer: null, page_depth: s.pages, time_on_previous_page_ms: 0 };
+      e = {
+        ...base,
+        session_id: s.id,
+        event_type: 'page_view',
+        page_url: pick(PAGES),
+        page_title: 't',
+        content_category: 'c',
+        referrer: null,
+        page_depth: s.pages,
+        time_on_previous_page_ms: 0,
+      };
     } else if (x < 0.55) {
-      e = { ...base, event_type: 'product_view', product_id: product, product_category: 'cat', price, currency };
+      e = {
+        ...base,
+        event_type: 'product_view',
+        product_id: product,
+        product_category: 'cat',
+        price,
+        currency,
+      };
     } else if (x < 0.65) {
       const conversion_type = pick(['add_to_cart', 'checkout', 'purchase', 'signup'] as const);
       const buying = conversion_type === 'purchase';
@@ -96,12 +112,36 @@ export function generateStream(o: StreamOptions): Arrival[] {
         card_id: null,
       };
     } else if (x < 0.75) {
-      e = { ...base, event_type: 'order', order_id: `o${i}`, product_id: product, product_category: 'cat', price, quantity: 1 + Math.floor(r() * 3), currency, card_id: 'c' };
+      e = {
+        ...base,
+        event_type: 'order',
+        order_id: `o${i}`,
+        product_id: product,
+        product_category: 'cat',
+        price,
+        quantity: 1 + Math.floor(r() * 3),
+        currency,
+        card_id: 'c',
+      };
     } else if (x < 0.87) {
       const action = pick(['start', 'end', 'timeout'] as const);
-      e = { ...base, session_id: s.id, event_type: 'session', action, page_count: action === 'start' ? 0 : s.pages, duration_ms: action === 'start' ? 0 : t - s.started, idle_time_ms: 0, landing_page: null };
+      e = {
+        ...base,
+        session_id: s.id,
+        event_type: 'session',
+        action,
+        page_count: action === 'start' ? 0 : s.pages,
+        duration_ms: action === 'start' ? 0 : t - s.started,
+        idle_time_ms: 0,
+        landing_page: null,
+      };
     } else if (x < 0.95) {
-      e = { ...base, session_id: r() < 0.5 ? null : s.id, event_type: 'user_event', action: pick(['LOGIN', 'LOGOUT', 'SIGNUP'] as const) };
+      e = {
+        ...base,
+        session_id: r() < 0.5 ? null : s.id,
+        event_type: 'user_event',
+        action: pick(['LOGIN', 'LOGOUT', 'SIGNUP'] as const),
+      };
     } else {
       e = { ...base, event_type: 'custom', name: pick(['search', 'share']), properties: { q: 'x' } };
     }
@@ -116,7 +156,8 @@ export function generateStream(o: StreamOptions): Arrival[] {
     if (y < (o.late ?? 0)) delay = (o.lateMs ?? 10_000) * (1 + r());
     else if (y < (o.late ?? 0) + (o.outOfOrder ?? 0)) delay = Math.floor(r() * (o.disorderMs ?? 1500));
     deliveries.push({ e, at: e.event_time + Math.floor(delay), seq: seq++ });
-    if (r() < (o.duplicates ?? 0)) deliveries.push({ e: { ...e }, at: e.event_time + Math.floor(r() * 3000), seq: seq++ });
+    if (r() < (o.duplicates ?? 0))
+      deliveries.push({ e: { ...e }, at: e.event_time + Math.floor(r() * 3000), seq: seq++ });
   }
   deliveries.sort((a, b) => a.at - b.at || a.seq - b.seq);
   const offsets = new Map<number, number>();

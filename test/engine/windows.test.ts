@@ -15,7 +15,11 @@ test('window definitions validate their parameters with clear errors', () => {
   assert.throws(() => hopping(60_000, 90_000), /step 90000 ms must be within the window size 60000 ms/);
   assert.throws(() => session(0), /inactivity gap must be/);
   assert.deepEqual(hopping(5000, 5000), { kind: 'tumbling', sizeMs: 5000 });
-  assert.deepEqual(windowsOf(hopping(60, 20), 45), [[0, 60], [20, 80], [40, 100]]);
+  assert.deepEqual(windowsOf(hopping(60, 20), 45), [
+    [0, 60],
+    [20, 80],
+    [40, 100],
+  ]);
   assert.deepEqual(windowsOf(tumbling(10), -3), [[-10, 0]]);
 });
 
@@ -39,7 +43,12 @@ function countingSpec(adds: { n: number }): ViewSpec<{ n: number; ids: string[] 
   };
 }
 
-for (const [size, step] of [[60, 20], [50, 15], [30, 30], [100, 7]]) {
+for (const [size, step] of [
+  [60, 20],
+  [50, 15],
+  [30, 30],
+  [100, 7],
+]) {
   test(`hopping ${size}/${step} over panes: every window equals the naive per-window count; each event added once`, () => {
     const adds = { n: 0 };
     const rt = new WindowedRuntime(countingSpec(adds), hopping(size, step));
@@ -52,7 +61,12 @@ for (const [size, step] of [[60, 20], [50, 15], [30, 30], [100, 7]]) {
     for (let i = 0; i < 3000; i++) {
       t += Math.floor(r() * 4);
       const ts = t - Math.floor(r() * 10); // some disorder, bounded by 10
-      const e = { event_id: `e${i}`, user_id: `u${i % 3}`, event_time: ts, intended_send_time: ts } as AnalyticsEvent;
+      const e = {
+        event_id: `e${i}`,
+        user_id: `u${i % 3}`,
+        event_time: ts,
+        intended_send_time: ts,
+      } as AnalyticsEvent;
       events.push(e);
       rt.add(tasks[i % 3], e, e.user_id);
       if (i % 50 === 0) rt.fire(t - 10, tasks, ctx);
@@ -68,7 +82,10 @@ for (const [size, step] of [[60, 20], [50, 15], [30, 30], [100, 7]]) {
     }
     assert.equal(out.length, expected.size);
     for (const res of out) {
-      assert.deepEqual(res.fields.ids, expected.get(`${res.key}|${res.window_start}|${res.window_end}`)!.sort());
+      assert.deepEqual(
+        res.fields.ids,
+        expected.get(`${res.key}|${res.window_start}|${res.window_end}`)!.sort(),
+      );
     }
     assert.equal(rt.openWindows(), 0, 'all pane state released');
   });

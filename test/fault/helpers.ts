@@ -3,7 +3,11 @@ import kafkajs from 'kafkajs';
 import { startCli } from '../helpers/cli.js';
 
 export function kafka(brokers: string): InstanceType<typeof kafkajs.Kafka> {
-  return new kafkajs.Kafka({ clientId: 'rtap-fault-test', brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING });
+  return new kafkajs.Kafka({
+    clientId: 'rtap-fault-test',
+    brokers: brokers.split(','),
+    logLevel: kafkajs.logLevel.NOTHING,
+  });
 }
 
 /** A running `rtap process` child, with its stderr and the moment its state was restored. */
@@ -55,7 +59,8 @@ export async function endOffsets(admin: kafkajs.Admin, topics: string[]): Promis
 export async function caughtUp(admin: kafkajs.Admin, groupId: string, topics: string[]): Promise<boolean> {
   const ends = await endOffsets(admin, topics);
   const committed = new Map<string, number>();
-  for (const t of await admin.fetchOffsets({ groupId, topics })) for (const p of t.partitions) committed.set(`${t.topic}/${p.partition}`, Number(p.offset));
+  for (const t of await admin.fetchOffsets({ groupId, topics }))
+    for (const p of t.partitions) committed.set(`${t.topic}/${p.partition}`, Number(p.offset));
   for (const [k, end] of ends) if (end > 0 && (committed.get(k) ?? -1) < end) return false;
   return true;
 }
@@ -64,18 +69,32 @@ export async function caughtUp(admin: kafkajs.Admin, groupId: string, topics: st
  * Every committed record of `topic` after `from` (per-partition start offsets), read with read_committed
  * (kafkajs's default isolation): records of aborted transactions are never returned.
  */
-export async function readCommitted(brokers: string, topic: string, from: Map<string, number>): Promise<{ key: string; value: string; headers: Record<string, string> }[]> {
+export async function readCommitted(
+  brokers: string,
+  topic: string,
+  from: Map<string, number>,
+): Promise<{ key: string; value: string; headers: Record<string, string> }[]> {
   const k = kafka(brokers);
   const admin = k.admin();
   await admin.connect();
   const ends = await endOffsets(admin, [topic]);
   await admin.disconnect();
-  const consumer = k.consumer({ groupId: `rtap-fault-reader-${process.pid}-${Date.now()}-${Math.random()}`, readUncommitted: false });
+  const consumer = k.consumer({
+    groupId: `rtap-fault-reader-${process.pid}-${Date.now()}-${Math.random()}`,
+    readUncommitted: false,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  const out: { key: string; value: string; headers: Record<string, string>; partition: number; offset: number }[] = [];
+  const out: {
+    key: string;
+    value: string;
+    headers: Record<string, string>;
+    partition: number;
+    offset: number;
+  }[] = [];
   const pos = new Map<string, number>();
-  const done = () => [...ends].every(([tp, end]) => (pos.get(tp) ?? from.get(tp) ?? 0) >= end - 1 || end === 0);
+  const done = () =>
+    [...ends].every(([tp, end]) => (pos.get(tp) ?? from.get(tp) ?? 0) >= end - 1 || end === 0);
   let quietSince = Date.now();
   await consumer.run({
     eachBatch: async ({ batch }) => {
@@ -85,7 +104,13 @@ export async function readCommitted(brokers: string, topic: string, from: Map<st
         if (Number(m.offset) < (from.get(tp) ?? 0)) continue;
         const headers: Record<string, string> = {};
         for (const [h, v] of Object.entries(m.headers ?? {})) headers[h] = String(v);
-        out.push({ key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', headers, partition: batch.partition, offset: Number(m.offset) });
+        out.push({
+          key: m.key?.toString() ?? '',
+          value: m.value?.toString() ?? '',
+          headers,
+          partition: batch.partition,
+          offset: Number(m.offset),
+        });
       }
       // The last offset may be a transaction marker, which is never delivered: the batch's LSO says where we are.
       pos.set(tp, Math.max(pos.get(tp) ?? 0, Number(batch.highWatermark) - 1));
@@ -93,8 +118,11 @@ export async function readCommitted(brokers: string, topic: string, from: Map<st
   });
   // Stop once every partition is read to its end, or nothing arrived for 3 s (partitions with markers only).
   const deadline = Date.now() + 60_000;
-  while (!done() && Date.now() - quietSince < 3000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (!done() && Date.now() - quietSince < 3000 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 500));
   await consumer.disconnect();
-  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset).map(({ key, value, headers }) => ({ key, value, headers }));
+  return out
+    .sort((a, b) => a.partition - b.partition || a.offset - b.offset)
+    .map(({ key, value, headers }) => ({ key, value, headers }));
 }

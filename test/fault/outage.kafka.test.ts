@@ -11,44 +11,68 @@ import { join } from 'node:path';
 import { startNode, stopNode } from '../../src/stack/index.js';
 import { checkTool } from '../../src/stack/tools.js';
 import { spawnRtap } from './helpers.js';
-import { assertSameOutputs, outputEnds, prepareInput, privateKafka, processArgs, readOutputs, replayPart, uninterruptedOutputs, waitCaughtUp } from './outputs.js';
+import {
+  assertSameOutputs,
+  outputEnds,
+  prepareInput,
+  privateKafka,
+  processArgs,
+  readOutputs,
+  replayPart,
+  uninterruptedOutputs,
+  waitCaughtUp,
+} from './outputs.js';
 
 const haveJava = checkTool('java', '-version').ok;
 const OUTAGE_MS = 20_000;
 
-test('the only broker stopped for 20 s mid-run and restarted: the processor waits it out, continues, and its outputs equal a run without the outage', { skip: !haveJava && 'java not installed', timeout: 420_000 }, async () => {
-  const kafka = await privateKafka(1);
-  const dir = mkdtempSync(join(tmpdir(), 'rtap-outage-'));
-  const brokers = kafka.brokers;
-  try {
-    const parts = await prepareInput(brokers, dir, 6_000, 2);
-    const from = await outputEnds(brokers);
-    const p = spawnRtap([...processArgs(brokers), '--group', 'outage', '--checkpoint-dir', join(dir, 'ck-outage')]);
-    // Stopped right after the first half is in: the processor is still working through it.
-    await replayPart(brokers, parts[0]);
-    const nodeId = kafka.state.nodes![0].nodeId;
-    assert.notEqual(await stopNode(kafka.state, nodeId, 15_000), 'absent', 'the broker was not running');
-    const stoppedAt = Date.now();
-    await new Promise((r) => setTimeout(r, OUTAGE_MS));
-    assert.equal(p.child.exitCode, null, `rtap process exited during the outage:\n${p.stderr().slice(-4000)}`);
-    await startNode(kafka.state, nodeId);
-    const restartedAt = Date.now();
-    await replayPart(brokers, parts[1]);
-    const replayedAfter = Date.now() - restartedAt;
-    await waitCaughtUp(brokers, 'outage', 180_000, p);
-    const caughtUpAfter = Date.now() - restartedAt;
-    p.child.kill('SIGTERM');
-    assert.equal(await p.exited, 130, p.stderr());
-    const actual = await readOutputs(brokers, from);
+test(
+  'the only broker stopped for 20 s mid-run and restarted: the processor waits it out, continues, and its outputs equal a run without the outage',
+  { skip: !haveJava && 'java not installed', timeout: 420_000 },
+  async () => {
+    const kafka = await privateKafka(1);
+    const dir = mkdtempSync(join(tmpdir(), 'rtap-outage-'));
+    const brokers = kafka.brokers;
+    try {
+      const parts = await prepareInput(brokers, dir, 6_000, 2);
+      const from = await outputEnds(brokers);
+      const p = spawnRtap([
+        ...processArgs(brokers),
+        '--group',
+        'outage',
+        '--checkpoint-dir',
+        join(dir, 'ck-outage'),
+      ]);
+      // Stopped right after the first half is in: the processor is still working through it.
+      await replayPart(brokers, parts[0]);
+      const nodeId = kafka.state.nodes![0].nodeId;
+      assert.notEqual(await stopNode(kafka.state, nodeId, 15_000), 'absent', 'the broker was not running');
+      const stoppedAt = Date.now();
+      await new Promise((r) => setTimeout(r, OUTAGE_MS));
+      assert.equal(
+        p.child.exitCode,
+        null,
+        `rtap process exited during the outage:\n${p.stderr().slice(-4000)}`,
+      );
+      await startNode(kafka.state, nodeId);
+      const restartedAt = Date.now();
+      await replayPart(brokers, parts[1]);
+      const replayedAfter = Date.now() - restartedAt;
+      await waitCaughtUp(brokers, 'outage', 180_000, p);
+      const caughtUpAfter = Date.now() - restartedAt;
+      p.child.kill('SIGTERM');
+      assert.equal(await p.exited, 130, p.stderr());
+      const actual = await readOutputs(brokers, from);
 
-    const expected = await uninterruptedOutputs(brokers, 'outage-base', join(dir, 'ck-base'), 180_000);
-    process.stderr.write(
-      `broker outage test: broker down ${restartedAt - stoppedAt} ms; second half replayed ${replayedAfter} ms and caught up ${caughtUpAfter} ms after the restart; ` +
-        `results ${actual['processed-metrics'].length}, alerts ${actual['cep-alerts'].length}, dead letters ${actual['events-deadletter'].length}\n`,
-    );
-    assertSameOutputs(actual, expected, 'broker-outage');
-  } finally {
-    await kafka.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+      const expected = await uninterruptedOutputs(brokers, 'outage-base', join(dir, 'ck-base'), 180_000);
+      process.stderr.write(
+        `broker outage test: broker down ${restartedAt - stoppedAt} ms; second half replayed ${replayedAfter} ms and caught up ${caughtUpAfter} ms after the restart; ` +
+          `results ${actual['processed-metrics'].length}, alerts ${actual['cep-alerts'].length}, dead letters ${actual['events-deadletter'].length}\n`,
+      );
+      assertSameOutputs(actual, expected, 'broker-outage');
+    } finally {
+      await kafka.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

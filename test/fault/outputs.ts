@@ -26,7 +26,8 @@ function canonical(topic: string, value: string): string {
     delete v.watermark;
     // kpis carries the window's end-to-end latency percentiles: wall-clock measurements, not results.
     const fields = v.fields as Record<string, unknown> | undefined;
-    if (v.view === 'kpis' && fields) for (const f of Object.keys(fields)) if (f.startsWith('latency_')) delete fields[f];
+    if (v.view === 'kpis' && fields)
+      for (const f of Object.keys(fields)) if (f.startsWith('latency_')) delete fields[f];
   } else delete v.detected_at;
   return JSON.stringify(v);
 }
@@ -37,7 +38,8 @@ export async function readOutputs(brokers: string, from: Ends): Promise<Outputs>
   for (const topic of OUTPUTS) {
     const records = await readCommitted(brokers, topic, from.get(topic)!);
     // A dead letter's kind (malformed / late) is part of the result; its reason text names run-specific offsets.
-    const kind = (r: (typeof records)[number]) => (topic === 'events-deadletter' ? ` ${r.headers['rtap-kind']}` : '');
+    const kind = (r: (typeof records)[number]) =>
+      topic === 'events-deadletter' ? ` ${r.headers['rtap-kind']}` : '';
     out[topic] = records.map((r) => `${r.key}${kind(r)} ${canonical(topic, r.value)}`).sort();
   }
   return out;
@@ -47,10 +49,19 @@ export async function readOutputs(brokers: string, from: Ends): Promise<Outputs>
  * A private native Kafka (one node or a cluster) for one fault test: these tests delete and re-create the
  * pipeline's default topics and stop brokers, which would break other test files sharing the test broker.
  */
-export async function privateKafka(nodes: number): Promise<{ brokers: string; state: StackState; stop(): Promise<void> }> {
+export async function privateKafka(
+  nodes: number,
+): Promise<{ brokers: string; state: StackState; stop(): Promise<void> }> {
   const stackDir = mkdtempSync(join(tmpdir(), 'rtap-fault-kafka-'));
   try {
-    const up = await stackUp({ stackDir, nodes, port: await findFreeBasePort(nodes), runtime: 'native', heap: nodes > 1 ? '320m' : '512m', ownerPid: process.pid });
+    const up = await stackUp({
+      stackDir,
+      nodes,
+      port: await findFreeBasePort(nodes),
+      runtime: 'native',
+      heap: nodes > 1 ? '320m' : '512m',
+      ownerPid: process.pid,
+    });
     return {
       brokers: up.state.brokers.join(','),
       state: up.state,
@@ -76,15 +87,22 @@ export async function outputEnds(brokers: string): Promise<Ends> {
 }
 
 /** Waits until `p`'s group has committed offsets at the end of every input partition; errors carry its log. */
-export async function waitCaughtUp(brokers: string, group: string, limitMs: number, p: ProcessChild): Promise<void> {
+export async function waitCaughtUp(
+  brokers: string,
+  group: string,
+  limitMs: number,
+  p: ProcessChild,
+): Promise<void> {
   const admin = kafka(brokers).admin();
   await admin.connect();
   const log = () => `\n--- rtap process log (tail) ---\n${p.stderr().slice(-4000)}`;
   try {
     const deadline = Date.now() + limitMs;
     while (!(await caughtUp(admin, group, INPUTS))) {
-      if (p.child.exitCode !== null) throw new Error(`rtap process (group ${group}) exited before catching up${log()}`);
-      if (Date.now() > deadline) throw new Error(`group ${group} did not catch up within ${limitMs} ms${log()}`);
+      if (p.child.exitCode !== null)
+        throw new Error(`rtap process (group ${group}) exited before catching up${log()}`);
+      if (Date.now() > deadline)
+        throw new Error(`group ${group} did not catch up within ${limitMs} ms${log()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   } finally {
@@ -96,7 +114,12 @@ export async function waitCaughtUp(brokers: string, group: string, limitMs: numb
  * The reference: the input already in the topics, processed by a fresh group that sees no failure, until
  * it has caught up; its committed outputs.
  */
-export async function uninterruptedOutputs(brokers: string, group: string, checkpointDir: string, limitMs: number): Promise<Outputs> {
+export async function uninterruptedOutputs(
+  brokers: string,
+  group: string,
+  checkpointDir: string,
+  limitMs: number,
+): Promise<Outputs> {
   const from = await outputEnds(brokers);
   const base = spawnRtap([...processArgs(brokers), '--group', group, '--checkpoint-dir', checkpointDir]);
   await waitCaughtUp(brokers, group, limitMs, base);
@@ -122,7 +145,10 @@ function multisetMinus(a: string[], b: string[]): string[] {
  * an identity committed twice. On failure both sides stay in a file named in the message.
  */
 export function assertSameOutputs(actual: Outputs, expected: Outputs, label: string): void {
-  assert.ok(expected['processed-metrics'].length > 50, `too few results to compare: ${expected['processed-metrics'].length}`);
+  assert.ok(
+    expected['processed-metrics'].length > 50,
+    `too few results to compare: ${expected['processed-metrics'].length}`,
+  );
   assert.ok(expected['cep-alerts'].length > 0, 'no alerts to compare');
   assert.ok(expected['events-deadletter'].length > 0, 'no dead letters to compare');
   const dump = join(tmpdir(), `rtap-fault-${label.replace(/[^\w.-]+/g, '-')}.json`);
@@ -131,8 +157,16 @@ export function assertSameOutputs(actual: Outputs, expected: Outputs, label: str
     // Identity of one output: a result's key (view|key|window), an alert's alert_id. Dead letters have
     // none (a duplicated malformed record is dead-lettered twice), so only the multiset comparison applies.
     if (topic !== 'events-deadletter') {
-      const ids = actual[topic].map((x) => (topic === 'cep-alerts' ? (JSON.parse(x.slice(x.indexOf(' ') + 1)) as { alert_id: string }).alert_id : x.slice(0, x.indexOf(' '))));
-      assert.equal(new Set(ids).size, ids.length, `${topic}: an output was committed twice (${label}, both runs in ${dump})`);
+      const ids = actual[topic].map((x) =>
+        topic === 'cep-alerts'
+          ? (JSON.parse(x.slice(x.indexOf(' ') + 1)) as { alert_id: string }).alert_id
+          : x.slice(0, x.indexOf(' ')),
+      );
+      assert.equal(
+        new Set(ids).size,
+        ids.length,
+        `${topic}: an output was committed twice (${label}, both runs in ${dump})`,
+      );
     }
     const missing = multisetMinus(expected[topic], actual[topic]);
     const extra = multisetMinus(actual[topic], expected[topic]);
@@ -150,9 +184,30 @@ export function assertSameOutputs(actual: Outputs, expected: Outputs, label: str
  * order, and fresh pipeline topics on `brokers`. Event times stay the recorded ones (2024), so leftovers
  * of other tests could not mix in, and parts replayed one after another form one timeline.
  */
-export async function prepareInput(brokers: string, dir: string, events: number, parts: number): Promise<string[]> {
+export async function prepareInput(
+  brokers: string,
+  dir: string,
+  events: number,
+  parts: number,
+): Promise<string[]> {
   const recording = join(dir, 'events.jsonl');
-  const sim = await runCli(['simulate', '--events', String(events), '--rate', '30/s', '--seed', '11', '--duplicate-share', '0.01', '--malformed-share', '0.005', '--fraud-share', '0.2', '--out', recording]);
+  const sim = await runCli([
+    'simulate',
+    '--events',
+    String(events),
+    '--rate',
+    '30/s',
+    '--seed',
+    '11',
+    '--duplicate-share',
+    '0.01',
+    '--malformed-share',
+    '0.005',
+    '--fraud-share',
+    '0.2',
+    '--out',
+    recording,
+  ]);
   assert.equal(sim.code, 0, sim.stderr);
   const admin = kafka(brokers).admin();
   await admin.connect();
@@ -166,10 +221,17 @@ export async function prepareInput(brokers: string, dir: string, events: number,
     if (i > 40) assert.fail(prov.stderr);
     await new Promise((r) => setTimeout(r, 500)); // deletion is asynchronous on the broker
   }
-  const lines = readFileSync(recording, 'utf8').split('\n').filter((l) => l.length > 0);
+  const lines = readFileSync(recording, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
   return Array.from({ length: parts }, (_, i) => {
     const file = join(dir, `part-${i}.jsonl`);
-    writeFileSync(file, lines.slice(Math.floor((i * lines.length) / parts), Math.floor(((i + 1) * lines.length) / parts)).join('\n') + '\n');
+    writeFileSync(
+      file,
+      lines
+        .slice(Math.floor((i * lines.length) / parts), Math.floor(((i + 1) * lines.length) / parts))
+        .join('\n') + '\n',
+    );
     return file;
   });
 }
@@ -182,7 +244,11 @@ export async function prepareInput(brokers: string, dir: string, events: number,
  * partition's watermark had got.
  */
 export async function endOfStream(brokers: string, parts: string[], dir: string): Promise<string> {
-  const lines = parts.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.length > 0));
+  const lines = parts.flatMap((f) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0),
+  );
   const events = lines.flatMap((l) => {
     try {
       return [JSON.parse(l) as Record<string, unknown>];
@@ -193,9 +259,16 @@ export async function endOfStream(brokers: string, parts: string[], dir: string)
   const end = Math.max(...events.map((e) => Number(e.event_time)).filter(Number.isFinite)) + 600_000;
   const admin = kafka(brokers).admin();
   await admin.connect();
-  const partitions = new Map((await admin.fetchTopicMetadata({ topics: INPUTS })).topics.map((t) => [t.name, t.partitions.length]));
+  const partitions = new Map(
+    (await admin.fetchTopicMetadata({ topics: INPUTS })).topics.map((t) => [t.name, t.partitions.length]),
+  );
   await admin.disconnect();
-  const templateFor: Record<string, string> = { 'website-analytics-events': 'page_view', 'user-events': 'user_event', 'product-view': 'product_view', orders: 'order' };
+  const templateFor: Record<string, string> = {
+    'website-analytics-events': 'page_view',
+    'user-events': 'user_event',
+    'product-view': 'product_view',
+    orders: 'order',
+  };
   const out: string[] = [];
   for (const topic of INPUTS) {
     const template = events.find((e) => e.event_type === templateFor[topic] && typeof e.user_id === 'string');
@@ -204,7 +277,12 @@ export async function endOfStream(brokers: string, parts: string[], dir: string)
     for (let p = 0, u = 0; p < n; p++) {
       while (partitionForKey(`eos-${u}`, n) !== p) u++;
       const id = `eos-${topic}-${p}`;
-      const ids = { event_id: id, user_id: `eos-${u}`, ...('session_id' in template ? { session_id: id } : {}), ...('order_id' in template ? { order_id: id } : {}) };
+      const ids = {
+        event_id: id,
+        user_id: `eos-${u}`,
+        ...('session_id' in template ? { session_id: id } : {}),
+        ...('order_id' in template ? { order_id: id } : {}),
+      };
       out.push(JSON.stringify({ ...template, ...ids, event_time: end, intended_send_time: end }));
     }
   }
@@ -215,9 +293,30 @@ export async function endOfStream(brokers: string, parts: string[], dir: string)
 
 /** Sends one part of the recording to the input topics, as fast as the brokers take it. */
 export async function replayPart(brokers: string, file: string): Promise<void> {
-  const r = await runCli(['simulate', '--replay', file, '--speed', 'max', '--event-time', 'keep', '--brokers', brokers]);
+  const r = await runCli([
+    'simulate',
+    '--replay',
+    file,
+    '--speed',
+    'max',
+    '--event-time',
+    'keep',
+    '--brokers',
+    brokers,
+  ]);
   assert.equal(r.code, 0, r.stderr);
 }
 
 /** `rtap process` flags both runs of a comparison share: topics sink, 1 s checkpoints, no wall-clock idleness. */
-export const processArgs = (brokers: string) => ['process', '--brokers', brokers, '--sink', 'topics', '--from-beginning', '--checkpoint-interval', '1s', '--idle-timeout', '24h'];
+export const processArgs = (brokers: string) => [
+  'process',
+  '--brokers',
+  brokers,
+  '--sink',
+  'topics',
+  '--from-beginning',
+  '--checkpoint-interval',
+  '1s',
+  '--idle-timeout',
+  '24h',
+];

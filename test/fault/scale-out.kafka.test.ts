@@ -10,7 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkTool } from '../../src/stack/tools.js';
 import { caughtUp, endOffsets, kafka, spawnRtap, type ProcessChild } from './helpers.js';
-import { INPUTS, assertSameOutputs, endOfStream, outputEnds, prepareInput, privateKafka, processArgs, readOutputs, replayPart, uninterruptedOutputs } from './outputs.js';
+import {
+  INPUTS,
+  assertSameOutputs,
+  endOfStream,
+  outputEnds,
+  prepareInput,
+  privateKafka,
+  processArgs,
+  readOutputs,
+  replayPart,
+  uninterruptedOutputs,
+} from './outputs.js';
 
 const haveJava = checkTool('java', '-version').ok;
 const GROUP = 'scale-out';
@@ -22,7 +33,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function settled(brokers: string, procs: ProcessChild[], limitMs: number): Promise<void> {
   const admin = kafka(brokers).admin();
   await admin.connect();
-  const logs = () => procs.map((p, i) => `\n--- process ${i} (tail) ---\n${p.stderr().slice(-2500)}`).join('');
+  const logs = () =>
+    procs.map((p, i) => `\n--- process ${i} (tail) ---\n${p.stderr().slice(-2500)}`).join('');
   try {
     const deadline = Date.now() + limitMs;
     let lastPanesEnd = -1;
@@ -42,47 +54,71 @@ async function settled(brokers: string, procs: ProcessChild[], limitMs: number):
   }
 }
 
-test('three processes share the tasks, the one with the merge task is killed with -9: the others take over and the outputs equal one process', { skip: !haveJava && 'java not installed', timeout: 480_000 }, async () => {
-  const broker = await privateKafka(1);
-  const dir = mkdtempSync(join(tmpdir(), 'rtap-scale-out-'));
-  const brokers = broker.brokers;
-  try {
-    const parts = await prepareInput(brokers, dir, 8_000, 2);
-    const from = await outputEnds(brokers);
-    const args = [...processArgs(brokers), '--scale-out', '--group', GROUP, '--checkpoint-dir', join(dir, 'ck-scale-out')];
-    const procs = [spawnRtap(args), spawnRtap(args), spawnRtap(args)];
-    // All three in the group before any input: the tasks are spread over them.
-    const deadline = Date.now() + 60_000;
-    while (!procs.every((p) => /took over task-/.test(p.stderr()))) {
-      assert.ok(Date.now() < deadline, `the tasks were not spread over three processes:\n${procs.map((p) => p.stderr().slice(-1500)).join('\n---\n')}`);
-      await sleep(250);
-    }
-    await replayPart(brokers, parts[0]);
-    await sleep(3000);
-    const victim = procs.find((p) => /took over merge-0/.test(p.stderr()));
-    assert.ok(victim, 'no process took the merge task');
-    victim.child.kill('SIGKILL');
-    const killedAt = Date.now();
-    await victim.exited;
-    const survivors = procs.filter((p) => p !== victim);
-    await replayPart(brokers, parts[1]);
-    await replayPart(brokers, await endOfStream(brokers, parts, dir));
-    await settled(brokers, survivors, 240_000);
-    const settledAfter = Date.now() - killedAt;
-    const tookOver = survivors.map((p) => [...p.stderr().matchAll(/took over (\S+) at checkpoint/g)].map((m) => m[1]));
-    for (const p of survivors) p.child.kill('SIGTERM');
-    for (const p of survivors) assert.equal(await p.exited, 130, p.stderr());
-    assert.ok(tookOver.flat().includes('merge-0'), `nobody restored the merge task from its checkpoint: ${JSON.stringify(tookOver)}`);
-    const actual = await readOutputs(brokers, from);
+test(
+  'three processes share the tasks, the one with the merge task is killed with -9: the others take over and the outputs equal one process',
+  { skip: !haveJava && 'java not installed', timeout: 480_000 },
+  async () => {
+    const broker = await privateKafka(1);
+    const dir = mkdtempSync(join(tmpdir(), 'rtap-scale-out-'));
+    const brokers = broker.brokers;
+    try {
+      const parts = await prepareInput(brokers, dir, 8_000, 2);
+      const from = await outputEnds(brokers);
+      const args = [
+        ...processArgs(brokers),
+        '--scale-out',
+        '--group',
+        GROUP,
+        '--checkpoint-dir',
+        join(dir, 'ck-scale-out'),
+      ];
+      const procs = [spawnRtap(args), spawnRtap(args), spawnRtap(args)];
+      // All three in the group before any input: the tasks are spread over them.
+      const deadline = Date.now() + 60_000;
+      while (!procs.every((p) => /took over task-/.test(p.stderr()))) {
+        assert.ok(
+          Date.now() < deadline,
+          `the tasks were not spread over three processes:\n${procs.map((p) => p.stderr().slice(-1500)).join('\n---\n')}`,
+        );
+        await sleep(250);
+      }
+      await replayPart(brokers, parts[0]);
+      await sleep(3000);
+      const victim = procs.find((p) => /took over merge-0/.test(p.stderr()));
+      assert.ok(victim, 'no process took the merge task');
+      victim.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await victim.exited;
+      const survivors = procs.filter((p) => p !== victim);
+      await replayPart(brokers, parts[1]);
+      await replayPart(brokers, await endOfStream(brokers, parts, dir));
+      await settled(brokers, survivors, 240_000);
+      const settledAfter = Date.now() - killedAt;
+      const tookOver = survivors.map((p) =>
+        [...p.stderr().matchAll(/took over (\S+) at checkpoint/g)].map((m) => m[1]),
+      );
+      for (const p of survivors) p.child.kill('SIGTERM');
+      for (const p of survivors) assert.equal(await p.exited, 130, p.stderr());
+      assert.ok(
+        tookOver.flat().includes('merge-0'),
+        `nobody restored the merge task from its checkpoint: ${JSON.stringify(tookOver)}`,
+      );
+      const actual = await readOutputs(brokers, from);
 
-    const expected = await uninterruptedOutputs(brokers, `${GROUP}-single`, join(dir, 'ck-single'), 180_000);
-    process.stderr.write(
-      `scale-out test: merge-holder killed; survivors restored ${JSON.stringify(tookOver)}; settled ${settledAfter} ms after the kill; ` +
-        `results ${actual['processed-metrics'].length}, alerts ${actual['cep-alerts'].length}, dead letters ${actual['events-deadletter'].length}\n`,
-    );
-    assertSameOutputs(actual, expected, 'scale-out');
-  } finally {
-    await broker.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+      const expected = await uninterruptedOutputs(
+        brokers,
+        `${GROUP}-single`,
+        join(dir, 'ck-single'),
+        180_000,
+      );
+      process.stderr.write(
+        `scale-out test: merge-holder killed; survivors restored ${JSON.stringify(tookOver)}; settled ${settledAfter} ms after the kill; ` +
+          `results ${actual['processed-metrics'].length}, alerts ${actual['cep-alerts'].length}, dead letters ${actual['events-deadletter'].length}\n`,
+      );
+      assertSameOutputs(actual, expected, 'scale-out');
+    } finally {
+      await broker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -6,7 +6,14 @@ const cli = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'src'
 
 /** node arguments that run the CLI from source (through tsx) with `args`. */
 function nodeArgs(args: string[]): string[] {
-  return ['--import', 'tsx', '-e', `const { main } = await import(${JSON.stringify(cli)}); await main(['node', 'rtap', ...process.argv.slice(1)]);`, '--', ...args];
+  return [
+    '--import',
+    'tsx',
+    '-e',
+    `const { main } = await import(${JSON.stringify(cli)}); await main(['node', 'rtap', ...process.argv.slice(1)]);`,
+    '--',
+    ...args,
+  ];
 }
 
 export interface CliResult {
@@ -16,13 +23,16 @@ export interface CliResult {
 }
 
 /** Runs the real CLI (from source, through tsx) as a child process, as a user would. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      nodeArgs(args),
-      { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, nodeArgs(args), {
+      cwd: options.cwd,
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -48,7 +58,10 @@ export interface CliChild {
 
 /** Starts the real CLI (from source, through tsx) in the background; the caller stops it. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliChild {
-  const child = spawn(process.execPath, nodeArgs(args), { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, nodeArgs(args), {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

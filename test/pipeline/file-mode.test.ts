@@ -13,7 +13,11 @@ test('simulate --seed records byte-identical files; another seed differs', async
   const a = join(dir, 'a.jsonl');
   const b = join(dir, 'b.jsonl');
   const c = join(dir, 'c.jsonl');
-  for (const [out, seed] of [[a, '42'], [b, '42'], [c, '43']]) {
+  for (const [out, seed] of [
+    [a, '42'],
+    [b, '42'],
+    [c, '43'],
+  ]) {
     const r = await runCli(['simulate', '--seed', seed, '--events', '20000', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
   }
@@ -26,9 +30,33 @@ test('page views per 5 s window equal an independent computation over the same J
   const events = join(dir, 'faulty.jsonl');
   const results = join(dir, 'results.jsonl');
   const summaryFile = join(dir, 'summary.json');
-  let r = await runCli(['simulate', '--seed', '7', '--events', '30000', '--duplicate-share', '0.02', '--malformed-share', '0.01', '--out', events]);
+  let r = await runCli([
+    'simulate',
+    '--seed',
+    '7',
+    '--events',
+    '30000',
+    '--duplicate-share',
+    '0.02',
+    '--malformed-share',
+    '0.01',
+    '--out',
+    events,
+  ]);
   assert.equal(r.code, 0, r.stderr);
-  r = await runCli(['process', '--input', events, '--output', results, '--views', 'realtime', '--patterns', 'none', '--json', summaryFile]);
+  r = await runCli([
+    'process',
+    '--input',
+    events,
+    '--output',
+    results,
+    '--views',
+    'realtime',
+    '--patterns',
+    'none',
+    '--json',
+    summaryFile,
+  ]);
   assert.equal(r.code, 0, r.stderr);
 
   // Reference: straight from the recording, without the engine. Distinct event ids (duplicates are
@@ -56,7 +84,8 @@ test('page views per 5 s window equal an independent computation over the same J
       got.set(o.window_start, o.fields.page_views);
     }
   }
-  for (const [start, n] of expected) assert.equal(got.get(start) ?? 0, n, `window starting ${new Date(start).toISOString()}`);
+  for (const [start, n] of expected)
+    assert.equal(got.get(start) ?? 0, n, `window starting ${new Date(start).toISOString()}`);
   for (const [start, n] of got) if (!expected.has(start)) assert.equal(n, 0, `unexpected window ${start}`);
   assert.ok(expected.size >= 25, `the stream spans many windows (${expected.size})`);
 
@@ -64,7 +93,10 @@ test('page views per 5 s window equal an independent computation over the same J
   assert.ok(malformed > 0);
   assert.equal(summary.dead_letters, malformed + summary.late);
   assert.equal(summary.late, 0, 'no lateness was injected');
-  assert.ok(Object.keys(summary.dead_letter_reasons).length >= 3, JSON.stringify(summary.dead_letter_reasons));
+  assert.ok(
+    Object.keys(summary.dead_letter_reasons).length >= 3,
+    JSON.stringify(summary.dead_letter_reasons),
+  );
   assert.equal(summary.duplicates, 30000 - malformed - seen.size);
 });
 

@@ -2,7 +2,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createKafkaTransport, type KafkaTransport } from '../../src/transport/kafka/index.js';
-import { DEFAULT_TOPOLOGY, formatProvision, loadTopology, parseTopology, provision } from '../../src/provision/index.js';
+import {
+  DEFAULT_TOPOLOGY,
+  formatProvision,
+  loadTopology,
+  parseTopology,
+  provision,
+} from '../../src/provision/index.js';
 
 let t: KafkaTransport;
 before(() => {
@@ -32,8 +38,14 @@ test('the default topology on a real broker: created once, then the second run c
     }
     const second = await provision(admin, topology);
     assert.deepEqual(second.created, []);
-    assert.ok(second.plan.actions.every((a) => a.kind === 'unchanged'), JSON.stringify(second.plan.actions));
-    assert.match(formatProvision(second, t.description, DEFAULT_TOPOLOGY), /nothing to change: 7 topic\(s\) already as the topology says/);
+    assert.ok(
+      second.plan.actions.every((a) => a.kind === 'unchanged'),
+      JSON.stringify(second.plan.actions),
+    );
+    assert.match(
+      formatProvision(second, t.description, DEFAULT_TOPOLOGY),
+      /nothing to change: 7 topic\(s\) already as the topology says/,
+    );
   } finally {
     const del = await provision(admin, topology, { delete: true });
     assert.equal(del.deleted.length, topology.topics.length);
@@ -44,7 +56,10 @@ test('a topic created with another partition count is reported as drift, not cha
   const name = `drift-${randomUUID().slice(0, 8)}`;
   const admin = t.admin();
   await admin.createTopics([{ name, partitions: 2, replicationFactor: 1, config: {} }]);
-  const topology = parseTopology({ topics: [{ name, partitions: 5, retention: '1d', replicationFactor: 1 }] }, 'drift.json');
+  const topology = parseTopology(
+    { topics: [{ name, partitions: 5, retention: '1d', replicationFactor: 1 }] },
+    'drift.json',
+  );
   const r = await provision(admin, topology);
   assert.deepEqual(r.drifted, [name]);
   const a = r.plan.actions[0];

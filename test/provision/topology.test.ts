@@ -35,32 +35,82 @@ test('errors name the file and the JSON path of the bad value', () => {
   const cases: [unknown, RegExp][] = [
     [[], /topo\.json: \/: expected an object/],
     [{ topics: [] }, /topo\.json: \/topics: expected a non-empty array/],
-    [{ topics: [{ name: 'a', partitions: '12' }] }, /topo\.json: \/topics\/0\/partitions: expected a whole number ≥ 1, got "12"/],
-    [{ topics: [{ name: 'a', partitions: 1 }, { name: 'b', partitions: 0 }] }, /\/topics\/1\/partitions: expected a whole number ≥ 1, got 0/],
+    [
+      { topics: [{ name: 'a', partitions: '12' }] },
+      /topo\.json: \/topics\/0\/partitions: expected a whole number ≥ 1, got "12"/,
+    ],
+    [
+      {
+        topics: [
+          { name: 'a', partitions: 1 },
+          { name: 'b', partitions: 0 },
+        ],
+      },
+      /\/topics\/1\/partitions: expected a whole number ≥ 1, got 0/,
+    ],
     [{ topics: [{ name: 'a b', partitions: 1 }] }, /\/topics\/0\/name: expected a topic name/],
-    [{ topics: [{ name: 'a', partitions: 1 }, { name: 'a', partitions: 1 }] }, /\/topics\/1\/name: topic 'a' is listed twice/],
-    [{ topics: [{ name: 'a', partitions: 1, retention: 'a week' }] }, /\/topics\/0\/retention: expected a duration/],
-    [{ topics: [{ name: 'a', partitions: 1, cleanupPolicy: 'compacted' }] }, /\/topics\/0\/cleanupPolicy: expected one of delete, compact, compact,delete/],
+    [
+      {
+        topics: [
+          { name: 'a', partitions: 1 },
+          { name: 'a', partitions: 1 },
+        ],
+      },
+      /\/topics\/1\/name: topic 'a' is listed twice/,
+    ],
+    [
+      { topics: [{ name: 'a', partitions: 1, retention: 'a week' }] },
+      /\/topics\/0\/retention: expected a duration/,
+    ],
+    [
+      { topics: [{ name: 'a', partitions: 1, cleanupPolicy: 'compacted' }] },
+      /\/topics\/0\/cleanupPolicy: expected one of delete, compact, compact,delete/,
+    ],
     [{ topics: [{ name: 'a', partitions: 1, partition: 2 }] }, /\/topics\/0\/partition: unknown key/],
-    [{ defaults: { replicationFactor: 0 }, topics: [{ name: 'a', partitions: 1 }] }, /\/defaults\/replicationFactor: expected a whole number ≥ 1/],
-    [{ topics: [{ name: 'a', partitions: 1, config: { 'min.insync.replicas': [2] } }] }, /\/topics\/0\/config\/min\.insync\.replicas: expected a string, number or boolean/],
+    [
+      { defaults: { replicationFactor: 0 }, topics: [{ name: 'a', partitions: 1 }] },
+      /\/defaults\/replicationFactor: expected a whole number ≥ 1/,
+    ],
+    [
+      { topics: [{ name: 'a', partitions: 1, config: { 'min.insync.replicas': [2] } }] },
+      /\/topics\/0\/config\/min\.insync\.replicas: expected a string, number or boolean/,
+    ],
   ];
   for (const [json, re] of cases) assert.throws(() => parseTopology(json, f), re, JSON.stringify(json));
 });
 
 test('retention accepts durations and milliseconds; config values become strings; defaults apply', () => {
   const t = parseTopology(
-    { defaults: { replicationFactor: 2 }, topics: [{ name: 'a', partitions: 2, retention: '36h', config: { 'min.insync.replicas': 2 } }, { name: 'b', partitions: 1, retention: 5000, replicationFactor: 1 }] },
+    {
+      defaults: { replicationFactor: 2 },
+      topics: [
+        { name: 'a', partitions: 2, retention: '36h', config: { 'min.insync.replicas': 2 } },
+        { name: 'b', partitions: 1, retention: 5000, replicationFactor: 1 },
+      ],
+    },
     'x.json',
   );
-  assert.deepEqual(t.topics[0], { name: 'a', partitions: 2, replicationFactor: 2, config: { 'min.insync.replicas': '2', 'retention.ms': String(36 * 3_600_000) } });
-  assert.deepEqual(t.topics[1], { name: 'b', partitions: 1, replicationFactor: 1, config: { 'retention.ms': '5000' } });
+  assert.deepEqual(t.topics[0], {
+    name: 'a',
+    partitions: 2,
+    replicationFactor: 2,
+    config: { 'min.insync.replicas': '2', 'retention.ms': String(36 * 3_600_000) },
+  });
+  assert.deepEqual(t.topics[1], {
+    name: 'b',
+    partitions: 1,
+    replicationFactor: 1,
+    config: { 'retention.ms': '5000' },
+  });
 });
 
 test('unreadable and invalid JSON files are usage errors naming the file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rtap-topo-'));
   try {
-    assert.throws(() => loadTopology(join(dir, 'missing.json')), /cannot read topology file .*missing\.json: no such file/);
+    assert.throws(
+      () => loadTopology(join(dir, 'missing.json')),
+      /cannot read topology file .*missing\.json: no such file/,
+    );
     writeFileSync(join(dir, 'bad.json'), '{ "topics": [ ');
     assert.throws(() => loadTopology(join(dir, 'bad.json')), /bad\.json: not valid JSON/);
   } finally {

@@ -12,7 +12,10 @@ test('the HTML bench report opens offline in headless Chromium with its four plo
   const html = join(dir, 'report.html');
   const r = await runCli(['bench', '--duration', '5s', '--patterns', 'none', '--html', html]);
   assert.equal(r.code, 0, r.stderr);
-  const browser = await chromium.launch({ executablePath: process.env.RTAP_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: process.env.RTAP_CHROMIUM ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1800 } });
     const errors: string[] = [];

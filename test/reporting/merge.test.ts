@@ -6,7 +6,7 @@ import { mergeLatencies } from '../../src/reporting/merge.js';
 
 function lcg(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 test('merging the histograms of two JSON reports gives the percentiles of one run over both', () => {
@@ -26,7 +26,8 @@ test('merging the histograms of two JSON reports gives the percentiles of one ru
   const rb = JSON.parse(JSON.stringify({ latency: latencySection(b) }));
   const merged = mergeLatencies([ra, rb]).ingest!;
   const direct = latencySection(both).ingest!;
-  for (const k of ['count', 'p50', 'p90', 'p95', 'p99', 'p999', 'max'] as const) assert.equal(merged[k], direct[k], k);
+  for (const k of ['count', 'p50', 'p90', 'p95', 'p99', 'p999', 'max'] as const)
+    assert.equal(merged[k], direct[k], k);
   // and the merged percentiles are not the average of the two runs' percentiles
   assert.notEqual(merged.p50, (ra.latency.ingest.p50 + rb.latency.ingest.p50) / 2);
 });
@@ -43,7 +44,11 @@ test('percentiles are within HDR precision of exact order statistics', () => {
   values.sort((x, y) => x - y);
   const exact = (p: number) => values[Math.ceil((p / 100) * values.length) - 1];
   const s = r.summary('e2e');
-  for (const [p, got] of [[50, s.p50], [99, s.p99], [99.9, s.p999]] as const) {
+  for (const [p, got] of [
+    [50, s.p50],
+    [99, s.p99],
+    [99.9, s.p999],
+  ] as const) {
     assert.ok(Math.abs(got - exact(p)) / exact(p) < 0.002, `p${p}: ${got} vs ${exact(p)}`);
   }
   assert.ok(Math.abs(s.max - values.at(-1)!) / values.at(-1)! < 0.002);

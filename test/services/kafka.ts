@@ -25,13 +25,23 @@ const service: TestService = {
     if (await containerEngineAvailable()) {
       log('kafka: a container engine answered: starting Kafka with testcontainers');
       const c = await startContainerKafka({ detach: false });
-      return { env: { RTAP_KAFKA_BROKERS: c.brokers.join(','), RTAP_KAFKA_RUNTIME: 'container' }, stop: () => c.stop() };
+      return {
+        env: { RTAP_KAFKA_BROKERS: c.brokers.join(','), RTAP_KAFKA_RUNTIME: 'container' },
+        stop: () => c.stop(),
+      };
     }
     const stackDir = mkdtempSync(join(tmpdir(), 'rtap-test-kafka-'));
     const port = await findFreeBasePort(1);
     log(`kafka: no container engine: starting the native broker on 127.0.0.1:${port} (${stackDir})`);
     try {
-      const up = await stackUp({ stackDir, port, runtime: 'native', heap: '512m', log, ownerPid: process.pid });
+      const up = await stackUp({
+        stackDir,
+        port,
+        runtime: 'native',
+        heap: '512m',
+        log,
+        ownerPid: process.pid,
+      });
       return {
         env: { RTAP_KAFKA_BROKERS: up.state.brokers.join(','), RTAP_KAFKA_RUNTIME: 'native' },
         stop: async () => {

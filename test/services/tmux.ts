@@ -17,10 +17,15 @@ const service: TestService = {
   async start() {
     let path = which('tmux');
     if (!path) {
-      if (process.getuid?.() !== 0) throw new Error('tmux is not installed (apt-get install -y tmux, as root)');
-      const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'tmux'], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      if (process.getuid?.() !== 0)
+        throw new Error('tmux is not installed (apt-get install -y tmux, as root)');
+      const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'tmux'], {
+        encoding: 'utf8',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
       path = which('tmux');
-      if (!path) throw new Error(`installing tmux failed (apt-get exit ${r.status}): ${r.stderr.slice(-500)}`);
+      if (!path)
+        throw new Error(`installing tmux failed (apt-get exit ${r.status}): ${r.stderr.slice(-500)}`);
     }
     return { env: { RTAP_TMUX: path }, stop: async () => {} };
   },

@@ -3,8 +3,18 @@ import assert from 'node:assert/strict';
 import { parseBounceSpike, parseBursts } from '../../src/simulator/flags.js';
 
 test('--bursts FACTORx,LENGTH/EVERY becomes a bursts load profile', () => {
-  assert.deepEqual(parseBursts('5x,30s/5m'), { kind: 'bursts', factor: 5, durationMs: 30_000, everyMs: 300_000 });
-  assert.deepEqual(parseBursts('1.5x, 1m/10m'), { kind: 'bursts', factor: 1.5, durationMs: 60_000, everyMs: 600_000 });
+  assert.deepEqual(parseBursts('5x,30s/5m'), {
+    kind: 'bursts',
+    factor: 5,
+    durationMs: 30_000,
+    everyMs: 300_000,
+  });
+  assert.deepEqual(parseBursts('1.5x, 1m/10m'), {
+    kind: 'bursts',
+    factor: 1.5,
+    durationMs: 60_000,
+    everyMs: 600_000,
+  });
   assert.throws(() => parseBursts('fast'), /invalid --bursts 'fast': expected FACTORx,LENGTH\/EVERY/);
   assert.throws(() => parseBursts('5x,10m/5m'), /longer than the period/);
 });

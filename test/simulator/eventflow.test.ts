@@ -12,13 +12,22 @@ function events(overrides: Partial<SimulatorConfig>, n: number): AnalyticsEvent[
 
 test('the eventflow mix is 40 % user events, 40 % product views, 20 % orders (and configurable)', () => {
   const n = 30000;
-  for (const mix of [{ userEvents: 0.4, productViews: 0.4, orders: 0.2 }, { userEvents: 1, productViews: 1, orders: 2 }]) {
+  for (const mix of [
+    { userEvents: 0.4, productViews: 0.4, orders: 0.2 },
+    { userEvents: 1, productViews: 1, orders: 2 },
+  ]) {
     const es = events({ mix }, n);
     const sum = mix.userEvents + mix.productViews + mix.orders;
     const share = (t: string) => es.filter((e) => e.event_type === t).length / n;
     // Standard error ~0.003: 4 sigma.
-    assert.ok(Math.abs(share('user_event') - mix.userEvents / sum) < 0.012, `user events ${share('user_event')}`);
-    assert.ok(Math.abs(share('product_view') - mix.productViews / sum) < 0.012, `product views ${share('product_view')}`);
+    assert.ok(
+      Math.abs(share('user_event') - mix.userEvents / sum) < 0.012,
+      `user events ${share('user_event')}`,
+    );
+    assert.ok(
+      Math.abs(share('product_view') - mix.productViews / sum) < 0.012,
+      `product views ${share('product_view')}`,
+    );
     assert.ok(Math.abs(share('order') - mix.orders / sum) < 0.012, `orders ${share('order')}`);
   }
 });
@@ -29,8 +38,10 @@ test('user events follow each user: SIGNUP once and first, then LOGIN and LOGOUT
     if (e.event_type !== 'user_event') continue;
     const prev = last.get(e.user_id);
     if (e.action === 'SIGNUP') assert.equal(prev, undefined, `${e.user_id} signs up once, first`);
-    if (e.action === 'LOGIN') assert.ok(prev === undefined || prev === 'LOGOUT', `${e.user_id} LOGIN after ${prev}`);
-    if (e.action === 'LOGOUT') assert.ok(prev === 'LOGIN' || prev === 'SIGNUP', `${e.user_id} LOGOUT after ${prev}`);
+    if (e.action === 'LOGIN')
+      assert.ok(prev === undefined || prev === 'LOGOUT', `${e.user_id} LOGIN after ${prev}`);
+    if (e.action === 'LOGOUT')
+      assert.ok(prev === 'LOGIN' || prev === 'SIGNUP', `${e.user_id} LOGOUT after ${prev}`);
     last.set(e.user_id, e.action);
   }
 });
@@ -45,7 +56,11 @@ test('power users produce about 40 % of events; popular products about 40 % of v
   const views = es.filter((e) => e.event_type === 'product_view');
   const perProduct = new Map<string, number>();
   for (const v of views) perProduct.set(v.product_id, (perProduct.get(v.product_id) ?? 0) + 1);
-  const top20 = [...perProduct.values()].sort((a, b) => b - a).slice(0, 20).reduce((a, b) => a + b, 0) / views.length;
+  const top20 =
+    [...perProduct.values()]
+      .sort((a, b) => b - a)
+      .slice(0, 20)
+      .reduce((a, b) => a + b, 0) / views.length;
   assert.ok(top20 >= 0.4, `top 20 products get ${top20} of views`);
   const seen = new Map<string, Set<string>>();
   let fromView = 0;
@@ -66,7 +81,10 @@ test('orders carry realistic prices in several currencies', () => {
   const orders = events({}, 20000).filter((e) => e.event_type === 'order');
   const currencies = new Set(orders.map((o) => o.currency));
   for (const c of ['USD', 'EUR', 'GBP', 'JPY']) assert.ok(currencies.has(c), c);
-  const usd = orders.filter((o) => o.currency === 'USD').map((o) => o.price).sort((a, b) => a - b);
+  const usd = orders
+    .filter((o) => o.currency === 'USD')
+    .map((o) => o.price)
+    .sort((a, b) => a - b);
   const median = usd[Math.floor(usd.length / 2)];
   assert.ok(median > 5 && median < 500, `median USD price ${median}`);
   assert.ok(orders.every((o) => o.quantity >= 1 && o.price > 0));

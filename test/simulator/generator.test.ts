@@ -4,7 +4,13 @@ import { createHash } from 'node:crypto';
 import { decodeEvent } from '../../src/events/codec.js';
 import { InvalidEventError, validateEvent } from '../../src/events/validate.js';
 import type { AnalyticsEvent } from '../../src/events/types.js';
-import { createGenerator, defaultSimulatorConfig, MALFORMED_KINDS, type SimRecord, type SimulatorConfig } from '../../src/simulator/index.js';
+import {
+  createGenerator,
+  defaultSimulatorConfig,
+  MALFORMED_KINDS,
+  type SimRecord,
+  type SimulatorConfig,
+} from '../../src/simulator/index.js';
 
 const START = Date.UTC(2024, 0, 1);
 
@@ -29,7 +35,11 @@ test('the same seed gives the same records, byte for byte; another seed gives di
     const c = run({ seed: 8, ...knobs }, 5000);
     assert.equal(digest(a), digest(b), profile);
     assert.notEqual(digest(a), digest(c), profile);
-    const firstIds = (rs: SimRecord[]) => rs.filter((r) => r.event).slice(0, 50).map((r) => r.event!.event_id);
+    const firstIds = (rs: SimRecord[]) =>
+      rs
+        .filter((r) => r.event)
+        .slice(0, 50)
+        .map((r) => r.event!.event_id);
     assert.notDeepEqual(firstIds(a), firstIds(c));
   }
 });
@@ -39,7 +49,10 @@ test('every valid record decodes to its event and passes validateEvent, in both 
     for (const profile of ['website', 'eventflow'] as const) {
       for (const r of run({ profile, encoding, lateShare: 0.1, duplicateShare: 0.05 }, 4000)) {
         assert.ok(r.event);
-        assert.deepEqual(validateEvent(JSON.parse(JSON.stringify(r.event))), JSON.parse(JSON.stringify(r.event)));
+        assert.deepEqual(
+          validateEvent(JSON.parse(JSON.stringify(r.event))),
+          JSON.parse(JSON.stringify(r.event)),
+        );
         assert.deepEqual(decodeEvent(r.value), r.event);
         if (encoding === 'avro') assert.equal(r.value[0], 0, 'Confluent magic byte');
         else assert.equal(r.value.toString('utf8'), JSON.stringify(r.event));
@@ -50,8 +63,20 @@ test('every valid record decodes to its event and passes validateEvent, in both 
 
 test('website produces all seven event types; eventflow only its three', () => {
   const types = (rs: SimRecord[]) => new Set(rs.map((r) => r.event!.event_type));
-  assert.deepEqual([...types(run({}, 20000))].sort(), ['conversion', 'custom', 'order', 'page_view', 'product_view', 'session', 'user_event']);
-  assert.deepEqual([...types(run({ profile: 'eventflow' }, 2000))].sort(), ['order', 'product_view', 'user_event']);
+  assert.deepEqual([...types(run({}, 20000))].sort(), [
+    'conversion',
+    'custom',
+    'order',
+    'page_view',
+    'product_view',
+    'session',
+    'user_event',
+  ]);
+  assert.deepEqual([...types(run({ profile: 'eventflow' }, 2000))].sort(), [
+    'order',
+    'product_view',
+    'user_event',
+  ]);
 });
 
 test('topics and keys: EventFlow topics for their types, user_id keys, session events keyed by session_id', () => {
@@ -138,7 +163,8 @@ test('fault knobs do not change the users or the catalogue', () => {
   // without faults (user ids map to the same home country).
   const home = (rs: SimRecord[]) => {
     const m = new Map<string, string>();
-    for (const r of rs) if (r.event && r.event.event_type === 'page_view') m.set(r.event.user_id, r.event.country);
+    for (const r of rs)
+      if (r.event && r.event.event_type === 'page_view') m.set(r.event.user_id, r.event.country);
     return m;
   };
   const a = home(run({ seed: 3 }, 8000));
@@ -153,11 +179,27 @@ test('fault knobs do not change the users or the catalogue', () => {
 });
 
 test('bad knobs are rejected with the path of the offending value', () => {
-  assert.throws(() => createGenerator({ ...defaultSimulatorConfig(), lateShare: 1.5 }), /simulator\.lateShare: expected a share in \[0, 1\], got 1\.5/);
+  assert.throws(
+    () => createGenerator({ ...defaultSimulatorConfig(), lateShare: 1.5 }),
+    /simulator\.lateShare: expected a share in \[0, 1\], got 1\.5/,
+  );
   assert.throws(() => createGenerator({ ...defaultSimulatorConfig(), users: 0 }), /simulator\.users/);
-  assert.throws(() => createGenerator({ ...defaultSimulatorConfig(), bounceSpike: { everyMs: 1000, durationMs: 5000, share: 0.9 } }), /bounceSpike\.durationMs/);
-  assert.throws(() => createGenerator({ ...defaultSimulatorConfig(), duplicateShare: 0.6, malformedShare: 0.6 }), /at most 1/);
-  assert.throws(() => createGenerator({ ...defaultSimulatorConfig(), profile: 'shop' as never }), /simulator\.profile/);
+  assert.throws(
+    () =>
+      createGenerator({
+        ...defaultSimulatorConfig(),
+        bounceSpike: { everyMs: 1000, durationMs: 5000, share: 0.9 },
+      }),
+    /bounceSpike\.durationMs/,
+  );
+  assert.throws(
+    () => createGenerator({ ...defaultSimulatorConfig(), duplicateShare: 0.6, malformedShare: 0.6 }),
+    /at most 1/,
+  );
+  assert.throws(
+    () => createGenerator({ ...defaultSimulatorConfig(), profile: 'shop' as never }),
+    /simulator\.profile/,
+  );
 });
 
 test('event times never go backwards for events that are not late', () => {

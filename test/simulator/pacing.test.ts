@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createGenerator, defaultSimulatorConfig, runOpenLoop, type RunSummary, type SimRecord } from '../../src/simulator/index.js';
+import {
+  createGenerator,
+  defaultSimulatorConfig,
+  runOpenLoop,
+  type RunSummary,
+  type SimRecord,
+} from '../../src/simulator/index.js';
 import { VirtualClock } from '../../src/time/clock.js';
 import type { DeliveryReport, OutgoingMessage, Producer } from '../../src/transport/types.js';
 
@@ -58,10 +64,16 @@ test('the schedule sets intended send times exactly and an on-time producer has 
     assert.equal(intended, T0 + i * 5);
     assert.equal(r.event!.intended_send_time, T0 + i * 5);
   });
-  assert.equal(published.reduce((a, p) => a + p.count, 0), 400);
+  assert.equal(
+    published.reduce((a, p) => a + p.count, 0),
+    400,
+  );
   for (const p of published) assert.equal(p.sentAt - p.intended, 0);
   // Every message went out in a send at its own intended time.
-  assert.equal(producer.sends.reduce((a, s) => a + s.messages.length, 0), 400);
+  assert.equal(
+    producer.sends.reduce((a, s) => a + s.messages.length, 0),
+    400,
+  );
 });
 
 test('a slow producer does not slow the schedule: the lateness is recorded as publish delay', async () => {
@@ -87,7 +99,7 @@ test('a slow producer does not slow the schedule: the lateness is recorded as pu
   // at 0, 50, 100, ... ms, each carrying every event that became due meanwhile.
   const expected: number[] = [];
   let sendAt = 0;
-  for (let i = 0; i < 400; ) {
+  for (let i = 0; i < 400;) {
     const batch: number[] = [];
     while (i < 400 && i * 5 <= sendAt) batch.push(i++ * 5);
     if (batch.length === 0) {
@@ -176,9 +188,17 @@ test('send failures are counted and reported, and the run goes on', async () => 
     async close() {},
   };
   const errors: number[] = [];
-  const summary = await drive(clock, runOpenLoop(generator(), flaky, { ratePerSec: 100, events: 100 }, clock, { onError: (_e, c) => errors.push(c) }));
+  const summary = await drive(
+    clock,
+    runOpenLoop(generator(), flaky, { ratePerSec: 100, events: 100 }, clock, {
+      onError: (_e, c) => errors.push(c),
+    }),
+  );
   assert.equal(summary.acked + summary.failed, 100);
   assert.ok(summary.failed > 0 && summary.acked > 0);
-  assert.equal(errors.reduce((a, b) => a + b, 0), summary.failed);
+  assert.equal(
+    errors.reduce((a, b) => a + b, 0),
+    summary.failed,
+  );
   assert.equal(summary.firstError, 'broker unavailable');
 });

@@ -94,8 +94,15 @@ test('replay through the embedded log reproduces the stream: topics, keys, event
   const path = join(dir, 'replay.jsonl.gz');
   await writeRecording(path, rs);
   const topics = ['website-analytics-events', 'user-events', 'product-view', 'orders'];
-  const transport = createEmbeddedTransport({ topics: topics.map((name) => ({ name, partitions: 3, replicationFactor: 1, config: {} })) });
-  const summary = await replay(path, transport.producer(), { speed: 'max', topics: defaultSimulatorConfig().topics, encoding: 'avro', eventTime: 'keep' }, systemClock);
+  const transport = createEmbeddedTransport({
+    topics: topics.map((name) => ({ name, partitions: 3, replicationFactor: 1, config: {} })),
+  });
+  const summary = await replay(
+    path,
+    transport.producer(),
+    { speed: 'max', topics: defaultSimulatorConfig().topics, encoding: 'avro', eventTime: 'keep' },
+    systemClock,
+  );
   assert.equal(summary.acked, rs.length);
   assert.equal(summary.malformed, rs.filter((r) => !r.record.event).length);
   assert.equal(summary.duplicates, rs.filter((r) => r.record.duplicate).length);
@@ -113,7 +120,10 @@ test('replay through the embedded log reproduces the stream: topics, keys, event
     for (const x of xs) m.set(k(x), [...(m.get(k(x)) ?? []), x]);
     return m;
   };
-  const sent = group(rs.map((r) => r.record), (r) => `${r.topic}/${r.key}`);
+  const sent = group(
+    rs.map((r) => r.record),
+    (r) => `${r.topic}/${r.key}`,
+  );
   const got = group(consumed, (c) => `${c.topic}/${c.key}`);
   assert.equal(got.size, sent.size);
   for (const [k, list] of sent) {
@@ -122,7 +132,10 @@ test('replay through the embedded log reproduces the stream: topics, keys, event
     list.forEach((r, i) => {
       if (!r.event) {
         assert.ok(back[i].value.equals(r.value), 'malformed bytes unchanged');
-        assert.throws(() => decodeEvent(back[i].value), (e: unknown) => e instanceof InvalidEventError && e.message.includes(r.malformedReason!));
+        assert.throws(
+          () => decodeEvent(back[i].value),
+          (e: unknown) => e instanceof InvalidEventError && e.message.includes(r.malformedReason!),
+        );
         return;
       }
       const e = decodeEvent(back[i].value);
@@ -142,9 +155,15 @@ test('replay re-stamps intended send times by the speed and shifts event times b
   const clock = new VirtualClock(T);
   const got: { intended: number; record: SimRecord }[] = [];
   const sink = { send: async () => [], flush: async () => {}, close: async () => {} };
-  const run = replay(path, sink, { speed: 2, topics: defaultSimulatorConfig().topics, encoding: 'json' }, clock, {
-    onRecord: (record, intended) => got.push({ intended, record }),
-  });
+  const run = replay(
+    path,
+    sink,
+    { speed: 2, topics: defaultSimulatorConfig().topics, encoding: 'json' },
+    clock,
+    {
+      onRecord: (record, intended) => got.push({ intended, record }),
+    },
+  );
   let done = false;
   void run.finally(() => (done = true));
   while (!done) {

@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AnalyticsEvent, ConversionEvent, OrderEvent, PageViewEvent, SessionEvent } from '../../src/events/types.js';
+import type {
+  AnalyticsEvent,
+  ConversionEvent,
+  OrderEvent,
+  PageViewEvent,
+  SessionEvent,
+} from '../../src/events/types.js';
 import { createGenerator, defaultSimulatorConfig, type SimulatorConfig } from '../../src/simulator/index.js';
 
 const START = Date.UTC(2024, 0, 1);
@@ -14,7 +20,8 @@ function events(overrides: Partial<SimulatorConfig>, n: number, gapMs: number): 
   return out;
 }
 
-const isSession = (e: AnalyticsEvent, action: string): e is SessionEvent => e.event_type === 'session' && e.action === action;
+const isSession = (e: AnalyticsEvent, action: string): e is SessionEvent =>
+  e.event_type === 'session' && e.action === action;
 
 /** Events by session, for sessions whose start is in the stream (warm start begins some before it). */
 function bySession(es: AnalyticsEvent[]): Map<string, AnalyticsEvent[]> {
@@ -31,7 +38,10 @@ function bySession(es: AnalyticsEvent[]): Map<string, AnalyticsEvent[]> {
 /** Sessions whose start is in the stream before `before` and whose end or timeout is in the stream too. */
 function completeSessions(es: AnalyticsEvent[], before: number): AnalyticsEvent[][] {
   return [...bySession(es).values()].filter(
-    (s) => isSession(s[0], 'start') && s[0].event_time < before && s.some((e) => isSession(e, 'end') || isSession(e, 'timeout')),
+    (s) =>
+      isSession(s[0], 'start') &&
+      s[0].event_time < before &&
+      s.some((e) => isSession(e, 'end') || isSession(e, 'timeout')),
   );
 }
 
@@ -50,7 +60,10 @@ test('bounce share and page depth follow their knobs', () => {
   assert.ok(Math.abs(mean - 5) < 0.6, `mean pages of non-bounce sessions ${mean}`);
   // Page depths count 1, 2, 3... within each session and the closing event reports the page count.
   for (const s of sessions) {
-    assert.deepEqual(pages(s).map((p) => p.page_depth), depths[sessions.indexOf(s)] ? pages(s).map((_, i) => i + 1) : []);
+    assert.deepEqual(
+      pages(s).map((p) => p.page_depth),
+      depths[sessions.indexOf(s)] ? pages(s).map((_, i) => i + 1) : [],
+    );
     const close = s.find((e) => isSession(e, 'end') || isSession(e, 'timeout')) as SessionEvent;
     assert.equal(close.page_count, pages(s).length);
     assert.equal(close.duration_ms, close.event_time - s[0].event_time);
@@ -60,7 +73,18 @@ test('bounce share and page depth follow their knobs', () => {
 test('sessions are consistent journeys: one user and country, funnel steps in order, orders add up', () => {
   const es = events({ sessionTimeoutMs: MIN, addToCartRate: 0.4 }, 30000, 10);
   const currency: Record<string, string> = {
-    US: 'USD', GB: 'GBP', DE: 'EUR', FR: 'EUR', ES: 'EUR', IT: 'EUR', NL: 'EUR', IN: 'INR', CA: 'CAD', JP: 'JPY', BR: 'BRL', AU: 'AUD',
+    US: 'USD',
+    GB: 'GBP',
+    DE: 'EUR',
+    FR: 'EUR',
+    ES: 'EUR',
+    IT: 'EUR',
+    NL: 'EUR',
+    IN: 'INR',
+    CA: 'CAD',
+    JP: 'JPY',
+    BR: 'BRL',
+    AU: 'AUD',
   };
   let purchases = 0;
   for (const s of bySession(es).values()) {
@@ -98,8 +122,14 @@ test('sessions are consistent journeys: one user and country, funnel steps in or
     if (purchase && orders.length === carted) {
       purchases++;
       const total = orders.reduce((sum, o) => sum + o.price * o.quantity, 0);
-      assert.ok(Math.abs(total - purchase.revenue!) < 0.011, `revenue ${purchase.revenue} vs order lines ${total}`);
-      assert.deepEqual(orders.map((o) => o.order_id), orders.map((_, i) => `${purchase!.order_id}-${i + 1}`));
+      assert.ok(
+        Math.abs(total - purchase.revenue!) < 0.011,
+        `revenue ${purchase.revenue} vs order lines ${total}`,
+      );
+      assert.deepEqual(
+        orders.map((o) => o.order_id),
+        orders.map((_, i) => `${purchase!.order_id}-${i + 1}`),
+      );
       for (const o of orders) assert.equal(o.card_id, purchase.card_id);
     }
   }
@@ -150,10 +180,13 @@ test('the high-value pattern occurs: premium LOGIN → electronics view → add_
   const state = new Map<string, { stage: number; at: number }>();
   for (const e of es) {
     const st = state.get(e.user_id);
-    if (e.event_type === 'user_event' && e.action === 'LOGIN' && e.user_type === 'premium') state.set(e.user_id, { stage: 1, at: e.event_time });
+    if (e.event_type === 'user_event' && e.action === 'LOGIN' && e.user_type === 'premium')
+      state.set(e.user_id, { stage: 1, at: e.event_time });
     else if (!st || e.event_time - st.at > 10 * MIN) continue;
-    else if (st.stage === 1 && e.event_type === 'product_view' && e.product_category === 'electronics') st.stage = 2;
-    else if (st.stage === 2 && e.event_type === 'conversion' && e.conversion_type === 'add_to_cart') st.stage = 3;
+    else if (st.stage === 1 && e.event_type === 'product_view' && e.product_category === 'electronics')
+      st.stage = 2;
+    else if (st.stage === 2 && e.event_type === 'conversion' && e.conversion_type === 'add_to_cart')
+      st.stage = 3;
     else if (st.stage === 3 && e.event_type === 'conversion' && e.conversion_type === 'checkout') {
       matches++;
       state.delete(e.user_id);
@@ -169,7 +202,14 @@ test('with a 6-minute session timeout, bounced sessions are abandoned after > 5 
     if (!isSession(s[0], 'start')) continue;
     const pv = pages(s);
     const t = s.find((e) => isSession(e, 'timeout')) as SessionEvent | undefined;
-    if (pv.length === 1 && pv[0].page_depth === 1 && t && t.idle_time_ms > 5 * MIN && t.event_time - s[0].event_time <= 15 * MIN) matches++;
+    if (
+      pv.length === 1 &&
+      pv[0].page_depth === 1 &&
+      t &&
+      t.idle_time_ms > 5 * MIN &&
+      t.event_time - s[0].event_time <= 15 * MIN
+    )
+      matches++;
   }
   assert.ok(matches > 50, `${matches} abandoned sessions`);
 });

@@ -18,7 +18,10 @@ test('a cache counts as complete only when every jar of its manifest is present'
     assert.equal(cachedJars('9.9.9', env), null);
     const home = join(dir, 'kafka-9.9.9');
     mkdirSync(join(home, 'libs'), { recursive: true });
-    writeFileSync(join(home, 'manifest.json'), JSON.stringify({ version: '9.9.9', jars: ['a.jar', 'b.jar'], fetchedAt: '' }));
+    writeFileSync(
+      join(home, 'manifest.json'),
+      JSON.stringify({ version: '9.9.9', jars: ['a.jar', 'b.jar'], fetchedAt: '' }),
+    );
     writeFileSync(join(home, 'libs', 'a.jar'), '');
     assert.equal(cachedJars('9.9.9', env), null, 'b.jar missing');
     writeFileSync(join(home, 'libs', 'b.jar'), '');

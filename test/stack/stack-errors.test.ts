@@ -13,7 +13,10 @@ test('a port in use is reported before anything starts, naming the port', async 
   const blocker = createServer();
   await new Promise<void>((r) => blocker.listen(base, '127.0.0.1', r));
   try {
-    await assert.rejects(stackUp({ stackDir: dir, port: base, runtime: 'native' }), new RegExp(`port ${base} on 127.0.0.1 is already in use`));
+    await assert.rejects(
+      stackUp({ stackDir: dir, port: base, runtime: 'native' }),
+      new RegExp(`port ${base} on 127.0.0.1 is already in use`),
+    );
     assert.equal((await stackStatus({ stackDir: dir })).running, false);
   } finally {
     blocker.close();
@@ -24,7 +27,10 @@ test('a port in use is reported before anything starts, naming the port', async 
 test('without java the native runtime fails at once with a clear message', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rtap-stack-'));
   try {
-    await assert.rejects(stackUp({ stackDir: dir, runtime: 'native', env: { ...process.env, PATH: '/nonexistent' } }), /java was not found on PATH/);
+    await assert.rejects(
+      stackUp({ stackDir: dir, runtime: 'native', env: { ...process.env, PATH: '/nonexistent' } }),
+      /java was not found on PATH/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,6 +11,14 @@ test('java major versions are read from both version styles', () => {
 
 test('a missing java or mvn is a clear error naming the tool and the fix', () => {
   const env = { ...process.env, PATH: '/nonexistent' };
-  assert.throws(() => requireJava(env), (err: Error & { hint?: string }) => /java was not found on PATH/.test(err.message) && /openjdk-17/.test(err.hint ?? ''));
-  assert.throws(() => requireMaven(env), (err: Error & { hint?: string }) => /mvn was not found on PATH/.test(err.message) && /apt-get install maven/.test(err.hint ?? ''));
+  assert.throws(
+    () => requireJava(env),
+    (err: Error & { hint?: string }) =>
+      /java was not found on PATH/.test(err.message) && /openjdk-17/.test(err.hint ?? ''),
+  );
+  assert.throws(
+    () => requireMaven(env),
+    (err: Error & { hint?: string }) =>
+      /mvn was not found on PATH/.test(err.message) && /apt-get install maven/.test(err.hint ?? ''),
+  );
 });

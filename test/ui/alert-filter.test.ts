@@ -6,7 +6,11 @@ import { alert } from './helpers.js';
 describe('alert filters', () => {
   it('flags: alternatives per field, all fields must match', () => {
     const f = filterFromFlags({ pattern: 'fraud,bounce', severity: 'crit,warning', key: 'u-1' });
-    assert.deepEqual(f, { patterns: ['fraud', 'bounce'], severities: ['critical', 'warning'], keys: ['u-1'] });
+    assert.deepEqual(f, {
+      patterns: ['fraud', 'bounce'],
+      severities: ['critical', 'warning'],
+      keys: ['u-1'],
+    });
     assert.equal(matchesFilter(alert('fraud_velocity', 'critical', 'u-12'), f), true);
     assert.equal(matchesFilter(alert('high_bounce_rate', 'warning', 'u-1'), f), true);
     assert.equal(matchesFilter(alert('fraud_velocity', 'info', 'u-1'), f), false);
@@ -21,7 +25,10 @@ describe('alert filters', () => {
     assert.deepEqual(parseFilterText(''), { patterns: [], severities: [], keys: [] });
   });
   it('says which term is wrong', () => {
-    assert.throws(() => parseFilterText('severity:urgent'), /filter 'severity:urgent': unknown severity 'urgent'/);
+    assert.throws(
+      () => parseFilterText('severity:urgent'),
+      /filter 'severity:urgent': unknown severity 'urgent'/,
+    );
     assert.throws(() => parseFilterText('colour:red'), /unknown field 'colour'/);
     assert.throws(() => parseFilterText('key:'), /nothing after 'key:'/);
     assert.throws(() => filterFromFlags({ severity: 'high' }), /--severity: unknown severity 'high'/);

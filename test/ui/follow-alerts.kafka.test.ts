@@ -20,7 +20,10 @@ describe('AlertFollower on Kafka', () => {
     const producer = transport.producer();
     const sink = new TopicSink(producer, { resultsTopic: uniqueTopic('unused'), alertsTopic: topic });
     try {
-      const backlog = Array.from({ length: 30 }, (_, i) => ({ ...alert('fraud_multi_card', 'critical', `u-${i}`), detected_at: 5_000 + ((i * 11) % 30) }));
+      const backlog = Array.from({ length: 30 }, (_, i) => ({
+        ...alert('fraud_multi_card', 'critical', `u-${i}`),
+        detected_at: 5_000 + ((i * 11) % 30),
+      }));
       await sink.write(backlog.map((a) => ({ kind: 'alert' as const, alert: a })));
       await sink.flush();
       const follower = new AlertFollower({ transport, topic, tail: 5 });
@@ -32,7 +35,10 @@ describe('AlertFollower on Kafka', () => {
       await until(() => caughtUp, 60_000);
       assert.ok(caughtUp, 'never caught up');
       const newest = [...backlog].sort((a, b) => a.detected_at - b.detected_at).slice(-5);
-      assert.deepEqual(got.map((a) => a.alert_id), newest.map((a) => a.alert_id));
+      assert.deepEqual(
+        got.map((a) => a.alert_id),
+        newest.map((a) => a.alert_id),
+      );
       const live = alert('traffic_anomaly', 'warning', '');
       await sink.write([{ kind: 'alert', alert: live }]);
       await sink.flush();

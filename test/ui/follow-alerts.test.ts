@@ -8,7 +8,10 @@ import { alert, settle } from './helpers.js';
 
 /** Writes alerts the way the topic sink does: JSON values keyed by the match key. */
 /** The embedded log with the cep-alerts topic of the reference topology (3 partitions). */
-const embedded = () => createEmbeddedTransport({ topics: [{ name: TOPICS.alerts, partitions: 3, replicationFactor: 1, config: {} }] });
+const embedded = () =>
+  createEmbeddedTransport({
+    topics: [{ name: TOPICS.alerts, partitions: 3, replicationFactor: 1, config: {} }],
+  });
 
 async function publish(transport: ReturnType<typeof createEmbeddedTransport>, alerts: Alert[]) {
   await transport.producer().send(
@@ -35,14 +38,23 @@ async function until(cond: () => boolean, timeoutMs = 3000) {
 describe('AlertFollower (embedded log)', () => {
   it('--tail N: reads the backlog, emits only its newest N by detection time, then follows new alerts', async () => {
     const transport = embedded();
-    const backlog = Array.from({ length: 20 }, (_, i) => ({ ...alert('fraud_velocity', 'critical', `u-${i % 7}`), detected_at: 1_000 + ((i * 7) % 20) }));
+    const backlog = Array.from({ length: 20 }, (_, i) => ({
+      ...alert('fraud_velocity', 'critical', `u-${i % 7}`),
+      detected_at: 1_000 + ((i * 7) % 20),
+    }));
     await publish(transport, backlog);
     const f = new AlertFollower({ transport, tail: 4, quietMs: 50 });
     const c = collect(f);
     const running = f.start();
     await until(() => c.caughtUp() === 1);
-    const expected = [...backlog].sort((a, b) => a.detected_at - b.detected_at).slice(-4).map((a) => a.detected_at);
-    assert.deepEqual(c.got.map((a) => a.detected_at), expected);
+    const expected = [...backlog]
+      .sort((a, b) => a.detected_at - b.detected_at)
+      .slice(-4)
+      .map((a) => a.detected_at);
+    assert.deepEqual(
+      c.got.map((a) => a.detected_at),
+      expected,
+    );
     const live = alert('traffic_spike', 'info', '');
     await publish(transport, [live]);
     await until(() => c.got.length === 5);
@@ -76,15 +88,27 @@ describe('AlertFollower (embedded log)', () => {
     const producer = transport.producer();
     await producer.send(TOPICS.alerts, [
       { key: 'x', value: Buffer.from('not json'), partition: 0 },
-      { key: 'x', value: Buffer.from(JSON.stringify({ pattern: 'p', key: 'k', message: 'm', severity: 'urgent', detected_at: 1 })), partition: 0 },
+      {
+        key: 'x',
+        value: Buffer.from(
+          JSON.stringify({ pattern: 'p', key: 'k', message: 'm', severity: 'urgent', detected_at: 1 }),
+        ),
+        partition: 0,
+      },
       { key: 'x', value: Buffer.from(JSON.stringify(alert('ok', 'info', 'k'))), partition: 0 },
     ]);
     const f = new AlertFollower({ transport, fromBeginning: true, quietMs: 50 });
     const c = collect(f);
     const running = f.start();
     await until(() => c.caughtUp() === 1);
-    assert.deepEqual(c.unreadable, ['cep-alerts/0@0: not JSON', "cep-alerts/0@1: field 'severity' must be one of info, warning, critical"]);
-    assert.deepEqual(c.got.map((a) => a.pattern), ['ok']);
+    assert.deepEqual(c.unreadable, [
+      'cep-alerts/0@0: not JSON',
+      "cep-alerts/0@1: field 'severity' must be one of info, warning, critical",
+    ]);
+    assert.deepEqual(
+      c.got.map((a) => a.pattern),
+      ['ok'],
+    );
     await f.stop();
     await running;
   });
@@ -93,11 +117,24 @@ describe('AlertFollower (embedded log)', () => {
 describe('parseAlertRecord', () => {
   it('round-trips an alert written as JSON', () => {
     const a = alert('fraud_multi_country', 'critical', 'u-1');
-    assert.deepEqual(parseAlertRecord({ topic: 't', partition: 1, offset: 5, value: Buffer.from(JSON.stringify(a)) }), a);
+    assert.deepEqual(
+      parseAlertRecord({ topic: 't', partition: 1, offset: 5, value: Buffer.from(JSON.stringify(a)) }),
+      a,
+    );
   });
   it('names the field that is missing', () => {
     const { message, ...noMessage } = alert('p', 'info', 'k');
     void message;
-    assert.throws(() => parseAlertRecord({ topic: 't', partition: 2, offset: 9, value: Buffer.from(JSON.stringify(noMessage)) }), (e: unknown) => e instanceof UnreadableAlertError && e.message === "t/2@9: field 'message' missing or not a string");
+    assert.throws(
+      () =>
+        parseAlertRecord({
+          topic: 't',
+          partition: 2,
+          offset: 9,
+          value: Buffer.from(JSON.stringify(noMessage)),
+        }),
+      (e: unknown) =>
+        e instanceof UnreadableAlertError && e.message === "t/2@9: field 'message' missing or not a string",
+    );
   });
 });

@@ -10,7 +10,19 @@ export const settle = (ms = 40) => new Promise((r) => setTimeout(r, ms));
 export const ANSI = new RegExp(String.fromCharCode(27) + '\\[');
 
 export function counters(over: Partial<ProcessorCounters> = {}): ProcessorCounters {
-  return { consumed: 0, valid: 0, deadLetters: 0, late: 0, duplicates: 0, results: 0, finalResults: 0, alerts: 0, maxLag: 0, deadLetterReasons: {}, ...over };
+  return {
+    consumed: 0,
+    valid: 0,
+    deadLetters: 0,
+    late: 0,
+    duplicates: 0,
+    results: 0,
+    finalResults: 0,
+    alerts: 0,
+    maxLag: 0,
+    deadLetterReasons: {},
+    ...over,
+  };
 }
 
 export function snapshot(over: Partial<LiveSnapshot> = {}): LiveSnapshot {
@@ -32,7 +44,12 @@ export function snapshot(over: Partial<LiveSnapshot> = {}): LiveSnapshot {
 }
 
 let n = 0;
-export function alert(pattern: string, severity: Severity, key: string, message = `${pattern} matched for ${key}`): Alert {
+export function alert(
+  pattern: string,
+  severity: Severity,
+  key: string,
+  message = `${pattern} matched for ${key}`,
+): Alert {
   n++;
   return {
     alert_id: `a-${n}`,
@@ -48,7 +65,13 @@ export function alert(pattern: string, severity: Severity, key: string, message 
   };
 }
 
-export function viewResult(view: string, windowStart: number, emit: 'early' | 'final', fields: ViewResult['fields'], windowMs = 60_000): ViewResult {
+export function viewResult(
+  view: string,
+  windowStart: number,
+  emit: 'early' | 'final',
+  fields: ViewResult['fields'],
+  windowMs = 60_000,
+): ViewResult {
   return {
     view,
     key: '',
@@ -64,7 +87,11 @@ export function viewResult(view: string, windowStart: number, emit: 'early' | 'f
 }
 
 /** A stand-in for LiveStats + Processor: the same events, filled by the test. */
-export class FakePipeline extends EventEmitter<{ snapshot: [LiveSnapshot]; result: [ViewResult]; alert: [Alert] }> {}
+export class FakePipeline extends EventEmitter<{
+  snapshot: [LiveSnapshot];
+  result: [ViewResult];
+  alert: [Alert];
+}> {}
 
 /**
  * Waits until `frame()` matches `re` (or `timeoutMs` passes) and returns the frame: frames are redrawn

@@ -12,7 +12,9 @@ describe('canRedraw', () => {
     assert.equal(canRedraw(tty, false, {}), false);
   });
   it("falls back to plain lines whenever ink's own CI check would hold, even for an empty CI", () => {
-    for (const env of [{ CI: 'true' }, { CI: '' }, { CI: '1' }, { CONTINUOUS_INTEGRATION: 'yes' }]) assert.equal(canRedraw(tty, true, env), false, JSON.stringify(env));
-    for (const env of [{ CI: '0' }, { CI: 'false' }]) assert.equal(canRedraw(tty, true, env), true, JSON.stringify(env));
+    for (const env of [{ CI: 'true' }, { CI: '' }, { CI: '1' }, { CONTINUOUS_INTEGRATION: 'yes' }])
+      assert.equal(canRedraw(tty, true, env), false, JSON.stringify(env));
+    for (const env of [{ CI: '0' }, { CI: 'false' }])
+      assert.equal(canRedraw(tty, true, env), true, JSON.stringify(env));
   });
 });

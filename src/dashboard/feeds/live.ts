@@ -7,7 +7,10 @@ import type { HealthSample, LatencyQuantiles } from '../types.js';
 
 const STAGES = ['ingest', 'e2e', 'alert'] as const satisfies readonly LatencyName[];
 
-export function healthFromSnapshot(s: LiveSnapshot, quantiles: Partial<Record<LatencyName, LatencyQuantiles>>): HealthSample {
+export function healthFromSnapshot(
+  s: LiveSnapshot,
+  quantiles: Partial<Record<LatencyName, LatencyQuantiles>>,
+): HealthSample {
   const c = s.counters;
   const latency: HealthSample['latency'] = {};
   for (const stage of STAGES) if (quantiles[stage]) latency[stage] = quantiles[stage];

@@ -37,11 +37,20 @@ function parseResult(value: Buffer): ViewResult | string {
   if (typeof v !== 'object' || v === null) return 'not a JSON object';
   if (typeof v.view !== 'string') return 'missing string field view';
   if (typeof v.key !== 'string') return 'missing string field key';
-  for (const f of ['window_start', 'window_end', 'emitted_at', 'watermark', 'last_intended_send_time', 'event_count'] as const) {
+  for (const f of [
+    'window_start',
+    'window_end',
+    'emitted_at',
+    'watermark',
+    'last_intended_send_time',
+    'event_count',
+  ] as const) {
     if (typeof v[f] !== 'number') return `missing numeric field ${f}`;
   }
-  if (v.emit !== 'final' && v.emit !== 'early') return `emit must be 'final' or 'early', got ${JSON.stringify(v.emit)}`;
-  if (typeof v.fields !== 'object' || v.fields === null || Array.isArray(v.fields)) return 'missing object field fields';
+  if (v.emit !== 'final' && v.emit !== 'early')
+    return `emit must be 'final' or 'early', got ${JSON.stringify(v.emit)}`;
+  if (typeof v.fields !== 'object' || v.fields === null || Array.isArray(v.fields))
+    return 'missing object field fields';
   return v as ViewResult;
 }
 
@@ -53,8 +62,10 @@ function parseAlert(value: Buffer): Alert | string {
     return `not JSON: ${(err as Error).message}`;
   }
   if (typeof v !== 'object' || v === null) return 'not a JSON object';
-  for (const f of ['alert_id', 'pattern', 'key', 'message'] as const) if (typeof v[f] !== 'string') return `missing string field ${f}`;
-  if (!SEVERITIES.has(v.severity as Severity)) return `severity must be info, warning or critical, got ${JSON.stringify(v.severity)}`;
+  for (const f of ['alert_id', 'pattern', 'key', 'message'] as const)
+    if (typeof v[f] !== 'string') return `missing string field ${f}`;
+  if (!SEVERITIES.has(v.severity as Severity))
+    return `severity must be info, warning or critical, got ${JSON.stringify(v.severity)}`;
   if (typeof v.detected_at !== 'number') return 'missing numeric field detected_at';
   return { ...v, events: Array.isArray(v.events) ? v.events : [] } as Alert;
 }

@@ -14,16 +14,34 @@ const STALE_MS = 10_000;
 
 const $ = (id) => document.getElementById(id);
 const ui = {
-  badge: $('badge'), age: $('age'), feed: $('feed'), tiles: $('tiles'),
-  funnel: $('funnel'), funnelRange: $('funnel-range'),
-  topPages: $('top-pages'), topProducts: $('top-products'), topWindow: $('top-window'),
-  geo: $('geo'), geoWindow: $('geo-window'), health: $('health'),
-  alerts: $('alerts'), alertCount: $('alert-count'), severity: $('severity'),
+  badge: $('badge'),
+  age: $('age'),
+  feed: $('feed'),
+  tiles: $('tiles'),
+  funnel: $('funnel'),
+  funnelRange: $('funnel-range'),
+  topPages: $('top-pages'),
+  topProducts: $('top-products'),
+  topWindow: $('top-window'),
+  geo: $('geo'),
+  geoWindow: $('geo-window'),
+  health: $('health'),
+  alerts: $('alerts'),
+  alertCount: $('alert-count'),
+  severity: $('severity'),
 };
 const drawTraffic = trafficChart($('chart-traffic'));
 const drawHealth = healthChart($('chart-health'));
 
-const state = { traffic: [], health: [], alerts: [], alertIds: new Set(), ageMs: null, ageAt: 0, connected: false };
+const state = {
+  traffic: [],
+  health: [],
+  alerts: [],
+  alertIds: new Set(),
+  ageMs: null,
+  ageAt: 0,
+  connected: false,
+};
 
 function upsertPoints(list, points, max) {
   for (const p of points) {
@@ -72,7 +90,16 @@ function onMessage(msg) {
     ui.feed.textContent = s.feed;
     state.traffic = [];
     state.health = [];
-    apply({ tiles: s.tiles, funnel: s.funnel, top: s.top, geo: s.geo, health: s.health, traffic: s.series.traffic, healthPoints: s.series.health, alerts: s.alerts });
+    apply({
+      tiles: s.tiles,
+      funnel: s.funnel,
+      top: s.top,
+      geo: s.geo,
+      health: s.health,
+      traffic: s.series.traffic,
+      healthPoints: s.series.health,
+      alerts: s.alerts,
+    });
     renderAlerts(ui.alerts, ui.alertCount, state.alerts, ui.severity.value);
   } else if (msg.type === 'update') apply(msg.delta);
   refreshStatus();
@@ -119,6 +146,8 @@ function connect() {
   };
 }
 
-ui.severity.addEventListener('change', () => renderAlerts(ui.alerts, ui.alertCount, state.alerts, ui.severity.value));
+ui.severity.addEventListener('change', () =>
+  renderAlerts(ui.alerts, ui.alertCount, state.alerts, ui.severity.value),
+);
 window.setInterval(refreshStatus, 250);
 connect();

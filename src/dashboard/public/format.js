@@ -9,11 +9,16 @@ const dec2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumF
 export function formatValue(v, format) {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   switch (format) {
-    case 'rate': return dec1.format(v);
-    case 'count': return int.format(v);
-    case 'percent': return `${dec1.format(v * 100)}%`;
-    case 'money': return dec2.format(v);
-    default: return String(v);
+    case 'rate':
+      return dec1.format(v);
+    case 'count':
+      return int.format(v);
+    case 'percent':
+      return `${dec1.format(v * 100)}%`;
+    case 'money':
+      return dec2.format(v);
+    default:
+      return String(v);
   }
 }
 

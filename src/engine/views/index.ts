@@ -27,9 +27,18 @@ export function buildViews(cfg: ReturnType<typeof resolveEngineConfig>): ViewSpe
     kpis: () => [erase(kpisView(ctx, w.kpis))],
     products: () => [
       erase(productsView('products.tumbling', tumbling(w.productsTumbling, 'products.tumbling window'))),
-      erase(productsView('products.hopping', hopping(w.productsHoppingSize, w.productsHoppingStep, 'products.hopping window'))),
+      erase(
+        productsView(
+          'products.hopping',
+          hopping(w.productsHoppingSize, w.productsHoppingStep, 'products.hopping window'),
+        ),
+      ),
     ],
-    eventflow: () => [erase(eventflowOrdersView()), erase(eventflowRevenueView(w.eventflow)), erase(eventflowFunnelView(w.eventflow))],
+    eventflow: () => [
+      erase(eventflowOrdersView()),
+      erase(eventflowRevenueView(w.eventflow)),
+      erase(eventflowFunnelView(w.eventflow)),
+    ],
   };
   const selected = new Set(cfg.views);
   const order: ViewName[] = ['realtime', 'business', 'sessions', 'kpis', 'products', 'eventflow'];

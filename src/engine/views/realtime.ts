@@ -16,7 +16,14 @@ interface Acc {
 /** 000 "Real-time metrics (5-second windows)": page views per second, active users, bounce rate, session duration. */
 export function realtimeView(ctx: ViewContext, windowMs = 5000): ViewSpec<Acc> {
   const d = ctx.distinct;
-  const create = (): Acc => ({ events: 0, views: 0, users: d.init(), sessionsEnded: 0, bounced: 0, durationSum: 0 });
+  const create = (): Acc => ({
+    events: 0,
+    views: 0,
+    users: d.init(),
+    sessionsEnded: 0,
+    bounced: 0,
+    durationSum: 0,
+  });
   /** Everything but the distinct users (merged by merge(), or as one union by combine()). */
   const mergeCounts = (a: Acc, b: Acc) => {
     a.events += b.events;

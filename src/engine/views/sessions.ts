@@ -58,7 +58,16 @@ export function sessionsView(ctx: ViewContext, gapMs: number): ViewSpec<Acc> {
     name: 'sessions',
     window: session(gapMs, 'sessions view'),
     key: (e) => (e.event_type === 'session' ? null : e.user_id),
-    create: () => ({ first: Infinity, last: -Infinity, events: 0, pageDepth: 0, steps: 0, purchases: 0, revenue: 0, journey: [] }),
+    create: () => ({
+      first: Infinity,
+      last: -Infinity,
+      events: 0,
+      pageDepth: 0,
+      steps: 0,
+      purchases: 0,
+      revenue: 0,
+      journey: [],
+    }),
     add(a, e, ts) {
       a.first = min.add(a.first, ts);
       a.last = max.add(a.last, ts);

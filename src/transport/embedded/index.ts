@@ -78,7 +78,8 @@ export class EmbeddedBroker {
     for (const m of messages) {
       let p: number;
       if (m.partition !== undefined) {
-        if (m.partition < 0 || m.partition >= n) throw new Error(`topic ${topicName} has no partition ${m.partition}`);
+        if (m.partition < 0 || m.partition >= n)
+          throw new Error(`topic ${topicName} has no partition ${m.partition}`);
         p = m.partition;
       } else if (m.key !== null) {
         p = partitionForKey(m.key, n);
@@ -143,7 +144,8 @@ export class EmbeddedBroker {
   private trim(topic: string, partition: number): void {
     let min = Infinity;
     for (const g of this.groups.values()) {
-      if (!g.members.some((m) => m.topics.includes(topic)) && !g.committed.has(tpKey(topic, partition))) continue;
+      if (!g.members.some((m) => m.topics.includes(topic)) && !g.committed.has(tpKey(topic, partition)))
+        continue;
       min = Math.min(min, g.committed.get(tpKey(topic, partition)) ?? 0);
     }
     if (Number.isFinite(min)) this.topics.get(topic)?.partitions[partition]?.trimBefore(min);
@@ -222,7 +224,9 @@ class EmbeddedConsumer implements Consumer {
     if (pos === undefined) {
       const log = this.broker.topic(tp.topic).partitions[tp.partition];
       const owned = this.options.positions;
-      pos = (owned ? owned(tp) : this.broker.committed(this.options.groupId, tp.topic, tp.partition)) ?? (this.options.fromBeginning ? log.logStartOffset : log.endOffset);
+      pos =
+        (owned ? owned(tp) : this.broker.committed(this.options.groupId, tp.topic, tp.partition)) ??
+        (this.options.fromBeginning ? log.logStartOffset : log.endOffset);
       this.positions.set(k, pos);
     }
     return pos;

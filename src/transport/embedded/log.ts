@@ -24,7 +24,15 @@ export class PartitionLog {
 
   append(key: string | null, value: Buffer, headers: Headers, timestamp: number): number {
     const offset = this.endOffset;
-    this.records.push({ topic: this.topic, partition: this.partition, offset, key, value, headers, timestamp });
+    this.records.push({
+      topic: this.topic,
+      partition: this.partition,
+      offset,
+      key,
+      value,
+      headers,
+      timestamp,
+    });
     return offset;
   }
 
@@ -55,7 +63,12 @@ export class TopicLog {
   }
 
   describe(): TopicDescription {
-    return { name: this.name, partitions: this.partitions.length, replicationFactor: 1, config: { ...this.config } };
+    return {
+      name: this.name,
+      partitions: this.partitions.length,
+      replicationFactor: 1,
+      config: { ...this.config },
+    };
   }
 }
 

@@ -33,7 +33,8 @@ export class KafkaAdmin implements Admin {
     const configOf = new Map<string, Record<string, string>>();
     for (const r of configs.resources) {
       const c: Record<string, string> = {};
-      for (const e of r.configEntries) if (e.configValue !== null && !e.isSensitive) c[e.configName] = e.configValue;
+      for (const e of r.configEntries)
+        if (e.configValue !== null && !e.isSensitive) c[e.configName] = e.configValue;
       configOf.set(r.resourceName, c);
     }
     return names.map((name) => {
@@ -63,10 +64,15 @@ export class KafkaAdmin implements Admin {
         })),
       });
     } catch (err) {
-      throw new RtapError(`creating topics ${specs.map((s) => s.name).join(', ')} failed: ${describeKafkaError(err)}`);
+      throw new RtapError(
+        `creating topics ${specs.map((s) => s.name).join(', ')} failed: ${describeKafkaError(err)}`,
+      );
     }
     this.onTopicsChanged(specs.map((s) => s.name));
-    await this.waitForLeaders(specs.map((s) => s.name), 30_000);
+    await this.waitForLeaders(
+      specs.map((s) => s.name),
+      30_000,
+    );
   }
 
   /** Polls metadata until every partition of `names` has a leader (a producer could not write before). */
@@ -77,15 +83,21 @@ export class KafkaAdmin implements Admin {
     while (Date.now() < deadline) {
       try {
         const md = await a.fetchTopicMetadata({ topics: names });
-        const leaderless = md.topics.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map((p) => `${t.name}/${p.partitionId}`));
+        const leaderless = md.topics.flatMap((t) =>
+          t.partitions.filter((p) => p.leader < 0).map((p) => `${t.name}/${p.partitionId}`),
+        );
         if (md.topics.length === names.length && leaderless.length === 0) return;
-        last = leaderless.length ? `no leader yet for ${leaderless.slice(0, 5).join(', ')}` : 'topics not in metadata yet';
+        last = leaderless.length
+          ? `no leader yet for ${leaderless.slice(0, 5).join(', ')}`
+          : 'topics not in metadata yet';
       } catch (err) {
         last = describeKafkaError(err);
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new RtapError(`topics ${names.join(', ')} were created but have no leaders after ${timeoutMs / 1000}s (${last})`);
+    throw new RtapError(
+      `topics ${names.join(', ')} were created but have no leaders after ${timeoutMs / 1000}s (${last})`,
+    );
   }
 
   async deleteTopics(names: string[]): Promise<void> {

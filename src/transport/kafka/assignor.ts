@@ -5,7 +5,6 @@ import { taskOf } from '../topics.js';
 const { AssignerProtocol } = kafkajs;
 const NAME = 'RtapTasks';
 
-
 /**
  * Scale-out assignment (the group leader runs it): the partitions of one task (topics.ts taskOf: the same
  * users in every input topic) go to the same member; each partition of the panes topic is a task of its
@@ -17,7 +16,10 @@ export function taskAssigner(panesTopic: string, units: number): PartitionAssign
     name: NAME,
     version: 1,
     protocol({ topics }) {
-      return { name: NAME, metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }) };
+      return {
+        name: NAME,
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
+      };
     },
     async assign({ members, topics }) {
       const tasks = new Map<string, Record<string, number[]>>();
@@ -30,7 +32,13 @@ export function taskAssigner(panesTopic: string, units: number): PartitionAssign
         }
       }
       // The merge task first, then tasks by number: each member gets a similar share of both kinds.
-      const order = [...tasks.keys()].sort((a, b) => (a.startsWith('merge') === b.startsWith('merge') ? Number(a.split('-')[1]) - Number(b.split('-')[1]) : a.startsWith('merge') ? -1 : 1));
+      const order = [...tasks.keys()].sort((a, b) =>
+        a.startsWith('merge') === b.startsWith('merge')
+          ? Number(a.split('-')[1]) - Number(b.split('-')[1])
+          : a.startsWith('merge')
+            ? -1
+            : 1,
+      );
       const ids = members.map((m) => m.memberId).sort();
       const byMember = new Map<string, Record<string, number[]>>(ids.map((id) => [id, {}]));
       order.forEach((task, i) => {
@@ -39,7 +47,11 @@ export function taskAssigner(panesTopic: string, units: number): PartitionAssign
       });
       return ids.map((memberId) => ({
         memberId,
-        memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 1, assignment: byMember.get(memberId)!, userData: Buffer.alloc(0) }),
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 1,
+          assignment: byMember.get(memberId)!,
+          userData: Buffer.alloc(0),
+        }),
       }));
     },
   });

@@ -1,6 +1,13 @@
 import type { Consumer as KafkaJsConsumer, EachBatchPayload, IHeaders } from 'kafkajs';
 import { RtapError } from '../../errors.js';
-import type { ConsumedRecord, Consumer, ConsumerOptions, Headers, RecordBatch, TopicPartition } from '../types.js';
+import type {
+  ConsumedRecord,
+  Consumer,
+  ConsumerOptions,
+  Headers,
+  RecordBatch,
+  TopicPartition,
+} from '../types.js';
 import { describeKafkaError } from './errors.js';
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -49,7 +56,12 @@ export class KafkaConsumer implements Consumer {
   ) {
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
     consumer.on(consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) this.fail(new RtapError(`kafka consumer (group ${options.groupId}) crashed: ${describeKafkaError(e.payload.error)}`));
+      if (!e.payload.restart)
+        this.fail(
+          new RtapError(
+            `kafka consumer (group ${options.groupId}) crashed: ${describeKafkaError(e.payload.error)}`,
+          ),
+        );
     });
   }
 
@@ -66,7 +78,8 @@ export class KafkaConsumer implements Consumer {
     if (positions) {
       for (const tp of next) {
         const at = positions(tp);
-        if (at !== undefined) this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(at) });
+        if (at !== undefined)
+          this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(at) });
       }
     }
     const previous = this.rebalance;
@@ -75,7 +88,9 @@ export class KafkaConsumer implements Consumer {
       if (revoked.length) await this.options.onRevoked?.(revoked);
       if (added.length) await this.options.onAssigned?.(added);
     })();
-    this.rebalance.catch((err: Error) => this.fail(new RtapError(`kafka consumer: rebalance callback failed: ${err.message}`)));
+    this.rebalance.catch((err: Error) =>
+      this.fail(new RtapError(`kafka consumer: rebalance callback failed: ${err.message}`)),
+    );
   }
 
   run(handler: (batch: RecordBatch) => Promise<void>): Promise<void> {
@@ -85,7 +100,10 @@ export class KafkaConsumer implements Consumer {
     void (async () => {
       try {
         await this.connect(this.consumer);
-        await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning });
+        await this.consumer.subscribe({
+          topics: this.options.topics,
+          fromBeginning: this.options.fromBeginning,
+        });
         await this.consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
@@ -95,13 +113,20 @@ export class KafkaConsumer implements Consumer {
         this.kafkaRunning = true;
         this.applyPauses();
       } catch (err) {
-        this.fail(err instanceof RtapError ? err : new RtapError(`kafka consumer (group ${this.options.groupId}): ${describeKafkaError(err)}`));
+        this.fail(
+          err instanceof RtapError
+            ? err
+            : new RtapError(`kafka consumer (group ${this.options.groupId}): ${describeKafkaError(err)}`),
+        );
       }
     })();
     return done;
   }
 
-  private async onBatch(payload: EachBatchPayload, handler: (batch: RecordBatch) => Promise<void>): Promise<void> {
+  private async onBatch(
+    payload: EachBatchPayload,
+    handler: (batch: RecordBatch) => Promise<void>,
+  ): Promise<void> {
     const { batch } = payload;
     await this.rebalance;
     if (this.stopping || !payload.isRunning() || payload.isStale()) return;
@@ -118,7 +143,13 @@ export class KafkaConsumer implements Consumer {
     }));
     this.inHandler++;
     try {
-      await handler({ topic: batch.topic, partition: batch.partition, records, highWatermark: Number(batch.highWatermark), nextOffset: Number(batch.lastOffset()) + 1 });
+      await handler({
+        topic: batch.topic,
+        partition: batch.partition,
+        records,
+        highWatermark: Number(batch.highWatermark),
+        nextOffset: Number(batch.lastOffset()) + 1,
+      });
     } catch (err) {
       // Not rethrown: kafkajs would redeliver the batch forever. The run() promise rejects instead.
       this.fail(err as Error);
@@ -133,9 +164,13 @@ export class KafkaConsumer implements Consumer {
   async commit(offsets: (TopicPartition & { offset: number })[]): Promise<void> {
     if (offsets.length === 0) return;
     try {
-      await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+      await this.consumer.commitOffsets(
+        offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })),
+      );
     } catch (err) {
-      throw new RtapError(`kafka consumer (group ${this.options.groupId}): commit failed: ${describeKafkaError(err)}`);
+      throw new RtapError(
+        `kafka consumer (group ${this.options.groupId}): commit failed: ${describeKafkaError(err)}`,
+      );
     }
   }
 
@@ -153,7 +188,8 @@ export class KafkaConsumer implements Consumer {
 
   resume(partitions: TopicPartition[]): void {
     for (const tp of partitions) this.paused.delete(tpKey(tp.topic, tp.partition));
-    if (this.kafkaRunning) this.consumer.resume(partitions.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
+    if (this.kafkaRunning)
+      this.consumer.resume(partitions.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
   }
 
   assignment(): TopicPartition[] {

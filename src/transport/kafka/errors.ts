@@ -51,7 +51,9 @@ export function describeKafkaError(err: unknown): string {
   const e = rootCause(err);
   const outer = err as Error;
   const msg = e?.message ?? String(err);
-  return outer && outer !== e && outer.message && !outer.message.includes(msg) ? `${outer.message}: ${msg}` : msg;
+  return outer && outer !== e && outer.message && !outer.message.includes(msg)
+    ? `${outer.message}: ${msg}`
+    : msg;
 }
 
 /** Runs `work` but gives up after `ms` with an RtapError built by `onTimeout` (the work is left to fail on its own). */

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import kafkajs, { type Admin as KafkaJsAdmin, type Consumer as KafkaJsConsumer, type Producer as KafkaJsProducer } from 'kafkajs';
+import kafkajs, {
+  type Admin as KafkaJsAdmin,
+  type Consumer as KafkaJsConsumer,
+  type Producer as KafkaJsProducer,
+} from 'kafkajs';
 import type { Admin, Consumer, ConsumerOptions, Producer, ProducerOptions, Transport } from '../types.js';
 import { KafkaAdmin } from './admin.js';
 import { taskAssigner } from './assignor.js';
@@ -28,7 +32,11 @@ export class KafkaTransport implements Transport {
     this.options = resolveKafkaOptions(options);
     this.description = `kafka ${this.options.brokers.join(',')}`;
     this.kafka = new Kafka(this.options.kafkajs);
-    this.counts = new PartitionCounts(() => this.sharedAdmin(), this.options.brokers, this.options.producer.deliveryTimeoutMs);
+    this.counts = new PartitionCounts(
+      () => this.sharedAdmin(),
+      this.options.brokers,
+      this.options.producer.deliveryTimeoutMs,
+    );
   }
 
   /**
@@ -42,7 +50,9 @@ export class KafkaTransport implements Transport {
       throw err;
     });
     try {
-      await withDeadline(attempt, this.options.connectTimeoutMs, () => unreachable(this.options.brokers, this.options.connectTimeoutMs, last));
+      await withDeadline(attempt, this.options.connectTimeoutMs, () =>
+        unreachable(this.options.brokers, this.options.connectTimeoutMs, last),
+      );
     } catch (err) {
       attempt.catch(() => {});
       await client.disconnect().catch(() => {});
@@ -71,7 +81,9 @@ export class KafkaTransport implements Transport {
   producer(options: ProducerOptions = {}): Producer {
     const p = this.options.producer;
     // kafkajs sets the client id per client instance: a producer with its own id gets its own instance.
-    const client = options.clientId ? new Kafka({ ...this.options.kafkajs, clientId: options.clientId }) : this.kafka;
+    const client = options.clientId
+      ? new Kafka({ ...this.options.kafkajs, clientId: options.clientId })
+      : this.kafka;
     const kp = client.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -86,7 +98,13 @@ export class KafkaTransport implements Transport {
 
   /** A transactional producer (exactly-once outputs + offsets); closed with the transport. */
   transactions(transactionalId: string): KafkaTransactions {
-    const t = new KafkaTransactions(this.kafka, transactionalId, () => this.sharedAdmin(), (p: KafkaJsProducer) => this.connectBounded(p), this.counts);
+    const t = new KafkaTransactions(
+      this.kafka,
+      transactionalId,
+      () => this.sharedAdmin(),
+      (p: KafkaJsProducer) => this.connectBounded(p),
+      this.counts,
+    );
     this.open.add(t);
     return t;
   }
@@ -98,8 +116,13 @@ export class KafkaTransport implements Transport {
     const kc = this.kafka.consumer({
       // With rtap-owned positions the group only hands this process every partition: one of its own,
       // which nobody else joins and which holds no offsets (the broker drops it once the member is gone).
-      groupId: options.positions && !options.tasks ? `${options.groupId}.member-${randomUUID().slice(0, 8)}` : options.groupId,
-      ...(options.tasks ? { partitionAssigners: [taskAssigner(options.tasks.panesTopic, options.tasks.units)] } : {}),
+      groupId:
+        options.positions && !options.tasks
+          ? `${options.groupId}.member-${randomUUID().slice(0, 8)}`
+          : options.groupId,
+      ...(options.tasks
+        ? { partitionAssigners: [taskAssigner(options.tasks.panesTopic, options.tasks.units)] }
+        : {}),
       allowAutoTopicCreation: false,
       sessionTimeout,
       // Heartbeats must come well within the session timeout (Kafka recommends a third of it).
@@ -108,7 +131,12 @@ export class KafkaTransport implements Transport {
       maxWaitTimeInMs: c.maxWaitTimeMs,
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
     });
-    const consumer = new KafkaConsumer(kc, options, (k: KafkaJsConsumer) => this.connectBounded(k), c.partitionsConsumedConcurrently);
+    const consumer = new KafkaConsumer(
+      kc,
+      options,
+      (k: KafkaJsConsumer) => this.connectBounded(k),
+      c.partitionsConsumedConcurrently,
+    );
     this.open.add({ close: () => consumer.stop() });
     return consumer;
   }
@@ -129,5 +157,11 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
 }
 
 export { KafkaTransactions, type PartitionOffsets } from './transactions.js';
-export type { KafkaTransportOptions, ProducerTuning, ConsumerTuning, SaslOptions, TlsOptions } from './options.js';
+export type {
+  KafkaTransportOptions,
+  ProducerTuning,
+  ConsumerTuning,
+  SaslOptions,
+  TlsOptions,
+} from './options.js';
 export { COMPRESSIONS, type Compression } from './codecs.js';

@@ -12,7 +12,12 @@ export const KAFKA_LOG_LEVELS: Record<KafkaLogLevel, number> = {
   debug: logLevel.DEBUG,
 };
 
-const NAMES: Record<number, string> = { [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug' };
+const NAMES: Record<number, string> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
 
 /**
  * kafkajs logs JSON objects to the console by default, including connection errors it then retries.
@@ -22,7 +27,12 @@ const NAMES: Record<number, string> = { [logLevel.ERROR]: 'error', [logLevel.WAR
 export function plainLogCreator(sink: (line: string) => void): logCreator {
   return () =>
     ({ namespace, level, log }) => {
-      const { message, timestamp: _t, logger: _l, ...rest } = log as { message: string; timestamp?: string; logger?: string } & Record<string, unknown>;
+      const {
+        message,
+        timestamp: _t,
+        logger: _l,
+        ...rest
+      } = log as { message: string; timestamp?: string; logger?: string } & Record<string, unknown>;
       const extra = Object.entries(rest)
         .filter(([k]) => k !== 'stack')
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)

@@ -48,13 +48,19 @@ export class PartitionCounts {
         }
       } catch (err) {
         if (Date.now() + backoff > deadline) {
-          throw new RtapError(`cannot read the partitions of topic '${topic}' within ${Math.round(this.retryForMs / 1000)}s: ${describeKafkaError(err)}`);
+          throw new RtapError(
+            `cannot read the partitions of topic '${topic}' within ${Math.round(this.retryForMs / 1000)}s: ${describeKafkaError(err)}`,
+          );
         }
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 2000);
         continue;
       }
-      throw new RtapError(`topic '${topic}' does not exist on Kafka ${this.brokers.join(',')}`, undefined, 'create it with `rtap provision` (topic auto-creation is off by design)');
+      throw new RtapError(
+        `topic '${topic}' does not exist on Kafka ${this.brokers.join(',')}`,
+        undefined,
+        'create it with `rtap provision` (topic auto-creation is off by design)',
+      );
     }
   }
 }

@@ -91,7 +91,8 @@ export const CONSUMER_DEFAULTS: ConsumerTuning = {
 
 function positive(where: string, v: number | undefined, dflt: number): number {
   if (v === undefined) return dflt;
-  if (!Number.isFinite(v) || v < 0) throw new UsageError(`kafka options: ${where} must be a number ≥ 0, got ${v}`);
+  if (!Number.isFinite(v) || v < 0)
+    throw new UsageError(`kafka options: ${where} must be a number ≥ 0, got ${v}`);
   return v;
 }
 
@@ -105,27 +106,48 @@ function readPem(where: string, file: string | undefined): string | undefined {
 }
 
 /** Validates options (errors name the offending field) and builds the kafkajs client configuration. */
-export function resolveKafkaOptions(o: KafkaTransportOptions, env: NodeJS.ProcessEnv = process.env): ResolvedKafkaOptions {
-  if (!Array.isArray(o.brokers) || o.brokers.length === 0) throw new UsageError('kafka options: brokers must list at least one host:port');
-  for (const b of o.brokers) if (!/^[^\s:,]+:\d{1,5}$/.test(b)) throw new UsageError(`kafka options: broker '${b}' is not host:port`);
+export function resolveKafkaOptions(
+  o: KafkaTransportOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedKafkaOptions {
+  if (!Array.isArray(o.brokers) || o.brokers.length === 0)
+    throw new UsageError('kafka options: brokers must list at least one host:port');
+  for (const b of o.brokers)
+    if (!/^[^\s:,]+:\d{1,5}$/.test(b)) throw new UsageError(`kafka options: broker '${b}' is not host:port`);
   const p = { ...PRODUCER_DEFAULTS, ...o.producer };
-  if (!COMPRESSIONS.includes(p.compression)) throw new UsageError(`kafka options: compression must be one of ${COMPRESSIONS.join(', ')}, got '${p.compression}'`);
+  if (!COMPRESSIONS.includes(p.compression))
+    throw new UsageError(
+      `kafka options: compression must be one of ${COMPRESSIONS.join(', ')}, got '${p.compression}'`,
+    );
   p.lingerMs = positive('producer.lingerMs', p.lingerMs, PRODUCER_DEFAULTS.lingerMs);
-  p.deliveryTimeoutMs = positive('producer.deliveryTimeoutMs', p.deliveryTimeoutMs, PRODUCER_DEFAULTS.deliveryTimeoutMs);
+  p.deliveryTimeoutMs = positive(
+    'producer.deliveryTimeoutMs',
+    p.deliveryTimeoutMs,
+    PRODUCER_DEFAULTS.deliveryTimeoutMs,
+  );
   for (const k of ['batchMaxMessages', 'batchMaxBytes', 'maxBufferedMessages'] as const) {
-    if (!Number.isInteger(p[k]) || p[k] < 1) throw new UsageError(`kafka options: producer.${k} must be a whole number ≥ 1, got ${p[k]}`);
+    if (!Number.isInteger(p[k]) || p[k] < 1)
+      throw new UsageError(`kafka options: producer.${k} must be a whole number ≥ 1, got ${p[k]}`);
   }
   const c = { ...CONSUMER_DEFAULTS, ...o.consumer };
   if (!Number.isInteger(c.partitionsConsumedConcurrently) || c.partitionsConsumedConcurrently < 1) {
-    throw new UsageError(`kafka options: consumer.partitionsConsumedConcurrently must be a whole number ≥ 1, got ${c.partitionsConsumedConcurrently}`);
+    throw new UsageError(
+      `kafka options: consumer.partitionsConsumedConcurrently must be a whole number ≥ 1, got ${c.partitionsConsumedConcurrently}`,
+    );
   }
   let sasl: SASLOptions | undefined;
   if (o.sasl) {
     if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(o.sasl.mechanism)) {
-      throw new UsageError(`kafka options: sasl.mechanism must be plain, scram-sha-256 or scram-sha-512, got '${o.sasl.mechanism}'`);
+      throw new UsageError(
+        `kafka options: sasl.mechanism must be plain, scram-sha-256 or scram-sha-512, got '${o.sasl.mechanism}'`,
+      );
     }
     if (!o.sasl.username) throw new UsageError('kafka options: sasl.username is empty');
-    sasl = { mechanism: o.sasl.mechanism, username: o.sasl.username, password: o.sasl.password } as SASLOptions;
+    sasl = {
+      mechanism: o.sasl.mechanism,
+      username: o.sasl.username,
+      password: o.sasl.password,
+    } as SASLOptions;
   }
   let ssl: KafkaConfig['ssl'];
   if (o.ssl === true) ssl = true;
@@ -138,7 +160,10 @@ export function resolveKafkaOptions(o: KafkaTransportOptions, env: NodeJS.Proces
     };
   }
   const level = o.logLevel ?? levelFromEnv(env);
-  if (!(level in KAFKA_LOG_LEVELS)) throw new UsageError(`kafka options: logLevel must be one of ${Object.keys(KAFKA_LOG_LEVELS).join(', ')}`);
+  if (!(level in KAFKA_LOG_LEVELS))
+    throw new UsageError(
+      `kafka options: logLevel must be one of ${Object.keys(KAFKA_LOG_LEVELS).join(', ')}`,
+    );
   const sink = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const clientId = o.clientId ?? 'rtap';
   return {

@@ -87,17 +87,30 @@ export class KafkaProducer implements Producer {
       throw err instanceof RtapError ? err : new RtapError(`kafka producer: ${describeKafkaError(err)}`);
     }
     // Back-pressure: a caller that does not await its sends cannot grow the buffer without bound.
-    while (this.buffered >= this.tuning.maxBufferedMessages) await new Promise<void>((r) => this.roomWaiters.push(r));
+    while (this.buffered >= this.tuning.maxBufferedMessages)
+      await new Promise<void>((r) => this.roomWaiters.push(r));
     if (this.closed) throw new RtapError('kafka producer: send() after close()');
 
     return new Promise<DeliveryReport[]>((resolve, reject) => {
-      const request: Request = { topic, reports: new Array(messages.length), remaining: messages.length, enqueuedAt: Date.now(), resolve, reject, failed: false };
+      const request: Request = {
+        topic,
+        reports: new Array(messages.length),
+        remaining: messages.length,
+        enqueuedAt: Date.now(),
+        resolve,
+        reject,
+        failed: false,
+      };
       for (let i = 0; i < messages.length; i++) {
         const m = messages[i];
         let p: number;
         if (m.partition !== undefined) {
           if (!Number.isInteger(m.partition) || m.partition < 0 || m.partition >= partitions) {
-            reject(new RtapError(`kafka producer: topic ${topic} has no partition ${m.partition} (it has ${partitions})`));
+            reject(
+              new RtapError(
+                `kafka producer: topic ${topic} has no partition ${m.partition} (it has ${partitions})`,
+              ),
+            );
             return;
           }
           p = m.partition;
@@ -108,8 +121,20 @@ export class KafkaProducer implements Producer {
           this.roundRobin.set(topic, next + 1);
           p = next % partitions;
         }
-        const message: Message = { key: m.key, value: m.value, partition: p, headers: m.headers, timestamp: m.timestamp !== undefined ? String(Math.floor(m.timestamp)) : undefined };
-        this.queue.push({ request, index: i, partition: p, message, bytes: m.value.length + (m.key?.length ?? 0) });
+        const message: Message = {
+          key: m.key,
+          value: m.value,
+          partition: p,
+          headers: m.headers,
+          timestamp: m.timestamp !== undefined ? String(Math.floor(m.timestamp)) : undefined,
+        };
+        this.queue.push({
+          request,
+          index: i,
+          partition: p,
+          message,
+          bytes: m.value.length + (m.key?.length ?? 0),
+        });
       }
       this.buffered += messages.length;
       this.schedule();
@@ -183,7 +208,11 @@ export class KafkaProducer implements Producer {
     let backoff = 100;
     for (let attempt = 1; ; attempt++) {
       try {
-        const md = await this.producer.sendBatch({ topicMessages, acks: -1, compression: compressionType(this.tuning.compression) });
+        const md = await this.producer.sendBatch({
+          topicMessages,
+          acks: -1,
+          compression: compressionType(this.tuning.compression),
+        });
         this.stats.batches++;
         this.stats.messages += batch.length;
         return md;
@@ -212,7 +241,11 @@ export class KafkaProducer implements Producer {
       const i = seen.get(k) ?? 0;
       seen.set(k, i + 1);
       const b = base.get(k);
-      q.request.reports[q.index] = { topic: q.request.topic, partition: q.partition, offset: b === undefined || b < 0 ? -1 : b + i };
+      q.request.reports[q.index] = {
+        topic: q.request.topic,
+        partition: q.partition,
+        offset: b === undefined || b < 0 ? -1 : b + i,
+      };
       if (--q.request.remaining === 0 && !q.request.failed) q.request.resolve(q.request.reports);
     }
   }

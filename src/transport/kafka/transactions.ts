@@ -1,4 +1,9 @@
-import kafkajs, { type Admin as KafkaJsAdmin, type Kafka, type Message, type Producer as KafkaJsProducer } from 'kafkajs';
+import kafkajs, {
+  type Admin as KafkaJsAdmin,
+  type Kafka,
+  type Message,
+  type Producer as KafkaJsProducer,
+} from 'kafkajs';
 import { FencedError, RtapError } from '../../errors.js';
 import type { OutgoingMessage, TopicPartition } from '../types.js';
 import { partitionForKey } from '../partitioner.js';
@@ -82,11 +87,20 @@ export class KafkaTransactions {
         const admin = await this.admin();
         const res = await admin.fetchOffsets({ groupId, topics });
         return res.flatMap((t) =>
-          t.partitions.filter((p) => Number(p.offset) >= 0).map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset), metadata: p.metadata })),
+          t.partitions
+            .filter((p) => Number(p.offset) >= 0)
+            .map((p) => ({
+              topic: t.topic,
+              partition: p.partition,
+              offset: Number(p.offset),
+              metadata: p.metadata,
+            })),
         );
       } catch (err) {
         if (isFatal(err) || Date.now() + wait > deadline) {
-          throw new RtapError(`kafka: reading the committed offsets of group ${groupId}: ${describeKafkaError(err)}`);
+          throw new RtapError(
+            `kafka: reading the committed offsets of group ${groupId}: ${describeKafkaError(err)}`,
+          );
         }
         await new Promise((r) => setTimeout(r, wait));
       }
@@ -105,7 +119,12 @@ export class KafkaTransactions {
    * reads the group's offsets: if they carry this commit's metadata, it landed and is not run again.
    * That needs offsets with a metadata string unique to this commit (rtap's checkpoint tag).
    */
-  async commit(messages: Map<string, OutgoingMessage[]>, groupId: string, offsets: PartitionOffsets, budgetMs = 60_000): Promise<void> {
+  async commit(
+    messages: Map<string, OutgoingMessage[]>,
+    groupId: string,
+    offsets: PartitionOffsets,
+    budgetMs = 60_000,
+  ): Promise<void> {
     const deadline = Date.now() + budgetMs;
     const phase = { ending: false };
     const verifiable = offsets.length > 0 && offsets.every((o) => o.metadata);
@@ -129,8 +148,12 @@ export class KafkaTransactions {
           );
         }
         if (isFatal(err) || Date.now() + wait > deadline) {
-          const unknown = phase.ending ? ' (the commit was sent; whether it landed is unknown: the next start finds out from the offsets)' : '';
-          throw new RtapError(`kafka transaction ${this.transactionalId} (attempt ${attempt}): ${describeKafkaError(err)}${unknown}`);
+          const unknown = phase.ending
+            ? ' (the commit was sent; whether it landed is unknown: the next start finds out from the offsets)'
+            : '';
+          throw new RtapError(
+            `kafka transaction ${this.transactionalId} (attempt ${attempt}): ${describeKafkaError(err)}${unknown}`,
+          );
         }
         this.onRetry?.(attempt, describeKafkaError(err));
         await new Promise((r) => setTimeout(r, wait));
@@ -146,7 +169,12 @@ export class KafkaTransactions {
    * InitProducerId since, so the broker has finished it and the group's offsets are final.
    */
   private async landed(groupId: string, offsets: PartitionOffsets): Promise<boolean> {
-    const committed = new Map((await this.committedOffsets(groupId, [...new Set(offsets.map((o) => o.topic))])).map((c) => [`${c.topic}/${c.partition}`, c]));
+    const committed = new Map(
+      (await this.committedOffsets(groupId, [...new Set(offsets.map((o) => o.topic))])).map((c) => [
+        `${c.topic}/${c.partition}`,
+        c,
+      ]),
+    );
     return offsets.every((o) => {
       const c = committed.get(`${o.topic}/${o.partition}`);
       return c !== undefined && c.offset === o.offset && c.metadata === o.metadata;
@@ -154,24 +182,38 @@ export class KafkaTransactions {
   }
 
   /** The messages grouped by topic and partition (rtap's partitioner: Java's murmur2, as kafkajs's default). */
-  private async perPartition(messages: Map<string, OutgoingMessage[]>): Promise<{ topic: string; messages: Message[] }[]> {
+  private async perPartition(
+    messages: Map<string, OutgoingMessage[]>,
+  ): Promise<{ topic: string; messages: Message[] }[]> {
     const out = new Map<string, { topic: string; messages: Message[] }>();
     for (const [topic, ms] of messages) {
       if (ms.length === 0) continue;
       const partitions = await this.counts.get(topic);
       let next = 0;
       for (const m of ms) {
-        const partition = m.partition ?? (m.key !== null ? partitionForKey(m.key, partitions) : next++ % partitions);
+        const partition =
+          m.partition ?? (m.key !== null ? partitionForKey(m.key, partitions) : next++ % partitions);
         const k = `${topic}\u0000${partition}`;
         let b = out.get(k);
         if (!b) out.set(k, (b = { topic, messages: [] }));
-        b.messages.push({ key: m.key, value: m.value, headers: m.headers, partition, timestamp: m.timestamp !== undefined ? String(Math.floor(m.timestamp)) : undefined });
+        b.messages.push({
+          key: m.key,
+          value: m.value,
+          headers: m.headers,
+          partition,
+          timestamp: m.timestamp !== undefined ? String(Math.floor(m.timestamp)) : undefined,
+        });
       }
     }
     return [...out.values()];
   }
 
-  private async attempt(messages: Map<string, OutgoingMessage[]>, groupId: string, offsets: PartitionOffsets, phase: { ending: boolean }): Promise<void> {
+  private async attempt(
+    messages: Map<string, OutgoingMessage[]>,
+    groupId: string,
+    offsets: PartitionOffsets,
+    phase: { ending: boolean },
+  ): Promise<void> {
     const batches = await this.perPartition(messages);
     const tx = await this.producer.transaction();
     try {
@@ -179,7 +221,9 @@ export class KafkaTransactions {
       // brokers re-sends to a broker whose request is still in flight when another broker's fails (its
       // retry sees no answer from it yet), with the next sequence number: the broker appends those
       // records twice, inside this transaction. Every send settles before an abort, so none lands after it.
-      const sent = await Promise.allSettled(batches.map((b) => tx.sendBatch({ topicMessages: [b], acks: -1 })));
+      const sent = await Promise.allSettled(
+        batches.map((b) => tx.sendBatch({ topicMessages: [b], acks: -1 })),
+      );
       const failed = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       if (offsets.length) {
@@ -190,7 +234,10 @@ export class KafkaTransactions {
           if (!list) byTopic.set(o.topic, (list = []));
           list.push({ partition: o.partition, offset: String(o.offset), metadata: o.metadata ?? null });
         }
-        await tx.sendOffsets({ consumerGroupId: groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
+        await tx.sendOffsets({
+          consumerGroupId: groupId,
+          topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+        });
       }
       phase.ending = true;
       await tx.commit();

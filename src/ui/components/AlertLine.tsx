@@ -5,7 +5,10 @@ import { clip, fmtTimeOfDay } from '../format.js';
 import { SEVERITY_LABEL } from '../plain.js';
 import { Tx } from './Tx.js';
 
-const SEVERITY_COLOR = { critical: 'red', warning: 'yellow', info: 'cyan' } as const satisfies Record<Severity, string>;
+const SEVERITY_COLOR = { critical: 'red', warning: 'yellow', info: 'cyan' } as const satisfies Record<
+  Severity,
+  string
+>;
 
 /** One finished alert line (printed once, above the live area). Long messages are cut to the width. */
 export function AlertLine({ alert, width }: { alert: Alert; width: number }) {
@@ -26,7 +29,13 @@ export function AlertLine({ alert, width }: { alert: Alert; width: number }) {
 }
 
 /** The lines printed above the live area: alerts and notes of the current batch, each printed once. */
-export function PrintedAlertLines({ batches, width }: { batches: Pick<AlertBatches, 'generation' | 'batch'>; width: number }) {
+export function PrintedAlertLines({
+  batches,
+  width,
+}: {
+  batches: Pick<AlertBatches, 'generation' | 'batch'>;
+  width: number;
+}) {
   return (
     <Static key={batches.generation} items={batches.batch}>
       {(line) =>

@@ -147,7 +147,11 @@ export function AlertsView(props: AlertsViewProps) {
               <Tx inverse> </Tx>
             </Text>
             <Text wrap="truncate">
-              {prompt.error ? <Tx fg="red">{prompt.error}</Tx> : <Tx dim>Enter apply · Esc cancel · e.g. severity:critical fraud key:u-42</Tx>}
+              {prompt.error ? (
+                <Tx fg="red">{prompt.error}</Tx>
+              ) : (
+                <Tx dim>Enter apply · Esc cancel · e.g. severity:critical fraud key:u-42</Tx>
+              )}
             </Text>
           </Box>
         ) : help ? (

@@ -81,7 +81,12 @@ function usersText(b: BoardState): string {
 
 function TopPages({ board, width, narrow }: { board: BoardState; width: number; narrow: boolean }) {
   const pages = board.topPages;
-  if (pages.length === 0) return <Row label="top pages" narrow={narrow}>{narrow ? 'top pages: -' : '-'}</Row>;
+  if (pages.length === 0)
+    return (
+      <Row label="top pages" narrow={narrow}>
+        {narrow ? 'top pages: -' : '-'}
+      </Row>
+    );
   if (width >= WIDE) {
     const shown = pages.slice(0, 5);
     const keyWidth = Math.min(Math.max(...shown.map((p) => p.key.length)), width - LABEL - 12);
@@ -162,16 +167,24 @@ export function LiveView(props: LiveViewProps) {
                     .join('   ')}
             </Row>
             <Row label="lag" narrow={narrow}>
-              {narrow ? `lag ${fmtCount(snap.lag.total)}` : `${fmtCount(snap.lag.total)}   ${fmtPartitionLag(snap.lag.partitions, Math.max(10, inner - 6 - fmtCount(snap.lag.total).length))}`}
+              {narrow
+                ? `lag ${fmtCount(snap.lag.total)}`
+                : `${fmtCount(snap.lag.total)}   ${fmtPartitionLag(snap.lag.partitions, Math.max(10, inner - 6 - fmtCount(snap.lag.total).length))}`}
             </Row>
             <Row label="watermark" narrow={narrow}>
-              {narrow ? `wm lag ${fmtMs(snap.watermarkLagMs)}` : snap.watermark === null ? 'no events yet' : `${fmtMs(snap.watermarkLagMs)} behind now`}
+              {narrow
+                ? `wm lag ${fmtMs(snap.watermarkLagMs)}`
+                : snap.watermark === null
+                  ? 'no events yet'
+                  : `${fmtMs(snap.watermarkLagMs)} behind now`}
             </Row>
             <Row label="latency" narrow={narrow}>
               {latencyText(snap, narrow)}
             </Row>
             <Row label="users" narrow={narrow}>
-              {narrow ? `users ${board.activeUsersNow === null ? '-' : fmtCount(board.activeUsersNow)}` : usersText(board)}
+              {narrow
+                ? `users ${board.activeUsersNow === null ? '-' : fmtCount(board.activeUsersNow)}`
+                : usersText(board)}
             </Row>
             <TopPages board={board} width={width} narrow={narrow} />
             <Row label="totals" narrow={narrow}>

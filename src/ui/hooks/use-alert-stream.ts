@@ -3,7 +3,11 @@ import type { Alert } from '../../events/results.js';
 import type { AlertSource } from '../sources.js';
 
 /** Hands every alert of `source` to `onAlert` (which records it) and invalidates the frame. */
-export function useAlertStream(source: AlertSource, onAlert: (a: Alert) => void, invalidate: () => void): void {
+export function useAlertStream(
+  source: AlertSource,
+  onAlert: (a: Alert) => void,
+  invalidate: () => void,
+): void {
   useLayoutEffect(() => {
     const listener = (a: Alert) => {
       onAlert(a);

@@ -7,7 +7,11 @@ import type { SnapshotSource } from '../sources.js';
  * not missed.
  */
 /** The latest LiveSnapshot of `source` (null before the first); each new one invalidates the frame. */
-export function useSnapshot(source: SnapshotSource, invalidate: () => void, initial: LiveSnapshot | null = null): LiveSnapshot | null {
+export function useSnapshot(
+  source: SnapshotSource,
+  invalidate: () => void,
+  initial: LiveSnapshot | null = null,
+): LiveSnapshot | null {
   const latest = useRef<LiveSnapshot | null>(initial);
   useLayoutEffect(() => {
     const onSnapshot = (s: LiveSnapshot) => {

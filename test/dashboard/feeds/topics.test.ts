@@ -17,10 +17,19 @@ async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 5000): 
 
 test('the standalone feed reads results and alerts from the output topics and counts dead letters', async () => {
   const transport = createEmbeddedTransport({
-    topics: [TOPICS.results, TOPICS.alerts, TOPICS.deadLetter].map((name) => ({ name, partitions: 3, replicationFactor: 1, config: {} })),
+    topics: [TOPICS.results, TOPICS.alerts, TOPICS.deadLetter].map((name) => ({
+      name,
+      partitions: 3,
+      replicationFactor: 1,
+      config: {},
+    })),
   });
   const producer = transport.producer();
-  const sink = new TopicSink(producer, { resultsTopic: TOPICS.results, alertsTopic: TOPICS.alerts, includeEarly: true });
+  const sink = new TopicSink(producer, {
+    resultsTopic: TOPICS.results,
+    alertsTopic: TOPICS.alerts,
+    includeEarly: true,
+  });
   const now = Date.now();
   const t0 = now - (now % 60_000) - 120_000;
   const a1 = alert('critical', 'card testing from <b>two</b> countries', now);
@@ -31,10 +40,17 @@ test('the standalone feed reads results and alerts from the output topics and co
     { kind: 'alert', alert: a1 },
   ]);
   await producer.send(TOPICS.results, [{ key: 'x', value: Buffer.from('{"view": 42}') }]);
-  await producer.send(TOPICS.deadLetter, [{ key: 'a', value: Buffer.from('garbage') }, { key: 'b', value: Buffer.from('more') }]);
+  await producer.send(TOPICS.deadLetter, [
+    { key: 'a', value: Buffer.from('garbage') },
+    { key: 'b', value: Buffer.from('more') },
+  ]);
 
   const bad: { record: ConsumedRecord; reason: string }[] = [];
-  const feed = topicFeed({ transport, healthIntervalMs: 100, onBadRecord: (record, reason) => bad.push({ record, reason }) });
+  const feed = topicFeed({
+    transport,
+    healthIntervalMs: 100,
+    onBadRecord: (record, reason) => bad.push({ record, reason }),
+  });
   const dash = await startDashboard({ port: 0, feed, batchIntervalMs: 100 });
   const get = async (p: string) => (await fetch(new URL(p, dash.url))).json();
   try {
@@ -45,12 +61,23 @@ test('the standalone feed reads results and alerts from the output topics and co
     assert.equal((await get('/alerts')).alerts[0].message, a1.message);
 
     // Results arriving while it runs.
-    await sink.write([{ kind: 'result', result: { ...kpis(t0 + 60_000, [50, 10, 5, 1], 40), last_intended_send_time: Date.now() - 200 } }]);
+    await sink.write([
+      {
+        kind: 'result',
+        result: { ...kpis(t0 + 60_000, [50, 10, 5, 1], 40), last_intended_send_time: Date.now() - 200 },
+      },
+    ]);
     await until(async () => (await get('/kpis/latest')).window_start === t0 + 60_000);
     const f = await get('/funnel?minutes_back=5');
-    assert.deepEqual(f.steps.map((s: { count: number }) => s.count), [150, 30, 15, 6]);
+    assert.deepEqual(
+      f.steps.map((s: { count: number }) => s.count),
+      [150, 30, 15, 6],
+    );
 
-    await until(async () => { const p = (await get('/health')).pipeline; return p?.deadLetters === 2 && p.results === 3; });
+    await until(async () => {
+      const p = (await get('/health')).pipeline;
+      return p?.deadLetters === 2 && p.results === 3;
+    });
     const h = (await get('/health')).pipeline;
     assert.equal(h.results, 3);
     assert.equal(h.alerts, 1);
@@ -67,7 +94,12 @@ test('the standalone feed reads results and alerts from the output topics and co
 
 test('the standalone feed measures end-to-end latency to the dashboard from final results', async () => {
   const transport = createEmbeddedTransport({
-    topics: [TOPICS.results, TOPICS.alerts].map((name) => ({ name, partitions: 1, replicationFactor: 1, config: {} })),
+    topics: [TOPICS.results, TOPICS.alerts].map((name) => ({
+      name,
+      partitions: 1,
+      replicationFactor: 1,
+      config: {},
+    })),
   });
   const producer = transport.producer();
   const samples: number[] = [];
@@ -82,10 +114,20 @@ test('the standalone feed measures end-to-end latency to the dashboard from fina
   try {
     // A result whose last event was intended to be sent 1.5 s ago: the latency is at least that.
     const sentAt = Date.now();
-    await producer.send(TOPICS.results, [{ key: 'k', value: Buffer.from(JSON.stringify({ ...realtime(0, 10, 1, 0, 0), last_intended_send_time: sentAt - 1500 })) }]);
+    await producer.send(TOPICS.results, [
+      {
+        key: 'k',
+        value: Buffer.from(
+          JSON.stringify({ ...realtime(0, 10, 1, 0, 0), last_intended_send_time: sentAt - 1500 }),
+        ),
+      },
+    ]);
     await until(() => samples.length > 0);
     const upper = Date.now() - (sentAt - 1500);
-    assert.ok(samples[0] >= 1500 * 0.999 && samples[0] <= upper * 1.001, `p50 ${samples[0]} within [1500, ${upper}]`);
+    assert.ok(
+      samples[0] >= 1500 * 0.999 && samples[0] <= upper * 1.001,
+      `p50 ${samples[0]} within [1500, ${upper}]`,
+    );
   } finally {
     unsubscribe();
     await feed.close();

@@ -17,7 +17,10 @@ async function topicWith(prefix: string, partitions: number, n: number): Promise
   const topic = uniqueTopic(prefix);
   await t.admin().createTopics([{ name: topic, partitions, replicationFactor: 1, config: {} }]);
   const p = t.producer();
-  await p.send(topic, Array.from({ length: n }, (_, i) => ({ key: `k${i % 37}`, value: Buffer.from(String(i)) })));
+  await p.send(
+    topic,
+    Array.from({ length: n }, (_, i) => ({ key: `k${i % 37}`, value: Buffer.from(String(i)) })),
+  );
   await p.close();
   return topic;
 }
@@ -26,11 +29,22 @@ test('a restarted group member continues from the committed offsets: no gap, no 
   const topic = await topicWith('commit', 4, 4000);
   const groupId = uniqueTopic('g');
   // First member: commits only what it fully handled, stops after about half.
-  const first = await consumeUntil(t.consumer({ groupId, topics: [topic], fromBeginning: true }), (r) => r.length >= 2000, 60_000);
-  const second = await consumeUntil(t.consumer({ groupId, topics: [topic], fromBeginning: true }), (r) => first.length + r.length >= 4000, 60_000);
+  const first = await consumeUntil(
+    t.consumer({ groupId, topics: [topic], fromBeginning: true }),
+    (r) => r.length >= 2000,
+    60_000,
+  );
+  const second = await consumeUntil(
+    t.consumer({ groupId, topics: [topic], fromBeginning: true }),
+    (r) => first.length + r.length >= 4000,
+    60_000,
+  );
   const all = [...first, ...second].map((r) => Number(r.value.toString()));
   assert.equal(all.length, 4000, 'every record exactly once across the two members');
-  assert.deepEqual([...new Set(all)].sort((a, b) => a - b), Array.from({ length: 4000 }, (_, i) => i));
+  assert.deepEqual(
+    [...new Set(all)].sort((a, b) => a - b),
+    Array.from({ length: 4000 }, (_, i) => i),
+  );
   await t.admin().deleteTopics([topic]);
 });
 
@@ -43,7 +57,12 @@ test('a paused partition delivers nothing until resumed', async () => {
   const run = c.run(async (b) => {
     seen.push(...b.records);
     const p1 = seen.filter((r) => r.partition === 1).length;
-    if (resumedAt < 0 && p1 > 0 && b.partition === 1 && b.records[b.records.length - 1].offset + 1 >= b.highWatermark) {
+    if (
+      resumedAt < 0 &&
+      p1 > 0 &&
+      b.partition === 1 &&
+      b.records[b.records.length - 1].offset + 1 >= b.highWatermark
+    ) {
       resumedAt = seen.length;
       // Give the paused partition a chance to (wrongly) deliver before resuming.
       await new Promise((r) => setTimeout(r, 1500));
@@ -87,11 +106,15 @@ test('a second member takes partitions: the first is told what it lost, the two 
   });
   const runB = b.run(async () => {});
   const deadline2 = Date.now() + 60_000;
-  while ((ownedB.size === 0 || ownedA.size + ownedB.size !== 6) && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 100));
+  while ((ownedB.size === 0 || ownedA.size + ownedB.size !== 6) && Date.now() < deadline2)
+    await new Promise((r) => setTimeout(r, 100));
   assert.ok(ownedB.size > 0, 'the new member got partitions');
   assert.equal(ownedA.size + ownedB.size, 6);
   for (const p of ownedB) assert.ok(!ownedA.has(p), `partition ${p} owned twice`);
-  assert.ok(events.some((e) => e.startsWith('A-')), 'the first member heard of its revoked partitions');
+  assert.ok(
+    events.some((e) => e.startsWith('A-')),
+    'the first member heard of its revoked partitions',
+  );
   assert.deepEqual(new Set(a.assignment().map(key)), ownedA);
   await Promise.all([a.stop(), b.stop()]);
   await Promise.all([runA, runB]);
@@ -121,7 +144,14 @@ test('with rtap-owned positions the consumer starts where rtap says, not at the 
     const end = (p: number) => Number(ends.find((e) => e.partition === p)!.high);
     assert.ok(end(0) > 60 && end(1) > 0, `records per partition: ${end(0)}, ${end(1)}`);
     // Offsets committed under the group by someone else (a checkpoint transaction): not where it starts.
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '20' }, { partition: 1, offset: '20' }] });
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [
+        { partition: 0, offset: '20' },
+        { partition: 1, offset: '20' },
+      ],
+    });
     const positions = (tp: TopicPartition) => (tp.partition === 0 ? 50 : undefined);
     const c = t.consumer({ groupId, topics: [topic], fromBeginning: true, positions });
     const got: ConsumedRecord[] = [];
@@ -130,7 +160,10 @@ test('with rtap-owned positions the consumer starts where rtap says, not at the 
     const deadline = Date.now() + 60_000;
     while (got.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     // While it runs: nobody in the named group, one member in a group of its own.
-    const ownGroups = async () => (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${groupId}.member-`));
+    const ownGroups = async () =>
+      (await admin.listGroups()).groups
+        .map((g) => g.groupId)
+        .filter((g) => g.startsWith(`${groupId}.member-`));
     const own = await ownGroups();
     const running = await admin.describeGroups([groupId, ...own]);
     await c.stop();
@@ -139,16 +172,28 @@ test('with rtap-owned positions the consumer starts where rtap says, not at the 
     assert.equal(first(0), 50, 'partition 0 starts at the position rtap gave');
     assert.equal(first(1), 0, 'partition 1 (no position) starts per fromBeginning, not at the group offset');
     assert.equal(got.length, expected, 'each record once');
-    assert.deepEqual(running.groups.find((g) => g.groupId === groupId)!.members, [], 'no member joined the named group');
+    assert.deepEqual(
+      running.groups.find((g) => g.groupId === groupId)!.members,
+      [],
+      'no member joined the named group',
+    );
     assert.equal(own.length, 1, 'one member group of its own');
     assert.equal(running.groups.find((g) => g.groupId === own[0])!.members.length, 1);
     // Left behind: an empty group without offsets, which the broker deletes at its next cleanup.
     const after = (await admin.describeGroups(own)).groups[0];
     assert.deepEqual(after.members, []);
     const ownOffsets = await admin.fetchOffsets({ groupId: own[0], topics: [topic] });
-    assert.deepEqual(ownOffsets[0].partitions.map((p) => p.offset), ['-1', '-1'], 'nothing committed in its own group');
+    assert.deepEqual(
+      ownOffsets[0].partitions.map((p) => p.offset),
+      ['-1', '-1'],
+      'nothing committed in its own group',
+    );
     const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
-    assert.deepEqual(offsets[0].partitions.map((p) => p.offset), ['20', '20'], "the group's offsets are left to the checkpoints");
+    assert.deepEqual(
+      offsets[0].partitions.map((p) => p.offset),
+      ['20', '20'],
+      "the group's offsets are left to the checkpoints",
+    );
   } finally {
     await admin.disconnect();
     await t.admin().deleteTopics([topic]);

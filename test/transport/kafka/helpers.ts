@@ -1,10 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createKafkaTransport, type KafkaTransport, type KafkaTransportOptions } from '../../../src/transport/kafka/index.js';
+import {
+  createKafkaTransport,
+  type KafkaTransport,
+  type KafkaTransportOptions,
+} from '../../../src/transport/kafka/index.js';
 import type { ConsumedRecord, Consumer } from '../../../src/transport/types.js';
 
 export function brokers(): string[] {
   const b = process.env.RTAP_KAFKA_BROKERS;
-  if (!b) throw new Error('RTAP_KAFKA_BROKERS is not set: run kafka tests through `npm test` (scripts/test.ts starts the broker)');
+  if (!b)
+    throw new Error(
+      'RTAP_KAFKA_BROKERS is not set: run kafka tests through `npm test` (scripts/test.ts starts the broker)',
+    );
   return b.split(',');
 }
 
@@ -27,7 +34,11 @@ export function idDigest(ids: Iterable<string>): string {
  * Runs `consumer` until `until(records)` is true or `timeoutMs` passes; returns every record delivered,
  * committing after each batch.
  */
-export async function consumeUntil(consumer: Consumer, until: (records: ConsumedRecord[]) => boolean, timeoutMs: number): Promise<ConsumedRecord[]> {
+export async function consumeUntil(
+  consumer: Consumer,
+  until: (records: ConsumedRecord[]) => boolean,
+  timeoutMs: number,
+): Promise<ConsumedRecord[]> {
   const got: ConsumedRecord[] = [];
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<void>((resolve) => {
@@ -35,7 +46,13 @@ export async function consumeUntil(consumer: Consumer, until: (records: Consumed
   });
   const run = consumer.run(async (batch) => {
     got.push(...batch.records);
-    await consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: batch.records[batch.records.length - 1].offset + 1 }]);
+    await consumer.commit([
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: batch.records[batch.records.length - 1].offset + 1,
+      },
+    ]);
     if (until(got)) void consumer.stop();
   });
   await Promise.race([run, timedOut.then(() => consumer.stop())]);

@@ -35,7 +35,11 @@ test(`${N} keyed events round-trip through the broker: none lost, none duplicate
       perKeySeq.set(key, seq + 1);
       const id = `evt-${i}`;
       sent.push({ id, key, seq });
-      msgs.push({ key, value: Buffer.from(JSON.stringify({ event_id: id, seq })), headers: { event_id: id } });
+      msgs.push({
+        key,
+        value: Buffer.from(JSON.stringify({ event_id: id, seq })),
+        headers: { event_id: id },
+      });
     }
     pending.push(producer.send(topic, msgs));
     size = size >= 700 ? 1 : size * 3;
@@ -67,7 +71,12 @@ test(`${N} keyed events round-trip through the broker: none lost, none duplicate
 
   // Delivery reports name the exact partition and offset the broker stored each record at.
   const where = new Map(got.map((r) => [r.headers.event_id, `${r.partition}/${r.offset}`]));
-  for (let k = 0; k < N; k += 997) assert.equal(`${reports[k].partition}/${reports[k].offset}`, where.get(sent[k].id), `report of ${sent[k].id}`);
+  for (let k = 0; k < N; k += 997)
+    assert.equal(
+      `${reports[k].partition}/${reports[k].offset}`,
+      where.get(sent[k].id),
+      `report of ${sent[k].id}`,
+    );
   await admin.deleteTopics([topic]);
 });
 
@@ -77,11 +86,20 @@ for (const compression of ['gzip', 'snappy', 'lz4'] as const) {
     const topic = uniqueTopic(`c-${compression}`);
     try {
       await ct.admin().createTopics([{ name: topic, partitions: 2, replicationFactor: 1, config: {} }]);
-      const values = Array.from({ length: 3000 }, (_, i) => Buffer.from(`{"event_id":"e${i}","page":"/products/${i % 40}","padding":"${'ab'.repeat(i % 50)}"}`));
+      const values = Array.from({ length: 3000 }, (_, i) =>
+        Buffer.from(`{"event_id":"e${i}","page":"/products/${i % 40}","padding":"${'ab'.repeat(i % 50)}"}`),
+      );
       const p = ct.producer();
-      await p.send(topic, values.map((value, i) => ({ key: `k${i % 10}`, value })));
+      await p.send(
+        topic,
+        values.map((value, i) => ({ key: `k${i % 10}`, value })),
+      );
       await p.close();
-      const got = await consumeUntil(ct.consumer({ groupId: uniqueTopic('g'), topics: [topic], fromBeginning: true }), (r) => r.length >= values.length, 60_000);
+      const got = await consumeUntil(
+        ct.consumer({ groupId: uniqueTopic('g'), topics: [topic], fromBeginning: true }),
+        (r) => r.length >= values.length,
+        60_000,
+      );
       assert.deepEqual(got.map((r) => r.value.toString()).sort(), values.map((v) => v.toString()).sort());
       await ct.admin().deleteTopics([topic]);
     } finally {
@@ -102,7 +120,11 @@ test('headers, timestamps, null keys and explicit partitions survive the round t
   ]);
   await p.close();
   assert.equal(reports[1].partition, 2);
-  const got = await consumeUntil(t.consumer({ groupId: uniqueTopic('g'), topics: [topic], fromBeginning: true }), (r) => r.length >= 3, 60_000);
+  const got = await consumeUntil(
+    t.consumer({ groupId: uniqueTopic('g'), topics: [topic], fromBeginning: true }),
+    (r) => r.length >= 3,
+    60_000,
+  );
   const byValue = new Map(got.map((r) => [r.value.toString(), r]));
   assert.equal(byValue.get('a')!.key, null);
   assert.equal(byValue.get('a')!.headers.h, 'x');
@@ -116,6 +138,9 @@ test('headers, timestamps, null keys and explicit partitions survive the round t
 
 test('sending to a topic that does not exist fails with a message naming it and rtap provision', async () => {
   const p = t.producer();
-  await assert.rejects(p.send('no-such-topic-' + Date.now(), [{ key: 'k', value: Buffer.from('x') }]), /topic 'no-such-topic-\d+' does not exist/);
+  await assert.rejects(
+    p.send('no-such-topic-' + Date.now(), [{ key: 'k', value: Buffer.from('x') }]),
+    /topic 'no-such-topic-\d+' does not exist/,
+  );
   await p.close();
 });

@@ -15,10 +15,17 @@ async function deadPort(): Promise<number> {
 
 test('an unreachable broker fails send() with a clear message within the connect bound', async () => {
   const port = await deadPort();
-  const t = createKafkaTransport({ brokers: [`127.0.0.1:${port}`], connectTimeoutMs: 2000, connectionTimeoutMs: 500 });
+  const t = createKafkaTransport({
+    brokers: [`127.0.0.1:${port}`],
+    connectTimeoutMs: 2000,
+    connectionTimeoutMs: 500,
+  });
   const started = Date.now();
   try {
-    await assert.rejects(t.producer().send('any', [{ key: 'k', value: Buffer.from('x') }]), new RegExp(`cannot reach Kafka at 127\\.0\\.0\\.1:${port} within 2s`));
+    await assert.rejects(
+      t.producer().send('any', [{ key: 'k', value: Buffer.from('x') }]),
+      new RegExp(`cannot reach Kafka at 127\\.0\\.0\\.1:${port} within 2s`),
+    );
     // Bounded: the connect deadline plus slack for disconnecting, far below kafkajs's own retry budget.
     assert.ok(Date.now() - started < 8000, `took ${Date.now() - started} ms`);
   } finally {
@@ -28,7 +35,11 @@ test('an unreachable broker fails send() with a clear message within the connect
 
 test('the admin seam reports an unreachable broker the same way', async () => {
   const port = await deadPort();
-  const t = createKafkaTransport({ brokers: [`127.0.0.1:${port}`], connectTimeoutMs: 1500, connectionTimeoutMs: 500 });
+  const t = createKafkaTransport({
+    brokers: [`127.0.0.1:${port}`],
+    connectTimeoutMs: 1500,
+    connectionTimeoutMs: 500,
+  });
   try {
     await assert.rejects(t.admin().listTopics(), /cannot reach Kafka/);
   } finally {
@@ -39,9 +50,18 @@ test('the admin seam reports an unreachable broker the same way', async () => {
 test('bad options are rejected with the offending field', () => {
   assert.throws(() => createKafkaTransport({ brokers: [] }), /brokers must list at least one/);
   assert.throws(() => createKafkaTransport({ brokers: ['nohost'] }), /broker 'nohost' is not host:port/);
-  assert.throws(() => createKafkaTransport({ brokers: ['a:1'], producer: { compression: 'zstd' as never } }), /compression must be one of none, gzip, snappy, lz4/);
-  assert.throws(() => createKafkaTransport({ brokers: ['a:1'], producer: { batchMaxMessages: 0 } }), /producer\.batchMaxMessages/);
-  assert.throws(() => createKafkaTransport({ brokers: ['a:1'], ssl: { caFile: '/no/such/ca.pem' } }), /cannot read ssl\.caFile file \/no\/such\/ca\.pem/);
+  assert.throws(
+    () => createKafkaTransport({ brokers: ['a:1'], producer: { compression: 'zstd' as never } }),
+    /compression must be one of none, gzip, snappy, lz4/,
+  );
+  assert.throws(
+    () => createKafkaTransport({ brokers: ['a:1'], producer: { batchMaxMessages: 0 } }),
+    /producer\.batchMaxMessages/,
+  );
+  assert.throws(
+    () => createKafkaTransport({ brokers: ['a:1'], ssl: { caFile: '/no/such/ca.pem' } }),
+    /cannot read ssl\.caFile file \/no\/such\/ca\.pem/,
+  );
 });
 
 test('openTransport gives Kafka for brokers and the embedded log otherwise', async () => {

@@ -11,7 +11,16 @@ afterEach(() => cleanup());
 
 class Feed extends EventEmitter<{ alert: [Alert]; status: [string] }> {}
 
-function mount(o: { filter?: AlertFilter; max?: number; now?: () => number; onDone?: () => void; onQuit?: () => void; width?: number } = {}) {
+function mount(
+  o: {
+    filter?: AlertFilter;
+    max?: number;
+    now?: () => number;
+    onDone?: () => void;
+    onQuit?: () => void;
+    width?: number;
+  } = {},
+) {
   const feed = new Feed();
   const app = render(
     <AlertsView

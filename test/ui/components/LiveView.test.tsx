@@ -3,13 +3,33 @@ import assert from 'node:assert/strict';
 import chalk from 'chalk';
 import { cleanup, render } from 'ink-testing-library';
 import { LiveView } from '../../../src/ui/components/LiveView.js';
-import { ANSI, alert, counters, FakePipeline, settle, snapshot, viewResult, waitForFrame } from '../helpers.js';
+import {
+  ANSI,
+  alert,
+  counters,
+  FakePipeline,
+  settle,
+  snapshot,
+  viewResult,
+  waitForFrame,
+} from '../helpers.js';
 
 afterEach(() => cleanup());
 
 function mount(extra: Partial<React.ComponentProps<typeof LiveView>> = {}) {
   const feed = new FakePipeline();
-  const app = render(<LiveView title="rtap run" subtitle="embedded in-process log" stats={feed} outputs={feed} refreshMs={5} color={false} width={100} {...extra} />);
+  const app = render(
+    <LiveView
+      title="rtap run"
+      subtitle="embedded in-process log"
+      stats={feed}
+      outputs={feed}
+      refreshMs={5}
+      color={false}
+      width={100}
+      {...extra}
+    />,
+  );
   return { feed, app, frame: () => app.lastFrame() ?? '' };
 }
 
@@ -25,10 +45,16 @@ describe('LiveView', () => {
         consumedPerSec: 190,
         resultsPerSec: 12,
         alertsPerSec: 0,
-        lag: { total: 5, partitions: { 'website-analytics-events/0': 2, 'website-analytics-events/1': 3, 'orders/0': 0 } },
+        lag: {
+          total: 5,
+          partitions: { 'website-analytics-events/0': 2, 'website-analytics-events/1': 3, 'orders/0': 0 },
+        },
         watermark: 1_699_999_998_000,
         watermarkLagMs: 2000,
-        latency: { ingest: { count: 190, p50: 1.2, p99: 7, max: 9 }, e2e: { count: 3, p50: 3100, p99: 4200, max: 4300 } },
+        latency: {
+          ingest: { count: 190, p50: 1.2, p99: 7, max: 9 },
+          e2e: { count: 3, p50: 3100, p99: 4200, max: 4300 },
+        },
         counters: counters({ consumed: 570, results: 36, alerts: 0 }),
       }),
     );
@@ -40,7 +66,10 @@ describe('LiveView', () => {
     assert.match(f1, /consumed 570\s+results 36/);
     assert.match(f1, /00:03/);
 
-    feed.emit('snapshot', snapshot({ uptimeS: 4, consumedPerSec: 2500, counters: counters({ consumed: 3070, results: 40 }) }));
+    feed.emit(
+      'snapshot',
+      snapshot({ uptimeS: 4, consumedPerSec: 2500, counters: counters({ consumed: 3070, results: 40 }) }),
+    );
     const f2 = await waitForFrame(frame, /in 2,500/);
     assert.match(f2, /in 2,500\/s/);
     assert.match(f2, /consumed 3,070\s+results 40/);
@@ -50,7 +79,10 @@ describe('LiveView', () => {
   it('prints alerts as finished lines above the live area, in arrival order', async () => {
     const { feed, frame } = mount();
     feed.emit('snapshot', snapshot());
-    feed.emit('alert', alert('fraud_multi_country', 'critical', 'u-42', 'user u-42 purchased from 2 countries'));
+    feed.emit(
+      'alert',
+      alert('fraud_multi_country', 'critical', 'u-42', 'user u-42 purchased from 2 countries'),
+    );
     feed.emit('alert', alert('high_bounce_rate', 'warning', '', 'bounce rate 81% over 5 minutes'));
     const f = await waitForFrame(frame, /WARN high_bounce_rate/);
     const first = f.indexOf('CRIT fraud_multi_country u-42  user u-42 purchased from 2 countries');
@@ -71,16 +103,49 @@ describe('LiveView', () => {
     const { feed, frame } = mount({ width: 120 });
     feed.emit('snapshot', snapshot());
     const minute = 1_700_000_040_000;
-    feed.emit('result', viewResult('business', minute - 60_000, 'final', { active_users: 900, top_pages: [{ key: '/old', views: 999 }] }));
-    feed.emit('result', viewResult('business', minute, 'early', { active_users: 321, top_pages: [{ key: '/home', views: 120 }, { key: '/products/42', views: 80 }, { key: '/cart', views: 30 }] }));
+    feed.emit(
+      'result',
+      viewResult('business', minute - 60_000, 'final', {
+        active_users: 900,
+        top_pages: [{ key: '/old', views: 999 }],
+      }),
+    );
+    feed.emit(
+      'result',
+      viewResult('business', minute, 'early', {
+        active_users: 321,
+        top_pages: [
+          { key: '/home', views: 120 },
+          { key: '/products/42', views: 80 },
+          { key: '/cart', views: 30 },
+        ],
+      }),
+    );
     // A late final of the older minute must not replace the running newer one.
-    feed.emit('result', viewResult('business', minute - 60_000, 'final', { active_users: 901, top_pages: [{ key: '/old', views: 1000 }] }));
-    feed.emit('result', viewResult('realtime', minute, 'final', { active_users: 57, page_views_per_sec: 11.4 }, 5000));
-    feed.emit('result', viewResult('realtime', minute + 5000, 'early', { active_users: 3, page_views_per_sec: 0.6 }, 5000));
+    feed.emit(
+      'result',
+      viewResult('business', minute - 60_000, 'final', {
+        active_users: 901,
+        top_pages: [{ key: '/old', views: 1000 }],
+      }),
+    );
+    feed.emit(
+      'result',
+      viewResult('realtime', minute, 'final', { active_users: 57, page_views_per_sec: 11.4 }, 5000),
+    );
+    feed.emit(
+      'result',
+      viewResult('realtime', minute + 5000, 'early', { active_users: 3, page_views_per_sec: 0.6 }, 5000),
+    );
     const f = await waitForFrame(frame, /page views 11/);
     const lines = f.split('\n');
     const rank = (key: string) => lines.findIndex((l) => l.includes(key));
-    assert.ok(rank('1. /home') >= 0 && rank('2. /products/42') > rank('1. /home') && rank('3. /cart') > rank('2. /products/42'), f);
+    assert.ok(
+      rank('1. /home') >= 0 &&
+        rank('2. /products/42') > rank('1. /home') &&
+        rank('3. /cart') > rank('2. /products/42'),
+      f,
+    );
     assert.doesNotMatch(f, /\/old/);
     assert.match(f, /57 \(last 5s window\)\s+321 \(this minute\)\s+page views 11\.4\/s/);
   });
@@ -91,12 +156,22 @@ describe('LiveView', () => {
       'snapshot',
       snapshot({
         consumedPerSec: 1234,
-        lag: { total: 12, partitions: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`website-analytics-events/${i}`, i])) },
+        lag: {
+          total: 12,
+          partitions: Object.fromEntries(
+            Array.from({ length: 12 }, (_, i) => [`website-analytics-events/${i}`, i]),
+          ),
+        },
         latency: { ingest: { count: 1, p50: 1, p99: 2, max: 3 }, e2e: { count: 1, p50: 1, p99: 2, max: 3 } },
         counters: counters({ alerts: 4 }),
       }),
     );
-    feed.emit('result', viewResult('business', 0, 'early', { top_pages: [{ key: '/a-very-long-page-url/that/does/not/fit/at/all', views: 5 }] }));
+    feed.emit(
+      'result',
+      viewResult('business', 0, 'early', {
+        top_pages: [{ key: '/a-very-long-page-url/that/does/not/fit/at/all', views: 5 }],
+      }),
+    );
     await waitForFrame(frame, /alerts 4/);
     const lines = frame().split('\n');
     for (const l of lines) assert.ok(l.length <= 40, `too wide (${l.length}): ${l}`);
@@ -113,8 +188,14 @@ describe('LiveView', () => {
     feed.emit('snapshot', snapshot({ lag: { total: 6166, partitions } }));
     await waitForFrame(frame, /max p7/);
     // Σ = 100+101+...+111 except p7 (107), plus 5000.
-    const expectedTotal = Array.from({ length: 12 }, (_, i) => (i === 7 ? 5000 : 100 + i)).reduce((a, b) => a + b, 0);
-    assert.match(frame(), new RegExp(`events Σ${String(expectedTotal).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} max p7=5,000`));
+    const expectedTotal = Array.from({ length: 12 }, (_, i) => (i === 7 ? 5000 : 100 + i)).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    assert.match(
+      frame(),
+      new RegExp(`events Σ${String(expectedTotal).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} max p7=5,000`),
+    );
   });
 
   it('has no escape codes with colour off, and styles with colour on', async () => {
