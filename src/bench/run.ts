@@ -9,7 +9,7 @@ import {
   type SimulatorConfig,
 } from '../simulator/index.js';
 import { assemblePipeline, engineConfigFrom, type EngineOverrides } from '../pipeline/assemble.js';
-import type { Processor } from '../pipeline/processor.js';
+import { countersReport, type Processor } from '../pipeline/processor.js';
 import { HistogramLogWriter } from 'hdr-histogram-js';
 import { LATENCY_NAMES, LatencyRecorders } from '../reporting/histograms.js';
 import { LiveStats, type LiveSnapshot } from '../pipeline/live-stats.js';
@@ -226,15 +226,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
         : `the generator fell behind: sent ${summary.sent} of ${summary.scheduled} scheduled, publish delay p99 ${publish.p99} ms`,
     },
     pipeline: {
-      consumed: c.consumed,
-      valid: c.valid,
-      dead_letters: c.deadLetters,
-      dead_letter_reasons: c.deadLetterReasons,
-      late: c.late,
-      duplicates: c.duplicates,
-      results: c.results,
-      final_results: c.finalResults,
-      alerts: c.alerts,
+      ...countersReport(c),
       max_lag: c.maxLag,
       throughput_per_sec: Math.round((c.consumed / ((loadEnd - loadStart) / 1000)) * 100) / 100,
       throughput_per_min: Math.round((c.consumed / ((loadEnd - loadStart) / 60000)) * 100) / 100,

@@ -17,7 +17,7 @@ import type { EngineConfig } from '../engine/config.js';
 import type { KafkaTransport } from '../transport/kafka/index.js';
 import { INPUT_TOPICS, taskCount } from '../transport/topics.js';
 import type { Transport } from '../transport/types.js';
-import type { ScaleOutOptions } from './processor.js';
+import { countersReport, type ScaleOutOptions } from './processor.js';
 
 type ProcessOptions = OptionsOf<typeof processSettings>;
 
@@ -142,15 +142,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
   }
   const c = processor.counters;
   const summary = {
-    consumed: c.consumed,
-    valid: c.valid,
-    dead_letters: c.deadLetters,
-    dead_letter_reasons: c.deadLetterReasons,
-    late: c.late,
-    duplicates: c.duplicates,
-    results: c.results,
-    final_results: c.finalResults,
-    alerts: c.alerts,
+    ...countersReport(c),
     ...(checkpointer || scaleOut
       ? { checkpoints: processor.recovery.checkpoints, recovery_ms: processor.recovery.recoveryMs }
       : {}),

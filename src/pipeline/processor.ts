@@ -119,6 +119,36 @@ export interface ProcessorCounters {
   deadLetterReasons: Record<string, number>;
 }
 
+export function newCounters(): ProcessorCounters {
+  return {
+    consumed: 0,
+    valid: 0,
+    deadLetters: 0,
+    late: 0,
+    duplicates: 0,
+    results: 0,
+    finalResults: 0,
+    alerts: 0,
+    maxLag: 0,
+    deadLetterReasons: {},
+  };
+}
+
+/** The counters as reports print them (`--json` summaries of process and bench). */
+export function countersReport(c: ProcessorCounters) {
+  return {
+    consumed: c.consumed,
+    valid: c.valid,
+    dead_letters: c.deadLetters,
+    dead_letter_reasons: c.deadLetterReasons,
+    late: c.late,
+    duplicates: c.duplicates,
+    results: c.results,
+    final_results: c.finalResults,
+    alerts: c.alerts,
+  };
+}
+
 export interface RecoveryCounters {
   /** Checkpoints committed by this process. */
   checkpoints: number;
@@ -155,18 +185,7 @@ export interface ProcessorEvents {
  * the outputs (exactly-once). In scale-out each task of this process does so on its own (see Unit).
  */
 export class Processor extends EventEmitter<ProcessorEvents> {
-  readonly counters: ProcessorCounters = {
-    consumed: 0,
-    valid: 0,
-    deadLetters: 0,
-    late: 0,
-    duplicates: 0,
-    results: 0,
-    finalResults: 0,
-    alerts: 0,
-    maxLag: 0,
-    deadLetterReasons: {},
-  };
+  readonly counters = newCounters();
   readonly recovery: RecoveryCounters = { checkpoints: 0, restoredSeq: -1, recoveryMs: 0 };
   /** Current lag per "topic/partition". */
   readonly lag = new Map<string, number>();

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Alert, Severity, ViewResult } from '../../src/events/results.js';
 import type { LiveSnapshot } from '../../src/pipeline/live-stats.js';
-import type { ProcessorCounters } from '../../src/pipeline/processor.js';
+import { newCounters, type ProcessorCounters } from '../../src/pipeline/processor.js';
 
 /** Lets ink's frame timers and React commits run. */
 export const settle = (ms = 40) => new Promise((r) => setTimeout(r, ms));
@@ -10,19 +10,7 @@ export const settle = (ms = 40) => new Promise((r) => setTimeout(r, ms));
 export const ANSI = new RegExp(String.fromCharCode(27) + '\\[');
 
 export function counters(over: Partial<ProcessorCounters> = {}): ProcessorCounters {
-  return {
-    consumed: 0,
-    valid: 0,
-    deadLetters: 0,
-    late: 0,
-    duplicates: 0,
-    results: 0,
-    finalResults: 0,
-    alerts: 0,
-    maxLag: 0,
-    deadLetterReasons: {},
-    ...over,
-  };
+  return { ...newCounters(), ...over };
 }
 
 export function snapshot(over: Partial<LiveSnapshot> = {}): LiveSnapshot {
