@@ -90,10 +90,10 @@ class StreamEngine implements Engine {
   private readonly live: number[] = [];
   private readonly wm: WatermarkTracker;
   private readonly tasks: Task[] = [];
-  private readonly taskByPartition = new Map<number, Task>();
+  /** Task of each input partition number (partitions are small non-negative integers). */
+  private readonly taskByPartition: (Task | undefined)[] = [];
   /** Per runtime, its state in every task (same order as `tasks`), for firing. */
   private readonly statesByRuntime: unknown[][];
-  private lastTask: Task | undefined;
   private closeAt = -Infinity;
   private nextEarlyAt = -Infinity;
   private readonly ctx: EmitContext;
@@ -144,17 +144,14 @@ class StreamEngine implements Engine {
   }
 
   private task(partition: number): Task {
-    const last = this.lastTask;
-    if (last && last.partition === partition) return last;
-    let t = this.taskByPartition.get(partition);
-    if (!t)
-      t = this.addTask(
+    return (
+      this.taskByPartition[partition] ??
+      this.addTask(
         partition,
         new DedupStore(),
         this.runtimes.map((r) => r.newTask()),
-      );
-    this.lastTask = t;
-    return t;
+      )
+    );
   }
 
   private addTask(partition: number, dedup: DedupStore, states: unknown[]): Task {
@@ -164,7 +161,7 @@ class StreamEngine implements Engine {
     let at = this.tasks.length;
     while (at > 0 && this.tasks[at - 1].partition > partition) at--;
     this.tasks.splice(at, 0, t);
-    this.taskByPartition.set(partition, t);
+    this.taskByPartition[partition] = t;
     states.forEach((s, i) => this.statesByRuntime[i].splice(at, 0, s));
     return t;
   }

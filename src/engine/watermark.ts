@@ -39,10 +39,19 @@ export class WatermarkTracker {
     return this.all;
   }
 
+  /** The clocks of the topic of the previous call: consecutive events nearly always share a topic. */
+  private lastTopic: string | undefined;
+  private lastClocks: PartitionClock[] = [];
+
   /** The clock of a partition, registered on first sight (active, holding the watermark until it sends). */
   clock(topic: string, partition: number, wallNow: number): PartitionClock {
-    let arr = this.byTopic.get(topic);
-    if (!arr) this.byTopic.set(topic, (arr = []));
+    let arr = this.lastClocks;
+    if (topic !== this.lastTopic) {
+      arr = this.byTopic.get(topic) ?? [];
+      this.byTopic.set(topic, arr);
+      this.lastTopic = topic;
+      this.lastClocks = arr;
+    }
     let c = arr[partition];
     if (!c) {
       c = { topic, partition, maxTs: -Infinity, lastWall: wallNow, active: true };
