@@ -14,6 +14,7 @@ import { findMaxRate } from './find-max.js';
 import { loadConfigFrom, trafficConfigFrom } from '../simulator/flags.js';
 import { buildSinks } from '../sinks/build.js';
 import type { LiveSnapshot } from '../pipeline/live-stats.js';
+import { engineOverrides, type EngineOverrides } from '../pipeline/assemble.js';
 import { loadLiveView, startLiveView, type LiveViewHandle } from '../ui/live-view.js';
 
 type BenchOptions = OptionsOf<typeof benchSettings>;
@@ -44,12 +45,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
       throw new UsageError(`--baseline ${o.baseline}: not an rtap bench JSON report`);
   }
   const simulator = { ...loadConfigFrom(o), ...trafficConfigFrom(o) };
-  const engine = {
-    views: o.views,
-    outOfOrderness: o.outOfOrderness,
-    lateness: o.lateness,
-    idleTimeout: o.idleTimeout,
-  };
+  const engine = engineOverrides(o);
   if (o.findMax) return findMaxCommand(o, ctx, { simulator, engine });
   const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
   const recorders = new LatencyRecorders();
@@ -156,7 +152,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
 async function findMaxCommand(
   o: BenchOptions,
   ctx: CommandContext,
-  parts: { simulator: Record<string, unknown>; engine: Record<string, unknown> },
+  parts: { simulator: Record<string, unknown>; engine: EngineOverrides },
 ): Promise<number> {
   const slo = o.slo.map(parseThreshold);
   ctx.log(

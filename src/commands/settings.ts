@@ -206,6 +206,20 @@ export const engineSettings = {
     description: 'a partition idle this long stops holding the watermark back',
     parse: v.duration,
   }),
+  distinct: setting({
+    key: 'distinct',
+    flags: '--distinct <mode>',
+    description:
+      'distinct counts of realtime, business and kpis (users, buyers, sessions): exact (memory grows with the count) or hll (HyperLogLog: 16 KiB per window, relative standard error 0.81 %)',
+    parse: v.oneOf('exact', 'hll'),
+  }),
+  earlyInterval: setting({
+    key: 'earlyInterval',
+    flags: '--early-interval <duration>',
+    description:
+      "how often realtime, business and kpis emit early (current) results of open windows; 'off' for final results only",
+    parse: (raw, where) => (raw.trim() === 'off' ? null : v.duration(raw, where)),
+  }),
   patterns: setting({
     key: 'patterns',
     flags: '--patterns <paths>',

@@ -9,11 +9,21 @@ import { Processor, type ScaleOutOptions } from './processor.js';
 import { UsageError } from '../errors.js';
 import type { Checkpointer } from '../checkpoint/coordinator.js';
 
+/** The engine settings of a command's options (commands/settings.ts engineSettings); unset means default. */
 export interface EngineOverrides {
   views?: string[];
   outOfOrderness?: number;
   lateness?: number;
   idleTimeout?: number;
+  distinct?: 'exact' | 'hll';
+  /** null: final results only. */
+  earlyInterval?: number | null;
+}
+
+/** Only the engine settings of `o` (a command's whole options), e.g. for a bench report's configuration. */
+export function engineOverrides(o: EngineOverrides): EngineOverrides {
+  const { views, outOfOrderness, lateness, idleTimeout, distinct, earlyInterval } = o;
+  return { views, outOfOrderness, lateness, idleTimeout, distinct, earlyInterval };
 }
 
 export function engineConfigFrom(o: EngineOverrides): EngineConfig {
@@ -22,6 +32,8 @@ export function engineConfigFrom(o: EngineOverrides): EngineConfig {
   if (o.outOfOrderness !== undefined) c.outOfOrdernessMs = o.outOfOrderness;
   if (o.lateness !== undefined) c.allowedLatenessMs = o.lateness;
   if (o.idleTimeout !== undefined) c.idleTimeoutMs = o.idleTimeout;
+  if (o.distinct !== undefined) c.distinct = o.distinct;
+  if (o.earlyInterval !== undefined) c.earlyIntervalMs = o.earlyInterval;
   return c;
 }
 

@@ -5,7 +5,7 @@ import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
 import { buildSinks } from '../sinks/build.js';
 import { LatencyRecorders } from '../reporting/histograms.js';
 import { systemClock } from '../time/clock.js';
-import { assemblePipeline, engineConfigFrom } from './assemble.js';
+import { assemblePipeline, engineConfigFrom, engineOverrides } from './assemble.js';
 import { loadRecording } from './file-input.js';
 import { LiveStats } from './live-stats.js';
 import { loadLiveView, startLiveView } from '../ui/live-view.js';
@@ -33,9 +33,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
   const output = o.output ?? (o.input && o.sink.length === 0 ? '-' : undefined);
   const recorders = new LatencyRecorders();
   const engine = engineConfigFrom({
-    views: o.views,
-    outOfOrderness: o.outOfOrderness,
-    lateness: o.lateness,
+    ...engineOverrides(o),
     idleTimeout: o.idleTimeout ?? (o.input ? 24 * 3_600_000 : undefined),
   });
   const scaleOut = o.scaleOut ? await scaleOutOptions(transport, o, engine, ctx.log) : undefined;

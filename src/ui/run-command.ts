@@ -9,6 +9,7 @@ import { openTransport } from '../transport/open.js';
 import { DeferredFeed } from './deferred-feed.js';
 import { loadLiveView, startLiveView, type LiveViewHandle } from './live-view.js';
 import { UNTIL_STOPPED_MS } from './until-stopped.js';
+import { engineOverrides } from '../pipeline/assemble.js';
 
 type RunOptions = OptionsOf<typeof runSettings>;
 
@@ -85,12 +86,7 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
       shape: { kind: 'constant', ratePerSec: o.rate },
       durationMs: o.duration ?? UNTIL_STOPPED_MS,
       warmupMs: 0,
-      engine: {
-        views: o.views,
-        outOfOrderness: o.outOfOrderness,
-        lateness: o.lateness,
-        idleTimeout: o.idleTimeout,
-      },
+      engine: engineOverrides(o),
       patterns: o.patterns,
       sinks,
       signal,

@@ -77,3 +77,17 @@ test('the JSON report carries run metadata, every latency with its histogram, an
   assert.match(log, /^#\[Histogram log format version 1\.3\]/m);
   assert.match(log, /^Tag=ingest,/m);
 });
+
+test('--early-interval off: the live views emit final results only (the default also emits early ones)', async () => {
+  const report = async (extra: string[]) => {
+    const file = join(dir, `early-${extra.length}.json`);
+    const r = await runCli(['bench', '--duration', '3s', '--warmup', '0', '--json', file, ...extra]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(readFileSync(file, 'utf8')).pipeline as { results: number; final_results: number };
+  };
+  const off = await report(['--early-interval', 'off']);
+  assert.ok(off.final_results > 0);
+  assert.equal(off.results, off.final_results);
+  const dflt = await report([]);
+  assert.ok(dflt.results > dflt.final_results, JSON.stringify(dflt));
+});

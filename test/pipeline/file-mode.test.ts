@@ -100,11 +100,58 @@ test('page views per 5 s window equal an independent computation over the same J
   assert.equal(summary.duplicates, 30000 - malformed - seen.size);
 });
 
+test('--distinct hll estimates the kpis sessions of every minute within its stated error of an exact count', async () => {
+  const events = join(dir, 'sessions.jsonl');
+  const results = join(dir, 'hll.jsonl');
+  let r = await runCli(['simulate', '--seed', '11', '--events', '40000', '--out', events]);
+  assert.equal(r.code, 0, r.stderr);
+  r = await runCli([
+    'process',
+    '--input',
+    events,
+    '--output',
+    results,
+    '--views',
+    'kpis',
+    '--patterns',
+    'none',
+    '--distinct',
+    'hll',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  // Reference: distinct session ids per 1-minute window of event time, straight from the recording.
+  const exact = new Map<number, Set<string>>();
+  for (const line of readFileSync(events, 'utf8').trim().split('\n')) {
+    const v = JSON.parse(line);
+    if (v.session_id === null || v.session_id === undefined) continue;
+    const start = Math.floor(v.event_time / 60_000) * 60_000;
+    if (!exact.has(start)) exact.set(start, new Set());
+    exact.get(start)!.add(v.session_id);
+  }
+  const lines = readFileSync(results, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const kpis = lines.filter((o) => o.view === 'kpis' && o.emit === 'final');
+  assert.equal(kpis.length, exact.size);
+  for (const o of kpis) {
+    const want = exact.get(o.window_start)!.size;
+    // HyperLogLog at precision 14: relative standard error 1.04 / sqrt(2^14) = 0.81 %; 4 of them.
+    const err = Math.abs(o.fields.sessions - want) / want;
+    assert.ok(err <= 4 * 0.0081, `window ${o.window_start}: ${o.fields.sessions} for ${want} (${err})`);
+  }
+  assert.ok(
+    kpis.some((o) => o.fields.sessions !== exact.get(o.window_start)!.size),
+    'the estimate is an estimate, not the exact count',
+  );
+});
+
 test('bad flag values exit 2 with the expected form and no stack trace', async () => {
   for (const [args, msg] of [
     [['bench', '--rate', 'fast'], /invalid --rate 'fast': expected a positive rate like 200\/s/],
     [['bench', '--duration', '-3'], /invalid --duration '-3': expected a positive duration/],
     [['benhc'], /Did you mean bench\?/],
+    [['process', '--distinct', 'approx'], /invalid --distinct 'approx': expected one of exact, hll/],
   ] as const) {
     const r = await runCli([...args]);
     assert.equal(r.code, 2);
