@@ -8,6 +8,9 @@ import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rtap-file-mode-'));
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+/** `rtap process` over a recording: one view, no CEP patterns. */
+const processFile = (input: string, output: string, view: string, ...extra: string[]) =>
+  runCli(['process', '--input', input, '--output', output, '--views', view, '--patterns', 'none', ...extra]);
 
 test('simulate --seed records byte-identical files; another seed differs', async () => {
   const a = join(dir, 'a.jsonl');
@@ -44,19 +47,7 @@ test('page views per 5 s window equal an independent computation over the same J
     events,
   ]);
   assert.equal(r.code, 0, r.stderr);
-  r = await runCli([
-    'process',
-    '--input',
-    events,
-    '--output',
-    results,
-    '--views',
-    'realtime',
-    '--patterns',
-    'none',
-    '--json',
-    summaryFile,
-  ]);
+  r = await processFile(events, results, 'realtime', '--json', summaryFile);
   assert.equal(r.code, 0, r.stderr);
 
   // Reference: straight from the recording, without the engine. Distinct event ids (duplicates are
@@ -105,19 +96,7 @@ test('--distinct hll estimates the kpis sessions of every minute within its stat
   const results = join(dir, 'hll.jsonl');
   let r = await runCli(['simulate', '--seed', '11', '--events', '40000', '--out', events]);
   assert.equal(r.code, 0, r.stderr);
-  r = await runCli([
-    'process',
-    '--input',
-    events,
-    '--output',
-    results,
-    '--views',
-    'kpis',
-    '--patterns',
-    'none',
-    '--distinct',
-    'hll',
-  ]);
+  r = await processFile(events, results, 'kpis', '--distinct', 'hll');
   assert.equal(r.code, 0, r.stderr);
   // Reference: distinct session ids per 1-minute window of event time, straight from the recording.
   const exact = new Map<number, Set<string>>();
