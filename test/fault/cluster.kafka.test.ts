@@ -5,8 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stopNode } from '../../src/stack/index.js';
 import { checkTool } from '../../src/stack/tools.js';
@@ -16,12 +15,12 @@ import {
   assertSameOutputs,
   outputEnds,
   prepareInput,
-  privateKafka,
   processArgs,
   readOutputs,
   replayPart,
   uninterruptedOutputs,
   waitCaughtUp,
+  withPrivateKafka,
 } from './outputs.js';
 
 const haveJava = checkTool('java', '-version').ok;
@@ -44,10 +43,7 @@ test(
   'three brokers, replication 3, the leader of the busiest partition stopped mid-run: nothing lost, processing continues, outputs equal a run without the failure',
   { skip: !haveJava && 'java not installed', timeout: 420_000 },
   async () => {
-    const cluster = await privateKafka(3);
-    const dir = mkdtempSync(join(tmpdir(), 'rtap-cluster-'));
-    const brokers = cluster.brokers;
-    try {
+    await withPrivateKafka(3, 'rtap-cluster-', async ({ brokers, state, dir }) => {
       const parts = await prepareInput(brokers, dir, 8_000, 2);
       const admin = kafka(brokers).admin();
       await admin.connect();
@@ -78,11 +74,7 @@ test(
       // Stop the broker while the processor is busy with the first half (its first checkpoints committed).
       await new Promise((r) => setTimeout(r, 3000));
       assert.equal(p.child.exitCode, null, `rtap process died before the failure:\n${p.stderr()}`);
-      assert.notEqual(
-        await stopNode(cluster.state, victim, 15_000),
-        'absent',
-        `node ${victim} was not running`,
-      );
+      assert.notEqual(await stopNode(state, victim, 15_000), 'absent', `node ${victim} was not running`);
       const stoppedAt = Date.now();
       // The second half goes to a cluster of two: producers fail over to the new leaders.
       await replayPart(brokers, parts[1]);
@@ -113,9 +105,6 @@ test(
           `results ${actual['processed-metrics'].length}, alerts ${actual['cep-alerts'].length}, dead letters ${actual['events-deadletter'].length}\n`,
       );
       assertSameOutputs(actual, expected, 'cluster-failover');
-    } finally {
-      await cluster.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   },
 );

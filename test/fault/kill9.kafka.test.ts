@@ -4,8 +4,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnRtap, type ProcessChild } from './helpers.js';
 import { checkTool } from '../../src/stack/tools.js';
@@ -14,12 +12,12 @@ import {
   assertSameOutputs,
   outputEnds,
   prepareInput,
-  privateKafka,
   processArgs,
   readOutputs,
   replayPart,
   uninterruptedOutputs,
   waitCaughtUp,
+  withPrivateKafka,
 } from './outputs.js';
 
 const haveJava = checkTool('java', '-version').ok;
@@ -29,10 +27,7 @@ test(
   'kill -9 at random moments: committed outputs equal an uninterrupted run exactly',
   { skip: !haveJava && 'java not installed', timeout: 360_000 },
   async () => {
-    const kafka = await privateKafka(1);
-    const dir = mkdtempSync(join(tmpdir(), 'rtap-fault-'));
-    const brokers = kafka.brokers;
-    try {
+    await withPrivateKafka(1, 'rtap-fault-', async ({ brokers, dir }) => {
       // The input arrives in KILLS + 1 chunks, chunk i before kill i, the last one after the last kill: so
       // every kill lands in the middle of the run (input still to come), never after it has caught up.
       const chunks = await prepareInput(brokers, dir, 12_000, KILLS + 1);
@@ -96,9 +91,6 @@ test(
           `results ${actual['processed-metrics'].length}, alerts ${actual['cep-alerts'].length}, dead letters ${actual['events-deadletter'].length}\n`,
       );
       assertSameOutputs(actual, expected, `kill9-seed-${seed}`);
-    } finally {
-      await kafka.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   },
 );

@@ -5,8 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNode, stopNode } from '../../src/stack/index.js';
 import { checkTool } from '../../src/stack/tools.js';
@@ -15,12 +13,12 @@ import {
   assertSameOutputs,
   outputEnds,
   prepareInput,
-  privateKafka,
   processArgs,
   readOutputs,
   replayPart,
   uninterruptedOutputs,
   waitCaughtUp,
+  withPrivateKafka,
 } from './outputs.js';
 
 const haveJava = checkTool('java', '-version').ok;
@@ -30,10 +28,7 @@ test(
   'the only broker stopped for 20 s mid-run and restarted: the processor waits it out, continues, and its outputs equal a run without the outage',
   { skip: !haveJava && 'java not installed', timeout: 420_000 },
   async () => {
-    const kafka = await privateKafka(1);
-    const dir = mkdtempSync(join(tmpdir(), 'rtap-outage-'));
-    const brokers = kafka.brokers;
-    try {
+    await withPrivateKafka(1, 'rtap-outage-', async ({ brokers, state, dir }) => {
       const parts = await prepareInput(brokers, dir, 6_000, 2);
       const from = await outputEnds(brokers);
       const p = spawnRtap([
@@ -45,8 +40,8 @@ test(
       ]);
       // Stopped right after the first half is in: the processor is still working through it.
       await replayPart(brokers, parts[0]);
-      const nodeId = kafka.state.nodes![0].nodeId;
-      assert.notEqual(await stopNode(kafka.state, nodeId, 15_000), 'absent', 'the broker was not running');
+      const nodeId = state.nodes![0].nodeId;
+      assert.notEqual(await stopNode(state, nodeId, 15_000), 'absent', 'the broker was not running');
       const stoppedAt = Date.now();
       await new Promise((r) => setTimeout(r, OUTAGE_MS));
       assert.equal(
@@ -54,7 +49,7 @@ test(
         null,
         `rtap process exited during the outage:\n${p.stderr().slice(-4000)}`,
       );
-      await startNode(kafka.state, nodeId);
+      await startNode(state, nodeId);
       const restartedAt = Date.now();
       await replayPart(brokers, parts[1]);
       const replayedAfter = Date.now() - restartedAt;
@@ -70,9 +65,6 @@ test(
           `results ${actual['processed-metrics'].length}, alerts ${actual['cep-alerts'].length}, dead letters ${actual['events-deadletter'].length}\n`,
       );
       assertSameOutputs(actual, expected, 'broker-outage');
-    } finally {
-      await kafka.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   },
 );

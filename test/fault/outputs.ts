@@ -49,7 +49,26 @@ export async function readOutputs(brokers: string, from: Ends): Promise<Outputs>
  * A private native Kafka (one node or a cluster) for one fault test: these tests delete and re-create the
  * pipeline's default topics and stop brokers, which would break other test files sharing the test broker.
  */
-export async function privateKafka(
+/**
+ * Runs `fn` with a private broker set of `nodes` nodes and a scratch directory (for recordings and
+ * checkpoint directories), and removes both afterwards whatever happens.
+ */
+export async function withPrivateKafka(
+  nodes: number,
+  dirPrefix: string,
+  fn: (k: { brokers: string; state: StackState; dir: string }) => Promise<void>,
+): Promise<void> {
+  const kafka = await privateKafka(nodes);
+  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  try {
+    await fn({ brokers: kafka.brokers, state: kafka.state, dir });
+  } finally {
+    await kafka.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function privateKafka(
   nodes: number,
 ): Promise<{ brokers: string; state: StackState; stop(): Promise<void> }> {
   const stackDir = mkdtempSync(join(tmpdir(), 'rtap-fault-kafka-'));

@@ -5,8 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkTool } from '../../src/stack/tools.js';
 import { caughtUp, endOffsets, kafka, spawnRtap, type ProcessChild } from './helpers.js';
@@ -16,11 +14,11 @@ import {
   endOfStream,
   outputEnds,
   prepareInput,
-  privateKafka,
   processArgs,
   readOutputs,
   replayPart,
   uninterruptedOutputs,
+  withPrivateKafka,
 } from './outputs.js';
 
 const haveJava = checkTool('java', '-version').ok;
@@ -58,10 +56,7 @@ test(
   'three processes share the tasks, the one with the merge task is killed with -9: the others take over and the outputs equal one process',
   { skip: !haveJava && 'java not installed', timeout: 480_000 },
   async () => {
-    const broker = await privateKafka(1);
-    const dir = mkdtempSync(join(tmpdir(), 'rtap-scale-out-'));
-    const brokers = broker.brokers;
-    try {
+    await withPrivateKafka(1, 'rtap-scale-out-', async ({ brokers, dir }) => {
       const parts = await prepareInput(brokers, dir, 8_000, 2);
       const from = await outputEnds(brokers);
       const args = [
@@ -116,9 +111,6 @@ test(
           `results ${actual['processed-metrics'].length}, alerts ${actual['cep-alerts'].length}, dead letters ${actual['events-deadletter'].length}\n`,
       );
       assertSameOutputs(actual, expected, 'scale-out');
-    } finally {
-      await broker.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   },
 );
