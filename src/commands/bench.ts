@@ -4,6 +4,7 @@ import { defineCommand } from './define.js';
 import {
   engineSettings,
   loadSettings,
+  profileSetting,
   sinkSettings,
   trafficSettings,
   transportSettings,
@@ -21,13 +22,7 @@ export const benchSettings = {
     parse: v.durationOrZero,
     default: 0,
   }),
-  profile: setting({
-    key: 'profile',
-    flags: '--profile <shape>',
-    description: 'load shape: constant (at --rate), ramp:FROM..TO, or steps:R1,R2,...',
-    parse: v.string,
-    default: 'constant',
-  }),
+  profile: profileSetting,
   ...engineSettings,
   ...sinkSettings,
   threshold: setting({

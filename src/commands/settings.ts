@@ -143,6 +143,15 @@ export const loadSettings = {
 };
 
 /** Traffic-model knobs beyond the load (docs/simulator.md): what makes each shipped alert fire. */
+/** Load shape of the commands that generate load over time (simulate, bench); `rtap run` is constant. */
+export const profileSetting = setting({
+  key: 'profile',
+  flags: '--profile <shape>',
+  description: 'load shape: constant (at --rate), ramp:FROM..TO, or steps:R1,R2,...',
+  parse: v.string,
+  default: 'constant',
+});
+
 export const trafficSettings = {
   sessionTimeout: setting({
     key: 'sessionTimeout',

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { loadSettings, trafficSettings, transportSettings } from './settings.js';
+import { loadSettings, profileSetting, trafficSettings, transportSettings } from './settings.js';
 
 /** `2`, `0.5`, `max`: a replay speed factor. */
 const speed: v.Parser<number | 'max'> = (raw, where) => {
@@ -73,13 +73,7 @@ export const simulateSettings = {
     parse: time,
     default: Date.UTC(2024, 0, 1),
   }),
-  profile: setting({
-    key: 'profile',
-    flags: '--profile <shape>',
-    description: 'load shape: constant (at --rate), ramp:FROM..TO, or steps:R1,R2,...',
-    parse: v.string,
-    default: 'constant',
-  }),
+  profile: profileSetting,
   bursts: setting({
     key: 'bursts',
     flags: '--bursts <spec>',
