@@ -52,6 +52,26 @@ async function settled(brokers: string, procs: ProcessChild[], limitMs: number):
   }
 }
 
+/** Waits until the merge task committed a checkpoint: the group's offset on the panes topic moved past 0. */
+async function mergeCheckpointed(brokers: string, procs: ProcessChild[], limitMs: number): Promise<void> {
+  const admin = kafka(brokers).admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + limitMs;
+    for (;;) {
+      const [panes] = await admin.fetchOffsets({ groupId: GROUP, topics: [PANES] });
+      if (panes.partitions.some((p) => Number(p.offset) > 0)) return;
+      assert.ok(
+        Date.now() < deadline,
+        `the merge task committed no checkpoint within ${limitMs} ms:\n${procs.map((p) => p.stderr().slice(-1500)).join('\n---\n')}`,
+      );
+      await sleep(250);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 test(
   'three processes share the tasks, the one with the merge task is killed with -9: the others take over and the outputs equal one process',
   { skip: !haveJava && 'java not installed', timeout: 480_000 },
@@ -78,7 +98,8 @@ test(
         await sleep(250);
       }
       await replayPart(brokers, parts[0]);
-      await sleep(3000);
+      // Killed only after the merge task committed a checkpoint, so its successor has one to restore.
+      await mergeCheckpointed(brokers, procs, 90_000);
       const victim = procs.find((p) => /took over merge-0/.test(p.stderr()));
       assert.ok(victim, 'no process took the merge task');
       victim.child.kill('SIGKILL');
