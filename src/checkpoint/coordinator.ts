@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { CepSnapshot } from '../cep/index.js';
 import type { EngineSnapshot } from '../engine/index.js';
 import type { MergerSnapshot } from '../engine/merge.js';
@@ -75,6 +76,8 @@ export class KafkaCheckpointer implements Checkpointer {
   readonly outputs = new TransactionBuffer();
   readonly stats: CheckpointStats = { checkpoints: 0, lastSeq: -1, lastMs: 0, committedOutputs: 0 };
   private committed = new Map<string, number>();
+  /** Names this checkpointer's files and tags apart from any other owner's of the same sequence numbers. */
+  private readonly writer = randomBytes(4).toString('hex');
 
   constructor(private readonly o: KafkaCheckpointerOptions) {
     this.intervalMs = o.intervalMs;
@@ -90,17 +93,17 @@ export class KafkaCheckpointer implements Checkpointer {
       (tp) => !owns || owns(tp),
     );
     const where = `checkpoints of group ${groupId} (${store.dir})`;
-    const seq = chooseCheckpoint(committed, store.list(), where);
-    if (seq === 'fresh') {
+    const id = chooseCheckpoint(committed, store.list(), where);
+    if (id === 'fresh') {
       store.pruneAfter(-1);
       return null;
     }
-    const c = store.read<ProcessorState>(seq);
+    const c = store.read<ProcessorState>(id);
     verifyOffsets(c.offsets, committed, where);
-    store.pruneAfter(seq);
-    this.stats.lastSeq = seq;
+    store.pruneAfter(id.seq);
+    this.stats.lastSeq = id.seq;
     this.committed = offsetMap(c.offsets);
-    return { seq, state: c.state, offsets: c.offsets };
+    return { seq: id.seq, state: c.state, offsets: c.offsets };
   }
 
   async close(): Promise<void> {
@@ -114,14 +117,15 @@ export class KafkaCheckpointer implements Checkpointer {
     if (!moved && this.outputs.size === 0) return false;
     const started = Date.now();
     const seq = this.stats.lastSeq + 1;
-    this.o.store.write({ seq, createdAt: started, offsets, state });
+    const writer = this.writer;
+    this.o.store.write({ seq, writer, createdAt: started, offsets, state });
     const messages = this.outputs.take();
     let n = 0;
     for (const list of messages.values()) n += list.length;
     await this.o.transactions.commit(
       messages,
       this.o.groupId,
-      offsets.map((p) => ({ ...p, metadata: checkpointTag(seq) })),
+      offsets.map((p) => ({ ...p, metadata: checkpointTag({ seq, writer }) })),
     );
     this.committed = now;
     this.o.store.pruneBefore(seq - 1);

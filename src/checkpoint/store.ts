@@ -19,18 +19,33 @@ export interface PartitionOffset {
   offset: number;
 }
 
+/**
+ * Names one checkpoint file. Two owners of a task can write the same sequence number: a previous owner
+ * that was paused (a stopped VM) past its successor's first checkpoint writes its file before its
+ * transaction is fenced. The writer, random per checkpointer, keeps those files apart, and the committed
+ * tag names both, so the fenced one's file is never restored.
+ */
+export interface CheckpointId {
+  seq: number;
+  /** Hex; '' for files written before rtap named writers. */
+  writer: string;
+}
+
 export interface Checkpoint<S = unknown> {
   format: 'rtap-checkpoint';
   version: 1;
   /** Increases by one per checkpoint of a group; orders the files. */
   seq: number;
+  writer?: string;
   createdAt: number;
   offsets: PartitionOffset[];
   state: S;
 }
 
-const NAME = /^checkpoint-(\d{12})\.json$/;
-const fileName = (seq: number) => `checkpoint-${String(seq).padStart(12, '0')}.json`;
+const NAME = /^checkpoint-(\d{12})(?:-([0-9a-f]+))?\.json$/;
+const fileName = ({ seq, writer }: CheckpointId) =>
+  `checkpoint-${String(seq).padStart(12, '0')}${writer ? `-${writer}` : ''}.json`;
+const sameId = (a: CheckpointId, b: CheckpointId) => a.seq === b.seq && a.writer === b.writer;
 
 /**
  * Checkpoints in a local directory, written durably: a temporary file is written and fsynced, renamed
@@ -42,18 +57,18 @@ export class CheckpointStore {
     mkdirSync(dir, { recursive: true });
   }
 
-  /** Sequence numbers present, oldest first. */
-  list(): number[] {
+  /** Checkpoints present, oldest first. */
+  list(): CheckpointId[] {
     return readdirSync(this.dir)
       .map((f) => NAME.exec(f))
       .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]))
-      .sort((a, b) => a - b);
+      .map((m) => ({ seq: Number(m[1]), writer: m[2] ?? '' }))
+      .sort((a, b) => a.seq - b.seq || (a.writer < b.writer ? -1 : a.writer > b.writer ? 1 : 0));
   }
 
   write<S>(c: Omit<Checkpoint<S>, 'format' | 'version'>): void {
     const body: Checkpoint<S> = { format: 'rtap-checkpoint', version: 1, ...c };
-    const final = join(this.dir, fileName(c.seq));
+    const final = join(this.dir, fileName({ seq: c.seq, writer: c.writer ?? '' }));
     const tmp = `${final}.tmp-${process.pid}`;
     const fd = openSync(tmp, 'w');
     try {
@@ -71,8 +86,8 @@ export class CheckpointStore {
     }
   }
 
-  read<S>(seq: number): Checkpoint<S> {
-    const file = join(this.dir, fileName(seq));
+  read<S>(id: CheckpointId): Checkpoint<S> {
+    const file = join(this.dir, fileName(id));
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -83,11 +98,14 @@ export class CheckpointStore {
     if (
       c?.format !== 'rtap-checkpoint' ||
       c.version !== 1 ||
-      c.seq !== seq ||
+      c.seq !== id.seq ||
+      (c.writer ?? '') !== id.writer ||
       !Array.isArray(c.offsets) ||
       c.state === undefined
     ) {
-      throw new RtapError(`checkpoint ${file}: not an rtap checkpoint (version 1) for sequence ${seq}`);
+      throw new RtapError(
+        `checkpoint ${file}: not an rtap checkpoint (version 1) for sequence ${id.seq}${id.writer ? ` of writer ${id.writer}` : ''}`,
+      );
     }
     return c as Checkpoint<S>;
   }
@@ -111,23 +129,25 @@ export class CheckpointStore {
 }
 
 /** The commit metadata that ties a partition's committed offset to the checkpoint holding its state. */
-export const checkpointTag = (seq: number) => `rtap-checkpoint ${seq}`;
-const TAG = /^rtap-checkpoint (\d+)$/;
+export const checkpointTag = ({ seq, writer }: CheckpointId) =>
+  `rtap-checkpoint ${seq}${writer ? ` ${writer}` : ''}`;
+const TAG = /^rtap-checkpoint (\d+)(?: ([0-9a-f]+))?$/;
+const describe = ({ seq, writer }: CheckpointId) => `checkpoint ${seq}${writer ? ` (writer ${writer})` : ''}`;
 
 /**
  * Which checkpoint the group's committed offsets belong to. Each transaction commits every partition's
- * offset tagged with its checkpoint sequence, so the newest tag names the state to restore: a checkpoint
+ * offset tagged with its checkpoint's sequence and writer, so the newest tag names the state to restore: a checkpoint
  * file written after that (its transaction never committed: a crash in between) is ignored. Nothing
  * committed is a fresh start. Offsets committed by someone else (no tag), a tag whose file is gone, or
  * offsets that disagree with the file are refused: resuming there would lose or duplicate results.
  */
 export function chooseCheckpoint(
   committed: (PartitionOffset & { metadata?: string | null })[],
-  available: number[],
+  available: CheckpointId[],
   where: string,
-): number | 'fresh' {
+): CheckpointId | 'fresh' {
   if (committed.length === 0) return 'fresh';
-  let seq = -1;
+  let chosen: CheckpointId | null = null;
   for (const c of committed) {
     const m = TAG.exec(c.metadata ?? '');
     if (!m) {
@@ -137,16 +157,23 @@ export function chooseCheckpoint(
         'use a new --group, or the group that wrote these checkpoints',
       );
     }
-    seq = Math.max(seq, Number(m[1]));
+    const id = { seq: Number(m[1]), writer: m[2] ?? '' };
+    // One transaction commits all of a checkpoint's offsets, so one sequence number has one writer.
+    if (chosen?.seq === id.seq && chosen.writer !== id.writer)
+      throw new RtapError(
+        `${where}: committed offsets name two writers of checkpoint ${id.seq} (${chosen.writer || 'none'} and ${id.writer || 'none'})`,
+      );
+    if (!chosen || id.seq > chosen.seq) chosen = id;
   }
-  if (!available.includes(seq)) {
+  const id = chosen!;
+  if (!available.some((a) => sameId(a, id))) {
     throw new RtapError(
-      `${where}: the committed offsets belong to checkpoint ${seq}, which is not in the checkpoint directory`,
+      `${where}: the committed offsets belong to ${describe(id)}, which is not in the checkpoint directory`,
       EXIT.FAILURE,
       'give the --checkpoint-dir that process used, or a new --group',
     );
   }
-  return seq;
+  return id;
 }
 
 /** Throws unless the checkpoint's offsets are exactly the committed ones (same partitions, same offsets). */

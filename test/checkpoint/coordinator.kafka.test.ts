@@ -79,7 +79,11 @@ test(
       const restored = await second.restore();
       assert.equal(restored?.seq, 0);
       assert.deepEqual(restored?.state, state(0));
-      assert.deepEqual(new CheckpointStore(dir).list(), [0], 'the uncommitted checkpoint file is dropped');
+      assert.deepEqual(
+        new CheckpointStore(dir).list().map((c) => c.seq),
+        [0],
+        'the uncommitted checkpoint file is dropped',
+      );
       await second.outputs.send(output, [{ key: 'c', value: Buffer.from('committed-1') }]);
       assert.equal(
         await second.checkpoint(state(2), [
@@ -159,6 +163,56 @@ test(
     } finally {
       await t1.close();
       await t2.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "a previous owner paused past its successor's checkpoint writes its own file of that sequence, is fenced, and the successor's state is what restores",
+  { skip: !brokers, timeout: 120_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtap-ckpt-paused-'));
+    const input = uniqueTopic('paused-in');
+    const group = uniqueTopic('paused-group');
+    const ts = [transport(), transport(), transport()];
+    try {
+      await ts[0].admin().createTopics([{ name: input, partitions: 1, replicationFactor: 1, config: {} }]);
+      // One shared directory, as the processes of a scale-out group use.
+      const open = (t: (typeof ts)[number]) =>
+        new KafkaCheckpointer({
+          store: new CheckpointStore(dir),
+          transactions: t.transactions(`rtap-${group}`),
+          groupId: group,
+          inputTopics: [input],
+          intervalMs: 1000,
+        });
+      const at = (offset: number) => [{ topic: input, partition: 0, offset }];
+      const previous = open(ts[0]);
+      assert.equal(await previous.restore(), null);
+      assert.equal(await previous.checkpoint(state(0), at(4)), true);
+
+      const successor = open(ts[1]);
+      assert.equal((await successor.restore())?.seq, 0);
+      assert.equal(await successor.checkpoint(state(1), at(9)), true);
+      assert.equal(successor.stats.lastSeq, 1);
+
+      // The previous owner wakes up: its next checkpoint is sequence 1 too, at the same offsets, with
+      // other state. Its file is written before its transaction is refused.
+      await assert.rejects(previous.checkpoint(state(666), at(9)), /fenced by a newer producer/);
+      assert.equal(
+        new CheckpointStore(dir).list().filter((c) => c.seq === 1).length,
+        2,
+        'both owners wrote a file of sequence 1',
+      );
+
+      const next = open(ts[2]);
+      const restored = await next.restore();
+      assert.equal(restored?.seq, 1);
+      assert.deepEqual(restored?.state, state(1), "the successor's committed state, not the fenced one's");
+      await ts[2].admin().deleteTopics([input]);
+    } finally {
+      for (const t of ts) await t.close();
       rmSync(dir, { recursive: true, force: true });
     }
   },
