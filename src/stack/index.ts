@@ -12,7 +12,14 @@ import {
   stopContainerById,
   CONTAINER_IMAGE,
 } from './container.js';
-import { nativeDown, nativeNodeStatus, nativeUp, type NodeStatus, type NodeStop } from './native.js';
+import {
+  nativeDown,
+  nativeNodeStatus,
+  nativeUp,
+  type NativeUpOptions,
+  type NodeStatus,
+  type NodeStop,
+} from './native.js';
 import { portOpen } from './ports.js';
 import { defaultStackDir, KAFKA_VERSION } from './paths.js';
 import { clearState, readState, writeState, type StackState } from './state.js';
@@ -28,6 +35,9 @@ export interface StackUpOptions {
   version?: string;
   heap?: string;
   readyTimeoutMs?: number;
+  /** native runtime: more broker settings and storage-format arguments (SASL/TLS listeners, SCRAM users). */
+  brokerProperties?: NativeUpOptions['brokerProperties'];
+  formatArgs?: string[];
   /** native runtime: stop the nodes when this process ends, however it ends (tests' private brokers). */
   ownerPid?: number;
   env?: NodeJS.ProcessEnv;
@@ -107,6 +117,8 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackUpResu
     heap: options.heap ?? '512m',
     readyTimeoutMs: options.readyTimeoutMs ?? (nodes > 1 ? 120_000 : 60_000),
     ownerPid: options.ownerPid,
+    brokerProperties: options.brokerProperties,
+    formatArgs: options.formatArgs,
     env,
     log: options.log,
   });

@@ -16,6 +16,7 @@ import {
   layoutFor,
   log4jProperties,
   serverProperties,
+  type BrokerProperties,
   type ClusterLayout,
   type NodeLayout,
 } from './config.js';
@@ -35,6 +36,9 @@ export interface NativeUpOptions {
   /** JVM max heap per node, e.g. 512m: the machine is small and other things run. */
   heap: string;
   readyTimeoutMs: number;
+  /** More broker settings (listeners for SASL/TLS, ...) and `kafka-storage format` arguments (--add-scram). */
+  brokerProperties?: BrokerProperties;
+  formatArgs?: string[];
   /** Stop the nodes when this process ends, however it ends (see StackState.ownerPid). */
   ownerPid?: number;
   env?: NodeJS.ProcessEnv;
@@ -101,6 +105,7 @@ function formatStorage(
   clusterId: string,
   heap: string,
   env: NodeJS.ProcessEnv,
+  extraArgs: string[] = [],
 ): void {
   if (existsSync(join(node.dataDir, 'meta.properties'))) return;
   mkdirSync(node.dataDir, { recursive: true });
@@ -113,6 +118,7 @@ function formatStorage(
       clusterId,
       '-c',
       configFileOf(stackDir, node.nodeId),
+      ...extraArgs,
     ]),
     {
       env,
@@ -283,10 +289,11 @@ export async function nativeUp(o: NativeUpOptions): Promise<StackState> {
   writeFileSync(join(o.stackDir, 'log4j.properties'), log4jProperties());
   for (const n of layout.nodes) {
     mkdirSync(join(o.stackDir, `node-${n.nodeId}`), { recursive: true });
-    writeFileSync(configFileOf(o.stackDir, n.nodeId), serverProperties(layout, n));
+    writeFileSync(configFileOf(o.stackDir, n.nodeId), serverProperties(layout, n, o.brokerProperties));
   }
   log(`rtap stack: formatting KRaft storage (cluster ${record.clusterId})`);
-  for (const n of layout.nodes) formatStorage(libs, o.stackDir, n, record.clusterId, '256m', env);
+  for (const n of layout.nodes)
+    formatStorage(libs, o.stackDir, n, record.clusterId, '256m', env, o.formatArgs);
 
   const offsets = new Map(layout.nodes.map((n) => [n.nodeId, fileSize(n.logFile)]));
   const nodes: NodeState[] = [];

@@ -20,8 +20,8 @@ import {
   replayPart,
   uninterruptedOutputs,
   waitCaughtUp,
-  withPrivateKafka,
 } from './outputs.js';
+import { withPrivateKafka } from '../services/private-kafka.js';
 
 const haveJava = checkTool('java', '-version').ok;
 

@@ -17,8 +17,8 @@ import {
   replayPart,
   uninterruptedOutputs,
   waitCaughtUp,
-  withPrivateKafka,
 } from './outputs.js';
+import { withPrivateKafka } from '../services/private-kafka.js';
 
 const haveJava = checkTool('java', '-version').ok;
 const KILLS = 10;

@@ -18,8 +18,8 @@ import {
   replayPart,
   uninterruptedOutputs,
   waitCaughtUp,
-  withPrivateKafka,
 } from './outputs.js';
+import { withPrivateKafka } from '../services/private-kafka.js';
 
 const haveJava = checkTool('java', '-version').ok;
 const OUTAGE_MS = 20_000;

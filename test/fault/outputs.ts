@@ -3,11 +3,9 @@
  * runs, and the plumbing to feed a fresh set of topics from one seeded recording.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stackDown, stackUp, type StackState } from '../../src/stack/index.js';
-import { findFreeBasePort } from '../../src/stack/ports.js';
 import { runCli } from '../helpers/cli.js';
 import { partitionForKey } from '../../src/transport/partitioner.js';
 import { caughtUp, endOffsets, kafka, readCommitted, spawnRtap, type ProcessChild } from './helpers.js';
@@ -43,56 +41,6 @@ export async function readOutputs(brokers: string, from: Ends): Promise<Outputs>
     out[topic] = records.map((r) => `${r.key}${kind(r)} ${canonical(topic, r.value)}`).sort();
   }
   return out;
-}
-
-/**
- * A private native Kafka (one node or a cluster) for one fault test: these tests delete and re-create the
- * pipeline's default topics and stop brokers, which would break other test files sharing the test broker.
- */
-/**
- * Runs `fn` with a private broker set of `nodes` nodes and a scratch directory (for recordings and
- * checkpoint directories), and removes both afterwards whatever happens.
- */
-export async function withPrivateKafka(
-  nodes: number,
-  dirPrefix: string,
-  fn: (k: { brokers: string; state: StackState; dir: string }) => Promise<void>,
-): Promise<void> {
-  const kafka = await privateKafka(nodes);
-  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
-  try {
-    await fn({ brokers: kafka.brokers, state: kafka.state, dir });
-  } finally {
-    await kafka.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function privateKafka(
-  nodes: number,
-): Promise<{ brokers: string; state: StackState; stop(): Promise<void> }> {
-  const stackDir = mkdtempSync(join(tmpdir(), 'rtap-fault-kafka-'));
-  try {
-    const up = await stackUp({
-      stackDir,
-      nodes,
-      port: await findFreeBasePort(nodes),
-      runtime: 'native',
-      heap: nodes > 1 ? '320m' : '512m',
-      ownerPid: process.pid,
-    });
-    return {
-      brokers: up.state.brokers.join(','),
-      state: up.state,
-      stop: async () => {
-        await stackDown({ stackDir, graceMs: 10_000 }).catch(() => {});
-        rmSync(stackDir, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    rmSync(stackDir, { recursive: true, force: true });
-    throw err;
-  }
 }
 
 /** Where each output topic ends now: a run's outputs are what comes after. */

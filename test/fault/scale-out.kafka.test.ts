@@ -18,8 +18,8 @@ import {
   readOutputs,
   replayPart,
   uninterruptedOutputs,
-  withPrivateKafka,
 } from './outputs.js';
+import { withPrivateKafka } from '../services/private-kafka.js';
 
 const haveJava = checkTool('java', '-version').ok;
 const GROUP = 'scale-out';

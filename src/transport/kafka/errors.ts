@@ -2,6 +2,8 @@ import { RtapError } from '../../errors.js';
 
 interface KafkaJsErrorLike extends Error {
   type?: string;
+  /** Node's socket or TLS error code, which kafkajs keeps on its connection errors. */
+  code?: string;
   retriable?: boolean;
   cause?: unknown;
   originalError?: unknown;
@@ -67,6 +69,56 @@ export async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: (
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The broker's certificate did not verify against the CA the client trusts. */
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * A connection failure that no retry fixes and that says what to change: the broker refused the SASL
+ * login, its certificate is not trusted, it refused the client's certificate, or the listener does not
+ * speak TLS. Null for anything else (a broker that is down may come back).
+ */
+export function securityFailure(brokers: string[], err: unknown): RtapError | null {
+  const e = rootCause(err);
+  const at = `Kafka at ${brokers.join(',')}`;
+  const msg = e?.message ?? String(err);
+  if (e?.name === 'KafkaJSSASLAuthenticationError')
+    return new RtapError(
+      `${at} refused the SASL login: ${msg}`,
+      undefined,
+      'check --sasl-mechanism, --sasl-username and the password (--sasl-password or RTAP_SASL_PASSWORD)',
+    );
+  const code = e?.code ?? '';
+  if (UNTRUSTED.has(code))
+    return new RtapError(
+      `the TLS certificate of ${at} is not trusted (${code}): ${msg}`,
+      undefined,
+      "give --ssl-ca the PEM file of the CA that signed the brokers' certificates",
+    );
+  // A plaintext listener either answers the ClientHello with bytes that are no TLS record, or closes.
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /before secure TLS connection was established/.test(msg))
+    return new RtapError(
+      `${at} does not answer TLS (${code || msg}): it is probably a plaintext or SASL_PLAINTEXT listener`,
+      undefined,
+      "drop --ssl, or use the brokers' TLS port",
+    );
+  if (/^ERR_SSL_.*ALERT/.test(code))
+    return new RtapError(
+      `${at} refused the TLS handshake (${code}): ${msg.split('\n')[0]}`,
+      undefined,
+      'the broker requires a client certificate it trusts: check --ssl-cert and --ssl-key',
+    );
+  return null;
 }
 
 export function unreachable(brokers: string[], ms: number, last?: unknown): RtapError {

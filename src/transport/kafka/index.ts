@@ -9,7 +9,7 @@ import { KafkaAdmin } from './admin.js';
 import { taskAssigner } from './assignor.js';
 import { registerCodecs } from './codecs.js';
 import { KafkaConsumer } from './consumer.js';
-import { unreachable, withDeadline } from './errors.js';
+import { securityFailure, unreachable, withDeadline } from './errors.js';
 import { PartitionCounts } from './metadata.js';
 import { resolveKafkaOptions, type KafkaTransportOptions, type ResolvedKafkaOptions } from './options.js';
 import { KafkaProducer } from './producer.js';
@@ -44,20 +44,24 @@ export class KafkaTransport implements Transport {
    * keep retrying with backoff far longer than anyone waits for an unreachable broker.
    */
   async connectBounded(client: { connect(): Promise<void>; disconnect(): Promise<void> }): Promise<void> {
+    const { brokers, connectTimeoutMs } = this.options;
+    const started = Date.now();
     let last: unknown;
     const attempt = client.connect().catch((err) => {
       last = err;
       throw err;
     });
     try {
-      await withDeadline(attempt, this.options.connectTimeoutMs, () =>
-        unreachable(this.options.brokers, this.options.connectTimeoutMs, last),
+      await withDeadline(
+        attempt,
+        connectTimeoutMs,
+        () => securityFailure(brokers, last) ?? unreachable(brokers, connectTimeoutMs, last),
       );
     } catch (err) {
       attempt.catch(() => {});
       await client.disconnect().catch(() => {});
       if ((err as Error).name === 'RtapError') throw err;
-      throw unreachable(this.options.brokers, this.options.connectTimeoutMs, err);
+      throw securityFailure(brokers, err) ?? unreachable(brokers, Date.now() - started, err);
     }
   }
 

@@ -73,3 +73,28 @@ test('openTransport gives Kafka for brokers and the embedded log otherwise', asy
   assert.equal(e.kind, 'embedded');
   await e.close();
 });
+
+test('a broker that is down is not taken for a refused login or certificate: it may come back', async () => {
+  const { default: kafkajs } = await import('kafkajs');
+  const { securityFailure } = await import('../../../src/transport/kafka/errors.js');
+  const down = new kafkajs.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9', {
+    code: 'ECONNREFUSED',
+  });
+  assert.equal(
+    securityFailure(
+      ['127.0.0.1:9'],
+      new kafkajs.KafkaJSNumberOfRetriesExceeded(down, { retryCount: 5, retryTime: 2000 }),
+    ),
+    null,
+  );
+  const untrusted = new kafkajs.KafkaJSConnectionError('Connection error: self-signed certificate', {
+    code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  });
+  assert.match(
+    securityFailure(
+      ['h:1'],
+      new kafkajs.KafkaJSNumberOfRetriesExceeded(untrusted, { retryCount: 5, retryTime: 2000 }),
+    )?.message ?? '',
+    /TLS certificate of Kafka at h:1 is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\)/,
+  );
+});
