@@ -19,6 +19,8 @@ export interface SecureBroker {
   sasl: string;
   /** host:port of the SSL listener, which requires a client certificate. */
   tls: string;
+  /** host:port of the SASL_SSL listener (SCRAM-SHA-512 inside TLS, no client certificate). */
+  saslTls: string;
   files: { ca: string; clientCert: string; clientKey: string; otherCa: string };
 }
 
@@ -33,6 +35,8 @@ function ensureOpenssl(): void {
     if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${r.status})`);
   }
 }
+
+const jaasOf = (module: string, extra = '') => `org.apache.kafka.common.security.${module} required${extra};`;
 
 function openssl(dir: string, args: string[]): void {
   const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
@@ -109,34 +113,39 @@ function certificates(dir: string): SecureBroker['files'] & { brokerKeystore: st
 /** Broker settings for withPrivateKafka, and where the secure listeners are once it runs. */
 export async function secureBrokerSetup(dir: string): Promise<{ setup: BrokerSetup; broker: SecureBroker }> {
   const { brokerKeystore, ...files } = certificates(dir);
-  // Two more free ports: base for SASL, base + 100 for TLS.
-  const base = await findFreeBasePort(1);
+  // Three more free ports: base for SASL, base + 1 for SASL inside TLS, base + 100 for TLS.
+  const base = await findFreeBasePort(2);
   const sasl = `127.0.0.1:${base}`;
+  const saslTls = `127.0.0.1:${base + 1}`;
   const tls = `127.0.0.1:${base + 100}`;
-  const jaas = (module: string, extra = '') => `org.apache.kafka.common.security.${module} required${extra};`;
+  const scram = jaasOf('scram.ScramLoginModule');
   const setup: BrokerSetup = {
     brokerProperties: (node) => ({
-      listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort},SASL_PLAINTEXT://${sasl},SSL://${tls}`,
-      'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.port},SASL_PLAINTEXT://${sasl},SSL://${tls}`,
+      listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort},SASL_PLAINTEXT://${sasl},SSL://${tls},SASL_SSL://${saslTls}`,
+      'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.port},SASL_PLAINTEXT://${sasl},SSL://${tls},SASL_SSL://${saslTls}`,
       'listener.security.protocol.map':
-        'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL',
+        'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL',
       'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
-      'listener.name.sasl_plaintext.plain.sasl.jaas.config': jaas(
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config': jaasOf(
         'plain.PlainLoginModule',
         ` user_${USERS.plain.username}="${USERS.plain.password}"`,
       ),
-      'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': jaas('scram.ScramLoginModule'),
-      'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': jaas('scram.ScramLoginModule'),
+      'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': scram,
+      'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': scram,
       'listener.name.ssl.ssl.keystore.type': 'PEM',
       'listener.name.ssl.ssl.keystore.location': brokerKeystore,
       'listener.name.ssl.ssl.truststore.type': 'PEM',
       'listener.name.ssl.ssl.truststore.location': files.ca,
       'listener.name.ssl.ssl.client.auth': 'required',
+      'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+      'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': scram,
+      'listener.name.sasl_ssl.ssl.keystore.type': 'PEM',
+      'listener.name.sasl_ssl.ssl.keystore.location': brokerKeystore,
     }),
     formatArgs: (['scram-sha-256', 'scram-sha-512'] as const).flatMap((m) => [
       '--add-scram',
       `${m.toUpperCase()}=[name=${USERS[m].username},password=${USERS[m].password}]`,
     ]),
   };
-  return { setup, broker: { sasl, tls, files } };
+  return { setup, broker: { sasl, tls, saslTls, files } };
 }

@@ -46,7 +46,7 @@ async function storedInputs(plain: string): Promise<number> {
 }
 
 test(
-  'SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) and mutual TLS against a real broker: the pipeline runs through each; bad credentials and certificates are named',
+  'SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), SASL inside TLS and mutual TLS against a real broker: the pipeline runs through each; bad credentials and certificates are named',
   { skip: !haveJava && 'java not installed', timeout: 480_000 },
   async (t) => {
     let b!: SecureBroker;
@@ -86,6 +86,28 @@ test(
             assert.equal(r.code, 0, r.stderr);
             assert.equal((await storedInputs(plain)) - before, events, `${m}: events stored`);
           }
+        });
+
+        await t.test('simulate over SASL_SSL: SCRAM-SHA-512 inside TLS', async () => {
+          const before = await storedInputs(plain);
+          const { username, password } = USERS['scram-sha-512'];
+          const r = await runCli([
+            'simulate',
+            '--brokers',
+            b.saslTls,
+            '--ssl-ca',
+            b.files.ca,
+            '--sasl-mechanism',
+            'scram-sha-512',
+            '--sasl-username',
+            username,
+            '--sasl-password',
+            password,
+            '--events',
+            '50',
+          ]);
+          assert.equal(r.code, 0, r.stderr);
+          assert.equal((await storedInputs(plain)) - before, 50);
         });
 
         await t.test(
