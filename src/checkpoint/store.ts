@@ -23,7 +23,7 @@ export interface PartitionOffset {
  * Names one checkpoint file. Two owners of a task can write the same sequence number: a previous owner
  * that was paused (a stopped VM) past its successor's first checkpoint writes its file before its
  * transaction is fenced. The writer, random per checkpointer, keeps those files apart, and the committed
- * tag names both, so the fenced one's file is never restored.
+ * tag names the writer as well as the sequence number, so the fenced one's file is never restored.
  */
 export interface CheckpointId {
   seq: number;
@@ -136,9 +136,9 @@ const describe = ({ seq, writer }: CheckpointId) => `checkpoint ${seq}${writer ?
 
 /**
  * Which checkpoint the group's committed offsets belong to. Each transaction commits every partition's
- * offset tagged with its checkpoint's sequence and writer, so the newest tag names the state to restore: a checkpoint
- * file written after that (its transaction never committed: a crash in between) is ignored. Nothing
- * committed is a fresh start. Offsets committed by someone else (no tag), a tag whose file is gone, or
+ * offset tagged with its checkpoint's sequence number and writer, so the newest tag names the state to
+ * restore: a checkpoint file written after that (its transaction never committed: a crash in between) or
+ * by a fenced writer is ignored. Nothing committed is a fresh start. Offsets committed by someone else (no tag), a tag whose file is gone, or
  * offsets that disagree with the file are refused: resuming there would lose or duplicate results.
  */
 export function chooseCheckpoint(
