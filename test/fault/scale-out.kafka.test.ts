@@ -59,8 +59,11 @@ async function mergeCheckpointed(brokers: string, procs: ProcessChild[], limitMs
   try {
     const deadline = Date.now() + limitMs;
     for (;;) {
-      const [panes] = await admin.fetchOffsets({ groupId: GROUP, topics: [PANES] });
-      if (panes.partitions.some((p) => Number(p.offset) > 0)) return;
+      const fetched = await admin.fetchOffsets({ groupId: GROUP, topics: [PANES] }).catch((err: Error) => {
+        if ((err as { retriable?: boolean }).retriable) return null; // coordinator moving or loading
+        throw err;
+      });
+      if (fetched?.[0].partitions.some((p) => Number(p.offset) > 0)) return;
       assert.ok(
         Date.now() < deadline,
         `the merge task committed no checkpoint within ${limitMs} ms:\n${procs.map((p) => p.stderr().slice(-1500)).join('\n---\n')}`,
