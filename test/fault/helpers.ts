@@ -56,20 +56,29 @@ export async function endOffsets(admin: kafkajs.Admin, topics: string[]): Promis
 }
 
 /**
- * True once the group's committed offsets reach the end of every input partition that has data. False
- * while the broker answers with a retriable error: on a fresh broker the group coordinator is not loaded
- * until the first group has started (NOT_COORDINATOR_FOR_GROUP).
+ * The group's committed offsets of `topics`, or null while the broker answers with a retriable error: on a
+ * fresh broker the group coordinator is not loaded until the first group has started
+ * (NOT_COORDINATOR_FOR_GROUP), and it moves when its broker stops. Polls read null as "not yet".
  */
+export async function committedOffsets(
+  admin: kafkajs.Admin,
+  groupId: string,
+  topics: string[],
+): Promise<Awaited<ReturnType<kafkajs.Admin['fetchOffsets']>> | null> {
+  try {
+    return await admin.fetchOffsets({ groupId, topics });
+  } catch (err) {
+    if ((err as { retriable?: boolean }).retriable) return null;
+    throw err;
+  }
+}
+
+/** True once the group's committed offsets reach the end of every input partition that has data. */
 export async function caughtUp(admin: kafkajs.Admin, groupId: string, topics: string[]): Promise<boolean> {
   const ends = await endOffsets(admin, topics);
   const committed = new Map<string, number>();
-  let fetched: Awaited<ReturnType<kafkajs.Admin['fetchOffsets']>>;
-  try {
-    fetched = await admin.fetchOffsets({ groupId, topics });
-  } catch (err) {
-    if ((err as { retriable?: boolean }).retriable) return false;
-    throw err;
-  }
+  const fetched = await committedOffsets(admin, groupId, topics);
+  if (!fetched) return false;
   for (const t of fetched)
     for (const p of t.partitions) committed.set(`${t.topic}/${p.partition}`, Number(p.offset));
   for (const [k, end] of ends) if (end > 0 && (committed.get(k) ?? -1) < end) return false;

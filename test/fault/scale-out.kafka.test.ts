@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { checkTool } from '../../src/stack/tools.js';
-import { caughtUp, endOffsets, kafka, spawnRtap, type ProcessChild } from './helpers.js';
+import { caughtUp, committedOffsets, endOffsets, kafka, spawnRtap, type ProcessChild } from './helpers.js';
 import {
   INPUTS,
   assertSameOutputs,
@@ -59,10 +59,7 @@ async function mergeCheckpointed(brokers: string, procs: ProcessChild[], limitMs
   try {
     const deadline = Date.now() + limitMs;
     for (;;) {
-      const fetched = await admin.fetchOffsets({ groupId: GROUP, topics: [PANES] }).catch((err: Error) => {
-        if ((err as { retriable?: boolean }).retriable) return null; // coordinator moving or loading
-        throw err;
-      });
+      const fetched = await committedOffsets(admin, GROUP, [PANES]);
       if (fetched?.[0].partitions.some((p) => Number(p.offset) > 0)) return;
       assert.ok(
         Date.now() < deadline,
@@ -120,7 +117,18 @@ test(
       for (const p of survivors) assert.equal(await p.exited, 130, p.stderr());
       assert.ok(
         tookOver.flat().includes('merge-0'),
-        `nobody restored the merge task from its checkpoint: ${JSON.stringify(tookOver)}`,
+        `nobody restored the merge task from its checkpoint: ${JSON.stringify(tookOver)}\n` +
+          procs
+            .map(
+              (p, i) =>
+                `--- process ${i}${p === victim ? ' (killed)' : ''}: ${
+                  p
+                    .stderr()
+                    .match(/.*(merge-0|took over|moved|fenced).*/g)
+                    ?.join('\n') ?? ''
+                }`,
+            )
+            .join('\n'),
       );
       const actual = await readOutputs(brokers, from);
 
