@@ -137,9 +137,10 @@ const describe = ({ seq, writer }: CheckpointId) => `checkpoint ${seq}${writer ?
 /**
  * Which checkpoint the group's committed offsets belong to. Each transaction commits every partition's
  * offset tagged with its checkpoint's sequence number and writer, so the newest tag names the state to
- * restore: a checkpoint file written after that (its transaction never committed: a crash in between) or
- * by a fenced writer is ignored. Nothing committed is a fresh start. Offsets committed by someone else (no tag), a tag whose file is gone, or
- * offsets that disagree with the file are refused: resuming there would lose or duplicate results.
+ * restore: a checkpoint file written after that (its transaction never committed: a crash in between) or by
+ * a fenced writer is ignored. Nothing committed is a fresh start. Offsets committed by someone else (no
+ * tag), a tag whose file is gone, or offsets that disagree with the file are refused: resuming there would
+ * lose or duplicate results.
  */
 export function chooseCheckpoint(
   committed: (PartitionOffset & { metadata?: string | null })[],

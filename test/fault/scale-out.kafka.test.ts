@@ -112,7 +112,7 @@ test(
         victim,
         `no process holds the merge task:\n${procs.map((p) => mergeLines(p.stderr())).join('\n---\n')}`,
       );
-      const logLengthAtKill = procs.map((p) => p.stderr().length);
+      const logLengthAtKill = new Map(procs.map((p) => [p, p.stderr().length]));
       victim.child.kill('SIGKILL');
       const killedAt = Date.now();
       await victim.exited;
@@ -126,7 +126,7 @@ test(
         [
           ...p
             .stderr()
-            .slice(logLengthAtKill[procs.indexOf(p)])
+            .slice(logLengthAtKill.get(p))
             .matchAll(/took over (\S+) at checkpoint/g),
         ].map((m) => m[1]),
       );

@@ -119,6 +119,11 @@ export async function secureBrokerSetup(dir: string): Promise<{ setup: BrokerSet
   const saslTls = `127.0.0.1:${base + 1}`;
   const tls = `127.0.0.1:${base + 100}`;
   const scram = jaasOf('scram.ScramLoginModule');
+  /** The broker's certificate and key, for a TLS listener. */
+  const keystore = (listener: string) => ({
+    [`listener.name.${listener}.ssl.keystore.type`]: 'PEM',
+    [`listener.name.${listener}.ssl.keystore.location`]: brokerKeystore,
+  });
   const setup: BrokerSetup = {
     brokerProperties: (node) => ({
       listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort},SASL_PLAINTEXT://${sasl},SSL://${tls},SASL_SSL://${saslTls}`,
@@ -132,15 +137,13 @@ export async function secureBrokerSetup(dir: string): Promise<{ setup: BrokerSet
       ),
       'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': scram,
       'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': scram,
-      'listener.name.ssl.ssl.keystore.type': 'PEM',
-      'listener.name.ssl.ssl.keystore.location': brokerKeystore,
+      ...keystore('ssl'),
       'listener.name.ssl.ssl.truststore.type': 'PEM',
       'listener.name.ssl.ssl.truststore.location': files.ca,
       'listener.name.ssl.ssl.client.auth': 'required',
       'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'SCRAM-SHA-512',
       'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': scram,
-      'listener.name.sasl_ssl.ssl.keystore.type': 'PEM',
-      'listener.name.sasl_ssl.ssl.keystore.location': brokerKeystore,
+      ...keystore('sasl_ssl'),
     }),
     formatArgs: (['scram-sha-256', 'scram-sha-512'] as const).flatMap((m) => [
       '--add-scram',
