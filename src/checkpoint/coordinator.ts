@@ -7,7 +7,6 @@ import type { Producer } from '../transport/types.js';
 import { TransactionBuffer } from './buffer.js';
 import {
   checkpointTag,
-  chooseCheckpoint,
   offsetMap,
   verifyOffsets,
   type CheckpointStore,
@@ -64,7 +63,8 @@ export interface KafkaCheckpointerOptions {
 
 /**
  * Exactly-once checkpoints on Kafka. Order of one checkpoint k:
- *   1. write state k + offsets k to the store (durable, atomic);
+ *   1. write state k + offsets k to the store (durable, atomic; a changelog topic's record is instead
+ *      part of the transaction of 2);
  *   2. one transaction: the outputs since k-1, and offsets k tagged "rtap-checkpoint k"; commit.
  * A crash before 2 commits leaves the group at k-1 (the broker aborts k's outputs): restore picks k-1 by
  * its tag and reprocesses, re-emitting the same outputs. A crash after 2 leaves the group at k with
@@ -92,18 +92,13 @@ export class KafkaCheckpointer implements Checkpointer {
     const committed = (await transactions.committedOffsets(groupId, inputTopics)).filter(
       (tp) => !owns || owns(tp),
     );
-    const where = `checkpoints of group ${groupId} (${store.dir})`;
-    const id = chooseCheckpoint(committed, store.list(), where);
-    if (id === 'fresh') {
-      store.pruneAfter(-1);
-      return null;
-    }
-    const c = store.read<ProcessorState>(id);
+    const where = `checkpoints of group ${groupId} (${store.where})`;
+    const c = await store.load<ProcessorState>(committed, where);
+    if (!c) return null;
     verifyOffsets(c.offsets, committed, where);
-    store.pruneAfter(id.seq);
-    this.stats.lastSeq = id.seq;
+    this.stats.lastSeq = c.seq;
     this.committed = offsetMap(c.offsets);
-    return { seq: id.seq, state: c.state, offsets: c.offsets };
+    return { seq: c.seq, state: c.state, offsets: c.offsets };
   }
 
   async close(): Promise<void> {
@@ -118,17 +113,18 @@ export class KafkaCheckpointer implements Checkpointer {
     const started = Date.now();
     const seq = this.stats.lastSeq + 1;
     const writer = this.writer;
-    this.o.store.write({ seq, writer, createdAt: started, offsets, state });
+    const records = this.o.store.save({ seq, writer, createdAt: started, offsets, state });
     const messages = this.outputs.take();
     let n = 0;
     for (const list of messages.values()) n += list.length;
+    for (const [topic, list] of records) messages.set(topic, [...(messages.get(topic) ?? []), ...list]);
     await this.o.transactions.commit(
       messages,
       this.o.groupId,
       offsets.map((p) => ({ ...p, metadata: checkpointTag({ seq, writer }) })),
     );
     this.committed = now;
-    this.o.store.pruneBefore(seq - 1);
+    this.o.store.committed(seq);
     this.stats.checkpoints++;
     this.stats.lastSeq = seq;
     this.stats.lastMs = Date.now() - started;

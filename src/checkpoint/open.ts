@@ -4,18 +4,26 @@ import { INPUT_TOPICS } from '../transport/topics.js';
 import type { Transport } from '../transport/types.js';
 import type { KafkaTransport } from '../transport/kafka/index.js';
 import { KafkaCheckpointer, type Checkpointer } from './coordinator.js';
-import { CheckpointStore } from './store.js';
+import { DirectoryStore, type CheckpointStore } from './store.js';
+import { TopicStore } from './topic-store.js';
 
 export interface CheckpointSettings {
   group: string;
   /** 0 disables checkpointing (at-least-once, per-batch commits). */
   intervalMs: number;
+  /** 'dir' (default): files under `dir`; 'kafka': the group's compacted changelog topic (changelogTopic()). */
+  store?: CheckpointStoreKind;
   /** Default: <cache>/checkpoints/<group>. */
   dir?: string;
   inputTopics?: string[];
   /** Where retried checkpoint transactions are reported. */
   log?: (line: string) => void;
 }
+
+export type CheckpointStoreKind = 'dir' | 'kafka';
+
+/** The changelog topic of a group's checkpoints (--checkpoint-store kafka), created on first use. */
+export const changelogTopic = (group: string) => `${group}-checkpoints`;
 
 export function defaultCheckpointDir(group: string, env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheDir(env), 'checkpoints', group);
@@ -30,7 +38,7 @@ export function openCheckpointer(transport: Transport, s: CheckpointSettings): C
     transport as KafkaTransport,
     s,
     `rtap-${s.group}`,
-    s.dir ?? defaultCheckpointDir(s.group),
+    'all',
     s.inputTopics ?? INPUT_TOPICS,
   );
 }
@@ -47,21 +55,15 @@ export function openTaskCheckpointer(
   topics: string[],
   owns: (tp: { topic: string; partition: number }) => boolean,
 ): Checkpointer {
-  return kafkaCheckpointer(
-    transport,
-    s,
-    `rtap-${s.group}-${task}`,
-    join(s.dir ?? defaultCheckpointDir(s.group), task),
-    topics,
-    owns,
-  );
+  return kafkaCheckpointer(transport, s, `rtap-${s.group}-${task}`, task, topics, owns);
 }
 
 function kafkaCheckpointer(
   kafka: KafkaTransport,
   s: CheckpointSettings,
   transactionalId: string,
-  dir: string,
+  /** The checkpointer's name: 'all' (one process owns the group) or the scale-out task. */
+  name: string,
   inputTopics: string[],
   owns?: (tp: { topic: string; partition: number }) => boolean,
 ): KafkaCheckpointer {
@@ -76,11 +78,18 @@ function kafkaCheckpointer(
         `rtap process: checkpoint transaction ${transactionalId} attempt ${attempt} failed (${reason}); aborted, retrying`,
       );
   return new KafkaCheckpointer({
-    store: new CheckpointStore(dir),
+    store: checkpointStore(kafka, s, name),
     transactions,
     groupId: s.group,
     inputTopics,
     owns,
     intervalMs: s.intervalMs,
   });
+}
+
+/** A directory under --checkpoint-dir (the task's subdirectory in scale-out), or the group's changelog topic. */
+function checkpointStore(kafka: KafkaTransport, s: CheckpointSettings, name: string): CheckpointStore {
+  if (s.store === 'kafka') return new TopicStore(kafka, changelogTopic(s.group), name);
+  const dir = s.dir ?? defaultCheckpointDir(s.group);
+  return new DirectoryStore(name === 'all' ? dir : join(dir, name));
 }

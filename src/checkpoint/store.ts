@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, RtapError } from '../errors.js';
+import type { OutgoingMessage } from '../transport/types.js';
 
 export interface PartitionOffset {
   topic: string;
@@ -47,14 +48,82 @@ const fileName = ({ seq, writer }: CheckpointId) =>
   `checkpoint-${String(seq).padStart(12, '0')}${writer ? `-${writer}` : ''}.json`;
 const sameId = (a: CheckpointId, b: CheckpointId) => a.seq === b.seq && a.writer === b.writer;
 
+/** Committed offsets as the group returns them: with the commit's metadata (the checkpoint tag). */
+export type CommittedOffset = PartitionOffset & { metadata?: string | null };
+
+export type NewCheckpoint<S> = Omit<Checkpoint<S>, 'format' | 'version'>;
+
+/** Where a checkpointer keeps state: a local directory, or a compacted changelog topic (topic-store.ts). */
+export interface CheckpointStore {
+  /** For messages: the directory or topic. */
+  readonly where: string;
+  /**
+   * The checkpoint the group's committed offsets name, or null when nothing is committed (a fresh start).
+   * Throws when the offsets name a checkpoint this store does not have. `where` names the group for errors.
+   */
+  load<S>(committed: CommittedOffset[], where: string): Promise<Checkpoint<S> | null>;
+  /**
+   * Persists checkpoint `c` before its transaction commits. A directory writes it durably now and returns
+   * nothing; a changelog topic returns it as records, which the transaction commits with the offsets.
+   */
+  save<S>(c: NewCheckpoint<S>): Map<string, OutgoingMessage[]>;
+  /** Checkpoint `seq` has committed: what came before it can go. */
+  committed(seq: number): void;
+}
+
+/** Parses and checks a stored checkpoint's text: it must be rtap's, version 1, of checkpoint `id`. */
+export function parseCheckpoint<S>(text: string, id: CheckpointId, source: string): Checkpoint<S> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new RtapError(`checkpoint ${source}: cannot be read: ${(err as Error).message}`);
+  }
+  const c = parsed as Partial<Checkpoint<S>>;
+  if (
+    c?.format !== 'rtap-checkpoint' ||
+    c.version !== 1 ||
+    c.seq !== id.seq ||
+    (c.writer ?? '') !== id.writer ||
+    !Array.isArray(c.offsets) ||
+    c.state === undefined
+  ) {
+    throw new RtapError(
+      `checkpoint ${source}: not an rtap checkpoint (version 1) for sequence ${id.seq}${id.writer ? ` of writer ${id.writer}` : ''}`,
+    );
+  }
+  return c as Checkpoint<S>;
+}
+
 /**
  * Checkpoints in a local directory, written durably: a temporary file is written and fsynced, renamed
  * over its final name (atomic on POSIX), and the directory fsynced so the rename itself survives a
  * crash. A reader therefore sees whole checkpoints or none, never a torn one.
  */
-export class CheckpointStore {
+export class DirectoryStore implements CheckpointStore {
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
+  }
+
+  get where(): string {
+    return this.dir;
+  }
+
+  async load<S>(committed: CommittedOffset[], where: string): Promise<Checkpoint<S> | null> {
+    const id = chooseCheckpoint(committed, this.list(), where);
+    // Files after the committed one were written, but their transaction never committed (a crash between).
+    this.pruneAfter(id === 'fresh' ? -1 : id.seq);
+    return id === 'fresh' ? null : this.read<S>(id);
+  }
+
+  save<S>(c: NewCheckpoint<S>): Map<string, OutgoingMessage[]> {
+    this.write(c);
+    return new Map();
+  }
+
+  committed(seq: number): void {
+    // The one before stays until the next commit: a crash between writing seq+1 and committing it resumes from seq.
+    this.pruneBefore(seq - 1);
   }
 
   /** Checkpoints present, oldest first. */
@@ -66,7 +135,7 @@ export class CheckpointStore {
       .sort((a, b) => a.seq - b.seq || (a.writer < b.writer ? -1 : a.writer > b.writer ? 1 : 0));
   }
 
-  write<S>(c: Omit<Checkpoint<S>, 'format' | 'version'>): void {
+  write<S>(c: NewCheckpoint<S>): void {
     const body: Checkpoint<S> = { format: 'rtap-checkpoint', version: 1, ...c };
     const final = join(this.dir, fileName({ seq: c.seq, writer: c.writer ?? '' }));
     const tmp = `${final}.tmp-${process.pid}`;
@@ -88,26 +157,13 @@ export class CheckpointStore {
 
   read<S>(id: CheckpointId): Checkpoint<S> {
     const file = join(this.dir, fileName(id));
-    let parsed: unknown;
+    let text: string;
     try {
-      parsed = JSON.parse(readFileSync(file, 'utf8'));
+      text = readFileSync(file, 'utf8');
     } catch (err) {
       throw new RtapError(`checkpoint ${file}: cannot be read: ${(err as Error).message}`);
     }
-    const c = parsed as Partial<Checkpoint<S>>;
-    if (
-      c?.format !== 'rtap-checkpoint' ||
-      c.version !== 1 ||
-      c.seq !== id.seq ||
-      (c.writer ?? '') !== id.writer ||
-      !Array.isArray(c.offsets) ||
-      c.state === undefined
-    ) {
-      throw new RtapError(
-        `checkpoint ${file}: not an rtap checkpoint (version 1) for sequence ${id.seq}${id.writer ? ` of writer ${id.writer}` : ''}`,
-      );
-    }
-    return c as Checkpoint<S>;
+    return parseCheckpoint<S>(text, id, file);
   }
 
   /** Deletes checkpoints older than `seq` (and temporary files a crash left behind). */
@@ -137,16 +193,11 @@ const describe = ({ seq, writer }: CheckpointId) => `checkpoint ${seq}${writer ?
 /**
  * Which checkpoint the group's committed offsets belong to. Each transaction commits every partition's
  * offset tagged with its checkpoint's sequence number and writer, so the newest tag names the state to
- * restore: a checkpoint file written after that (its transaction never committed: a crash in between) or by
+ * restore: a checkpoint written after that (its transaction never committed: a crash in between) or by
  * a fenced writer is ignored. Nothing committed is a fresh start. Offsets committed by someone else (no
- * tag), a tag whose file is gone, or offsets that disagree with the file are refused: resuming there would
- * lose or duplicate results.
+ * tag) are refused: resuming there would lose or duplicate results.
  */
-export function chooseCheckpoint(
-  committed: (PartitionOffset & { metadata?: string | null })[],
-  available: CheckpointId[],
-  where: string,
-): CheckpointId | 'fresh' {
+export function committedCheckpoint(committed: CommittedOffset[], where: string): CheckpointId | 'fresh' {
   if (committed.length === 0) return 'fresh';
   let chosen: CheckpointId | null = null;
   for (const c of committed) {
@@ -166,14 +217,32 @@ export function chooseCheckpoint(
       );
     if (!chosen || id.seq > chosen.seq) chosen = id;
   }
-  const id = chosen!;
-  if (!available.some((a) => sameId(a, id))) {
-    throw new RtapError(
-      `${where}: the committed offsets belong to ${describe(id)}, which is not in the checkpoint directory`,
-      EXIT.FAILURE,
-      'give the --checkpoint-dir that process used, or a new --group',
+  return chosen!;
+}
+
+/** The error for committed offsets whose checkpoint is not in the store the process was given. */
+export function missingCheckpoint(where: string, id: CheckpointId, store: string, hint: string): RtapError {
+  return new RtapError(
+    `${where}: the committed offsets belong to ${describe(id)}, which is not in ${store}`,
+    EXIT.FAILURE,
+    hint,
+  );
+}
+
+/** committedCheckpoint(), and the file it names must be among `available` (a tag whose file is gone is refused). */
+export function chooseCheckpoint(
+  committed: CommittedOffset[],
+  available: CheckpointId[],
+  where: string,
+): CheckpointId | 'fresh' {
+  const id = committedCheckpoint(committed, where);
+  if (id !== 'fresh' && !available.some((a) => sameId(a, id)))
+    throw missingCheckpoint(
+      where,
+      id,
+      'the checkpoint directory',
+      'give the --checkpoint-dir that process used (and its --checkpoint-store), or a new --group',
     );
-  }
   return id;
 }
 

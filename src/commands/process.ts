@@ -36,6 +36,14 @@ export const processSettings = {
     parse: v.durationOrZero,
     default: 10_000,
   }),
+  checkpointStore: setting({
+    key: 'checkpointStore',
+    flags: '--checkpoint-store <dir|kafka>',
+    description:
+      "where checkpoints are kept: 'dir', files under --checkpoint-dir; 'kafka', the group's compacted changelog topic <group>-checkpoints, readable by a process on any machine (for --scale-out across machines)",
+    parse: v.oneOf<'dir' | 'kafka'>('dir', 'kafka'),
+    default: 'dir' as const,
+  }),
   checkpointDir: setting({
     key: 'checkpointDir',
     flags: '--checkpoint-dir <dir>',
@@ -69,7 +77,7 @@ export const process_ = defineCommand({
     'rtap process --brokers 127.0.0.1:9092 --sink topics',
     'rtap process --brokers 127.0.0.1:9092 --sink topics,influx --dashboard 8080',
     'rtap process --brokers 127.0.0.1:9092 --group analytics --views realtime,kpis --output -',
-    'rtap process --brokers 127.0.0.1:9092 --sink topics --scale-out   # run it on several machines',
+    'rtap process --brokers 127.0.0.1:9092 --sink topics --scale-out --checkpoint-store kafka   # on several machines',
   ],
   settings: processSettings,
   async run(options, ctx) {

@@ -11,7 +11,8 @@ import { LiveStats } from './live-stats.js';
 import { loadLiveView, startLiveView } from '../ui/live-view.js';
 import { startRunDashboard } from '../ui/run-command.js';
 import { DeferredFeed } from '../ui/deferred-feed.js';
-import { openCheckpointer, openTaskCheckpointer } from '../checkpoint/open.js';
+import { changelogTopic, openCheckpointer, openTaskCheckpointer } from '../checkpoint/open.js';
+import { CHANGELOG_PARTITIONS, changelogTopicConfig } from '../checkpoint/topic-store.js';
 import { OutputRouter } from '../checkpoint/buffer.js';
 import type { EngineConfig } from '../engine/config.js';
 import type { KafkaTransport } from '../transport/kafka/index.js';
@@ -36,6 +37,8 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     ...engineOverrides(o),
     idleTimeout: o.idleTimeout ?? (o.input ? 24 * 3_600_000 : undefined),
   });
+  if (o.brokers && o.checkpointInterval > 0 && o.checkpointStore === 'kafka')
+    await ensureGroupTopic(transport, changelogTopic(o.group), CHANGELOG_PARTITIONS, changelogTopicConfig);
   const scaleOut = o.scaleOut ? await scaleOutOptions(transport, o, engine, ctx.log) : undefined;
   // Kafka mode checkpoints by default: outputs to the topics then leave in the checkpoint's transaction.
   const checkpointer =
@@ -43,6 +46,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
       ? openCheckpointer(transport, {
           group: o.group,
           intervalMs: o.checkpointInterval,
+          store: o.checkpointStore,
           dir: o.checkpointDir,
           log: ctx.log,
         })
@@ -170,21 +174,8 @@ async function scaleOutOptions(
   const admin = transport.admin();
   const inputs = await admin.describeTopics(INPUT_TOPICS);
   const panesTopic = `${o.group}-panes`;
-  if (!(await admin.listTopics()).includes(panesTopic)) {
-    // One partition: one merge task; its input is a few records per pane and checkpoint, not the events.
-    await admin
-      .createTopics([
-        {
-          name: panesTopic,
-          partitions: 1,
-          replicationFactor: Math.min(3, await admin.brokerCount()),
-          config: { 'retention.ms': String(7 * 86_400_000) },
-        },
-      ])
-      .catch((err: Error) => {
-        if (!/already exists/i.test(err.message)) throw err;
-      });
-  }
+  // One partition: one merge task; its input is a few records per pane and checkpoint, not the events.
+  await ensureGroupTopic(transport, panesTopic, 1, { 'retention.ms': String(7 * 86_400_000) });
   const counts = inputs.map((t) => t.partitions);
   const units = taskCount(counts);
   if (units < 2)
@@ -192,7 +183,13 @@ async function scaleOutOptions(
       `rtap process: warning: the input topics' partition counts (${inputs.map((t) => `${t.name} ${t.partitions}`).join(', ')}) have no common divisor above 1: one task, so one process does all the work`,
     );
   const tasks = Array.from({ length: Math.max(...counts) }, (_, i) => i);
-  const settings = { group: o.group, intervalMs: o.checkpointInterval, dir: o.checkpointDir, log };
+  const settings = {
+    group: o.group,
+    intervalMs: o.checkpointInterval,
+    store: o.checkpointStore,
+    dir: o.checkpointDir,
+    log,
+  };
   return {
     panesTopic,
     intervalMs: o.checkpointInterval,
@@ -203,4 +200,20 @@ async function scaleOutOptions(
     openCheckpointer: (task, topics, owns) =>
       openTaskCheckpointer(transport as KafkaTransport, settings, task, topics, owns),
   };
+}
+
+/** Creates a topic of the group's own (panes, checkpoint changelog) unless it exists; racing processes are fine. */
+async function ensureGroupTopic(
+  transport: Transport,
+  name: string,
+  partitions: number,
+  config: Record<string, string>,
+): Promise<void> {
+  const admin = transport.admin();
+  if ((await admin.listTopics()).includes(name)) return;
+  await admin
+    .createTopics([{ name, partitions, replicationFactor: Math.min(3, await admin.brokerCount()), config }])
+    .catch((err: Error) => {
+      if (!/already exists/i.test(err.message)) throw err;
+    });
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { KafkaCheckpointer, type ProcessorState } from '../../src/checkpoint/coordinator.js';
-import { CheckpointStore } from '../../src/checkpoint/store.js';
+import { DirectoryStore } from '../../src/checkpoint/store.js';
 import { PartitionCounts } from '../../src/transport/kafka/metadata.js';
 import { KafkaTransactions } from '../../src/transport/kafka/transactions.js';
 import { transport, uniqueTopic } from '../transport/kafka/helpers.js';
@@ -37,7 +37,7 @@ test(
       ]);
       const open = (t: typeof t1) =>
         new KafkaCheckpointer({
-          store: new CheckpointStore(dir),
+          store: new DirectoryStore(dir),
           transactions: t.transactions(txId),
           groupId: group,
           inputTopics: [input],
@@ -59,7 +59,7 @@ test(
 
       // The crash window: state file 1 is on disk, its transaction was begun by the same transactional id
       // and never committed (the process died mid-transaction).
-      new CheckpointStore(dir).write({
+      new DirectoryStore(dir).write({
         seq: 1,
         createdAt: 0,
         offsets: [
@@ -80,7 +80,7 @@ test(
       assert.equal(restored?.seq, 0);
       assert.deepEqual(restored?.state, state(0));
       assert.deepEqual(
-        new CheckpointStore(dir).list().map((c) => c.seq),
+        new DirectoryStore(dir).list().map((c) => c.seq),
         [0],
         'the uncommitted checkpoint file is dropped',
       );
@@ -132,7 +132,7 @@ test(
       ]);
       const open = (t: typeof t1, sub: string) =>
         new KafkaCheckpointer({
-          store: new CheckpointStore(join(dir, sub)),
+          store: new DirectoryStore(join(dir, sub)),
           transactions: t.transactions(`rtap-${group}`),
           groupId: group,
           inputTopics: [input],
@@ -181,7 +181,7 @@ test(
       // One shared directory, as the processes of a scale-out group use.
       const open = (t: (typeof ts)[number]) =>
         new KafkaCheckpointer({
-          store: new CheckpointStore(dir),
+          store: new DirectoryStore(dir),
           transactions: t.transactions(`rtap-${group}`),
           groupId: group,
           inputTopics: [input],
@@ -201,7 +201,7 @@ test(
       // other state. Its file is written before its transaction is refused.
       await assert.rejects(previous.checkpoint(state(666), at(9)), /fenced by a newer producer/);
       assert.equal(
-        new CheckpointStore(dir).list().filter((c) => c.seq === 1).length,
+        new DirectoryStore(dir).list().filter((c) => c.seq === 1).length,
         2,
         'both owners wrote a file of sequence 1',
       );
@@ -279,7 +279,7 @@ for (const landed of [true, false]) {
         const retries: string[] = [];
         transactions.onRetry = (_, reason) => retries.push(reason);
         const ck = new KafkaCheckpointer({
-          store: new CheckpointStore(dir),
+          store: new DirectoryStore(dir),
           transactions,
           groupId: group,
           inputTopics: [input],

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CheckpointStore,
+  DirectoryStore,
   checkpointTag,
   chooseCheckpoint,
   verifyOffsets,
@@ -28,7 +28,7 @@ const offsets = [
 
 test('a written checkpoint reads back identical and leaves no temporary file', () =>
   withDir((dir) => {
-    const store = new CheckpointStore(join(dir, 'g'));
+    const store = new DirectoryStore(join(dir, 'g'));
     const state = { engine: { nested: [1, 2, { x: 'y' }] }, cep: null };
     store.write({ seq: 3, writer: 'a1', createdAt: 123, offsets, state });
     assert.deepEqual(store.list(), [id(3)]);
@@ -46,7 +46,7 @@ test('a written checkpoint reads back identical and leaves no temporary file', (
 
 test('a torn temporary file from a crash mid-write is not a checkpoint and is cleaned up by pruning', () =>
   withDir((dir) => {
-    const store = new CheckpointStore(dir);
+    const store = new DirectoryStore(dir);
     store.write({ seq: 1, writer: 'a1', createdAt: 0, offsets, state: {} });
     writeFileSync(join(dir, 'checkpoint-000000000002-a1.json.tmp-999'), '{"format":"rtap-chec');
     assert.deepEqual(store.list(), [id(1)]);
@@ -56,7 +56,7 @@ test('a torn temporary file from a crash mid-write is not a checkpoint and is cl
 
 test('a corrupt checkpoint file is refused with its path', () =>
   withDir((dir) => {
-    const store = new CheckpointStore(dir);
+    const store = new DirectoryStore(dir);
     writeFileSync(join(dir, 'checkpoint-000000000004.json'), '{"format":"other"}');
     assert.throws(
       () => store.read(id(4, '')),
@@ -68,7 +68,7 @@ test('a corrupt checkpoint file is refused with its path', () =>
 
 test('pruning keeps the chosen range: before drops older, after drops newer (uncommitted) checkpoints', () =>
   withDir((dir) => {
-    const store = new CheckpointStore(dir);
+    const store = new DirectoryStore(dir);
     for (const seq of [1, 2, 3, 4, 5]) store.write({ seq, writer: 'a1', createdAt: 0, offsets, state: {} });
     store.pruneBefore(2);
     store.pruneAfter(4);
@@ -84,7 +84,7 @@ test('two writers of one sequence number keep separate files, and the tag picks 
   withDir((dir) => {
     // A fenced previous owner writes its file before its transaction fails: it must not replace the
     // successor's file of the same sequence number.
-    const store = new CheckpointStore(dir);
+    const store = new DirectoryStore(dir);
     store.write({ seq: 6, writer: 'b2', createdAt: 0, offsets, state: { by: 'successor' } });
     store.write({ seq: 6, writer: 'a1', createdAt: 1, offsets, state: { by: 'fenced' } });
     assert.deepEqual(store.list(), [id(6, 'a1'), id(6, 'b2')]);
@@ -100,7 +100,7 @@ test('two writers of one sequence number keep separate files, and the tag picks 
 
 test('checkpoints written before writers were named (no writer in file name or tag) still restore', () =>
   withDir((dir) => {
-    const store = new CheckpointStore(dir);
+    const store = new DirectoryStore(dir);
     writeFileSync(
       join(dir, 'checkpoint-000000000002.json'),
       JSON.stringify({ format: 'rtap-checkpoint', version: 1, seq: 2, createdAt: 0, offsets, state: 'old' }),
@@ -113,7 +113,7 @@ test('checkpoints written before writers were named (no writer in file name or t
 
 test('a file whose content names another writer than its file name is refused', () =>
   withDir((dir) => {
-    const store = new CheckpointStore(dir);
+    const store = new DirectoryStore(dir);
     store.write({ seq: 3, writer: 'a1', createdAt: 0, offsets, state: {} });
     assert.throws(() => store.read(id(3, 'b2')), /cannot be read/);
     writeFileSync(

@@ -1,10 +1,13 @@
 /**
  * Acceptance (issue 10): three `rtap process --scale-out` in one group share the tasks; the one holding
  * the merge task is killed with -9 mid-run; the other two take over its tasks (restored from their
- * checkpoints) and the committed outputs equal one process's run over the same input.
+ * checkpoints) and the committed outputs equal one process's run over the same input. Once with the
+ * checkpoints in a directory the three share, once in the group's changelog topic with a directory of
+ * each process's own, as on three machines.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkTool } from '../../src/stack/tools.js';
 import { caughtUp, committedOffsets, endOffsets, kafka, spawnRtap, type ProcessChild } from './helpers.js';
@@ -78,88 +81,91 @@ const mergeLines = (log: string) => log.match(/.*(took over merge-0|merge-0 move
 /** Whether the process holds the merge task now: its last line about the task says it took it over. */
 const holdsMerge = (log: string) => /took over merge-0/.test(mergeLines(log).split('\n').pop()!);
 
-test(
-  'three processes share the tasks, the one with the merge task is killed with -9: the others take over and the outputs equal one process',
-  { skip: !haveJava && 'java not installed', timeout: 480_000 },
-  async () => {
-    await withPrivateKafka(1, 'rtap-scale-out-', async ({ brokers, dir }) => {
-      const parts = await prepareInput(brokers, dir, 8_000, 2);
-      const from = await outputEnds(brokers);
-      const args = [
-        ...processArgs(brokers),
-        '--scale-out',
-        '--group',
-        GROUP,
-        '--checkpoint-dir',
-        join(dir, 'ck-scale-out'),
-      ];
-      const procs = [spawnRtap(args), spawnRtap(args), spawnRtap(args)];
-      // All three in the group before any input: the tasks are spread over them.
-      const deadline = Date.now() + 60_000;
-      while (!procs.every((p) => /took over task-/.test(p.stderr()))) {
-        assert.ok(
-          Date.now() < deadline,
-          `the tasks were not spread over three processes:\n${procs.map((p) => p.stderr().slice(-1500)).join('\n---\n')}`,
-        );
-        await sleep(250);
-      }
-      await replayPart(brokers, parts[0]);
-      // Killed only after the merge task committed a checkpoint, so its successor has one to restore.
-      await mergeCheckpointed(brokers, procs, 90_000);
-      // The current holder: the merge task may have moved in a rebalance since it was first taken.
-      const victim = procs.find((p) => holdsMerge(p.stderr()));
-      assert.ok(
-        victim,
-        `no process holds the merge task:\n${procs.map((p) => mergeLines(p.stderr())).join('\n---\n')}`,
-      );
-      const logLengthAtKill = new Map(procs.map((p) => [p, p.stderr().length]));
-      victim.child.kill('SIGKILL');
-      const killedAt = Date.now();
-      await victim.exited;
-      const survivors = procs.filter((p) => p !== victim);
-      await replayPart(brokers, parts[1]);
-      await replayPart(brokers, await endOfStream(brokers, parts, dir));
-      await settled(brokers, survivors, 240_000);
-      const settledAfter = Date.now() - killedAt;
-      // Only what the survivors took over after the kill counts.
-      const tookOver = survivors.map((p) =>
-        [
-          ...p
-            .stderr()
-            .slice(logLengthAtKill.get(p))
-            .matchAll(/took over (\S+) at checkpoint/g),
-        ].map((m) => m[1]),
-      );
-      for (const p of survivors) p.child.kill('SIGTERM');
-      for (const p of survivors) assert.equal(await p.exited, 130, p.stderr());
-      assert.ok(
-        tookOver.flat().includes('merge-0'),
-        `nobody restored the merge task from its checkpoint: ${JSON.stringify(tookOver)}\n` +
-          procs
-            .map(
-              (p, i) =>
-                `--- process ${i}${p === victim ? ' (killed)' : ''}: ${
-                  p
-                    .stderr()
-                    .match(/.*(took over|moved|fenced).*/g)
-                    ?.join('\n') ?? ''
-                }`,
-            )
-            .join('\n'),
-      );
-      const actual = await readOutputs(brokers, from);
+for (const store of ['dir', 'kafka'] as const)
+  test(
+    `three processes share the tasks, the one with the merge task is killed with -9: the others take over and the outputs equal one process (checkpoints: ${store === 'dir' ? 'one shared directory' : 'changelog topic, no shared directory'})`,
+    { skip: !haveJava && 'java not installed', timeout: 480_000 },
+    () => killMergeHolder(store),
+  );
 
-      const expected = await uninterruptedOutputs(
-        brokers,
-        `${GROUP}-single`,
-        join(dir, 'ck-single'),
-        180_000,
+async function killMergeHolder(store: 'dir' | 'kafka'): Promise<void> {
+  await withPrivateKafka(1, 'rtap-scale-out-', async ({ brokers, dir }) => {
+    const parts = await prepareInput(brokers, dir, 8_000, 2);
+    const from = await outputEnds(brokers);
+    const args = (i: number) => [
+      ...processArgs(brokers),
+      '--scale-out',
+      '--group',
+      GROUP,
+      '--checkpoint-store',
+      store,
+      '--checkpoint-dir',
+      join(dir, store === 'dir' ? 'ck-scale-out' : `ck-machine-${i}`),
+    ];
+    const procs = [spawnRtap(args(0)), spawnRtap(args(1)), spawnRtap(args(2))];
+    // All three in the group before any input: the tasks are spread over them.
+    const deadline = Date.now() + 60_000;
+    while (!procs.every((p) => /took over task-/.test(p.stderr()))) {
+      assert.ok(
+        Date.now() < deadline,
+        `the tasks were not spread over three processes:\n${procs.map((p) => p.stderr().slice(-1500)).join('\n---\n')}`,
       );
-      process.stderr.write(
-        `scale-out test: merge-holder killed; survivors restored ${JSON.stringify(tookOver)}; settled ${settledAfter} ms after the kill; ` +
-          `results ${actual['processed-metrics'].length}, alerts ${actual['cep-alerts'].length}, dead letters ${actual['events-deadletter'].length}\n`,
-      );
-      assertSameOutputs(actual, expected, 'scale-out');
-    });
-  },
-);
+      await sleep(250);
+    }
+    await replayPart(brokers, parts[0]);
+    // Killed only after the merge task committed a checkpoint, so its successor has one to restore.
+    await mergeCheckpointed(brokers, procs, 90_000);
+    // The current holder: the merge task may have moved in a rebalance since it was first taken.
+    const victim = procs.find((p) => holdsMerge(p.stderr()));
+    assert.ok(
+      victim,
+      `no process holds the merge task:\n${procs.map((p) => mergeLines(p.stderr())).join('\n---\n')}`,
+    );
+    const logLengthAtKill = new Map(procs.map((p) => [p, p.stderr().length]));
+    victim.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await victim.exited;
+    const survivors = procs.filter((p) => p !== victim);
+    await replayPart(brokers, parts[1]);
+    await replayPart(brokers, await endOfStream(brokers, parts, dir));
+    await settled(brokers, survivors, 240_000);
+    const settledAfter = Date.now() - killedAt;
+    // Only what the survivors took over after the kill counts.
+    const tookOver = survivors.map((p) =>
+      [
+        ...p
+          .stderr()
+          .slice(logLengthAtKill.get(p))
+          .matchAll(/took over (\S+) at checkpoint/g),
+      ].map((m) => m[1]),
+    );
+    for (const p of survivors) p.child.kill('SIGTERM');
+    for (const p of survivors) assert.equal(await p.exited, 130, p.stderr());
+    assert.ok(
+      tookOver.flat().includes('merge-0'),
+      `nobody restored the merge task from its checkpoint: ${JSON.stringify(tookOver)}\n` +
+        procs
+          .map(
+            (p, i) =>
+              `--- process ${i}${p === victim ? ' (killed)' : ''}: ${
+                p
+                  .stderr()
+                  .match(/.*(took over|moved|fenced).*/g)
+                  ?.join('\n') ?? ''
+              }`,
+          )
+          .join('\n'),
+    );
+    const actual = await readOutputs(brokers, from);
+
+    const expected = await uninterruptedOutputs(brokers, `${GROUP}-single`, join(dir, 'ck-single'), 180_000);
+    process.stderr.write(
+      `scale-out test (${store}): merge-holder killed; survivors restored ${JSON.stringify(tookOver)}; settled ${settledAfter} ms after the kill; ` +
+        `results ${actual['processed-metrics'].length}, alerts ${actual['cep-alerts'].length}, dead letters ${actual['events-deadletter'].length}\n`,
+    );
+    if (store === 'kafka')
+      for (let i = 0; i < 3; i++)
+        assert.ok(!existsSync(join(dir, `ck-machine-${i}`)), 'no process wrote checkpoint files');
+    assertSameOutputs(actual, expected, 'scale-out');
+  });
+}

@@ -13,6 +13,7 @@ import { securityFailure, unreachable, withDeadline } from './errors.js';
 import { PartitionCounts } from './metadata.js';
 import { resolveKafkaOptions, type KafkaTransportOptions, type ResolvedKafkaOptions } from './options.js';
 import { KafkaProducer } from './producer.js';
+import { scanPartition, type ScannedRecord } from './scan.js';
 import { KafkaTransactions } from './transactions.js';
 
 const { Kafka } = kafkajs;
@@ -111,6 +112,18 @@ export class KafkaTransport implements Transport {
     );
     this.open.add(t);
     return t;
+  }
+
+  /** Reads a partition's committed records from its start until `visit` returns true or its end (scan.ts). */
+  async scan(topic: string, partition: number, visit: (r: ScannedRecord) => boolean): Promise<boolean> {
+    return scanPartition(
+      this.kafka,
+      await this.sharedAdmin(),
+      (c) => this.connectBounded(c),
+      topic,
+      partition,
+      visit,
+    );
   }
 
   consumer(options: ConsumerOptions): Consumer {
