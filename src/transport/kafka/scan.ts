@@ -38,10 +38,10 @@ export async function scanPartition(
   let settle!: (found: boolean) => void;
   let fail!: (err: Error) => void;
   const done = new Promise<boolean>((resolve, reject) => ((settle = resolve), (fail = reject)));
-  // Batches of transaction markers only never reach eachBatch; this event reports their offsets too.
-  consumer.on(consumer.events.START_BATCH_PROCESS, (e) => {
+  // After each batch, eachBatch's or one of transaction markers only (which never reaches eachBatch).
+  consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
     const p = e.payload as { partition: number; lastOffset: string };
-    if (p.partition === partition && Number(p.lastOffset) + 1 >= high) setImmediate(() => settle(false));
+    if (p.partition === partition && Number(p.lastOffset) + 1 >= high) settle(false);
   });
   consumer.on(consumer.events.CRASH, (e) => fail(e.payload.error as Error));
   const timer = setTimeout(
