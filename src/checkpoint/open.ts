@@ -13,6 +13,8 @@ export interface CheckpointSettings {
   intervalMs: number;
   /** 'dir' (default): files under `dir`; 'kafka': the group's compacted changelog topic (changelogTopic()). */
   store?: CheckpointStoreKind;
+  /** Partitions of the changelog topic as it exists (default: as rtap creates it). */
+  changelogPartitions?: number;
   /** Default: <cache>/checkpoints/<group>. */
   dir?: string;
   inputTopics?: string[];
@@ -89,7 +91,7 @@ function kafkaCheckpointer(
 
 /** A directory under --checkpoint-dir (the task's subdirectory in scale-out), or the group's changelog topic. */
 function checkpointStore(kafka: KafkaTransport, s: CheckpointSettings, name: string): CheckpointStore {
-  if (s.store === 'kafka') return new TopicStore(kafka, changelogTopic(s.group), name);
+  if (s.store === 'kafka') return new TopicStore(kafka, changelogTopic(s.group), name, s.changelogPartitions);
   const dir = s.dir ?? defaultCheckpointDir(s.group);
   return new DirectoryStore(name === 'all' ? dir : join(dir, name));
 }

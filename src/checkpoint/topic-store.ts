@@ -30,6 +30,7 @@ export function changelogPartition(name: string, partitions: number): number {
   const task = /^task-(\d+)$/.exec(name);
   return task && partitions > 1 ? 1 + (Number(task[1]) % (partitions - 1)) : 0;
 }
+
 /** Largest checkpoint record: the topic is created with a max.message.bytes above it (changelogTopicConfig). */
 export const MAX_CHECKPOINT_BYTES = 32 * 1024 * 1024 - 64 * 1024;
 

@@ -37,9 +37,13 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     ...engineOverrides(o),
     idleTimeout: o.idleTimeout ?? (o.input ? 24 * 3_600_000 : undefined),
   });
-  if (o.brokers && o.checkpointInterval > 0 && o.checkpointStore === 'kafka')
-    await ensureGroupTopic(transport, changelogTopic(o.group), CHANGELOG_PARTITIONS, changelogTopicConfig);
-  const scaleOut = o.scaleOut ? await scaleOutOptions(transport, o, engine, ctx.log) : undefined;
+  const changelogPartitions =
+    o.brokers && o.checkpointInterval > 0 && o.checkpointStore === 'kafka'
+      ? await ensureGroupTopic(transport, changelogTopic(o.group), CHANGELOG_PARTITIONS, changelogTopicConfig)
+      : undefined;
+  const scaleOut = o.scaleOut
+    ? await scaleOutOptions(transport, o, engine, ctx.log, changelogPartitions)
+    : undefined;
   // Kafka mode checkpoints by default: outputs to the topics then leave in the checkpoint's transaction.
   const checkpointer =
     o.brokers && !scaleOut
@@ -47,6 +51,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
           group: o.group,
           intervalMs: o.checkpointInterval,
           store: o.checkpointStore,
+          changelogPartitions,
           dir: o.checkpointDir,
           log: ctx.log,
         })
@@ -164,6 +169,7 @@ async function scaleOutOptions(
   o: ProcessOptions,
   engine: EngineConfig,
   log: (line: string) => void,
+  changelogPartitions: number | undefined,
 ): Promise<ScaleOutOptions> {
   if (transport.kind !== 'kafka')
     throw new UsageError('--scale-out needs --brokers: the processes share the work through Kafka');
@@ -187,6 +193,7 @@ async function scaleOutOptions(
     group: o.group,
     intervalMs: o.checkpointInterval,
     store: o.checkpointStore,
+    changelogPartitions,
     dir: o.checkpointDir,
     log,
   };
@@ -202,18 +209,30 @@ async function scaleOutOptions(
   };
 }
 
-/** Creates a topic of the group's own (panes, checkpoint changelog) unless it exists; racing processes are fine. */
+/**
+ * Creates a topic of the group's own (panes, checkpoint changelog) unless it exists; racing processes are
+ * fine. Returns its partition count: one created by someone else may differ from `partitions`.
+ */
 async function ensureGroupTopic(
   transport: Transport,
   name: string,
   partitions: number,
   config: Record<string, string>,
-): Promise<void> {
+): Promise<number> {
   const admin = transport.admin();
-  if ((await admin.listTopics()).includes(name)) return;
-  await admin
-    .createTopics([{ name, partitions, replicationFactor: Math.min(3, await admin.brokerCount()), config }])
-    .catch((err: Error) => {
-      if (!/already exists/i.test(err.message)) throw err;
-    });
+  if (!(await admin.listTopics()).includes(name))
+    await admin
+      .createTopics([{ name, partitions, replicationFactor: Math.min(3, await admin.brokerCount()), config }])
+      .catch((err: Error) => {
+        if (!/already exists/i.test(err.message)) throw err;
+      });
+  // Created by another process a moment ago: its metadata may not have reached every broker yet.
+  for (let wait = 100; ; wait *= 2) {
+    try {
+      return (await admin.describeTopics([name]))[0].partitions;
+    } catch (err) {
+      if (wait > 3200 || !/unknown topic/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }
