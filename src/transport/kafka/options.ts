@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import { UsageError } from '../../errors.js';
 import { COMPRESSIONS, type Compression } from './codecs.js';
+import { DEFAULT_BATCH_BYTES } from './record-size.js';
 import { KAFKA_LOG_LEVELS, levelFromEnv, plainLogCreator, type KafkaLogLevel } from './logger.js';
 
 export interface SaslOptions {
@@ -24,7 +25,7 @@ export interface ProducerTuning {
   lingerMs: number;
   /** Most messages in one produce request. */
   batchMaxMessages: number;
-  /** Most value+key bytes in one produce request. */
+  /** Most bytes of records (recordBytes(): key, value, headers, framing) in one produce request. */
   batchMaxBytes: number;
   compression: Compression;
   /**
@@ -75,7 +76,7 @@ export interface ResolvedKafkaOptions {
 export const PRODUCER_DEFAULTS: ProducerTuning = {
   lingerMs: 5,
   batchMaxMessages: 2000,
-  batchMaxBytes: 1024 * 1024,
+  batchMaxBytes: DEFAULT_BATCH_BYTES,
   compression: 'none',
   deliveryTimeoutMs: 120_000,
   maxBufferedMessages: 100_000,

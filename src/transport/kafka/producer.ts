@@ -6,6 +6,7 @@ import { compressionType } from './codecs.js';
 import { describeKafkaError, isFatal } from './errors.js';
 import type { PartitionCounts } from './metadata.js';
 import type { ProducerTuning } from './options.js';
+import { recordBytes } from './record-size.js';
 
 /** One send() call: resolves when all of its messages are acknowledged. */
 interface Request {
@@ -133,7 +134,7 @@ export class KafkaProducer implements Producer {
           index: i,
           partition: p,
           message,
-          bytes: m.value.length + (m.key?.length ?? 0),
+          bytes: recordBytes(m.key, m.value, m.headers),
         });
       }
       this.buffered += messages.length;

@@ -9,6 +9,7 @@ import type { OutgoingMessage, TopicPartition } from '../types.js';
 import { partitionForKey } from '../partitioner.js';
 import { describeKafkaError, isFatal, rootCause } from './errors.js';
 import type { PartitionCounts } from './metadata.js';
+import { DEFAULT_BATCH_BYTES, recordBytes, splitBySize } from './record-size.js';
 
 const { Partitioners } = kafkajs;
 
@@ -181,11 +182,15 @@ export class KafkaTransactions {
     });
   }
 
-  /** The messages grouped by topic and partition (rtap's partitioner: Java's murmur2, as kafkajs's default). */
+  /**
+   * The messages grouped by topic and partition (rtap's partitioner: Java's murmur2, as kafkajs's default),
+   * each partition's in runs under the broker's batch limit (kafkajs sends one batch per partition and
+   * request, and does not split it).
+   */
   private async perPartition(
     messages: Map<string, OutgoingMessage[]>,
-  ): Promise<{ topic: string; messages: Message[] }[]> {
-    const out = new Map<string, { topic: string; messages: Message[] }>();
+  ): Promise<{ topic: string; runs: Message[][] }[]> {
+    const out = new Map<string, { topic: string; messages: OutgoingMessage[] }>();
     for (const [topic, ms] of messages) {
       if (ms.length === 0) continue;
       const partitions = await this.counts.get(topic);
@@ -196,16 +201,21 @@ export class KafkaTransactions {
         const k = `${topic}\u0000${partition}`;
         let b = out.get(k);
         if (!b) out.set(k, (b = { topic, messages: [] }));
-        b.messages.push({
+        b.messages.push({ ...m, partition });
+      }
+    }
+    return [...out.values()].map(({ topic, messages: ms }) => ({
+      topic,
+      runs: splitBySize(ms, (m) => recordBytes(m.key, m.value, m.headers), DEFAULT_BATCH_BYTES).map((run) =>
+        run.map((m) => ({
           key: m.key,
           value: m.value,
           headers: m.headers,
-          partition,
+          partition: m.partition,
           timestamp: m.timestamp !== undefined ? String(Math.floor(m.timestamp)) : undefined,
-        });
-      }
-    }
-    return [...out.values()];
+        })),
+      ),
+    }));
   }
 
   private async attempt(
@@ -217,12 +227,15 @@ export class KafkaTransactions {
     const batches = await this.perPartition(messages);
     const tx = await this.producer.transaction();
     try {
-      // One sendBatch per partition, so each goes to one leader. A kafkajs sendBatch spanning several
+      // sendBatch per partition, so each goes to one leader. A kafkajs sendBatch spanning several
       // brokers re-sends to a broker whose request is still in flight when another broker's fails (its
       // retry sees no answer from it yet), with the next sequence number: the broker appends those
       // records twice, inside this transaction. Every send settles before an abort, so none lands after it.
+      // A partition's runs go one after the other, in order.
       const sent = await Promise.allSettled(
-        batches.map((b) => tx.sendBatch({ topicMessages: [b], acks: -1 })),
+        batches.map(async ({ topic, runs }) => {
+          for (const messages of runs) await tx.sendBatch({ topicMessages: [{ topic, messages }], acks: -1 });
+        }),
       );
       const failed = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
