@@ -1,4 +1,3 @@
-import { EXIT, RtapError } from '../errors.js';
 import type { ScannedRecord } from '../transport/kafka/scan.js';
 import type { OutgoingMessage } from '../transport/types.js';
 import {
@@ -31,31 +30,36 @@ export function changelogPartition(name: string, partitions: number): number {
   return task && partitions > 1 ? 1 + (Number(task[1]) % (partitions - 1)) : 0;
 }
 
-/** Largest checkpoint record: the topic is created with a max.message.bytes above it (changelogTopicConfig). */
-export const MAX_CHECKPOINT_BYTES = 32 * 1024 * 1024 - 64 * 1024;
+/**
+ * Bytes of a checkpoint's JSON per record: under the 1 MiB a broker with defaults accepts in a batch, with
+ * room for the key, headers and framing, so the changelog needs no topic limit raised.
+ */
+export const CHUNK_BYTES = 900_000;
 
 /**
- * Topic settings of a changelog: compacted, so it keeps the newest checkpoint of each key; records up to
- * 32 MiB; the active segment rolls every 10 minutes so compaction reaches it, and a restore reads little
- * more than one record per key.
+ * Topic settings of a changelog: compacted, so it keeps the newest record of each key; the active segment
+ * rolls every 10 minutes (or at 64 MiB) so compaction reaches it, and a restore reads little more than the
+ * newest checkpoint of each key.
  */
 export const changelogTopicConfig: Record<string, string> = {
   'cleanup.policy': 'compact',
-  'max.message.bytes': String(32 * 1024 * 1024),
   'segment.bytes': String(64 * 1024 * 1024),
   'segment.ms': String(10 * 60_000),
   'min.cleanable.dirty.ratio': '0.1',
 };
 
-/** Header carrying the checkpoint tag (sequence and writer) of a changelog record. */
+/** Headers of a changelog record: the checkpoint tag (sequence and writer), and which chunk of how many. */
 const TAG_HEADER = 'rtap-checkpoint';
+const CHUNK_HEADER = 'rtap-chunk';
 
 /**
  * Checkpoints of one checkpointer (`name`: a group's single processor, or one scale-out task) in a
  * compacted changelog topic, so whichever process, on whichever machine, takes the task over can restore
- * it. The record is part of the checkpoint's transaction, with the outputs and the tagged offsets: it is
- * visible to read_committed readers exactly when the offsets that name it are, so no state is ever written
- * ahead of its commit and nothing needs pruning. Its key is the name, so compaction keeps only the newest.
+ * it. A checkpoint is the JSON of a checkpoint file in chunks of CHUNK_BYTES, keyed `<name>/<i>`. Its
+ * records are part of the checkpoint's transaction, with the outputs and the tagged offsets: they are
+ * visible to read_committed readers exactly when the offsets that name them are, so no state is ever
+ * written ahead of its commit and nothing needs pruning; compaction keeps the newest record of each key.
+ * (Chunks past the end of a smaller checkpoint are older ones: their tag tells them apart.)
  */
 export class TopicStore implements CheckpointStore {
   private readonly partition: number;
@@ -77,42 +81,42 @@ export class TopicStore implements CheckpointStore {
     const id = committedCheckpoint(committed, where);
     if (id === 'fresh') return null;
     const tag = checkpointTag(id);
-    let found: ScannedRecord | null = null;
+    const chunks: Buffer[] = [];
+    let count = -1;
+    let have = 0;
+    let at = '';
     await this.reader.scan(this.topic, this.partition, (r) => {
-      if (r.key !== this.name || r.headers[TAG_HEADER] !== tag) return false;
-      found = r;
-      return true;
+      if (!r.key?.startsWith(`${this.name}/`) || r.headers[TAG_HEADER] !== tag || !r.value) return false;
+      const m = /^(\d+)\/(\d+)$/.exec(r.headers[CHUNK_HEADER] ?? '');
+      if (!m) return false;
+      const i = Number(m[1]);
+      count = Number(m[2]);
+      if (chunks[i] === undefined) have++;
+      chunks[i] = r.value;
+      at ||= `${this.topic}[${this.partition}]@${r.offset}`;
+      return have === count;
     });
-    const record = found as ScannedRecord | null;
-    if (!record?.value)
+    if (have === 0 || have !== count)
       throw missingCheckpoint(
         where,
         id,
         this.where,
         'give the --checkpoint-store (and --checkpoint-dir) that process used, or a new --group',
       );
-    return parseCheckpoint<S>(
-      record.value.toString('utf8'),
-      id,
-      `${this.topic}[${this.partition}]@${record.offset}`,
-    );
+    return parseCheckpoint<S>(Buffer.concat(chunks).toString('utf8'), id, at);
   }
 
   save<S>(c: NewCheckpoint<S>): Map<string, OutgoingMessage[]> {
-    const value = Buffer.from(JSON.stringify({ format: 'rtap-checkpoint', version: 1, ...c }));
-    if (value.length > MAX_CHECKPOINT_BYTES)
-      throw new RtapError(
-        `checkpoint ${c.seq} of ${this.name}: its state is ${(value.length / 1048576).toFixed(1)} MiB, more than a record of ${this.topic} may hold (${MAX_CHECKPOINT_BYTES / 1048576} MiB)`,
-        EXIT.FAILURE,
-        'use --checkpoint-store dir (with a --checkpoint-dir every process can read), or fewer views',
-      );
-    const record = {
-      key: this.name,
-      value,
+    const json = Buffer.from(JSON.stringify({ format: 'rtap-checkpoint', version: 1, ...c }));
+    const n = Math.max(1, Math.ceil(json.length / CHUNK_BYTES));
+    const tag = checkpointTag({ seq: c.seq, writer: c.writer ?? '' });
+    const records = Array.from({ length: n }, (_, i) => ({
+      key: `${this.name}/${i}`,
+      value: json.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES),
       partition: this.partition,
-      headers: { [TAG_HEADER]: checkpointTag({ seq: c.seq, writer: c.writer ?? '' }) },
-    };
-    return new Map([[this.topic, [record]]]);
+      headers: { [TAG_HEADER]: tag, [CHUNK_HEADER]: `${i}/${n}` },
+    }));
+    return new Map([[this.topic, records]]);
   }
 
   committed(): void {
