@@ -43,7 +43,10 @@ export async function scanPartition(
     const p = e.payload as { partition: number; lastOffset: string };
     if (p.partition === partition && Number(p.lastOffset) + 1 >= high) settle(false);
   });
-  consumer.on(consumer.events.CRASH, (e) => fail(e.payload.error as Error));
+  // kafkajs restarts the consumer itself after a retriable crash; only a final one ends the scan.
+  consumer.on(consumer.events.CRASH, (e) => {
+    if (!e.payload.restart) fail(e.payload.error as Error);
+  });
   const timer = setTimeout(
     () =>
       fail(
