@@ -15,7 +15,7 @@ import {
   TopicStore,
 } from '../../src/checkpoint/topic-store.js';
 import type { KafkaTransport } from '../../src/transport/kafka/index.js';
-import { transport, uniqueTopic } from '../transport/kafka/helpers.js';
+import { DEFAULT_BATCH_LIMIT, transport, uniqueTopic } from '../transport/kafka/helpers.js';
 import { readCommitted } from '../fault/helpers.js';
 
 const brokers = process.env.RTAP_KAFKA_BROKERS;
@@ -26,9 +26,6 @@ const state = (n: number) =>
     engine: { marker: n, bulk: n === 0 ? 'x'.repeat(3 * 1024 * 1024) : '' },
     cep: null,
   }) as unknown as ProcessorState;
-/** Kafka's default message.max.bytes, set on the topic: the test broker's own limit is higher. */
-const DEFAULT_LIMIT = { 'max.message.bytes': '1048588' };
-
 test(
   'the changelog topic restores the committed checkpoint on another process with no files, never an aborted or fenced one',
   { skip: !brokers, timeout: 180_000 },
@@ -64,7 +61,7 @@ test(
           name: changelog,
           partitions: CHANGELOG_PARTITIONS,
           replicationFactor: 1,
-          config: { ...changelogTopicConfig, ...DEFAULT_LIMIT },
+          config: { ...changelogTopicConfig, ...DEFAULT_BATCH_LIMIT },
         },
       ]);
 

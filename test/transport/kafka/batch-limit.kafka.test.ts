@@ -6,11 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readCommitted } from '../../fault/helpers.js';
-import { transport, uniqueTopic } from './helpers.js';
+import { DEFAULT_BATCH_LIMIT, transport, uniqueTopic } from './helpers.js';
 
 const brokersEnv = process.env.RTAP_KAFKA_BROKERS;
-/** Kafka's default message.max.bytes, set on the topic: the test broker's own limit is higher. */
-const DEFAULT_LIMIT = { 'max.message.bytes': '1048588' };
 const messages = (tag: string) =>
   Array.from({ length: 3000 }, (_, i) => ({
     key: 'one-partition',
@@ -27,8 +25,8 @@ test(
     const txTopic = uniqueTopic('limit-tx');
     try {
       await t.admin().createTopics([
-        { name: plain, partitions: 1, replicationFactor: 1, config: DEFAULT_LIMIT },
-        { name: txTopic, partitions: 1, replicationFactor: 1, config: DEFAULT_LIMIT },
+        { name: plain, partitions: 1, replicationFactor: 1, config: DEFAULT_BATCH_LIMIT },
+        { name: txTopic, partitions: 1, replicationFactor: 1, config: DEFAULT_BATCH_LIMIT },
       ]);
       const producer = t.producer();
       const reports = await producer.send(plain, messages('plain'));

@@ -19,6 +19,9 @@ export function transport(extra: Partial<KafkaTransportOptions> = {}): KafkaTran
   return createKafkaTransport({ brokers: brokers(), connectTimeoutMs: 20_000, ...extra });
 }
 
+/** Kafka's default batch limit (message.max.bytes), for a topic: the test broker's own limit is higher. */
+export const DEFAULT_BATCH_LIMIT = { 'max.message.bytes': '1048588' };
+
 /** A topic name no other test (or earlier run) uses. */
 export function uniqueTopic(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
