@@ -12,7 +12,8 @@ import { describeKafkaError } from './errors.js';
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
-function headersOf(h: IHeaders | undefined): Headers {
+/** kafkajs record headers as rtap's (the last value of a repeated header, as UTF-8 text). */
+export function headersOf(h: IHeaders | undefined): Headers {
   const out: Headers = {};
   if (!h) return out;
   for (const [k, v] of Object.entries(h)) {

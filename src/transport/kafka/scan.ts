@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admin as KafkaJsAdmin, Consumer as KafkaJsConsumer, Kafka } from 'kafkajs';
 import { RtapError } from '../../errors.js';
 import type { Headers } from '../types.js';
+import { headersOf } from './consumer.js';
 
 export interface ScannedRecord {
   offset: number;
@@ -64,13 +65,11 @@ export async function scanPartition(
       eachBatch: async ({ batch }) => {
         if (batch.partition !== partition) return;
         for (const m of batch.messages) {
-          const headers: Headers = {};
-          for (const [h, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[h] = String(v);
           const found = visit({
             offset: Number(m.offset),
             key: m.key?.toString() ?? null,
             value: m.value,
-            headers,
+            headers: headersOf(m.headers),
           });
           if (found) return settle(true);
         }
