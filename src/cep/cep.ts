@@ -93,6 +93,21 @@ interface Timer {
 const byDeadline = (a: Run, b: Run) => a.deadline - b.deadline || compareRuns(a, b);
 const byStart = (a: Run, b: Run) => a.seqs[0] - b.seqs[0];
 
+/**
+ * The kinds that can change a pattern's partial matches. An event of any other kind is skipped by every
+ * run (no transition or NOT accepts it) and only marks runs as having skipped one, which matters to strict
+ * contiguity alone: so a pattern with a strict element or an ANY element sees every event, and the others
+ * only their kinds. Timeouts fire from the timer heap whatever events arrive.
+ */
+function relevantKinds(p: CompiledPattern): ReadonlySet<string> | null {
+  const kinds = new Set<string>();
+  for (const el of p.elements) {
+    if (el.kinds === null || el.strict) return null;
+    for (const k of el.kinds) kinds.add(k);
+  }
+  return kinds;
+}
+
 const toJson = (n: number): number | null =>
   n === -Infinity ? null : n === Infinity ? Number.MAX_SAFE_INTEGER : n;
 
@@ -102,6 +117,10 @@ class CepImpl implements Cep {
   private readonly keys: Map<string, KeyState>[];
   /** Per pattern: the partition key of an event (null: the event has no such field and is skipped). */
   private readonly partitionKeys: ((e: AnalyticsEvent) => unknown)[];
+  /** Per pattern: the event kinds that can affect its partial matches (null: every kind). */
+  private readonly relevant: (ReadonlySet<string> | null)[];
+  /** Event kind → the patterns it can affect; events no pattern cares about are never buffered. */
+  private readonly routes = new Map<string, number[]>();
   private readonly buffer = new ReorderBuffer();
   private readonly timers = new Heap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.order < b.order));
   private readonly maxRunsPerKey: number;
@@ -133,6 +152,7 @@ class CepImpl implements Cep {
       const path = ['', p.def.partitionBy];
       return (e: AnalyticsEvent) => fieldOf(e, path);
     });
+    this.relevant = this.patterns.map(relevantKinds);
     this.maxRunsPerKey = options.maxRunsPerKey ?? 64;
     this.maxPartialMatches = options.maxPartialMatches ?? 100_000;
     for (const d of defs) this.perPattern.set(d.name, 0);
@@ -147,7 +167,7 @@ class CepImpl implements Cep {
       this.hooks.late?.(event);
       return;
     }
-    this.buffer.push({ arrival: this.arrivals++, event });
+    if (this.routeOf(eventKind(event)).length) this.buffer.push({ arrival: this.arrivals++, event });
     if (event.event_time > this.maxEventTime) this.maxEventTime = event.event_time;
     const auto = this.options.autoWatermarkMs;
     if (auto !== undefined && this.maxEventTime - auto > this.watermark)
@@ -187,9 +207,24 @@ class CepImpl implements Cep {
     this.fireTimers(this.watermark);
   }
 
+  private routeOf(kind: string): number[] {
+    let route = this.routes.get(kind);
+    if (!route) {
+      route = [];
+      for (let pi = 0; pi < this.patterns.length; pi++) {
+        const r = this.relevant[pi];
+        if (r === null || r.has(kind)) route.push(pi);
+      }
+      this.routes.set(kind, route);
+    }
+    return route;
+  }
+
   private dispatch(e: AnalyticsEvent, seq: number) {
     const kind = eventKind(e);
-    for (let pi = 0; pi < this.patterns.length; pi++) {
+    const route = this.routeOf(kind);
+    for (let ri = 0; ri < route.length; ri++) {
+      const pi = route[ri];
       const p = this.patterns[pi];
       const k = this.partitionKeys[pi](e);
       if (k === null) continue;
