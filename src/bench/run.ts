@@ -79,7 +79,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   const recorders = o.recorders ?? new LatencyRecorders();
   const resources = new ResourceMonitor();
   const startedAt = new Date();
-  const processor = assemblePipeline({
+  const processor = await assemblePipeline({
     transport: o.transport,
     engine: engineConfigFrom(o.engine),
     patterns: o.patterns,

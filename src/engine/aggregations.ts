@@ -31,6 +31,55 @@ export const sum: Aggregator<number, number, number> = {
   result: (s) => s,
 };
 
+/**
+ * A sum that does not depend on the order of its terms: Shewchuk's non-overlapping partials (Python's
+ * math.fsum), rounded once when read. Sessions add a user's purchases in arrival order, which interleaves
+ * topics differently from run to run; this keeps their revenue identical to the last bit.
+ */
+export const exactSum: Aggregator<number[], number, number> = {
+  name: 'exactSum',
+  init: () => [],
+  add: (partials, v) => {
+    let x = v;
+    let i = 0;
+    for (let j = 0; j < partials.length; j++) {
+      let y = partials[j];
+      if (Math.abs(x) < Math.abs(y)) [x, y] = [y, x];
+      const hi = x + y;
+      const lo = y - (hi - x);
+      if (lo !== 0) partials[i++] = lo;
+      x = hi;
+    }
+    partials.length = i;
+    partials.push(x);
+    return partials;
+  },
+  merge: (into, from) => {
+    for (const v of from) exactSum.add(into, v);
+    return into;
+  },
+  result: (partials) => {
+    let n = partials.length;
+    if (n === 0) return 0;
+    let hi = partials[--n];
+    let lo = 0;
+    while (n > 0) {
+      const x = hi;
+      const y = partials[--n];
+      hi = x + y;
+      lo = y - (hi - x);
+      if (lo !== 0) break;
+    }
+    // Round half-even correctly when the remaining partials push the result over a tie.
+    if (n > 0 && ((lo < 0 && partials[n - 1] < 0) || (lo > 0 && partials[n - 1] > 0))) {
+      const y = lo * 2;
+      const x = hi + y;
+      if (y === x - hi) hi = x;
+    }
+    return hi;
+  },
+};
+
 export interface AvgState {
   sum: number;
   n: number;

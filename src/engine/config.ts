@@ -36,6 +36,24 @@ export interface EngineConfig {
   journeyLimit?: number;
   /** Window sizes (ms) of the views, defaults from the reference documents. */
   windows?: Partial<WindowSizes>;
+  /**
+   * Co-partitioned tasks: input partition p belongs to task p mod tasks, and state (dedup, every view's
+   * windows and sessions) is kept per task. The gcd of the input topics' partition counts (3 for the
+   * reference topology), so one user's events on every topic meet in one task. Default 1.
+   */
+  tasks?: number;
+  /**
+   * 'partition' (default): a watermark per input partition, the pipeline's is their minimum (DESIGN.md).
+   * 'stream': one watermark over every event in arrival order, never idle (file mode: a recording is one
+   * arrival order).
+   */
+  watermarkScope?: 'partition' | 'stream';
+  /**
+   * An event dated more than this ahead of the newest event time of its partition (of the stream, before
+   * the partition's first event), plus the wall time since that partition's last event, is dead-lettered
+   * as `future_timestamp` instead of moving the watermark. Default 1 hour.
+   */
+  maxFutureSkewMs?: number;
 }
 
 export interface WindowSizes {
@@ -83,6 +101,9 @@ export function defaultEngineConfig(): EngineConfig {
     hllPrecision: 14,
     journeyLimit: 20,
     windows: { ...DEFAULT_WINDOWS },
+    tasks: 1,
+    watermarkScope: 'partition',
+    maxFutureSkewMs: 3_600_000,
   };
 }
 
@@ -145,6 +166,17 @@ export function resolveEngineConfig(config: EngineConfig): Required<EngineConfig
       `engine config journeyLimit: expected an integer >= 1, got ${JSON.stringify(journeyLimit)}`,
     );
   }
+  const tasks = config.tasks ?? d.tasks!;
+  if (!Number.isInteger(tasks) || tasks < 1)
+    throw new UsageError(`engine config tasks: expected an integer >= 1, got ${JSON.stringify(tasks)}`);
+  const watermarkScope = config.watermarkScope ?? d.watermarkScope!;
+  if (watermarkScope !== 'partition' && watermarkScope !== 'stream') {
+    throw new UsageError(
+      `engine config watermarkScope: expected "partition" or "stream", got ${JSON.stringify(watermarkScope)}`,
+    );
+  }
+  const maxFutureSkewMs = config.maxFutureSkewMs ?? d.maxFutureSkewMs!;
+  wholeMs('maxFutureSkewMs', maxFutureSkewMs, 0);
   const windows: WindowSizes = { ...DEFAULT_WINDOWS, ...(config.windows ?? {}) };
   for (const [k, v] of Object.entries(windows)) wholeMs(`windows.${k}`, v, 1);
   return {
@@ -155,5 +187,8 @@ export function resolveEngineConfig(config: EngineConfig): Required<EngineConfig
     hllPrecision,
     journeyLimit,
     windows,
+    tasks,
+    watermarkScope,
+    maxFutureSkewMs,
   };
 }

@@ -15,10 +15,12 @@ export interface EngineHooks {
   emit(result: ViewResult): void;
   late(event: AnalyticsEvent, reason: string): void;
   duplicate?(event: AnalyticsEvent): void;
+  /** An event dated further ahead than maxFutureSkewMs (dead-lettered as `future_timestamp`, counted). */
+  future?(event: AnalyticsEvent, reason: string): void;
   /**
    * Scale-out first stage: when set, tumbling and hopping views emit nothing themselves; every pane the
    * horizon has passed is handed here (with the input partition it came from) for a merging stage to
-   * combine with the other processes' panes (engine/merge.ts). Sessions and per-event views still emit.
+   * combine with the other partitions' panes (engine/merge.ts). Sessions and per-event views still emit.
    */
   pane?(view: string, partition: number, paneStart: number, pane: Pane<unknown>): void;
 }
@@ -40,22 +42,30 @@ export interface EngineStats {
 
 export interface EngineSnapshot {
   format: 'rtap-engine-snapshot';
-  version: 1;
+  version: 2;
+  /** Co-partitioned tasks the input partitions were divided into (EngineConfig.tasks). */
+  taskCount: number;
+  maxAccepted: number | string;
   views: string[];
   watermarks: ReturnType<WatermarkTracker['snapshot']>;
   nextEarlyAt: number | string;
   counters: Record<string, number>;
   runtimes: Record<string, Json>;
-  /** State per input partition (task): dedup ids and every view's windows. */
+  /** State per input partition: dedup ids and the windows of every partition-scoped view. */
   tasks: {
     partition: number;
     dedup: ReturnType<DedupStore['snapshot']> | null;
     views: Record<string, Json>;
   }[];
+  /** State per co-partitioned task: the task-scoped views (sessions). */
+  groups: { task: number; views: Record<string, Json> }[];
 }
 
+/** What the engine did with an event: only accepted events go on to CEP. */
+export type Verdict = 'accepted' | 'duplicate' | 'late' | 'future';
+
 export interface Engine {
-  process(event: AnalyticsEvent, source: SourcePosition, wallNow: number): void;
+  process(event: AnalyticsEvent, source: SourcePosition, wallNow: number): Verdict;
   tick(wallNow: number): void;
   drain(wallNow: number): void;
   watermark(): number;
@@ -69,10 +79,23 @@ export interface Engine {
   resultViews(): string[];
 }
 
+/** State of one input partition: its dedup ids and every view's state (task-scoped ones shared, see Group). */
 interface Task {
   partition: number;
   dedup: DedupStore;
-  /** One state per runtime, same index. */
+  /** One state per runtime, same index; a task-scoped runtime's entry is its group's state. */
+  states: unknown[];
+}
+
+/**
+ * State of one co-partitioned task (input partitions p with p mod tasks = task): one user's events on every
+ * topic meet here, so views whose windows follow a user's whole activity (sessions) keep their state per
+ * group, not per partition. Windowed views stay per partition and merge at emission in partition order,
+ * which keeps floating-point sums independent of how partitions interleave.
+ */
+interface Group {
+  task: number;
+  /** One state per runtime, same index (null for partition-scoped runtimes). */
   states: unknown[];
 }
 
@@ -92,7 +115,13 @@ class StreamEngine implements Engine {
   private readonly tasks: Task[] = [];
   /** Task of each input partition number (partitions are small non-negative integers). */
   private readonly taskByPartition: (Task | undefined)[] = [];
-  /** Per runtime, its state in every task (same order as `tasks`), for firing. */
+  private readonly groups: Group[] = [];
+  private readonly groupByTask: (Group | undefined)[] = [];
+  /** Per runtime: kept per group (sessions) rather than per partition. */
+  private readonly taskScoped: boolean[];
+  /** Newest event time accepted on any partition: the future bound of a partition that has none yet. */
+  private maxAccepted = -Infinity;
+  /** Per runtime, its state in every task (same order as `tasks`) or group (`groups`), for firing. */
   private readonly statesByRuntime: unknown[][];
   private closeAt = -Infinity;
   private nextEarlyAt = -Infinity;
@@ -102,6 +131,7 @@ class StreamEngine implements Engine {
     accepted: 0,
     duplicates: 0,
     late: 0,
+    future: 0,
     emittedFinal: 0,
     emittedEarly: 0,
   };
@@ -125,6 +155,7 @@ class StreamEngine implements Engine {
       if (!shipped && this.cfg.earlyViews.includes(this.specs[i].name.split('.')[0])) this.live.push(i);
     });
     this.statesByRuntime = this.runtimes.map(() => []);
+    this.taskScoped = this.runtimes.map((r) => r instanceof SessionRuntime);
     this.wm = new WatermarkTracker(this.cfg.outOfOrdernessMs, this.cfg.idleTimeoutMs);
     const counters = this.counters;
     this.ctx = {
@@ -149,45 +180,85 @@ class StreamEngine implements Engine {
       this.addTask(
         partition,
         new DedupStore(),
-        this.runtimes.map((r) => r.newTask()),
+        this.runtimes.map((r, i) => (this.taskScoped[i] ? null : r.newTask())),
       )
     );
   }
 
   private addTask(partition: number, dedup: DedupStore, states: unknown[]): Task {
-    const t: Task = { partition, dedup, states };
+    const group = this.group(partition % this.cfg.tasks);
+    const t: Task = {
+      partition,
+      dedup,
+      states: states.map((s, i) => (this.taskScoped[i] ? group.states[i] : s)),
+    };
     // Tasks stay sorted by partition: results merge the tasks' partial aggregates in this order, and
     // floating-point sums depend on it, so it must not depend on which partition happened to arrive first.
     let at = this.tasks.length;
     while (at > 0 && this.tasks[at - 1].partition > partition) at--;
     this.tasks.splice(at, 0, t);
     this.taskByPartition[partition] = t;
-    states.forEach((s, i) => this.statesByRuntime[i].splice(at, 0, s));
+    states.forEach((s, i) => {
+      if (!this.taskScoped[i]) this.statesByRuntime[i].splice(at, 0, s);
+    });
     return t;
   }
 
+  private group(task: number, saved?: unknown[]): Group {
+    const existing = this.groupByTask[task];
+    if (existing) return existing;
+    const g: Group = {
+      task,
+      states: this.runtimes.map((r, i) => (this.taskScoped[i] ? (saved?.[i] ?? r.newTask()) : null)),
+    };
+    let at = this.groups.length;
+    while (at > 0 && this.groups[at - 1].task > task) at--;
+    this.groups.splice(at, 0, g);
+    this.groupByTask[task] = g;
+    g.states.forEach((s, i) => {
+      if (this.taskScoped[i]) this.statesByRuntime[i].splice(at, 0, s);
+    });
+    return g;
+  }
+
   assign(partitions: { topic: string; partition: number }[], wallNow: number): void {
+    if (this.cfg.watermarkScope === 'stream') return;
     for (const p of partitions) this.wm.clock(p.topic, p.partition, wallNow);
   }
 
-  process(e: AnalyticsEvent, source: SourcePosition, wallNow: number): void {
+  process(e: AnalyticsEvent, source: SourcePosition, wallNow: number): Verdict {
     this.counters.events++;
-    const clock = this.wm.clock(source.topic, source.partition, wallNow);
+    const clock =
+      this.cfg.watermarkScope === 'stream'
+        ? this.wm.clock('', 0, wallNow)
+        : this.wm.clock(source.topic, source.partition, wallNow);
     const ts = e.event_time;
+    // Before anything reads the time: a far-future event must not move the watermark (every valid event
+    // would then be late). Bounded by the partition's newest event (or the stream's, before its first).
+    const newest = clock.maxTs === -Infinity ? this.maxAccepted : clock.maxTs;
+    if (
+      newest !== -Infinity &&
+      ts > newest + this.cfg.maxFutureSkewMs + Math.max(0, wallNow - clock.lastWall)
+    ) {
+      this.counters.future++;
+      this.hooks.future?.(e, this.futureReason(e, source, newest));
+      return 'future';
+    }
     if (ts < this.closeAt) {
       this.counters.late++;
       this.hooks.late(e, this.lateReason(e, source));
       if (this.wm.observe(clock, ts, wallNow)) this.advance(wallNow, false);
-      return;
+      return 'late';
     }
     const task = this.task(source.partition);
     if (this.cfg.dedup && task.dedup.seen(e.event_id, ts)) {
       this.counters.duplicates++;
       this.hooks.duplicate?.(e);
       if (this.wm.observe(clock, ts, wallNow)) this.advance(wallNow, false);
-      return;
+      return 'duplicate';
     }
     this.counters.accepted++;
+    if (ts > this.maxAccepted) this.maxAccepted = ts;
     const ctx = this.ctx;
     ctx.wallNow = wallNow;
     ctx.watermark = this.wm.watermark();
@@ -201,6 +272,14 @@ class StreamEngine implements Engine {
       if (key !== null) runtimes[i].add(states[i], e, key, ctx, ts, ist);
     }
     if (this.wm.observe(clock, ts, wallNow)) this.advance(wallNow, false);
+    return 'accepted';
+  }
+
+  private futureReason(e: AnalyticsEvent, s: SourcePosition, newest: number): string {
+    return (
+      `future_timestamp: event time ${e.event_time} is ${e.event_time - newest} ms ahead of the newest event time ${newest} ` +
+      `(more than the maximum future skew of ${this.cfg.maxFutureSkewMs} ms) at ${s.topic}[${s.partition}]@${s.offset}`
+    );
   }
 
   private lateReason(e: AnalyticsEvent, s: SourcePosition): string {
@@ -244,7 +323,8 @@ class StreamEngine implements Engine {
   }
 
   tick(wallNow: number): void {
-    this.wm.tick(wallNow);
+    // One stream (file mode) is never idle: its event time moves only with its events.
+    if (this.cfg.watermarkScope === 'partition') this.wm.tick(wallNow);
     this.advance(wallNow, true);
     const interval = this.cfg.earlyIntervalMs;
     if (interval !== null && wallNow >= this.nextEarlyAt) {
@@ -290,7 +370,9 @@ class StreamEngine implements Engine {
     this.runtimes.forEach((r, i) => (runtimes[this.specs[i].name] = r.saveGlobal()));
     return {
       format: 'rtap-engine-snapshot',
-      version: 1,
+      version: 2,
+      taskCount: this.cfg.tasks,
+      maxAccepted: encodeNum(this.maxAccepted),
       views: this.resultViews(),
       watermarks: this.wm.snapshot(),
       nextEarlyAt: encodeNum(this.nextEarlyAt),
@@ -299,17 +381,33 @@ class StreamEngine implements Engine {
       tasks: this.tasks.map((t) => {
         const views: Record<string, Json> = {};
         this.runtimes.forEach((r, i) => (views[this.specs[i].name] = r.saveTask(t.states[i])));
+        this.runtimes.forEach((r, i) => {
+          if (this.taskScoped[i]) delete views[this.specs[i].name];
+        });
         return { partition: t.partition, dedup: this.cfg.dedup ? t.dedup.snapshot() : null, views };
+      }),
+      groups: this.groups.map((g) => {
+        const views: Record<string, Json> = {};
+        this.runtimes.forEach((r, i) => {
+          if (this.taskScoped[i]) views[this.specs[i].name] = r.saveTask(g.states[i]);
+        });
+        return { task: g.task, views };
       }),
     };
   }
 
   private restore(s: EngineSnapshot): void {
-    if (s?.format !== 'rtap-engine-snapshot' || s.version !== 1) {
+    if (s?.format !== 'rtap-engine-snapshot' || s.version !== 2) {
       throw new Error(
-        `engine snapshot: not an rtap engine snapshot (format ${JSON.stringify(s?.format)}, version ${JSON.stringify(s?.version)})`,
+        `engine snapshot: not an rtap engine snapshot of version 2 (format ${JSON.stringify(s?.format)}, version ${JSON.stringify(s?.version)}); a checkpoint of an older rtap cannot be restored: start a new --group or delete its checkpoints`,
       );
     }
+    if (s.taskCount !== this.cfg.tasks) {
+      throw new Error(
+        `engine snapshot: taken with the input divided into ${s.taskCount} tasks, but these input topics make ${this.cfg.tasks} (their partition counts changed)`,
+      );
+    }
+    this.maxAccepted = decodeNum(s.maxAccepted, 'maxAccepted');
     const mine = this.resultViews().join(',');
     if (s.views.join(',') !== mine) {
       throw new Error(
@@ -320,8 +418,15 @@ class StreamEngine implements Engine {
     this.closeAt = this.wm.watermark() - this.cfg.allowedLatenessMs;
     this.nextEarlyAt = decodeNum(s.nextEarlyAt, 'nextEarlyAt');
     Object.assign(this.counters, s.counters);
+    for (const g of s.groups)
+      this.group(
+        g.task,
+        this.runtimes.map((r, i) => (this.taskScoped[i] ? r.loadTask(g.views[this.specs[i].name]) : null)),
+      );
     for (const t of s.tasks) {
-      const states = this.runtimes.map((r, i) => r.loadTask(t.views[this.specs[i].name]));
+      const states = this.runtimes.map((r, i) =>
+        this.taskScoped[i] ? null : r.loadTask(t.views[this.specs[i].name]),
+      );
       this.addTask(t.partition, t.dedup ? DedupStore.restore(t.dedup) : new DedupStore(), states);
     }
     this.runtimes.forEach((r, i) => r.loadGlobal(s.runtimes[this.specs[i].name], this.statesByRuntime[i]));

@@ -51,6 +51,11 @@ export interface Alert {
   detected_at: number;
   /** Intended send time of the event that completed the match (alert latency origin). */
   trigger_intended_send_time: number;
+  /**
+   * Raised by the end of input (file mode, the end of a bench), not by the stream: an absence whose
+   * deadline had not passed yet, or a rule over a partial last window. Absent otherwise.
+   */
+  at_end_of_input?: true;
 }
 
 /** Deterministic identity of a window result: compaction keeps the latest per view + key + window. */

@@ -3,7 +3,7 @@ import { createCep, defaultPatternDir, loadPatternFiles } from '../cep/index.js'
 import type { LatencyRecorders } from '../reporting/histograms.js';
 import type { Sink } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
-import { INPUT_TOPICS, TOPICS } from '../transport/topics.js';
+import { DEFAULT_PARTITIONS, INPUT_TOPICS, TOPICS, taskCount } from '../transport/topics.js';
 import type { Transport } from '../transport/types.js';
 import { Processor, type ScaleOutOptions } from './processor.js';
 import { UsageError } from '../errors.js';
@@ -57,20 +57,35 @@ export interface PipelineOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * The co-partitioned tasks of the input topics (the gcd of their partition counts): one user's events on
+ * every topic meet in one task, which holds their sessions and dedup state. Topics that do not exist yet
+ * count with the reference topology's partitions (what `rtap provision` creates).
+ */
+export async function inputTasks(transport: Transport, topics: string[]): Promise<number> {
+  const admin = transport.admin();
+  const existing = new Set(await admin.listTopics());
+  const described = await admin.describeTopics(topics.filter((t) => existing.has(t)));
+  const counts = new Map(described.map((d) => [d.name, d.partitions]));
+  return taskCount(topics.map((t) => counts.get(t) ?? DEFAULT_PARTITIONS[t] ?? 1));
+}
+
 /** Builds the processor with its engine and CEP; commands call this and only add sinks and reporting. */
-export function assemblePipeline(o: PipelineOptions): Processor {
+export async function assemblePipeline(o: PipelineOptions): Promise<Processor> {
   const noCep = o.patterns?.length === 1 && o.patterns[0] === 'none';
   const patterns = noCep ? [] : loadPatternFiles(o.patterns?.length ? o.patterns : [defaultPatternDir()]);
   if (!noCep && o.patterns?.length && patterns.length === 0) {
     throw new UsageError(`--patterns ${o.patterns.join(',')}: no patterns found (expected .cep files)`);
   }
+  const inputTopics = o.inputTopics ?? INPUT_TOPICS;
+  const engine = { ...o.engine, tasks: o.engine.tasks ?? (await inputTasks(o.transport, inputTopics)) };
   return new Processor({
     transport: o.transport,
     groupId: o.groupId ?? 'rtap-processor',
-    inputTopics: o.inputTopics ?? INPUT_TOPICS,
+    inputTopics,
     deadLetterTopic: o.deadLetterTopic ?? TOPICS.deadLetter,
     fromBeginning: o.fromBeginning ?? true,
-    createEngine: (hooks, snapshot) => createEngine(o.engine, hooks, snapshot),
+    createEngine: (hooks, snapshot) => createEngine(engine, hooks, snapshot),
     // CEP's own late count stays in its stats: the engine already dead-letters late events once.
     createCep: noCep
       ? null

@@ -64,7 +64,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     onWriteLatency: (ms) => recorders.record('sink_write', ms), // per write request
   });
   if (sinks.length === 0) throw new UsageError('no sink: give --output <file> or --sink topics|influx');
-  const processor = assemblePipeline({
+  const processor = await assemblePipeline({
     transport,
     // File mode reads as fast as it can: a partition starved for a moment by the read order is not idle,
     // and the end of the file closes every window (drain), so idleness must not advance the watermark.
@@ -188,7 +188,6 @@ async function scaleOutOptions(
     log(
       `rtap process: warning: the input topics' partition counts (${inputs.map((t) => `${t.name} ${t.partitions}`).join(', ')}) have no common divisor above 1: one task, so one process does all the work`,
     );
-  const tasks = Array.from({ length: Math.max(...counts) }, (_, i) => i);
   const settings = {
     group: o.group,
     intervalMs: o.checkpointInterval,
@@ -201,8 +200,8 @@ async function scaleOutOptions(
     panesTopic,
     intervalMs: o.checkpointInterval,
     units,
-    tasks,
-    engine,
+    tasks: Array.from({ length: Math.max(...counts) }, (_, i) => i),
+    engine: { ...engine, tasks: units },
     router: new OutputRouter(),
     openCheckpointer: (task, topics, owns) =>
       openTaskCheckpointer(transport as KafkaTransport, settings, task, topics, owns),

@@ -5,6 +5,7 @@ import {
   count,
   distinctExact,
   distinctHll,
+  exactSum,
   max,
   min,
   ratio,
@@ -111,4 +112,30 @@ test('unionExact: a union reused while its parts grow (through their rehashes) e
   // Another window starting on the same pane (a part the memo does not hold) gets a union of its own parts.
   const other = [parts[0], new Set(['x'])];
   assert.equal(unionExact(other).size, parts[0].size + (parts[0].has('x') ? 0 : 1));
+});
+
+test('exactSum gives the same sum, to the last bit, whatever the order of its terms', () => {
+  let seed = 7;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const values = Array.from({ length: 300 }, () => Math.round(rand() * 1e6) / 100 - 1000);
+  const sumOf = (xs: number[]) => exactSum.result(xs.reduce((s, x) => exactSum.add(s, x), exactSum.init()));
+  const first = sumOf(values);
+  const naive = new Set<number>();
+  for (let round = 0; round < 50; round++) {
+    const xs = [...values];
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [xs[i], xs[j]] = [xs[j], xs[i]];
+    }
+    naive.add(xs.reduce((a, b) => a + b, 0));
+    assert.equal(sumOf(xs), first);
+    // Merging two halves gives the same as adding one by one.
+    const a = xs.slice(0, 100).reduce((s, x) => exactSum.add(s, x), exactSum.init());
+    const b = xs.slice(100).reduce((s, x) => exactSum.add(s, x), exactSum.init());
+    assert.equal(exactSum.result(exactSum.merge(a, b)), first);
+  }
+  assert.ok(naive.size > 1, 'plain addition does depend on the order here, so the test can fail');
+  assert.ok(Math.abs(first - [...naive][0]) < 1e-6);
+  assert.equal(sumOf([0.1, 0.2, 0.3]), 0.6);
+  assert.equal(sumOf([1e100, 1, -1e100]), 1);
 });

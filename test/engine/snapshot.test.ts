@@ -101,12 +101,13 @@ test('a snapshot from an engine with other views is refused with a clear message
   );
 });
 
-test('the snapshot is plain JSON: state organised per input partition', () => {
-  const arrivals = generateStream({ seed: 3, events: 2000, users: 40, partitions: 3 });
-  const e = createEngine(defaultEngineConfig(), { emit: () => {}, late: () => {} });
+test('the snapshot is plain JSON: windows per input partition, sessions per co-partitioned task', () => {
+  const arrivals = generateStream({ seed: 3, events: 2000, users: 40, partitions: 6 });
+  const e = createEngine({ ...defaultEngineConfig(), tasks: 3 }, { emit: () => {}, late: () => {} });
   for (const a of arrivals) e.process(a.event, a, a.wall);
   const snap = e.snapshot();
   assert.deepEqual(JSON.parse(JSON.stringify(snap)), snap);
-  assert.deepEqual(snap.tasks.map((t) => t.partition).sort(), [0, 1, 2]);
-  assert.deepEqual(snap.watermarks.partitions.map((p) => p.partition).sort(), [0, 1, 2]);
+  assert.deepEqual(snap.tasks.map((t) => t.partition).sort(), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(snap.groups.map((g) => g.task).sort(), [0, 1, 2]);
+  assert.deepEqual(snap.watermarks.partitions.map((p) => p.partition).sort(), [0, 1, 2, 3, 4, 5]);
 });

@@ -1,5 +1,5 @@
 import { eventKind, type AnalyticsEvent } from '../../events/types.js';
-import { max, min } from '../aggregations.js';
+import { exactSum, max, min } from '../aggregations.js';
 import { session } from '../windows.js';
 import { FUNNEL_STEPS, revenueOf, webFunnelBit } from './classify.js';
 import type { ViewContext, ViewSpec } from './spec.js';
@@ -14,7 +14,8 @@ interface Acc {
   pageDepth: number;
   steps: number;
   purchases: number;
-  revenue: number;
+  /** Exact partials (aggregations.ts exactSum): the sum must not depend on the topics' interleaving. */
+  revenue: number[];
   /** The earliest `journeyLimit` steps, sorted. */
   journey: Step[];
 }
@@ -65,7 +66,7 @@ export function sessionsView(ctx: ViewContext, gapMs: number): ViewSpec<Acc> {
       pageDepth: 0,
       steps: 0,
       purchases: 0,
-      revenue: 0,
+      revenue: [],
       journey: [],
     }),
     add(a, e, ts) {
@@ -77,7 +78,7 @@ export function sessionsView(ctx: ViewContext, gapMs: number): ViewSpec<Acc> {
       if (bit === 1) a.pageDepth++;
       else if (bit === 8) {
         a.purchases++;
-        a.revenue += revenueOf(e);
+        exactSum.add(a.revenue, revenueOf(e));
       }
       if (fits(a.journey, ts, e.event_id, limit)) insertStep(a.journey, [ts, e.event_id, label(e)], limit);
     },
@@ -88,7 +89,7 @@ export function sessionsView(ctx: ViewContext, gapMs: number): ViewSpec<Acc> {
       a.pageDepth += b.pageDepth;
       a.steps |= b.steps;
       a.purchases += b.purchases;
-      a.revenue += b.revenue;
+      exactSum.merge(a.revenue, b.revenue);
       for (const s of b.journey) insertStep(a.journey, s, limit);
     },
     result(a, r) {
@@ -109,7 +110,7 @@ export function sessionsView(ctx: ViewContext, gapMs: number): ViewSpec<Acc> {
         funnel,
         funnel_depth: depth,
         purchases: a.purchases,
-        revenue: a.revenue,
+        revenue: exactSum.result(a.revenue),
         converted: a.purchases > 0,
       };
     },

@@ -1,0 +1,270 @@
+import type { Cep, CepSnapshot } from '../cep/index.js';
+import type { Alert, ViewResult } from '../events/results.js';
+import { decodeEvent } from '../events/codec.js';
+import type { AnalyticsEvent } from '../events/types.js';
+import { InvalidEventError } from '../events/validate.js';
+import type { Engine, EngineHooks, EngineSnapshot } from '../engine/index.js';
+import { encodePane, PaneMerger, type WirePane } from '../engine/merge.js';
+import type { EngineConfig } from '../engine/config.js';
+import type { MergerSnapshot } from '../engine/merge.js';
+import type { Output } from '../sinks/types.js';
+import type { ProcessorCounters } from './counters.js';
+
+/** One input record as the task runtime reads it: from a topic, or a line of a recording (file mode). */
+export interface InputRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: Buffer;
+  /** Where a person finds it: `file:line` in file mode; `topic/partition@offset` otherwise. */
+  source?: string;
+}
+
+export type DeadLetterKind = 'malformed' | 'late' | 'future';
+
+export interface DeadLetter {
+  /** The record as consumed; null for events the engine refused after decoding (their JSON is written). */
+  record: InputRecord | null;
+  event: AnalyticsEvent | null;
+  reason: string;
+  /** Counter bucket (`late`, `future_timestamp`, `invalid_field:price`, ...). */
+  bucket: string;
+  kind: DeadLetterKind;
+}
+
+/** A record for a merging stage: a pane of one task, or a task's progress. */
+export type PaneRecord =
+  | { view: string; task: number; start: number; pane: WirePane }
+  | { tasks: number[]; horizon: number | null; active: boolean };
+
+/** Everything a task needs to continue where it stopped. */
+export interface TaskState {
+  engine: EngineSnapshot | null;
+  cep: CepSnapshot | null;
+  merger?: MergerSnapshot;
+}
+
+/** The hooks engine and CEP call while a task processes: results, alerts and warnings. */
+export interface TaskHooks {
+  emit(result: ViewResult): void;
+  alert(alert: Alert): void;
+  warn(message: string): void;
+}
+
+export interface TaskSetup {
+  name: string;
+  /** null: a merge task (PaneMerger over `mergeTasks`), which takes pane records instead of events. */
+  createEngine: ((hooks: EngineHooks, snapshot?: EngineSnapshot) => Engine) | null;
+  createCep: ((hooks: TaskHooks, snapshot?: CepSnapshot) => Cep) | null;
+  /** Ship tumbling/hopping panes to a merging stage instead of emitting those windows. */
+  shipPanes?: boolean;
+  /** Merge task: the engine config and the input partitions whose panes it merges. */
+  merge?: { engine: EngineConfig; partitions: number[] };
+  /** Scale-out task: the input partitions this one reports progress for. */
+  reports?: number[];
+  state?: TaskState | null;
+  counters: ProcessorCounters;
+  /** Ingest latency source: the intended send time of every valid event, at receipt. */
+  ingest?(intendedSendTime: number, wallNow: number): void;
+  warn(message: string): void;
+}
+
+/**
+ * The part of the pipeline a task runs, whatever thread it is on: decode and validate (malformed records
+ * become dead letters with their reason) → engine (future-dated, late and duplicate events are refused
+ * there) → CEP over the accepted events only → outputs. It holds no I/O: the processor takes its outputs,
+ * dead letters and panes (take()) and delivers them, and checkpoints its state (snapshot()).
+ */
+export class TaskRuntime {
+  readonly name: string;
+  readonly engine: Engine | null = null;
+  readonly merger: PaneMerger | null = null;
+  readonly cep: Cep | null;
+  private outputs: Output[] = [];
+  private deadLetters: DeadLetter[] = [];
+  private panes: PaneRecord[] = [];
+  /** Progress last reported to the merging stage ("horizon/active"). */
+  private reported = '';
+  private readonly counters: ProcessorCounters;
+  private readonly mergeLatenessMs: number;
+  private atEndOfInput = false;
+  /** Wall time of the current call: what rules over view results see as now. */
+  private now = 0;
+
+  constructor(private readonly setup: TaskSetup) {
+    this.name = setup.name;
+    this.counters = setup.counters;
+    const hooks: TaskHooks = {
+      emit: (result) => {
+        this.outputs.push({ kind: 'result', result });
+        this.cep?.onViewResult(result, this.now);
+      },
+      alert: (alert) => {
+        if (this.atEndOfInput) {
+          alert.at_end_of_input = true;
+          this.counters.endOfInputAlerts++;
+        }
+        this.outputs.push({ kind: 'alert', alert });
+      },
+      warn: setup.warn,
+    };
+    const state = setup.state ?? null;
+    this.mergeLatenessMs = setup.merge?.engine.allowedLatenessMs ?? 0;
+    if (setup.merge) {
+      this.merger = new PaneMerger(setup.merge.engine, setup.merge.partitions, {
+        emit: hooks.emit,
+        latePane: (view, task, start, events) => {
+          this.counters.late += events;
+          this.deadLetters.push({
+            record: null,
+            event: null,
+            reason: `late: a pane of ${view} (task ${task}, pane ${start}, ${events} events) reached the merge task after a window covering it was emitted (its partitions had been idle)`,
+            bucket: 'late_pane',
+            kind: 'late',
+          });
+        },
+      });
+      if (state?.merger) this.merger.restore(state.merger);
+    } else if (setup.createEngine) {
+      const engineHooks: EngineHooks = {
+        emit: hooks.emit,
+        late: (event, reason) => this.refused(event, reason, 'late', 'late'),
+        future: (event, reason) => this.refused(event, reason, 'future_timestamp', 'future'),
+        ...(setup.shipPanes
+          ? {
+              pane: (view, task, start, pane) =>
+                this.panes.push({ view, task, start, pane: encodePane(pane) }),
+            }
+          : {}),
+      };
+      this.engine = setup.createEngine(engineHooks, state?.engine ?? undefined);
+    }
+    this.cep = setup.createCep?.(hooks, state?.cep ?? undefined) ?? null;
+  }
+
+  private refused(event: AnalyticsEvent, reason: string, bucket: string, kind: DeadLetterKind): void {
+    this.deadLetters.push({ record: null, event, reason, bucket, kind });
+  }
+
+  /** Input records of an engine task, in arrival order. */
+  process(records: readonly InputRecord[], wallNow: number): void {
+    const engine = this.engine!;
+    const cep = this.cep;
+    const c = this.counters;
+    const ingest = this.setup.ingest;
+    this.now = wallNow;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i];
+      c.consumed++;
+      let event: AnalyticsEvent;
+      try {
+        event = decodeEvent(record.value);
+      } catch (err) {
+        c.malformed++;
+        const invalid = err instanceof InvalidEventError;
+        this.deadLetters.push({
+          record,
+          event: null,
+          reason: invalid ? err.message : `decode failed: ${(err as Error).message}`,
+          bucket: invalid ? err.bucket : 'decode_failed',
+          kind: 'malformed',
+        });
+        continue;
+      }
+      c.valid++;
+      ingest?.(event.intended_send_time, wallNow);
+      const verdict = engine.process(event, record, wallNow);
+      if (verdict === 'accepted') cep?.process(event, wallNow);
+      else if (verdict === 'duplicate') c.duplicates++;
+      else if (verdict === 'late') c.late++;
+      else c.future++;
+    }
+    this.advance(wallNow);
+  }
+
+  /** Merge task input: panes and progress of every task, in the order each task committed them. */
+  mergePanes(records: readonly PaneRecord[], wallNow: number): void {
+    const merger = this.merger!;
+    this.now = wallNow;
+    for (const r of records) {
+      if ('pane' in r) merger.addPane(r.view, r.task, r.start, r.pane);
+      else for (const task of r.tasks) merger.progress(task, r.horizon ?? -Infinity, r.active, wallNow);
+    }
+    this.advance(wallNow);
+  }
+
+  /** The horizon (watermark − allowed lateness): events before it are refused as late. */
+  horizon(): number {
+    return this.engine ? this.engine.horizon() : this.merger!.horizon();
+  }
+
+  /** The watermark a pipeline reports: the engine's, or the merged horizon + lateness. */
+  watermark(): number {
+    return this.engine ? this.engine.watermark() : this.merger!.horizon() + this.mergeLatenessMs;
+  }
+
+  /**
+   * CEP matches up to the horizon, not the watermark: every event the engine accepts (at or after the
+   * horizon) is then matched, in event-time order, none is "late" for CEP alone.
+   */
+  private advance(wallNow: number): void {
+    this.cep?.advanceWatermark(this.horizon(), wallNow);
+  }
+
+  /** Wall-time work: idleness, window and session closing, early results. */
+  tick(wallNow: number): void {
+    this.now = wallNow;
+    this.engine?.tick(wallNow);
+    this.advance(wallNow);
+  }
+
+  /** End of input: every open window closes, pending absence timeouts fire (marked at_end_of_input). */
+  drain(wallNow: number): void {
+    this.now = wallNow;
+    // Rules over the drained (partial) windows and timeouts fired early are both artefacts of the end.
+    this.atEndOfInput = true;
+    try {
+      this.engine?.drain(wallNow);
+      this.cep?.flush(wallNow);
+    } finally {
+      this.atEndOfInput = false;
+    }
+  }
+
+  /** Scale-out/threads first stage: reports this task's progress when it changed. */
+  private reportProgress(): void {
+    const reports = this.setup.reports;
+    if (!reports || !this.engine) return;
+    const horizon = this.engine.horizon();
+    const active = this.engine.stats().activePartitions > 0;
+    const now = `${horizon}/${active}`;
+    if (now === this.reported) return;
+    this.reported = now;
+    this.panes.push({ tasks: reports, horizon: Number.isFinite(horizon) ? horizon : null, active });
+  }
+
+  /** Results, alerts and dead letters produced since the last call. */
+  take(): { outputs: Output[]; deadLetters: DeadLetter[] } {
+    const taken = { outputs: this.outputs, deadLetters: this.deadLetters };
+    this.outputs = [];
+    this.deadLetters = [];
+    return taken;
+  }
+
+  /** Panes shipped since the last call, and this task's progress when it changed (sent at checkpoints). */
+  takePanes(): PaneRecord[] {
+    this.reportProgress();
+    const panes = this.panes;
+    this.panes = [];
+    return panes;
+  }
+
+  snapshot(): TaskState {
+    return {
+      engine: this.engine?.snapshot() ?? null,
+      cep: this.cep?.snapshot() ?? null,
+      merger: this.merger?.snapshot(),
+    };
+  }
+}
