@@ -13,7 +13,7 @@ import type { Consumer, Producer, RecordBatch, TopicPartition, Transport } from 
 import { taskOf } from '../transport/topics.js';
 import type { OutputRouter } from '../checkpoint/buffer.js';
 import { FencedError } from '../errors.js';
-import { newCounters, type ProcessorCounters } from './counters.js';
+import { newCounters } from './counters.js';
 import { deliverOutputs, deadLetterMessages } from './delivery.js';
 import { TaskRuntime, type PaneRecord, type TaskHooks, type TaskState } from './task-runtime.js';
 
