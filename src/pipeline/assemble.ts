@@ -1,5 +1,5 @@
 import { createEngine, defaultEngineConfig, type EngineConfig } from '../engine/index.js';
-import { createCep, defaultPatternDir, loadPatternFiles } from '../cep/index.js';
+import { createCep, defaultPatternDir, loadPatternFiles, type Cep, type CepSnapshot } from '../cep/index.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
 import type { Sink } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
@@ -8,6 +8,7 @@ import type { Transport } from '../transport/types.js';
 import { Processor, type ScaleOutOptions } from './processor.js';
 import { UsageError } from '../errors.js';
 import type { Checkpointer } from '../checkpoint/coordinator.js';
+import type { TaskHooks } from './task-runtime.js';
 
 /** The engine settings of a command's options (commands/settings.ts engineSettings); unset means default. */
 export interface EngineOverrides {
@@ -70,13 +71,24 @@ export async function inputTasks(transport: Transport, topics: string[]): Promis
   return taskCount(topics.map((t) => counts.get(t) ?? DEFAULT_PARTITIONS[t] ?? 1));
 }
 
+/**
+ * The CEP of every task from `--patterns` (undefined: the shipped patterns; ['none']: no CEP), or null.
+ * CEP's own late count stays in its stats: the engine already dead-letters late events once.
+ */
+export function cepFactory(
+  files: string[] | undefined,
+): ((hooks: TaskHooks, snapshot?: CepSnapshot) => Cep) | null {
+  if (files?.length === 1 && files[0] === 'none') return null;
+  const patterns = loadPatternFiles(files?.length ? files : [defaultPatternDir()]);
+  if (files?.length && patterns.length === 0) {
+    throw new UsageError(`--patterns ${files.join(',')}: no patterns found (expected .cep files)`);
+  }
+  return (hooks, snapshot) => createCep(patterns, { alert: hooks.alert, warn: hooks.warn }, {}, snapshot);
+}
+
 /** Builds the processor with its engine and CEP; commands call this and only add sinks and reporting. */
 export async function assemblePipeline(o: PipelineOptions): Promise<Processor> {
-  const noCep = o.patterns?.length === 1 && o.patterns[0] === 'none';
-  const patterns = noCep ? [] : loadPatternFiles(o.patterns?.length ? o.patterns : [defaultPatternDir()]);
-  if (!noCep && o.patterns?.length && patterns.length === 0) {
-    throw new UsageError(`--patterns ${o.patterns.join(',')}: no patterns found (expected .cep files)`);
-  }
+  const createCep = cepFactory(o.patterns);
   const inputTopics = o.inputTopics ?? INPUT_TOPICS;
   const engine = { ...o.engine, tasks: o.engine.tasks ?? (await inputTasks(o.transport, inputTopics)) };
   return new Processor({
@@ -86,10 +98,7 @@ export async function assemblePipeline(o: PipelineOptions): Promise<Processor> {
     deadLetterTopic: o.deadLetterTopic ?? TOPICS.deadLetter,
     fromBeginning: o.fromBeginning ?? true,
     createEngine: (hooks, snapshot) => createEngine(engine, hooks, snapshot),
-    // CEP's own late count stays in its stats: the engine already dead-letters late events once.
-    createCep: noCep
-      ? null
-      : (hooks, snapshot) => createCep(patterns, { alert: hooks.alert, warn: hooks.warn }, {}, snapshot),
+    createCep,
     sinks: o.sinks,
     recorders: o.recorders,
     clock: o.clock,

@@ -5,8 +5,8 @@ import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
 import { buildSinks } from '../sinks/build.js';
 import { LatencyRecorders } from '../reporting/histograms.js';
 import { systemClock } from '../time/clock.js';
-import { assemblePipeline, engineConfigFrom, engineOverrides } from './assemble.js';
-import { loadRecording } from './file-input.js';
+import { assemblePipeline, cepFactory, engineConfigFrom, engineOverrides } from './assemble.js';
+import { FileRun } from './file-run.js';
 import { LiveStats } from './live-stats.js';
 import { loadLiveView, startLiveView } from '../ui/live-view.js';
 import { startRunDashboard } from '../ui/run-command.js';
@@ -16,7 +16,7 @@ import { CHANGELOG_PARTITIONS, changelogTopicConfig } from '../checkpoint/topic-
 import { OutputRouter } from '../checkpoint/buffer.js';
 import type { EngineConfig } from '../engine/config.js';
 import type { KafkaTransport } from '../transport/kafka/index.js';
-import { INPUT_TOPICS, taskCount } from '../transport/topics.js';
+import { DEFAULT_PARTITIONS, INPUT_TOPICS, taskCount } from '../transport/topics.js';
 import type { Transport } from '../transport/types.js';
 import { countersReport, type ScaleOutOptions } from './processor.js';
 
@@ -30,13 +30,11 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     );
   }
   if (o.input && o.brokers) throw new UsageError('--input (file mode) and --brokers cannot be combined');
+  if (o.input) return fileMode(o, o.input, ctx);
   const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
-  const output = o.output ?? (o.input && o.sink.length === 0 ? '-' : undefined);
+  const output = o.output;
   const recorders = new LatencyRecorders();
-  const engine = engineConfigFrom({
-    ...engineOverrides(o),
-    idleTimeout: o.idleTimeout ?? (o.input ? 24 * 3_600_000 : undefined),
-  });
+  const engine = engineConfigFrom(engineOverrides(o));
   const changelogPartitions =
     o.brokers && o.checkpointInterval > 0 && o.checkpointStore === 'kafka'
       ? await ensureGroupTopic(transport, changelogTopic(o.group), CHANGELOG_PARTITIONS, changelogTopicConfig)
@@ -66,15 +64,13 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
   if (sinks.length === 0) throw new UsageError('no sink: give --output <file> or --sink topics|influx');
   const processor = await assemblePipeline({
     transport,
-    // File mode reads as fast as it can: a partition starved for a moment by the read order is not idle,
-    // and the end of the file closes every window (drain), so idleness must not advance the watermark.
     engine,
     patterns: o.patterns,
     sinks,
     recorders,
     clock: systemClock,
     groupId: o.group,
-    fromBeginning: o.input ? true : o.fromBeginning,
+    fromBeginning: o.fromBeginning,
     checkpointer,
     scaleOut,
     log: ctx.log,
@@ -96,14 +92,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
       ctx.log(`rtap process: processing resumed ${Date.now() - started} ms after start`),
     );
   try {
-    if (o.input) {
-      const loaded = await loadRecording(o.input, transport.producer());
-      const running = processor.start();
-      while (processor.counters.consumed < loaded && !ctx.signal.aborted) await systemClock.sleep(5);
-      await processor.drain();
-      await processor.stop();
-      await running;
-    } else {
+    {
       await loadLiveView(ctx.stderr, ctx.interactive && !ctx.json);
       const running = processor.start();
       const live = new LiveStats(processor, recorders, systemClock);
@@ -148,16 +137,62 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     await transport.close();
   }
   const c = processor.counters;
-  const summary = {
-    ...countersReport(c),
-    ...(checkpointer || scaleOut
-      ? { checkpoints: processor.recovery.checkpoints, recovery_ms: processor.recovery.recoveryMs }
-      : {}),
-  };
+  return summarize(
+    {
+      ...countersReport(c),
+      ...(checkpointer || scaleOut
+        ? { checkpoints: processor.recovery.checkpoints, recovery_ms: processor.recovery.recoveryMs }
+        : {}),
+    },
+    ctx,
+  );
+}
+
+async function summarize(summary: object, ctx: CommandContext): Promise<number> {
   if (ctx.jsonFile)
     (await import('node:fs')).writeFileSync(ctx.jsonFile, JSON.stringify(summary, null, 2) + '\n');
   ctx.log(`rtap process: ${JSON.stringify(summary)}`);
   return EXIT.OK;
+}
+
+/**
+ * File mode: the recording in its own order through one task runtime (file-run.ts); results, alerts and
+ * dead letters to --output (stdout by default) or the other sinks. Deterministic: no early results unless
+ * --early-interval asks for them (they depend on wall time).
+ */
+async function fileMode(o: ProcessOptions, input: string, ctx: CommandContext): Promise<number> {
+  if (o.sink.includes('topics'))
+    throw new UsageError(
+      '--sink topics: file mode has no Kafka topics to write to',
+      'use --output <file> (results, alerts and dead letters as JSON lines), --sink influx, or --brokers to run on Kafka',
+    );
+  if (o.idleTimeout !== undefined)
+    ctx.log('rtap process: warning: --idle-timeout has no effect in file mode (a recording is never idle)');
+  const recorders = new LatencyRecorders();
+  const transport = await openTransport({});
+  const sinks = await buildSinks(o.sink, {
+    transport,
+    output: o.output ?? (o.sink.length === 0 ? '-' : undefined),
+    influx: { url: o.influxUrl, token: o.influxToken, org: o.influxOrg, bucket: o.influxBucket },
+    onWriteLatency: (ms) => recorders.record('sink_write', ms),
+  });
+  const engine = engineConfigFrom({ ...engineOverrides(o), earlyInterval: o.earlyInterval ?? null });
+  const run = new FileRun({
+    path: input,
+    engine: { ...engine, tasks: taskCount(INPUT_TOPICS.map((t) => DEFAULT_PARTITIONS[t])) },
+    createCep: cepFactory(o.patterns),
+    sinks,
+    recorders,
+    clock: systemClock,
+    signal: ctx.signal,
+  });
+  try {
+    await run.run();
+  } finally {
+    for (const s of sinks) await s.close();
+    await transport.close();
+  }
+  return summarize(countersReport(run.counters), ctx);
 }
 
 /**

@@ -1,16 +1,15 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
-import { eventKey } from '../events/types.js';
-import { decodeJson } from '../events/codec.js';
-import { TOPICS, topicForEventType } from '../transport/topics.js';
-import type { OutgoingMessage, Producer } from '../transport/types.js';
 import { RtapError } from '../errors.js';
-import { MALFORMED_LINE_KEY, parseRecordingLine } from '../simulator/index.js';
 
-/** Lines of a JSONL file, gunzipped when the name ends in .gz. */
-export async function* readLines(path: string): AsyncGenerator<string> {
+/**
+ * Every line of a JSONL file (empty ones too, so callers count line numbers), gunzipped when the name ends
+ * in .gz; `onBytes` hears the bytes read from disk.
+ */
+export async function* readLines(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<string> {
   const raw = createReadStream(path);
+  if (onBytes) raw.on('data', () => onBytes(raw.bytesRead));
   const opened = new Promise<void>((resolve, reject) => {
     raw.once('open', () => resolve());
     raw.once('error', (err: NodeJS.ErrnoException) =>
@@ -20,45 +19,5 @@ export async function* readLines(path: string): AsyncGenerator<string> {
   await opened;
   const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
   const rl = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of rl) if (line.length) yield line;
-}
-
-/**
- * Loads a recorded stream into the log exactly as a producer would have sent it: valid events to their
- * topic keyed like the simulator keys them, malformed lines as-is to the main topic (the processor
- * dead-letters them with their reason). Returns how many records were written.
- */
-export async function loadRecording(path: string, producer: Producer, batchSize = 1000): Promise<number> {
-  let n = 0;
-  const pending = new Map<string, OutgoingMessage[]>();
-  const flush = async () => {
-    for (const [topic, msgs] of pending) if (msgs.length) await producer.send(topic, msgs);
-    pending.clear();
-  };
-  let lineNo = 0;
-  for await (const line of readLines(path)) {
-    lineNo++;
-    let topic: string = TOPICS.events;
-    let key: string | null = null;
-    let value: Buffer = Buffer.from(line);
-    if (line.includes(MALFORMED_LINE_KEY)) {
-      // A recorded malformed record: replay its exact bytes to its topic, so the reason is the original one.
-      const entry = parseRecordingLine(line, `${path}:${lineNo}`);
-      if (entry.kind === 'malformed') ({ topic, key, value } = entry);
-    } else {
-      try {
-        const e = decodeJson(line);
-        topic = topicForEventType(e.event_type);
-        key = eventKey(e);
-      } catch {
-        // A malformed line: sent as-is, the processor dead-letters it with the reason.
-      }
-    }
-    const list = pending.get(topic) ?? [];
-    list.push({ key, value });
-    pending.set(topic, list);
-    if (++n % batchSize === 0) await flush();
-  }
-  await flush();
-  return n;
+  for await (const line of rl) yield line;
 }

@@ -19,6 +19,8 @@ export interface InputRecord {
   value: Buffer;
   /** Where a person finds it: `file:line` in file mode; `topic/partition@offset` otherwise. */
   source?: string;
+  /** Already decoded (file mode parses each line once): `value` is then only the dead-letter text. */
+  event?: AnalyticsEvent;
 }
 
 export type DeadLetterKind = 'malformed' | 'late' | 'future';
@@ -89,6 +91,8 @@ export class TaskRuntime {
   private readonly counters: ProcessorCounters;
   private readonly mergeLatenessMs: number;
   private atEndOfInput = false;
+  /** The record being processed: refused events' dead letters name it (file and line, or offset). */
+  private current: InputRecord | null = null;
   /** Wall time of the current call: what rules over view results see as now. */
   private now = 0;
 
@@ -144,7 +148,7 @@ export class TaskRuntime {
   }
 
   private refused(event: AnalyticsEvent, reason: string, bucket: string, kind: DeadLetterKind): void {
-    this.deadLetters.push({ record: null, event, reason, bucket, kind });
+    this.deadLetters.push({ record: this.current, event, reason, bucket, kind });
   }
 
   /** Input records of an engine task, in arrival order. */
@@ -159,7 +163,7 @@ export class TaskRuntime {
       c.consumed++;
       let event: AnalyticsEvent;
       try {
-        event = decodeEvent(record.value);
+        event = record.event ?? decodeEvent(record.value);
       } catch (err) {
         c.malformed++;
         const invalid = err instanceof InvalidEventError;
@@ -174,12 +178,14 @@ export class TaskRuntime {
       }
       c.valid++;
       ingest?.(event.intended_send_time, wallNow);
+      this.current = record;
       const verdict = engine.process(event, record, wallNow);
       if (verdict === 'accepted') cep?.process(event, wallNow);
       else if (verdict === 'duplicate') c.duplicates++;
       else if (verdict === 'late') c.late++;
       else c.future++;
     }
+    this.current = null;
     this.advance(wallNow);
   }
 

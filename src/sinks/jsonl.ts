@@ -46,6 +46,13 @@ export class JsonlSink implements Sink {
     if (chunk && !this.out.write(chunk)) await once(this.out, 'drain');
   }
 
+  /** Lines that are not outputs (file mode's dead letters), written in order with the outputs. */
+  async writeRecords(records: Record<string, unknown>[]): Promise<void> {
+    let chunk = '';
+    for (const r of records) chunk += JSON.stringify(r) + '\n';
+    if (chunk && !this.out.write(chunk)) await once(this.out, 'drain');
+  }
+
   async flush(): Promise<void> {
     if (this.gzip) await new Promise<void>((r) => this.gzip!.flush(() => r()));
   }

@@ -1,0 +1,188 @@
+import { EventEmitter } from 'node:events';
+import { statSync } from 'node:fs';
+import type { Cep, CepSnapshot } from '../cep/index.js';
+import { createEngine, type EngineConfig } from '../engine/index.js';
+import { decodeJson } from '../events/codec.js';
+import { eventKey, type AnalyticsEvent } from '../events/types.js';
+import type { LatencyRecorders } from '../reporting/histograms.js';
+import { MALFORMED_LINE_KEY, parseRecordingLine } from '../simulator/index.js';
+import { JsonlSink } from '../sinks/jsonl.js';
+import type { Sink } from '../sinks/types.js';
+import type { Clock } from '../time/clock.js';
+import { partitionForKey } from '../transport/partitioner.js';
+import { DEFAULT_PARTITIONS, TOPICS, topicForEventType } from '../transport/topics.js';
+import { newCounters } from './counters.js';
+import { deliverOutputs } from './delivery.js';
+import { readLines } from './file-input.js';
+import type { ProcessorEvents } from './processor.js';
+import { TaskRuntime, type DeadLetter, type InputRecord, type TaskHooks } from './task-runtime.js';
+
+export interface FileRunOptions {
+  path: string;
+  /** watermarkScope 'stream' is set here: a recording is one arrival order. */
+  engine: EngineConfig;
+  createCep: ((hooks: TaskHooks, snapshot?: CepSnapshot) => Cep) | null;
+  sinks: Sink[];
+  recorders: LatencyRecorders;
+  clock: Clock;
+  /** Lines per step: engine ticks (sessions close), CEP advances and outputs are delivered per chunk. */
+  chunkLines?: number;
+  signal?: AbortSignal;
+}
+
+/** Progress of a file run: lines and bytes read so far, of how many (bytes of the file on disk). */
+export interface FileProgress {
+  lines: number;
+  bytesRead: number;
+  totalBytes: number;
+}
+
+/**
+ * File mode (`rtap process --input`): replays a recording in its own order, line by line, through one task
+ * runtime (decode → engine → CEP), streaming (memory does not grow with the file). The recording is one
+ * arrival order, so the engine keeps one watermark over it (the newest event time read so far − the
+ * out-of-orderness), never idle: which event is late depends only on the lines before it (docs/views.md,
+ * "File mode"). Each line keeps the topic and partition a producer would have sent it to (sessions and
+ * windows are partitioned as on Kafka); dead letters go to the JSONL outputs as `kind: dead_letter` with
+ * their file and line. Emits the processor's live events, so live views and dashboards work on it.
+ */
+export class FileRun extends EventEmitter<ProcessorEvents> {
+  readonly counters = newCounters();
+  readonly lag = new Map<string, number>();
+  private readonly runtime: TaskRuntime;
+  private readonly jsonl: JsonlSink[];
+  private read: FileProgress;
+
+  constructor(private readonly o: FileRunOptions) {
+    super();
+    const engine: EngineConfig = { ...o.engine, watermarkScope: 'stream' };
+    this.runtime = new TaskRuntime({
+      name: 'file',
+      createEngine: (hooks, snapshot) => createEngine(engine, hooks, snapshot),
+      createCep: o.createCep,
+      counters: this.counters,
+      ingest: (ist, now) => o.recorders.recordFrom('ingest', ist, now),
+      warn: (message) => process.stderr.write(`rtap: warning: ${message}\n`),
+    });
+    this.jsonl = o.sinks.filter((s): s is JsonlSink => s instanceof JsonlSink);
+    let totalBytes = 0;
+    try {
+      totalBytes = statSync(o.path).size;
+    } catch {
+      // readLines reports an unreadable input with its name.
+    }
+    this.read = { lines: 0, bytesRead: 0, totalBytes };
+  }
+
+  progress(): FileProgress {
+    return { ...this.read };
+  }
+
+  watermark(): number {
+    return this.runtime.watermark();
+  }
+
+  totalLag(): number {
+    return 0;
+  }
+
+  /** Reads the whole file, then drains (every window closes) and flushes the sinks. */
+  async run(): Promise<void> {
+    const chunk = this.o.chunkLines ?? 1000;
+    let records: InputRecord[] = [];
+    const lines = readLines(this.o.path, (bytes) => (this.read.bytesRead = bytes));
+    for await (const line of lines) {
+      this.read.lines++;
+      if (line.length === 0) continue;
+      records.push(this.record(line, this.read.lines));
+      if (records.length >= chunk) {
+        await this.step(records);
+        records = [];
+        if (this.o.signal?.aborted) return;
+      }
+    }
+    await this.step(records);
+    const now = this.o.clock.now();
+    this.runtime.drain(now);
+    await this.deliver();
+    await Promise.all(this.o.sinks.map((s) => s.flush()));
+  }
+
+  private async step(records: InputRecord[]): Promise<void> {
+    const now = this.o.clock.now();
+    if (records.length) this.runtime.process(records, now);
+    // Event time moves with the lines: sessions and dedup expire as they would on a tick.
+    this.runtime.tick(now);
+    await this.deliver();
+    this.emit('batch', { topic: this.o.path, partition: 0, records: records.length, lag: 0 });
+  }
+
+  /** A line as the record a producer would have sent: its topic, key and partition. */
+  private record(line: string, lineNo: number): InputRecord {
+    const source = `${this.o.path}:${lineNo}`;
+    const value = Buffer.from(line);
+    if (line.includes(MALFORMED_LINE_KEY)) {
+      // A recorded malformed record: its exact bytes, so its dead-letter reason is the original one.
+      try {
+        const entry = parseRecordingLine(line, source);
+        if (entry.kind === 'malformed')
+          return { ...this.at(entry.topic, entry.key), offset: lineNo, value: entry.value, source };
+      } catch {
+        // Not a recorder's entry after all: decoded below like any line.
+      }
+    }
+    let event: AnalyticsEvent | undefined;
+    try {
+      event = decodeJson(line);
+    } catch {
+      // Malformed: decoded again by the runtime, which dead-letters it with the reason.
+      return { ...this.at(TOPICS.events, null), offset: lineNo, value, source };
+    }
+    return {
+      ...this.at(topicForEventType(event.event_type), eventKey(event)),
+      offset: lineNo,
+      value,
+      source,
+      event,
+    };
+  }
+
+  private at(topic: string, key: string | null): { topic: string; partition: number; key: string | null } {
+    const partitions = DEFAULT_PARTITIONS[topic] ?? 1;
+    return { topic, key, partition: key === null ? 0 : partitionForKey(key, partitions) };
+  }
+
+  private async deliver(): Promise<void> {
+    const { outputs, deadLetters } = this.runtime.take();
+    if (deadLetters.length) await this.writeDeadLetters(deadLetters);
+    if (outputs.length)
+      await deliverOutputs(outputs, this.o.sinks, this.o.recorders, this.counters, this.o.clock, this);
+  }
+
+  private async writeDeadLetters(dls: DeadLetter[]): Promise<void> {
+    const c = this.counters;
+    for (const d of dls) {
+      c.deadLetters++;
+      c.deadLetterReasons[d.bucket] = (c.deadLetterReasons[d.bucket] ?? 0) + 1;
+      if (d.kind === 'late' && d.event) this.emit('late', d.event);
+    }
+    const lines = dls.map(deadLetterLine);
+    for (const sink of this.jsonl) await sink.writeRecords(lines);
+  }
+}
+
+/**
+ * A dead letter as a line of the output: what it is, why, where it came from (file:line) and what it was
+ * (the line's text, or the refused event).
+ */
+function deadLetterLine(d: DeadLetter): Record<string, unknown> {
+  const raw = d.record ? d.record.value.toString('utf8') : undefined;
+  return {
+    kind: 'dead_letter',
+    dead_letter: d.kind,
+    reason_code: d.bucket,
+    reason: d.reason,
+    source: d.record?.source ?? null,
+    ...(d.kind === 'malformed' ? { raw } : { event: d.event }),
+  };
+}
