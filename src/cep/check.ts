@@ -156,7 +156,7 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
   for (const p of message.parts) if (typeof p !== 'string') checkExpr(src, p, scope, true);
   const elements: ElementDef[] = els.map((e, i) => ({
     variable: e.variable,
-    kinds: e.kinds && e.kinds.map((k) => k.replace(/^custom:/, '')),
+    kinds: e.kinds,
     min: e.min,
     max: e.max,
     negated: e.negated,

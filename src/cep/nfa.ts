@@ -9,8 +9,9 @@ import { compilePatternExpr, compileTemplate, type Fn, type MatchEnv } from './e
  *    several do: stay in a loop, or move on); an event no transition accepts is skipped, unless the
  *    contiguity into every remaining transition is strict, which kills the run;
  *  - a run's events all have event_time < first event_time + WITHIN;
- *  - NOT between two elements: no accepted NOT event between their bound events; NOT at the end: none
- *    until the WITHIN deadline, when the run completes (emitted when the watermark passes the deadline);
+ *  - NOT after an element: no accepted NOT event from the moment that element reached its minimum count
+ *    (its further iterations included) until the next element binds, or, at the end, until the WITHIN
+ *    deadline, when the run completes (emitted when the watermark passes the deadline);
  *  - aggregate conjuncts (the filter) are checked when a run reaches an accepting state;
  *  - after-match skip strategy SKIP PAST LAST EVENT: when a match is emitted, every run of the key that
  *    started at or before its last event is discarded, so matches of one key never share events.
@@ -55,7 +56,7 @@ export interface Run {
   deadline: number;
   /** An event was skipped since the last take: strict transitions are closed. */
   dirty: boolean;
-  /** A NOT event was skipped since the last take: moving past the NOT block is closed. */
+  /** A NOT after this element saw its event: the run ends (kept in snapshots of older versions). */
   violated: boolean;
 }
 
@@ -150,11 +151,11 @@ export function filterHolds(p: CompiledPattern, r: Run, key: string): boolean {
   return p.filter === null || p.filter({ bound: r.bound, cur: null, key }) === true;
 }
 
-/** Could the run take any event in the future, given its contiguity and absence flags? */
+/** Could the run (not violated) take any event in the future, given its contiguity? */
 function canStillTake(p: CompiledPattern, r: Run): boolean {
   const el = p.elements[r.el];
   if (r.count < el.max && !(el.strict && r.dirty)) return true;
-  if (r.count < el.min || (r.violated && p.nots[r.el].length)) return false;
+  if (r.count < el.min) return false;
   const targets = p.targets[r.el];
   for (let i = 0; i < targets.length; i++) if (!(p.elements[targets[i]].strict && r.dirty)) return true;
   return false;
@@ -209,7 +210,7 @@ export function step(
       place(p, extend(run, run.el, e, seq), key, out);
       took = true;
     }
-    if (run.count >= el.min && !(run.violated && p.nots[run.el].length)) {
+    if (run.count >= el.min) {
       const targets = p.targets[run.el];
       for (let ti = 0; ti < targets.length; ti++) {
         const j = targets[ti];
@@ -228,11 +229,10 @@ export function step(
       for (let ki = 0; ki < nots.length; ki++)
         if (accepts(p.elements[nots[ki]], kind, env)) run.violated = true;
     }
-    if (isPending(p, run)) {
-      if (!run.violated || (run.count < el.max && !el.strict)) out.runs.push(run);
-    } else if (canStillTake(p, run)) {
-      out.runs.push(run);
-    }
+    // The guard of a NOT covers the rest of the element before it, further iterations included: a run
+    // that saw a forbidden event can never complete, so it ends here (docs/patterns.md, "Absence").
+    if (run.violated) continue;
+    if (isPending(p, run) || canStillTake(p, run)) out.runs.push(run);
   }
   const first = p.elements[0];
   if (first.kinds === null || first.kinds.has(kind)) {

@@ -125,7 +125,7 @@ export function eventKind(e: AnalyticsEvent): string {
     case 'conversion':
       return e.conversion_type;
     case 'custom':
-      return e.name;
+      return customKind(e.name);
     case 'user_event':
       return userEventKind(e.action);
     case 'product_view':
@@ -133,6 +133,21 @@ export function eventKind(e: AnalyticsEvent): string {
     case 'order':
       return 'order';
   }
+}
+
+const customKinds = new Map<string, string>();
+
+/**
+ * A custom event's kind is `custom:NAME` everywhere (views' counts_by_type, journeys, patterns, alerts):
+ * a custom event named `purchase` must not pass for a real purchase. Cached: one string per name.
+ */
+function customKind(name: string): string {
+  let kind = customKinds.get(name);
+  if (kind === undefined) {
+    kind = `custom:${name}`;
+    if (customKinds.size < 10_000) customKinds.set(name, kind);
+  }
+  return kind;
 }
 
 // The engine and CEP ask for the kind of every event: constant strings for the known actions avoid building

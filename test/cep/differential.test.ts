@@ -16,7 +16,8 @@ import { conversion } from './helpers.js';
  *     previous bound event;
  *   - skip-till-next-match: no event skipped between two bound events could have been taken by the
  *     partial match at that point;
- *   - NOT: no forbidden event between its neighbours (or after the last bound event before the WITHIN
+ *   - NOT: no forbidden event after the element before it reached its minimum, its later iterations
+ *     included, until the next bound element (or, at the end of the pattern, before the WITHIN
  *     deadline, when it ends the pattern);
  *   - aggregate filter on the complete match;
  *   - SKIP PAST LAST EVENT: completion points in time order (timeouts at d before events at d); at each,
@@ -231,17 +232,18 @@ function check(spec: Spec, evs: Ev[], m: Pair[]): Candidate | null {
   const violates = (pel: number, count: number, x: number) =>
     count >= els[pel].min && notsAfter(els, pel).some((k) => takes(els[k], evs[x], b));
   let count = 0;
+  // A NOT's guard covers the element before it from its minimum on, its later iterations included.
+  let violated = false;
   for (let k = 0; k < m.length; k++) {
     const [i, el] = m[k];
     if (k > 0) {
       const [pi, pel] = m[k - 1];
       if (els[el].strict && i !== pi + 1) return null;
-      let violated = false;
       for (let x = pi + 1; x < i; x++) {
         if (enabled(pel, count, x, x === pi + 1, violated)) return null;
         if (violates(pel, count, x)) violated = true;
       }
-      if (el !== pel && violated) return null;
+      if (violated) return null;
       count = el === pel ? count + 1 : 1;
     } else count = 1;
     if (!takes(els[el], evs[i], b) || evs[i].event_time >= t0 + spec.W) return null;

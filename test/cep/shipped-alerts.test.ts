@@ -4,6 +4,7 @@ import { createCep, defaultPatternDir, loadPatternFiles } from '../../src/cep/in
 import { createEngine, defaultEngineConfig } from '../../src/engine/index.js';
 import type { Alert } from '../../src/events/results.js';
 import { defaultSimulatorConfig, generateRecords } from '../../src/simulator/index.js';
+import { conversion } from './helpers.js';
 
 const MIN = 60_000;
 
@@ -62,4 +63,30 @@ test('with the documented simulator knobs every shipped alert fires in a seeded 
     }
     assert.ok(a.trigger_intended_send_time > 0, a.alert_id);
   }
+});
+
+test('cart_abandonment: a purchase after the first add_to_cart ends it; items added after the purchase alert on their own', () => {
+  const defs = loadPatternFiles([defaultPatternDir()]).filter((d) => d.name === 'cart_abandonment');
+  const alerts: Alert[] = [];
+  const cep = createCep(defs, { alert: (a) => alerts.push(a) });
+  const MIN_ = 60_000;
+  // u1: cart, buy, cart (the reported u3057 case). u2: two carts, never buys. u3: cart, buys 31 min later.
+  const evs = [
+    conversion('add_to_cart', 'u1', 0, { event_id: 'u1-cart-1' }),
+    conversion('add_to_cart', 'u2', 1000, { event_id: 'u2-cart-1' }),
+    conversion('add_to_cart', 'u3', 2000, { event_id: 'u3-cart-1' }),
+    conversion('purchase', 'u1', 5 * MIN_, { event_id: 'u1-buy' }),
+    conversion('add_to_cart', 'u1', 10 * MIN_, { event_id: 'u1-cart-2' }),
+    conversion('add_to_cart', 'u2', 12 * MIN_, { event_id: 'u2-cart-2' }),
+    conversion('purchase', 'u3', 31 * MIN_ + 2000, { event_id: 'u3-buy' }),
+  ];
+  for (const e of evs) cep.process(e, 0);
+  cep.advanceWatermark(2 * 3_600_000, 0);
+  const got = alerts.map((a) => [a.key, a.events.map((e) => e.event_id)]);
+  assert.deepEqual(got.sort(), [
+    ['u1', ['u1-cart-2']],
+    ['u2', ['u2-cart-1', 'u2-cart-2']],
+    ['u3', ['u3-cart-1']],
+  ]);
+  assert.match(alerts.find((a) => a.key === 'u2')!.message, /added 2 item\(s\) .* bought nothing within 30m/);
 });
