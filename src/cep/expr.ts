@@ -5,7 +5,8 @@ import type { Expr, Template } from './ast.js';
  * Compiles checked expressions into closures (evaluated once per candidate event on the hot path, so no
  * tree walking at run time). Semantics, documented in docs/patterns.md: comparisons with NULL are false,
  * arithmetic with NULL is NULL, division by zero is NULL, `+` of strings concatenates, and a condition
- * holds only when it evaluates to TRUE.
+ * holds only when it evaluates to TRUE. Numbers are IEEE doubles: ±∞ (a z-score over a flat baseline) is
+ * a number like any other, and a result that is not a number (∞ − ∞, 0 × ∞) is NULL.
  */
 
 export type Value = unknown;
@@ -60,27 +61,35 @@ function compare(op: string, a: Value, b: Value): boolean {
   }
 }
 
+/** NaN never escapes an operation: it is NULL, so it cannot compare or print as a number. */
+const defined = (n: number): number | null => (Number.isNaN(n) ? null : n);
+
 function arith(op: string, a: Value, b: Value): Value {
   if (isNull(a) || isNull(b)) return null;
-  if (op === '+' && (typeof a === 'string' || typeof b === 'string')) return String(a) + String(b);
+  if (op === '+' && (typeof a === 'string' || typeof b === 'string'))
+    return renderValue(a, false) + renderValue(b, false);
   if (typeof a !== 'number' || typeof b !== 'number') return null;
   switch (op) {
     case '+':
-      return a + b;
+      return defined(a + b);
     case '-':
-      return a - b;
+      return defined(a - b);
     case '*':
-      return a * b;
+      return defined(a * b);
     case '/':
-      return b === 0 ? null : a / b;
+      return b === 0 ? null : defined(a / b);
     default:
-      return b === 0 ? null : a % b;
+      return b === 0 ? null : defined(a % b);
   }
 }
 
-const num = (v: Value): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const num = (v: Value): number | null => (typeof v === 'number' && !Number.isNaN(v) ? v : null);
+
+/** ±∞ as messages print it. */
+const infinity = (n: number) => (n > 0 ? '∞' : '-∞');
 
 export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return infinity(ms);
   if (ms < 1000) return `${Math.round(ms)}ms`;
   const units: [number, string][] = [
     [86_400_000, 'd'],
@@ -99,10 +108,16 @@ export function formatDuration(ms: number): string {
   return out.join(' ');
 }
 
-/** How a value prints in a message: numbers rounded to 3 decimals, NULL as '-'. */
-export function renderValue(v: Value): string {
+/**
+ * How a value prints in a message: numbers rounded to 3 decimals (unless `round` is false, for `+` of a
+ * string and a number, which keeps every digit), ±∞ as ∞ and -∞, NULL as '-'.
+ */
+export function renderValue(v: Value, round = true): string {
   if (isNull(v)) return '-';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Math.round(v * 1000) / 1000);
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return infinity(v);
+    return Number.isInteger(v) || !round ? String(v) : String(Math.round(v * 1000) / 1000);
+  }
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
@@ -184,7 +199,8 @@ function compileWith<Env>(e: Expr, ctx: Context<Env>): Fn<Env> {
           return (env) => {
             const v = num(a(env));
             const d = b ? (num(b(env)) ?? 0) : 0;
-            return v === null ? null : Math.round(v * 10 ** d) / 10 ** d;
+            // ±∞ rounds to itself; digits so large that the scale overflows give NaN, i.e. NULL.
+            return v === null || !Number.isFinite(v) ? v : defined(Math.round(v * 10 ** d) / 10 ** d);
           };
         case 'lower':
         case 'upper':
@@ -208,7 +224,7 @@ function compileWith<Env>(e: Expr, ctx: Context<Env>): Fn<Env> {
         case 'pct':
           return (env) => {
             const v = num(a(env));
-            return v === null ? null : `${(v * 100).toFixed(1)}%`;
+            return v === null ? null : `${Number.isFinite(v) ? (v * 100).toFixed(1) : infinity(v)}%`;
           };
       }
       throw new Error(`internal: unchecked function ${e.name}`);
