@@ -124,7 +124,7 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
   });
   checkStructure(src, els);
   const scope: PatternScope = { kind: 'pattern', elements: els, index };
-  const conditions: (Expr | null)[] = els.map(() => null);
+  const conditions: Expr[][] = els.map(() => []);
   const filters: Expr[] = [];
   for (const c of raw.where ? conjuncts(raw.where) : []) {
     checkExpr(src, c, scope, true);
@@ -148,9 +148,7 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
         );
       }
     }
-    conditions[target] = conditions[target]
-      ? { type: 'binary', op: 'AND', left: conditions[target]!, right: c, pos: c.pos }
-      : c;
+    conditions[target].push(c);
   }
   const message = raw.message ?? defaultTemplate(name);
   for (const p of message.parts) if (typeof p !== 'string') checkExpr(src, p, scope, true);
@@ -161,7 +159,7 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
     max: e.max,
     negated: e.negated,
     strict: e.strict,
-    condition: conditions[i],
+    condition: allOf(conditions[i]),
   }));
   return {
     kind: 'sequence',
@@ -170,9 +168,7 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
     partitionBy: raw.partitionBy ?? 'user_id',
     elements,
     where: raw.where ?? null,
-    filter: filters.length
-      ? filters.reduce((a, b) => ({ type: 'binary', op: 'AND', left: a, right: b, pos: b.pos }))
-      : null,
+    filter: allOf(filters),
     withinMs: raw.withinMs,
   };
 }
@@ -218,7 +214,13 @@ function checkStructure(src: Source, els: RawElement[]) {
 }
 
 function conjuncts(e: Expr): Expr[] {
-  return e.type === 'binary' && e.op === 'AND' ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
+  return e.type === 'logical' && e.op === 'AND' ? e.args.flatMap(conjuncts) : [e];
+}
+
+/** The conjunction of `cs` (null for none). */
+function allOf(cs: Expr[]): Expr | null {
+  if (cs.length <= 1) return cs[0] ?? null;
+  return { type: 'logical', op: 'AND', args: cs, pos: cs[1].pos };
 }
 
 /** Element indices an expression reads, and whether it needs the complete match (aggregates, elapsed()). */
@@ -243,6 +245,13 @@ export function references(e: Expr, index: Map<string, number>): { refs: Set<num
       case 'binary':
         walk(x.left);
         walk(x.right);
+        return;
+      case 'logical':
+        x.args.forEach(walk);
+        return;
+      case 'arith':
+        walk(x.first);
+        for (const s of x.rest) walk(s.arg);
         return;
       case 'in':
         walk(x.arg);
@@ -270,6 +279,13 @@ function checkExpr(src: Source, e: Expr, scope: Scope, _top: boolean): void {
     case 'binary':
       checkExpr(src, e.left, scope, false);
       checkExpr(src, e.right, scope, false);
+      return;
+    case 'logical':
+      e.args.forEach((x) => checkExpr(src, x, scope, false));
+      return;
+    case 'arith':
+      checkExpr(src, e.first, scope, false);
+      for (const s of e.rest) checkExpr(src, s.arg, scope, false);
       return;
     case 'in':
       checkExpr(src, e.arg, scope, false);

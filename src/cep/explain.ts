@@ -42,6 +42,15 @@ export function printExpr(e: Expr, parent = 0): string {
       const p = PREC[e.op];
       return wrap(`${printExpr(e.left, p)} ${e.op} ${printExpr(e.right, p + 1)}`, p);
     }
+    case 'logical': {
+      const p = PREC[e.op];
+      return wrap(e.args.map((a) => printExpr(a, p + 1)).join(` ${e.op} `), p);
+    }
+    case 'arith': {
+      const p = PREC[e.rest[0].op];
+      const rest = e.rest.map((s) => ` ${s.op} ${printExpr(s.arg, p + 1)}`);
+      return wrap(printExpr(e.first, p) + rest.join(''), p);
+    }
   }
 }
 

@@ -167,11 +167,35 @@ function compileWith<Env>(e: Expr, ctx: Context<Env>): Fn<Env> {
       const l = c(e.left);
       const r = c(e.right);
       const op = e.op;
-      if (op === 'AND') return (env) => l(env) === true && r(env) === true;
-      if (op === 'OR') return (env) => l(env) === true || r(env) === true;
-      if (op === '=' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=')
-        return (env) => compare(op, l(env), r(env));
-      return (env) => arith(op, l(env), r(env));
+      return (env) => compare(op, l(env), r(env));
+    }
+    case 'logical': {
+      const fs = e.args.map(c);
+      // Two operands (the common case) without a loop: conditions run once per candidate event.
+      if (fs.length === 2) {
+        const [l, r] = fs;
+        return e.op === 'AND'
+          ? (env) => l(env) === true && r(env) === true
+          : (env) => l(env) === true || r(env) === true;
+      }
+      const and = e.op === 'AND';
+      return (env) => {
+        for (const f of fs) if ((f(env) === true) !== and) return !and;
+        return and;
+      };
+    }
+    case 'arith': {
+      const first = c(e.first);
+      const steps = e.rest.map((s) => ({ op: s.op, f: c(s.arg) }));
+      if (steps.length === 1) {
+        const [{ op, f }] = steps;
+        return (env) => arith(op, first(env), f(env));
+      }
+      return (env) => {
+        let v = first(env);
+        for (const s of steps) v = arith(s.op, v, s.f(env));
+        return v;
+      };
     }
     case 'call': {
       if (e.name === 'key') return ctx.key;

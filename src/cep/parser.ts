@@ -1,5 +1,5 @@
 import type { Severity } from '../events/results.js';
-import type { BinaryOp, ElementDef, EmitFilter, Expr, Template } from './ast.js';
+import type { ArithOp, ArithStep, CompareOp, ElementDef, EmitFilter, Expr, Template } from './ast.js';
 import { Source } from './errors.js';
 import { tokenize, type Token } from './lexer.js';
 
@@ -24,6 +24,8 @@ export const DURATION_UNITS: Record<string, number> = {
   DAYS: 86_400_000,
 };
 
+/** How deeply expressions may nest (parentheses, NOT, unary minus, calls, IN lists); see Parser.nest. */
+export const MAX_NESTING = 100;
 const EXPR_KEYWORDS = new Set(['AND', 'OR', 'NOT', 'IN', 'IS', 'NULL', 'TRUE', 'FALSE']);
 const CLAUSES = [
   'NAME',
@@ -42,7 +44,7 @@ type Clause = (typeof CLAUSES)[number];
 const CLAUSE_LIST =
   'NAME, SEVERITY, MESSAGE, PARTITION BY, PATTERN, WHERE, WITHIN, RULE, ON, BASELINE or EMIT';
 const SEVERITIES: Severity[] = ['info', 'warning', 'critical'];
-const COMPARE: Record<string, BinaryOp> = {
+const COMPARE: Record<string, CompareOp> = {
   '=': '=',
   '==': '=',
   '!=': '!=',
@@ -349,28 +351,49 @@ export class Parser {
 
   // ---- expressions --------------------------------------------------------------------------------------
 
-  expr(): Expr {
-    let left = this.and();
-    while (this.isKw('OR')) {
-      const pos = this.next().start;
-      left = { type: 'binary', op: 'OR', left, right: this.and(), pos };
+  /**
+   * Parentheses, NOT, unary minus, function calls and IN lists nest: each is one level of recursion here
+   * and in the checker and compiler, so their depth is bounded (a clear error instead of a stack overflow).
+   * Chains (`a AND b AND ...`, `1 + 2 + ...`) are loops and may be as long as the file.
+   */
+  private depth = 0;
+  private nest<T>(at: Token, parse: () => T): T {
+    if (++this.depth > MAX_NESTING)
+      throw this.src.error(
+        at.start,
+        `expression nested too deeply: more than ${MAX_NESTING} levels of parentheses, NOT, unary minus, function calls or IN lists`,
+      );
+    try {
+      return parse();
+    } finally {
+      this.depth--;
     }
-    return left;
+  }
+
+  expr(): Expr {
+    return this.logical('OR', () => this.and());
   }
 
   private and(): Expr {
-    let left = this.not();
-    while (this.isKw('AND')) {
-      const pos = this.next().start;
-      left = { type: 'binary', op: 'AND', left, right: this.not(), pos };
+    return this.logical('AND', () => this.not());
+  }
+
+  private logical(op: 'AND' | 'OR', operand: () => Expr): Expr {
+    const first = operand();
+    if (!this.isKw(op)) return first;
+    const pos = this.peek().start;
+    const args = [first];
+    while (this.isKw(op)) {
+      this.next();
+      args.push(operand());
     }
-    return left;
+    return { type: 'logical', op, args, pos };
   }
 
   private not(): Expr {
     if (this.isKw('NOT')) {
-      const pos = this.next().start;
-      return { type: 'unary', op: 'NOT', arg: this.not(), pos };
+      const t = this.next();
+      return { type: 'unary', op: 'NOT', arg: this.nest(t, () => this.not()), pos: t.start };
     }
     return this.comparison();
   }
@@ -393,39 +416,51 @@ export class Parser {
       if (negated) this.next();
       this.next();
       this.expectOp('(', "'(' starting the IN list");
-      const list = [this.expr()];
-      while (this.isOp(',')) {
-        this.next();
-        list.push(this.expr());
-      }
-      this.expectOp(')', "',' or ')' in the IN list");
+      const list = this.nest(t, () => this.list("',' or ')' in the IN list"));
       return { type: 'in', arg: left, list, negated, pos: t.start };
     }
     return left;
   }
 
-  private additive(): Expr {
-    let left = this.multiplicative();
-    while (this.isOp('+') || this.isOp('-')) {
-      const t = this.next();
-      left = { type: 'binary', op: t.value as BinaryOp, left, right: this.multiplicative(), pos: t.start };
+  /** Comma-separated expressions up to and including the closing ')'. */
+  private list(what: string): Expr[] {
+    const out = [this.expr()];
+    while (this.isOp(',')) {
+      this.next();
+      out.push(this.expr());
     }
-    return left;
+    this.expectOp(')', what);
+    return out;
+  }
+
+  private additive(): Expr {
+    return this.arith(['+', '-'], () => this.multiplicative());
   }
 
   private multiplicative(): Expr {
-    let left = this.unary();
-    while (this.isOp('*') || this.isOp('/') || this.isOp('%')) {
+    return this.arith(['*', '/', '%'], () => this.unary());
+  }
+
+  private arith(ops: ArithOp[], operand: () => Expr): Expr {
+    const first = operand();
+    const at = () => {
+      const t = this.peek();
+      return t.type === 'op' && (ops as string[]).includes(t.value);
+    };
+    if (!at()) return first;
+    const pos = this.peek().start;
+    const rest: ArithStep[] = [];
+    while (at()) {
       const t = this.next();
-      left = { type: 'binary', op: t.value as BinaryOp, left, right: this.unary(), pos: t.start };
+      rest.push({ op: t.value as ArithOp, arg: operand(), pos: t.start });
     }
-    return left;
+    return { type: 'arith', first, rest, pos };
   }
 
   private unary(): Expr {
     if (this.isOp('-')) {
-      const pos = this.next().start;
-      return { type: 'unary', op: '-', arg: this.unary(), pos };
+      const t = this.next();
+      return { type: 'unary', op: '-', arg: this.nest(t, () => this.unary()), pos: t.start };
     }
     return this.primary();
   }
@@ -455,9 +490,11 @@ export class Parser {
     }
     if (t.type === 'op' && t.value === '(') {
       this.next();
-      const e = this.expr();
-      this.expectOp(')', "')' closing the parenthesis");
-      return e;
+      return this.nest(t, () => {
+        const e = this.expr();
+        this.expectOp(')', "')' closing the parenthesis");
+        return e;
+      });
     }
     if (t.type === 'ident') {
       const u = t.value.toUpperCase();
@@ -474,15 +511,10 @@ export class Parser {
       if (this.isOp('(', 1)) {
         this.next();
         this.next();
-        const args: Expr[] = [];
-        if (!this.isOp(')')) {
-          args.push(this.expr());
-          while (this.isOp(',')) {
-            this.next();
-            args.push(this.expr());
-          }
-        }
-        this.expectOp(')', "',' or ')' closing the function call");
+        const what = "',' or ')' closing the function call";
+        let args: Expr[] = [];
+        if (this.isOp(')')) this.next();
+        else args = this.nest(t, () => this.list(what));
         return { type: 'call', name: t.value.toLowerCase(), args, pos: t.start };
       }
       return { type: 'path', parts: this.path(), pos: t.start };

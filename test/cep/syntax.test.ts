@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CepSyntaxError, loadPatternFiles, defaultPatternDir, parsePatterns } from '../../src/cep/index.js';
+import {
+  CepSyntaxError,
+  loadPatternFiles,
+  defaultPatternDir,
+  parsePatterns,
+  printExpr,
+} from '../../src/cep/index.js';
 
 function error(text: string): CepSyntaxError {
   try {
@@ -113,4 +119,24 @@ test('every shipped pattern file loads', () => {
     'session_abandonment',
     'traffic_anomaly',
   ]);
+});
+
+test('patterns check prints conditions with the grouping they were parsed with', () => {
+  const cases: [string, string][] = [
+    ['A.revenue - (1 - 2) - 3 > 0', 'A.revenue - (1 - 2) - 3 > 0'],
+    ['(A.revenue - 1) * 2 + 3 / (4 % 5) > 0', '(A.revenue - 1) * 2 + 3 / (4 % 5) > 0'],
+    [
+      "A.country = 'x' OR A.country = 'y' AND NOT (A.revenue > 1 OR A.revenue < 0)",
+      "A.country = 'x' OR A.country = 'y' AND NOT (A.revenue > 1 OR A.revenue < 0)",
+    ],
+    [
+      "(A.country = 'x' OR A.country = 'y') AND -A.revenue < 2",
+      "(A.country = 'x' OR A.country = 'y') AND -A.revenue < 2",
+    ],
+  ];
+  for (const [written, printed] of cases) {
+    const [def] = parsePatterns(`PATTERN (purchase A) WHERE ${written} WITHIN 1 MINUTE`);
+    assert.ok(def.kind === 'sequence');
+    assert.equal(printExpr(def.where!), printed);
+  }
 });
