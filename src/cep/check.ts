@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import type { ElementDef, Expr, PatternDefinition, SequencePattern, Template, ThresholdRule } from './ast.js';
 import type { Source } from './errors.js';
-import { KNOWN_KINDS, fieldsForKinds, resolveField } from './fields.js';
+import { AGGREGATES, checkCondition, checkExpr, type PatternScope } from './check-expr.js';
+import { KNOWN_KINDS } from './fields.js';
 import type { RawDefinition, RawElement } from './parser.js';
 
 /**
@@ -9,30 +10,6 @@ import type { RawDefinition, RawElement } from './parser.js';
  * of WHERE conjuncts: each conjunct is checked when the latest variable it mentions takes an event, or on
  * the complete match when it uses an aggregate. Every failure points at the offending source position.
  */
-
-export const AGGREGATES = new Set(['count', 'distinct', 'sum', 'min', 'max', 'avg', 'first', 'last']);
-/** name → [min args, max args, pattern only] */
-const SCALARS: Record<string, [number, number, boolean]> = {
-  abs: [1, 1, false],
-  round: [1, 2, false],
-  floor: [1, 1, false],
-  ceil: [1, 1, false],
-  lower: [1, 1, false],
-  upper: [1, 1, false],
-  coalesce: [2, 8, false],
-  key: [0, 0, false],
-  elapsed: [0, 0, true],
-  fmt_duration: [1, 1, false],
-  pct: [1, 1, false],
-};
-export const BASELINE_NAMES = ['value', 'mean', 'stddev', 'zscore', 'samples'];
-
-interface PatternScope {
-  kind: 'pattern';
-  elements: RawElement[];
-  index: Map<string, number>;
-}
-type Scope = PatternScope | { kind: 'rule' };
 
 export function checkDefinitions(src: Source, raws: RawDefinition[]): PatternDefinition[] {
   const seen = new Map<string, number>();
@@ -86,10 +63,10 @@ function checkRule(src: Source, raw: RawDefinition): ThresholdRule {
     );
   if (!raw.where)
     throw src.error(raw.start, `RULE ${raw.name}: expected a WHERE clause with the alert condition`);
-  const scope: Scope = { kind: 'rule' };
-  checkExpr(src, raw.where, scope, false);
+  const scope = { kind: 'rule', baseline: raw.baseline !== undefined } as const;
+  checkCondition(src, raw.where, scope);
   const message = raw.message ?? defaultTemplate(raw.name!);
-  for (const p of message.parts) if (typeof p !== 'string') checkExpr(src, p, scope, false);
+  for (const p of message.parts) if (typeof p !== 'string') checkExpr(src, p, scope);
   return {
     kind: 'rule',
     ...base(src, raw, raw.name!),
@@ -127,7 +104,7 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
   const conditions: Expr[][] = els.map(() => []);
   const filters: Expr[] = [];
   for (const c of raw.where ? conjuncts(raw.where) : []) {
-    checkExpr(src, c, scope, true);
+    checkCondition(src, c, scope);
     const { refs, aggregate } = references(c, index);
     if (aggregate) {
       const neg = [...refs].find((r) => els[r].negated);
@@ -151,7 +128,7 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
     conditions[target].push(c);
   }
   const message = raw.message ?? defaultTemplate(name);
-  for (const p of message.parts) if (typeof p !== 'string') checkExpr(src, p, scope, true);
+  for (const p of message.parts) if (typeof p !== 'string') checkExpr(src, p, scope);
   const elements: ElementDef[] = els.map((e, i) => ({
     variable: e.variable,
     kinds: e.kinds && e.kinds.map((k) => k.replace(/^custom:/, '')),
@@ -263,95 +240,4 @@ export function references(e: Expr, index: Map<string, number>): { refs: Set<num
   };
   walk(e);
   return { refs, aggregate };
-}
-
-function checkExpr(src: Source, e: Expr, scope: Scope, _top: boolean): void {
-  switch (e.type) {
-    case 'literal':
-      return;
-    case 'path':
-      checkPath(src, e, scope, false);
-      return;
-    case 'unary':
-    case 'isnull':
-      checkExpr(src, e.arg, scope, false);
-      return;
-    case 'binary':
-      checkExpr(src, e.left, scope, false);
-      checkExpr(src, e.right, scope, false);
-      return;
-    case 'logical':
-      e.args.forEach((x) => checkExpr(src, x, scope, false));
-      return;
-    case 'arith':
-      checkExpr(src, e.first, scope, false);
-      for (const s of e.rest) checkExpr(src, s.arg, scope, false);
-      return;
-    case 'in':
-      checkExpr(src, e.arg, scope, false);
-      e.list.forEach((x) => checkExpr(src, x, scope, false));
-      return;
-    case 'call': {
-      if (AGGREGATES.has(e.name)) {
-        if (scope.kind !== 'pattern')
-          throw src.error(
-            e.pos,
-            `${e.name}() aggregates the events of a pattern variable; a RULE reads one view result`,
-          );
-        const arg = e.args[0];
-        if (e.args.length !== 1 || arg.type !== 'path') {
-          throw src.error(
-            e.pos,
-            e.name === 'count'
-              ? 'count() takes one pattern variable, e.g. count(B)'
-              : `${e.name}() takes one field of a pattern variable, e.g. ${e.name}(B.price)`,
-          );
-        }
-        if (e.name === 'count' && arg.parts.length !== 1)
-          throw src.error(arg.pos, 'count() takes a variable, not a field: write count(B)');
-        checkPath(src, arg, scope, e.name === 'count');
-        return;
-      }
-      const sig = SCALARS[e.name];
-      if (!sig)
-        throw src.error(
-          e.pos,
-          `unknown function ${e.name}(): expected one of ${[...AGGREGATES, ...Object.keys(SCALARS)].join(', ')}`,
-        );
-      if (sig[2] && scope.kind !== 'pattern')
-        throw src.error(e.pos, `${e.name}() is only defined in patterns`);
-      if (e.args.length < sig[0] || e.args.length > sig[1]) {
-        throw src.error(
-          e.pos,
-          `${e.name}() takes ${sig[0] === sig[1] ? sig[0] : `${sig[0]} to ${sig[1]}`} argument(s), not ${e.args.length}`,
-        );
-      }
-      e.args.forEach((x) => checkExpr(src, x, scope, false));
-      return;
-    }
-  }
-}
-
-function checkPath(src: Source, e: Extract<Expr, { type: 'path' }>, scope: Scope, bareVariable: boolean) {
-  if (scope.kind === 'rule') return;
-  const i = scope.index.get(e.parts[0]);
-  if (i === undefined) {
-    throw src.error(
-      e.pos,
-      `unknown variable ${e.parts[0]}: expected one of the pattern's variables (${[...scope.index.keys()].join(', ')}) followed by .field`,
-    );
-  }
-  if (bareVariable) return;
-  if (e.parts.length < 2)
-    throw src.error(e.pos, `expected a field after ${e.parts[0]}, as in ${e.parts[0]}.user_id`);
-  const el = scope.elements[i];
-  const kinds = el.kinds && el.kinds.map((k) => (k.startsWith('custom:') ? k.slice(7) : k));
-  const field = resolveField(e.parts[1], el.kinds);
-  if (field === null) {
-    throw src.error(
-      e.pos,
-      `unknown field '${e.parts[1]}' for ${kinds!.join('|')} events: expected one of ${fieldsForKinds(kinds!).join(', ')}`,
-    );
-  }
-  e.parts[1] = field;
 }
