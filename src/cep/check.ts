@@ -2,7 +2,9 @@ import { basename } from 'node:path';
 import type { ElementDef, Expr, PatternDefinition, SequencePattern, Template, ThresholdRule } from './ast.js';
 import type { Source } from './errors.js';
 import { AGGREGATES, checkCondition, checkExpr, type PatternScope } from './check-expr.js';
-import { KNOWN_KINDS } from './fields.js';
+import { didYouMean } from '../config/suggest.js';
+import { RESULT_VIEWS } from '../engine/config.js';
+import { ALL_FIELDS, FIELDS, KNOWN_KINDS } from './fields.js';
 import type { RawDefinition, RawElement } from './parser.js';
 
 /**
@@ -10,6 +12,9 @@ import type { RawDefinition, RawElement } from './parser.js';
  * of WHERE conjuncts: each conjunct is checked when the latest variable it mentions takes an event, or on
  * the complete match when it uses an aggregate. Every failure points at the offending source position.
  */
+
+/** The result views a RULE can read (a view group such as `products` emits several). */
+const VIEWS: string[] = Object.values(RESULT_VIEWS).flat();
 
 export function checkDefinitions(src: Source, raws: RawDefinition[]): PatternDefinition[] {
   const seen = new Map<string, number>();
@@ -63,6 +68,11 @@ function checkRule(src: Source, raw: RawDefinition): ThresholdRule {
     );
   if (!raw.where)
     throw src.error(raw.start, `RULE ${raw.name}: expected a WHERE clause with the alert condition`);
+  if (!VIEWS.includes(raw.view))
+    throw src.error(
+      raw.viewPos!,
+      `unknown view '${raw.view}': a RULE reads the results of one of ${VIEWS.join(', ')}${didYouMean(raw.view, VIEWS)}`,
+    );
   const scope = { kind: 'rule', baseline: raw.baseline !== undefined } as const;
   checkCondition(src, raw.where, scope);
   const message = raw.message ?? defaultTemplate(raw.name!);
@@ -100,6 +110,7 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
     checkKinds(src, e);
   });
   checkStructure(src, els);
+  if (raw.partitionBy !== undefined) checkPartition(src, raw.partitionBy, raw.partitionPos!, els);
   const scope: PatternScope = { kind: 'pattern', elements: els, index };
   const conditions: Expr[][] = els.map(() => []);
   const filters: Expr[] = [];
@@ -157,6 +168,34 @@ function checkKinds(src: Source, e: RawElement) {
         e.kindPos,
         `unknown event kind '${k}': expected one of ${Object.keys(KNOWN_KINDS).join(', ')}, ANY, or custom:NAME for a custom event`,
       );
+    }
+  }
+}
+
+/**
+ * Events without the partition field are skipped (docs/patterns.md), so an element whose events never have
+ * it could never take one: the pattern would never match (or a NOT would never see its event).
+ */
+function checkPartition(src: Source, field: string, pos: number, els: RawElement[]) {
+  // Custom events may carry any name as a property, and ANY takes whichever events have the field.
+  const typed = els.filter((e) => e.kinds && e.kinds.every((k) => k in KNOWN_KINDS));
+  const common = typed.length
+    ? typed
+        .flatMap((e) => e.kinds!.flatMap((k) => KNOWN_KINDS[k]))
+        .map((t) => FIELDS[t])
+        .reduce((a, b) => a.filter((f) => b.includes(f)))
+    : [...ALL_FIELDS];
+  const choices = `expected a field that the events of every element have: ${common.join(', ')}${didYouMean(field, common)}`;
+  if (!ALL_FIELDS.has(field) && typed.length === els.length)
+    throw src.error(pos, `unknown partition field '${field}': ${choices}`);
+  for (const e of els) {
+    for (const k of e.kinds ?? []) {
+      const lacking = (KNOWN_KINDS[k] ?? []).filter((t) => !FIELDS[t].includes(field));
+      if (lacking.length)
+        throw src.error(
+          pos,
+          `PARTITION BY ${field}: ${k} events${KNOWN_KINDS[k].length > 1 ? ` (from ${lacking.join(', ')})` : ''} have no field '${field}', so ${e.variable} would never ${e.negated ? 'see one (the NOT would always hold)' : 'take one'}; ${choices}`,
+        );
     }
   }
 }

@@ -59,8 +59,8 @@ const eventType = <T extends EventType>(t: T) => [t] as const;
 
 export const FIELD_TYPES: Record<EventType, Readonly<Record<string, FieldType>>> = {
   page_view: typesOf<PageViewEvent>()({
-    ...BASE,
     event_type: eventType('page_view'),
+    ...BASE,
     page_url: 'string',
     page_title: 'string',
     content_category: 'string',
@@ -69,8 +69,8 @@ export const FIELD_TYPES: Record<EventType, Readonly<Record<string, FieldType>>>
     time_on_previous_page_ms: 'number',
   }),
   session: typesOf<SessionEvent>()({
-    ...BASE,
     event_type: eventType('session'),
+    ...BASE,
     action: allOf<SessionAction>()(['start', 'end', 'timeout']),
     page_count: 'number',
     duration_ms: 'number',
@@ -78,8 +78,8 @@ export const FIELD_TYPES: Record<EventType, Readonly<Record<string, FieldType>>>
     landing_page: 'string',
   }),
   conversion: typesOf<ConversionEvent>()({
-    ...BASE,
     event_type: eventType('conversion'),
+    ...BASE,
     conversion_type: allOf<ConversionType>()(['signup', 'add_to_cart', 'checkout', 'purchase']),
     product_id: 'string',
     product_category: 'string',
@@ -89,27 +89,27 @@ export const FIELD_TYPES: Record<EventType, Readonly<Record<string, FieldType>>>
     card_id: 'string',
   }),
   custom: typesOf<CustomEvent>()({
-    ...BASE,
     event_type: eventType('custom'),
+    ...BASE,
     name: 'string',
     properties: 'object',
   }),
   user_event: typesOf<UserEvent>()({
-    ...BASE,
     event_type: eventType('user_event'),
+    ...BASE,
     action: allOf<UserAction>()(['LOGIN', 'LOGOUT', 'SIGNUP']),
   }),
   product_view: typesOf<ProductViewEvent>()({
-    ...BASE,
     event_type: eventType('product_view'),
+    ...BASE,
     product_id: 'string',
     product_category: 'string',
     price: 'number',
     currency: 'string',
   }),
   order: typesOf<OrderEvent>()({
-    ...BASE,
     event_type: eventType('order'),
+    ...BASE,
     order_id: 'string',
     product_id: 'string',
     product_category: 'string',

@@ -70,10 +70,12 @@ export interface RawDefinition {
   severity?: Severity;
   message?: Template;
   partitionBy?: string;
+  partitionPos?: number;
   elements?: RawElement[];
   where?: Expr;
   withinMs?: number;
   view?: string;
+  viewPos?: number;
   baseline?: { field: string[]; windows: number; pos: number };
   emit?: EmitFilter;
 }
@@ -215,6 +217,7 @@ export class Parser {
       }
       case 'PARTITION': {
         this.expectKw('BY', 'BY after PARTITION');
+        def.partitionPos = this.peek().start;
         def.partitionBy = this.ident('an event field name to partition by, e.g. user_id').value;
         return more;
       }
@@ -229,6 +232,7 @@ export class Parser {
         return more;
       case 'ON':
         if (this.isKw('VIEW')) this.next();
+        def.viewPos = this.peek().start;
         def.view = this.viewName();
         return more;
       case 'BASELINE': {
