@@ -22,14 +22,14 @@ function explainSequence(def: SequencePattern): string {
   const lines: string[] = [];
   lines.push(`pattern ${def.name}  (${def.file}:${def.line})`);
   lines.push(
-    `  severity ${def.severity} · partition by ${def.partitionBy} · within ${formatDuration(def.withinMs)} (event time) · after match: skip past last event`,
+    `  severity ${def.severity} · partition by ${def.partitionBy} · within ${formatDuration(def.withinMs, true)} (event time) · after match: skip past last event`,
   );
   lines.push(`  message: ${JSON.stringify(def.message.text)}`);
   if (def.filter) lines.push(`  match filter (checked when a match is complete): ${printExpr(def.filter)}`);
   lines.push('  states and transitions:');
   const name = (i: number) => `s${i + 1} ${els[i].variable}`;
   lines.push(
-    `    s0 start: every event of kind ${kinds(0)}${cond(0)} starts a new partial match (deadline = its event_time + ${formatDuration(def.withinMs)})`,
+    `    s0 start: every event of kind ${kinds(0)}${cond(0)} starts a new partial match (deadline = its event_time + ${formatDuration(def.withinMs, true)})`,
   );
   lines.push(`       → ${name(0)}`);
   els.forEach((el, i) => {

@@ -88,9 +88,11 @@ const num = (v: Value): number | null => (typeof v === 'number' && !Number.isNaN
 /** ±∞ as messages print it. */
 const infinity = (n: number) => (n > 0 ? '∞' : '-∞');
 
-export function formatDuration(ms: number): string {
+/** `4m 30s`: to the second for messages; `exact` keeps the milliseconds (`1s 500ms`, for WITHIN). */
+export function formatDuration(ms: number, exact = false): string {
   if (!Number.isFinite(ms)) return infinity(ms);
   if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (exact && ms % 1000 !== 0) return `${formatDuration(ms - (ms % 1000))} ${ms % 1000}ms`;
   const units: [number, string][] = [
     [86_400_000, 'd'],
     [3_600_000, 'h'],

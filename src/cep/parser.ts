@@ -24,6 +24,8 @@ export const DURATION_UNITS: Record<string, number> = {
   DAYS: 86_400_000,
 };
 
+/** The longest WITHIN: its partial-match state lives that long (docs/patterns.md, "Limits"). */
+export const MAX_WITHIN_MS = 7 * DURATION_UNITS.DAY;
 /** How deeply expressions may nest (parentheses, NOT, unary minus, calls, IN lists); see Parser.nest. */
 export const MAX_NESTING = 100;
 const EXPR_KEYWORDS = new Set(['AND', 'OR', 'NOT', 'IN', 'IS', 'NULL', 'TRUE', 'FALSE']);
@@ -134,7 +136,10 @@ export class Parser {
     const t = this.peek();
     if (t.type !== 'number' || !/^\d+$/.test(t.value)) this.fail(what);
     this.next();
-    return Number(t.value);
+    const n = Number(t.value);
+    if (!Number.isSafeInteger(n))
+      throw this.src.error(t.start, `${what}: ${t.value} is too large (at most 2^53 − 1)`);
+    return n;
   }
   atEnd(): boolean {
     return this.peek().type === 'eof';
@@ -228,7 +233,7 @@ export class Parser {
         def.where = this.expr();
         return `an operator, AND, OR or ${more}`;
       case 'WITHIN':
-        def.withinMs = this.duration('a duration like 10 MINUTES or 30 SECONDS');
+        def.withinMs = this.within();
         return more;
       case 'ON':
         if (this.isKw('VIEW')) this.next();
@@ -340,17 +345,47 @@ export class Parser {
     return { min, max };
   }
 
-  duration(what: string): number {
+  private within(): number {
     const t = this.peek();
-    if (t.type !== 'number') this.fail(what);
+    if (t.type !== 'number') this.fail('a duration like 10 MINUTES or 30 SECONDS');
     this.next();
     const u = this.peek();
     const unit = u.type === 'ident' ? DURATION_UNITS[u.value.toUpperCase()] : undefined;
     if (unit === undefined) this.fail('a time unit (MILLISECONDS, SECONDS, MINUTES, HOURS or DAYS)', u);
     this.next();
-    const ms = Number(t.value) * unit;
-    if (!(ms > 0)) throw this.src.error(t.start, `${what}: must be greater than zero`);
+    const ms = this.milliseconds(
+      t,
+      u,
+      unit,
+      MAX_WITHIN_MS,
+      'WITHIN is at most 7 DAYS (partial matches and pending NOTs live that long in event time, in memory and in every checkpoint)',
+    );
+    if (ms === 0) throw this.src.error(t.start, `WITHIN ${t.value} ${u.value}: must be greater than zero`);
     return ms;
+  }
+
+  /**
+   * `number unit` in milliseconds, computed exactly (0.07 SECONDS is 70 ms, not 70.00000000000001).
+   * Milliseconds are the finest unit of event time, so a fraction of one is refused rather than rounded.
+   */
+  private milliseconds(
+    n: Token,
+    u: Token,
+    unit: number,
+    max = Number.MAX_SAFE_INTEGER,
+    limit = 'at most 2^53 − 1 milliseconds',
+  ): number {
+    const [whole, frac = ''] = n.value.split('.');
+    const scaled = BigInt(whole + frac) * BigInt(unit);
+    const divisor = 10n ** BigInt(frac.length);
+    if (scaled % divisor !== 0n)
+      throw this.src.error(
+        n.start,
+        `${n.value} ${u.value} is not a whole number of milliseconds (the finest unit of event time)`,
+      );
+    const ms = scaled / divisor;
+    if (ms > BigInt(max)) throw this.src.error(n.start, `${n.value} ${u.value} is too long: ${limit}`);
+    return Number(ms);
   }
 
   // ---- expressions --------------------------------------------------------------------------------------
@@ -479,14 +514,14 @@ export class Parser {
       const unit = u.type === 'ident' ? DURATION_UNITS[u.value.toUpperCase()] : undefined;
       if (unit !== undefined) {
         this.next();
-        return {
-          type: 'literal',
-          value: Number(t.value) * unit,
-          pos: t.start,
-          text: `${t.value} ${u.value}`,
-        };
+        const value = this.milliseconds(t, u, unit);
+        return { type: 'literal', value, pos: t.start, text: `${t.value} ${u.value}` };
       }
-      return { type: 'literal', value: Number(t.value), pos: t.start, text: t.value };
+      const value = Number(t.value);
+      // A whole number past 2^53 would silently compare as a different one.
+      if (!t.value.includes('.') && !Number.isSafeInteger(value))
+        throw this.src.error(t.start, `number ${t.value} is too large to be exact (at most 2^53 − 1)`);
+      return { type: 'literal', value, pos: t.start, text: t.value };
     }
     if (t.type === 'string') {
       this.next();

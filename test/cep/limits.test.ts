@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CepSyntaxError, parsePatterns } from '../../src/cep/index.js';
-import { conversion, harness } from './helpers.js';
+import { conversion, harness, session } from './helpers.js';
 
 function error(text: string): CepSyntaxError {
   try {
@@ -75,4 +75,60 @@ test('chains of 5,000 terms (AND, OR, +) parse, check, compile and evaluate with
     conversion('checkout', 'u', 6000, { revenue: revenues.C[1], event_id: 'c1' }),
   ];
   assert.deepEqual(h.run(events), ['A:a1 B:b1 C:c1']);
+});
+
+test('durations are whole milliseconds, computed exactly; WITHIN is at most 7 days; numbers stay exact', () => {
+  const within = (d: string) => `NAME w PATTERN (login A) WITHIN ${d}`;
+  const cases: [string, string, RegExp][] = [
+    [within('1000000000000000000000000000000 DAYS'), '1000', /DAYS is too long: WITHIN is at most 7 DAYS/],
+    [within('8 DAYS'), '8', /8 DAYS is too long: WITHIN is at most 7 DAYS/],
+    [within('604800001 MS'), '604800001', /too long: WITHIN is at most 7 DAYS/],
+    [within('0.5 MS'), '0.5', /0\.5 MS is not a whole number of milliseconds/],
+    [within('0.0001 SECONDS'), '0.0001', /not a whole number of milliseconds/],
+    [within('0 MINUTES'), '0', /WITHIN 0 MINUTES: must be greater than zero/],
+    [
+      `PATTERN (session_timeout C) WHERE C.idle_time > 0.5 MS WITHIN 1 MINUTE`,
+      '0.5',
+      /0\.5 MS is not a whole number of milliseconds/,
+    ],
+    [
+      `PATTERN (session_timeout C) WHERE C.idle_time > 999999999 DAYS WITHIN 1 MINUTE`,
+      '999',
+      /999999999 DAYS is too long: at most 2\^53 − 1 milliseconds/,
+    ],
+    [
+      `PATTERN (session_timeout C) WHERE C.idle_time > 9007199254740993 WITHIN 1 MINUTE`,
+      '9007',
+      /number 9007199254740993 is too large to be exact/,
+    ],
+    [`PATTERN (purchase P){99999999999999999999} WITHIN 1 MINUTE`, '9999', /is too large/],
+    [
+      `RULE r ON realtime BASELINE events OVER 99999999999999999999 WINDOWS WHERE zscore > 3`,
+      '9999',
+      /too large/,
+    ],
+  ];
+  for (const [text, at, re] of cases) {
+    const e = error(text);
+    assert.match(e.message, re, text);
+    assert.deepEqual([e.line, e.column, e.exitCode], [1, text.indexOf(at) + 1, 2], `${text}\n${e.message}`);
+  }
+  const ms = (d: string) => {
+    const [def] = parsePatterns(within(d));
+    assert.ok(def.kind === 'sequence');
+    return def.withinMs;
+  };
+  assert.equal(ms('7 DAYS'), 7 * 24 * 3600 * 1000);
+  assert.equal(ms('1.001 SECONDS'), 1001); // 1.001 * 1000 is 1000.9999999999999 in floating point
+  assert.equal(ms('1.5 MINUTES'), 90_000);
+  assert.equal(ms('2.25 HOURS'), 8_100_000);
+});
+
+test('a fractional duration literal that is whole milliseconds compares exactly', () => {
+  // 1.001 SECONDS must be 1001 ms: an idle time of 1001 ms is not greater, 1002 ms is.
+  const h = harness(
+    `NAME idle PATTERN (session_timeout C) WHERE C.idle_time > 1.001 SECONDS WITHIN 1 MINUTE`,
+  );
+  const idle = (ms: number, id: string) => ({ ...session('timeout', 'u', 1000 + ms, ms), event_id: id });
+  assert.deepEqual(h.run([idle(1001, 'at'), idle(1002, 'over')]), ['C:over']);
 });
