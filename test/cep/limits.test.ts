@@ -1,17 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CepSyntaxError, parsePatterns } from '../../src/cep/index.js';
-import { conversion, harness, session } from './helpers.js';
-
-function error(text: string): CepSyntaxError {
-  try {
-    parsePatterns(text, 'f.cep');
-  } catch (e) {
-    assert.ok(e instanceof CepSyntaxError, String(e));
-    return e;
-  }
-  assert.fail('expected a syntax error');
-}
+import { parsePatterns } from '../../src/cep/index.js';
+import { conversion, harness, loadError as error, session } from './helpers.js';
 
 /** The documented nesting limit (docs/patterns.md, "Limits"). */
 const MAX_NESTING = 100;

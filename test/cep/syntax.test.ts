@@ -1,24 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  CepSyntaxError,
-  loadPatternFiles,
-  defaultPatternDir,
-  parsePatterns,
-  printExpr,
-} from '../../src/cep/index.js';
+import { loadPatternFiles, defaultPatternDir, parsePatterns, printExpr } from '../../src/cep/index.js';
 import { defaultEngineConfig, resolveEngineConfig } from '../../src/engine/config.js';
 import { buildViews } from '../../src/engine/views/index.js';
-
-function error(text: string): CepSyntaxError {
-  try {
-    parsePatterns(text, 'f.cep');
-  } catch (e) {
-    assert.ok(e instanceof CepSyntaxError, String(e));
-    return e;
-  }
-  assert.fail('expected a syntax error');
-}
+import { loadError as error } from './helpers.js';
 
 test('a syntax error names file, line and column, shows the line with a caret and what was expected', () => {
   const e = error(`NAME x\nPATTERN (login A) (view_product B)\nWITHIN 1 MINUTE`);

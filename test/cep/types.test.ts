@@ -3,17 +3,7 @@ import assert from 'node:assert/strict';
 import { CepSyntaxError, parsePatterns } from '../../src/cep/index.js';
 import type { AnalyticsEvent } from '../../src/events/types.js';
 import { validateEvent } from '../../src/events/validate.js';
-import { conversion, harness, login, pageView, session, viewProduct } from './helpers.js';
-
-function error(text: string): CepSyntaxError {
-  try {
-    parsePatterns(text, 'f.cep');
-  } catch (e) {
-    assert.ok(e instanceof CepSyntaxError, String(e));
-    return e;
-  }
-  assert.fail(`expected a type error in: ${text}`);
-}
+import { conversion, harness, login, loadError as error, pageView, session, viewProduct } from './helpers.js';
 
 const pattern = (where: string) =>
   `NAME t\nPATTERN (login A) -> (purchase B)\nWHERE ${where}\nWITHIN 10 MINUTES`;
