@@ -137,9 +137,8 @@ function checkArith(src: Source, e: Extract<Expr, { type: 'arith' }>, scope: Sco
           s.pos,
           `+ adds numbers or joins strings, but ${l} is ${describe(left)} and ${r} is ${describe(right)}`,
         );
+      // Joined text can be anything: STRING keeps none of the operands' values.
       left = union([...(numbers ? [NUMBER] : []), ...(text ? [STRING] : [])]);
-      // Joined text can be anything: its values are no longer the operands' values.
-      left = { bases: left.bases, values: null };
       return;
     }
     if (!numbers) {
