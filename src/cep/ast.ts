@@ -22,7 +22,6 @@ export interface ArithStep {
   arg: Expr;
   pos: number;
 }
-export type BinaryOp = CompareOp | ArithOp | 'AND' | 'OR';
 
 /** A message template: literal text and `{expression}` placeholders. */
 export interface Template {

@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
-import type { ElementDef, Expr, PatternDefinition, SequencePattern, Template, ThresholdRule } from './ast.js';
-import type { Source } from './errors.js';
-import { AGGREGATES, checkCondition, checkExpr, type PatternScope } from './check-expr.js';
 import { didYouMean } from '../config/suggest.js';
 import { RESULT_VIEWS } from '../engine/config.js';
+import type { ElementDef, Expr, PatternDefinition, SequencePattern, Template, ThresholdRule } from './ast.js';
+import { AGGREGATES, checkCondition, checkExpr, type PatternScope } from './check-expr.js';
+import type { Source } from './errors.js';
 import { ALL_FIELDS, FIELDS, KNOWN_KINDS } from './fields.js';
 import type { RawDefinition, RawElement } from './parser.js';
 
