@@ -5,12 +5,23 @@ export type Expr =
   | { type: 'literal'; value: number | string | boolean | null; pos: number; text: string }
   | { type: 'path'; parts: string[]; pos: number }
   | { type: 'unary'; op: '-' | 'NOT'; arg: Expr; pos: number }
-  | { type: 'binary'; op: BinaryOp; left: Expr; right: Expr; pos: number }
+  | { type: 'binary'; op: CompareOp; left: Expr; right: Expr; pos: number }
+  // Chains are lists, not nested binary nodes: `a AND b AND ...` with thousands of terms stays two levels
+  // deep, so checking, compiling and printing it need no stack depth proportional to its length.
+  | { type: 'logical'; op: 'AND' | 'OR'; args: Expr[]; pos: number }
+  | { type: 'arith'; first: Expr; rest: ArithStep[]; pos: number }
   | { type: 'in'; arg: Expr; list: Expr[]; negated: boolean; pos: number }
   | { type: 'isnull'; arg: Expr; negated: boolean; pos: number }
   | { type: 'call'; name: string; args: Expr[]; pos: number };
 
-export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '=' | '!=' | '<' | '<=' | '>' | '>=' | 'AND' | 'OR';
+export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
+export type ArithOp = '+' | '-' | '*' | '/' | '%';
+/** One `op operand` of an arithmetic chain, applied left to right (`pos` is the operator's offset). */
+export interface ArithStep {
+  op: ArithOp;
+  arg: Expr;
+  pos: number;
+}
 
 /** A message template: literal text and `{expression}` placeholders. */
 export interface Template {

@@ -1,7 +1,10 @@
 import { basename } from 'node:path';
+import { didYouMean } from '../config/suggest.js';
+import { RESULT_VIEWS } from '../engine/config.js';
 import type { ElementDef, Expr, PatternDefinition, SequencePattern, Template, ThresholdRule } from './ast.js';
+import { AGGREGATES, checkCondition, checkExpr, type PatternScope } from './check-expr.js';
 import type { Source } from './errors.js';
-import { KNOWN_KINDS, fieldsForKinds, resolveField } from './fields.js';
+import { ALL_FIELDS, FIELDS, KNOWN_KINDS } from './fields.js';
 import type { RawDefinition, RawElement } from './parser.js';
 
 /**
@@ -10,29 +13,8 @@ import type { RawDefinition, RawElement } from './parser.js';
  * the complete match when it uses an aggregate. Every failure points at the offending source position.
  */
 
-export const AGGREGATES = new Set(['count', 'distinct', 'sum', 'min', 'max', 'avg', 'first', 'last']);
-/** name → [min args, max args, pattern only] */
-const SCALARS: Record<string, [number, number, boolean]> = {
-  abs: [1, 1, false],
-  round: [1, 2, false],
-  floor: [1, 1, false],
-  ceil: [1, 1, false],
-  lower: [1, 1, false],
-  upper: [1, 1, false],
-  coalesce: [2, 8, false],
-  key: [0, 0, false],
-  elapsed: [0, 0, true],
-  fmt_duration: [1, 1, false],
-  pct: [1, 1, false],
-};
-export const BASELINE_NAMES = ['value', 'mean', 'stddev', 'zscore', 'samples'];
-
-interface PatternScope {
-  kind: 'pattern';
-  elements: RawElement[];
-  index: Map<string, number>;
-}
-type Scope = PatternScope | { kind: 'rule' };
+/** The result views a RULE can read (a view group such as `products` emits several). */
+const VIEWS: string[] = Object.values(RESULT_VIEWS).flat();
 
 export function checkDefinitions(src: Source, raws: RawDefinition[]): PatternDefinition[] {
   const seen = new Map<string, number>();
@@ -86,10 +68,15 @@ function checkRule(src: Source, raw: RawDefinition): ThresholdRule {
     );
   if (!raw.where)
     throw src.error(raw.start, `RULE ${raw.name}: expected a WHERE clause with the alert condition`);
-  const scope: Scope = { kind: 'rule' };
-  checkExpr(src, raw.where, scope, false);
+  if (!VIEWS.includes(raw.view))
+    throw src.error(
+      raw.viewPos!,
+      `unknown view '${raw.view}': a RULE reads the results of one of ${VIEWS.join(', ')}${didYouMean(raw.view, VIEWS)}`,
+    );
+  const scope = { kind: 'rule', baseline: raw.baseline !== undefined } as const;
+  checkCondition(src, raw.where, scope);
   const message = raw.message ?? defaultTemplate(raw.name!);
-  for (const p of message.parts) if (typeof p !== 'string') checkExpr(src, p, scope, false);
+  for (const p of message.parts) if (typeof p !== 'string') checkExpr(src, p, scope);
   return {
     kind: 'rule',
     ...base(src, raw, raw.name!),
@@ -123,11 +110,12 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
     checkKinds(src, e);
   });
   checkStructure(src, els);
+  if (raw.partitionBy !== undefined) checkPartition(src, raw.partitionBy, raw.partitionPos!, els);
   const scope: PatternScope = { kind: 'pattern', elements: els, index };
-  const conditions: (Expr | null)[] = els.map(() => null);
+  const conditions: Expr[][] = els.map(() => []);
   const filters: Expr[] = [];
   for (const c of raw.where ? conjuncts(raw.where) : []) {
-    checkExpr(src, c, scope, true);
+    checkCondition(src, c, scope);
     const { refs, aggregate } = references(c, index);
     if (aggregate) {
       const neg = [...refs].find((r) => els[r].negated);
@@ -148,12 +136,10 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
         );
       }
     }
-    conditions[target] = conditions[target]
-      ? { type: 'binary', op: 'AND', left: conditions[target]!, right: c, pos: c.pos }
-      : c;
+    conditions[target].push(c);
   }
   const message = raw.message ?? defaultTemplate(name);
-  for (const p of message.parts) if (typeof p !== 'string') checkExpr(src, p, scope, true);
+  for (const p of message.parts) if (typeof p !== 'string') checkExpr(src, p, scope);
   const elements: ElementDef[] = els.map((e, i) => ({
     variable: e.variable,
     kinds: e.kinds,
@@ -161,7 +147,7 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
     max: e.max,
     negated: e.negated,
     strict: e.strict,
-    condition: conditions[i],
+    condition: allOf(conditions[i]),
   }));
   return {
     kind: 'sequence',
@@ -170,9 +156,7 @@ function checkPattern(src: Source, raw: RawDefinition, n: number): SequencePatte
     partitionBy: raw.partitionBy ?? 'user_id',
     elements,
     where: raw.where ?? null,
-    filter: filters.length
-      ? filters.reduce((a, b) => ({ type: 'binary', op: 'AND', left: a, right: b, pos: b.pos }))
-      : null,
+    filter: allOf(filters),
     withinMs: raw.withinMs,
   };
 }
@@ -184,6 +168,34 @@ function checkKinds(src: Source, e: RawElement) {
         e.kindPos,
         `unknown event kind '${k}': expected one of ${Object.keys(KNOWN_KINDS).join(', ')}, ANY, or custom:NAME for a custom event`,
       );
+    }
+  }
+}
+
+/**
+ * Events without the partition field are skipped (docs/patterns.md), so an element whose events never have
+ * it could never take one: the pattern would never match (or a NOT would never see its event).
+ */
+function checkPartition(src: Source, field: string, pos: number, els: RawElement[]) {
+  // Custom events may carry any name as a property, and ANY takes whichever events have the field.
+  const typed = els.filter((e) => e.kinds && e.kinds.every((k) => k in KNOWN_KINDS));
+  const common = typed.length
+    ? typed
+        .flatMap((e) => e.kinds!.flatMap((k) => KNOWN_KINDS[k]))
+        .map((t) => FIELDS[t])
+        .reduce((a, b) => a.filter((f) => b.includes(f)))
+    : [...ALL_FIELDS];
+  const choices = `expected a field that the events of every element have: ${common.join(', ')}${didYouMean(field, common)}`;
+  if (!ALL_FIELDS.has(field) && typed.length === els.length)
+    throw src.error(pos, `unknown partition field '${field}': ${choices}`);
+  for (const e of els) {
+    for (const k of e.kinds ?? []) {
+      const lacking = (KNOWN_KINDS[k] ?? []).filter((t) => !FIELDS[t].includes(field));
+      if (lacking.length)
+        throw src.error(
+          pos,
+          `PARTITION BY ${field}: ${k} events${KNOWN_KINDS[k].length > 1 ? ` (from ${lacking.join(', ')})` : ''} have no field '${field}', so ${e.variable} would never ${e.negated ? 'see one (the NOT would always hold)' : 'take one'}; ${choices}`,
+        );
     }
   }
 }
@@ -218,7 +230,13 @@ function checkStructure(src: Source, els: RawElement[]) {
 }
 
 function conjuncts(e: Expr): Expr[] {
-  return e.type === 'binary' && e.op === 'AND' ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
+  return e.type === 'logical' && e.op === 'AND' ? e.args.flatMap(conjuncts) : [e];
+}
+
+/** The conjunction of `cs` (null for none). */
+function allOf(cs: Expr[]): Expr | null {
+  if (cs.length <= 1) return cs[0] ?? null;
+  return { type: 'logical', op: 'AND', args: cs, pos: cs[1].pos };
 }
 
 /** Element indices an expression reads, and whether it needs the complete match (aggregates, elapsed()). */
@@ -244,6 +262,13 @@ export function references(e: Expr, index: Map<string, number>): { refs: Set<num
         walk(x.left);
         walk(x.right);
         return;
+      case 'logical':
+        x.args.forEach(walk);
+        return;
+      case 'arith':
+        walk(x.first);
+        for (const s of x.rest) walk(s.arg);
+        return;
       case 'in':
         walk(x.arg);
         x.list.forEach(walk);
@@ -254,88 +279,4 @@ export function references(e: Expr, index: Map<string, number>): { refs: Set<num
   };
   walk(e);
   return { refs, aggregate };
-}
-
-function checkExpr(src: Source, e: Expr, scope: Scope, _top: boolean): void {
-  switch (e.type) {
-    case 'literal':
-      return;
-    case 'path':
-      checkPath(src, e, scope, false);
-      return;
-    case 'unary':
-    case 'isnull':
-      checkExpr(src, e.arg, scope, false);
-      return;
-    case 'binary':
-      checkExpr(src, e.left, scope, false);
-      checkExpr(src, e.right, scope, false);
-      return;
-    case 'in':
-      checkExpr(src, e.arg, scope, false);
-      e.list.forEach((x) => checkExpr(src, x, scope, false));
-      return;
-    case 'call': {
-      if (AGGREGATES.has(e.name)) {
-        if (scope.kind !== 'pattern')
-          throw src.error(
-            e.pos,
-            `${e.name}() aggregates the events of a pattern variable; a RULE reads one view result`,
-          );
-        const arg = e.args[0];
-        if (e.args.length !== 1 || arg.type !== 'path') {
-          throw src.error(
-            e.pos,
-            e.name === 'count'
-              ? 'count() takes one pattern variable, e.g. count(B)'
-              : `${e.name}() takes one field of a pattern variable, e.g. ${e.name}(B.price)`,
-          );
-        }
-        if (e.name === 'count' && arg.parts.length !== 1)
-          throw src.error(arg.pos, 'count() takes a variable, not a field: write count(B)');
-        checkPath(src, arg, scope, e.name === 'count');
-        return;
-      }
-      const sig = SCALARS[e.name];
-      if (!sig)
-        throw src.error(
-          e.pos,
-          `unknown function ${e.name}(): expected one of ${[...AGGREGATES, ...Object.keys(SCALARS)].join(', ')}`,
-        );
-      if (sig[2] && scope.kind !== 'pattern')
-        throw src.error(e.pos, `${e.name}() is only defined in patterns`);
-      if (e.args.length < sig[0] || e.args.length > sig[1]) {
-        throw src.error(
-          e.pos,
-          `${e.name}() takes ${sig[0] === sig[1] ? sig[0] : `${sig[0]} to ${sig[1]}`} argument(s), not ${e.args.length}`,
-        );
-      }
-      e.args.forEach((x) => checkExpr(src, x, scope, false));
-      return;
-    }
-  }
-}
-
-function checkPath(src: Source, e: Extract<Expr, { type: 'path' }>, scope: Scope, bareVariable: boolean) {
-  if (scope.kind === 'rule') return;
-  const i = scope.index.get(e.parts[0]);
-  if (i === undefined) {
-    throw src.error(
-      e.pos,
-      `unknown variable ${e.parts[0]}: expected one of the pattern's variables (${[...scope.index.keys()].join(', ')}) followed by .field`,
-    );
-  }
-  if (bareVariable) return;
-  if (e.parts.length < 2)
-    throw src.error(e.pos, `expected a field after ${e.parts[0]}, as in ${e.parts[0]}.user_id`);
-  const el = scope.elements[i];
-  const kinds = el.kinds && el.kinds.map((k) => (k.startsWith('custom:') ? k.slice(7) : k));
-  const field = resolveField(e.parts[1], el.kinds);
-  if (field === null) {
-    throw src.error(
-      e.pos,
-      `unknown field '${e.parts[1]}' for ${kinds!.join('|')} events: expected one of ${fieldsForKinds(kinds!).join(', ')}`,
-    );
-  }
-  e.parts[1] = field;
 }

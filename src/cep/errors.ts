@@ -17,11 +17,17 @@ export class CepSyntaxError extends RtapError {
   }
 }
 
+/** Characters of the offending line shown on each side of the column (generated files have huge lines). */
+const CONTEXT = 60;
+
 function formatCaret(line: number, column: number, text: string): string {
   const gutter = String(line);
+  const from = Math.max(0, column - 1 - CONTEXT);
+  const to = Math.min(text.length, column - 1 + CONTEXT);
+  const shown = (from > 0 ? '…' : '') + text.slice(from, to) + (to < text.length ? '…' : '');
   // Tabs are kept so the caret lines up under the same characters in a terminal.
-  const pad = text.slice(0, column - 1).replace(/[^\t]/g, ' ');
-  return `  ${gutter} | ${text}\n  ${' '.repeat(gutter.length)} | ${pad}^`;
+  const pad = ((from > 0 ? '…' : '') + text.slice(from, column - 1)).replace(/[^\t]/g, ' ');
+  return `  ${gutter} | ${shown}\n  ${' '.repeat(gutter.length)} | ${pad}^`;
 }
 
 /** Source text with a name, able to turn an offset into a line/column error. */

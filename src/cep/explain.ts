@@ -1,49 +1,11 @@
-import type { Expr, PatternDefinition, SequencePattern, ThresholdRule } from './ast.js';
+import type { PatternDefinition, SequencePattern, ThresholdRule } from './ast.js';
 import { formatDuration } from './expr.js';
 import { compilePattern } from './nfa.js';
+import { printExpr } from './print.js';
+
+export { printExpr };
 
 /** Renders checked definitions for people: `rtap patterns check` prints these. */
-
-const PREC: Record<string, number> = {
-  OR: 1,
-  AND: 2,
-  '=': 4,
-  '!=': 4,
-  '<': 4,
-  '<=': 4,
-  '>': 4,
-  '>=': 4,
-  '+': 5,
-  '-': 5,
-  '*': 6,
-  '/': 6,
-  '%': 6,
-};
-
-export function printExpr(e: Expr, parent = 0): string {
-  const wrap = (s: string, p: number) => (p < parent ? `(${s})` : s);
-  switch (e.type) {
-    case 'literal':
-      return e.text;
-    case 'path':
-      return e.parts.join('.');
-    case 'call':
-      return `${e.name}(${e.args.map((a) => printExpr(a)).join(', ')})`;
-    case 'unary':
-      return e.op === 'NOT' ? wrap(`NOT ${printExpr(e.arg, 3)}`, 3) : `-${printExpr(e.arg, 7)}`;
-    case 'isnull':
-      return wrap(`${printExpr(e.arg, 5)} IS ${e.negated ? 'NOT ' : ''}NULL`, 4);
-    case 'in':
-      return wrap(
-        `${printExpr(e.arg, 5)} ${e.negated ? 'NOT ' : ''}IN (${e.list.map((x) => printExpr(x)).join(', ')})`,
-        4,
-      );
-    case 'binary': {
-      const p = PREC[e.op];
-      return wrap(`${printExpr(e.left, p)} ${e.op} ${printExpr(e.right, p + 1)}`, p);
-    }
-  }
-}
 
 function quant(min: number, max: number): string {
   if (min === 1 && max === 1) return 'exactly 1 event';
@@ -60,14 +22,14 @@ function explainSequence(def: SequencePattern): string {
   const lines: string[] = [];
   lines.push(`pattern ${def.name}  (${def.file}:${def.line})`);
   lines.push(
-    `  severity ${def.severity} · partition by ${def.partitionBy} · within ${formatDuration(def.withinMs)} (event time) · after match: skip past last event`,
+    `  severity ${def.severity} · partition by ${def.partitionBy} · within ${formatDuration(def.withinMs, true)} (event time) · after match: skip past last event`,
   );
   lines.push(`  message: ${JSON.stringify(def.message.text)}`);
   if (def.filter) lines.push(`  match filter (checked when a match is complete): ${printExpr(def.filter)}`);
   lines.push('  states and transitions:');
   const name = (i: number) => `s${i + 1} ${els[i].variable}`;
   lines.push(
-    `    s0 start: every event of kind ${kinds(0)}${cond(0)} starts a new partial match (deadline = its event_time + ${formatDuration(def.withinMs)})`,
+    `    s0 start: every event of kind ${kinds(0)}${cond(0)} starts a new partial match (deadline = its event_time + ${formatDuration(def.withinMs, true)})`,
   );
   lines.push(`       → ${name(0)}`);
   els.forEach((el, i) => {

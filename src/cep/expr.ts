@@ -5,7 +5,8 @@ import type { Expr, Template } from './ast.js';
  * Compiles checked expressions into closures (evaluated once per candidate event on the hot path, so no
  * tree walking at run time). Semantics, documented in docs/patterns.md: comparisons with NULL are false,
  * arithmetic with NULL is NULL, division by zero is NULL, `+` of strings concatenates, and a condition
- * holds only when it evaluates to TRUE.
+ * holds only when it evaluates to TRUE. Numbers are IEEE doubles: ±∞ (a z-score over a flat baseline) is
+ * a number like any other, and a result that is not a number (∞ − ∞, 0 × ∞) is NULL.
  */
 
 export type Value = unknown;
@@ -60,28 +61,38 @@ function compare(op: string, a: Value, b: Value): boolean {
   }
 }
 
+/** NaN never escapes an operation: it is NULL, so it cannot compare or print as a number. */
+const defined = (n: number): number | null => (Number.isNaN(n) ? null : n);
+
 function arith(op: string, a: Value, b: Value): Value {
   if (isNull(a) || isNull(b)) return null;
-  if (op === '+' && (typeof a === 'string' || typeof b === 'string')) return String(a) + String(b);
+  if (op === '+' && (typeof a === 'string' || typeof b === 'string'))
+    return renderValue(a, false) + renderValue(b, false);
   if (typeof a !== 'number' || typeof b !== 'number') return null;
   switch (op) {
     case '+':
-      return a + b;
+      return defined(a + b);
     case '-':
-      return a - b;
+      return defined(a - b);
     case '*':
-      return a * b;
+      return defined(a * b);
     case '/':
-      return b === 0 ? null : a / b;
+      return b === 0 ? null : defined(a / b);
     default:
-      return b === 0 ? null : a % b;
+      return b === 0 ? null : defined(a % b);
   }
 }
 
-const num = (v: Value): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const num = (v: Value): number | null => (typeof v === 'number' && !Number.isNaN(v) ? v : null);
 
-export function formatDuration(ms: number): string {
+/** ±∞ as messages print it. */
+const infinity = (n: number) => (n > 0 ? '∞' : '-∞');
+
+/** `4m 30s`: to the second for messages; `exact` keeps the milliseconds (`1s 500ms`, for WITHIN). */
+export function formatDuration(ms: number, exact = false): string {
+  if (!Number.isFinite(ms)) return infinity(ms);
   if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (exact && ms % 1000 !== 0) return `${formatDuration(ms - (ms % 1000))} ${ms % 1000}ms`;
   const units: [number, string][] = [
     [86_400_000, 'd'],
     [3_600_000, 'h'],
@@ -99,10 +110,16 @@ export function formatDuration(ms: number): string {
   return out.join(' ');
 }
 
-/** How a value prints in a message: numbers rounded to 3 decimals, NULL as '-'. */
-export function renderValue(v: Value): string {
+/**
+ * How a value prints in a message: numbers rounded to 3 decimals (unless `round` is false, for `+` of a
+ * string and a number, which keeps every digit), ±∞ as ∞ and -∞, NULL as '-'.
+ */
+export function renderValue(v: Value, round = true): string {
   if (isNull(v)) return '-';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Math.round(v * 1000) / 1000);
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return infinity(v);
+    return Number.isInteger(v) || !round ? String(v) : String(Math.round(v * 1000) / 1000);
+  }
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
@@ -152,11 +169,35 @@ function compileWith<Env>(e: Expr, ctx: Context<Env>): Fn<Env> {
       const l = c(e.left);
       const r = c(e.right);
       const op = e.op;
-      if (op === 'AND') return (env) => l(env) === true && r(env) === true;
-      if (op === 'OR') return (env) => l(env) === true || r(env) === true;
-      if (op === '=' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=')
-        return (env) => compare(op, l(env), r(env));
-      return (env) => arith(op, l(env), r(env));
+      return (env) => compare(op, l(env), r(env));
+    }
+    case 'logical': {
+      const fs = e.args.map(c);
+      // Two operands (the common case) without a loop: conditions run once per candidate event.
+      if (fs.length === 2) {
+        const [l, r] = fs;
+        return e.op === 'AND'
+          ? (env) => l(env) === true && r(env) === true
+          : (env) => l(env) === true || r(env) === true;
+      }
+      const and = e.op === 'AND';
+      return (env) => {
+        for (const f of fs) if ((f(env) === true) !== and) return !and;
+        return and;
+      };
+    }
+    case 'arith': {
+      const first = c(e.first);
+      const steps = e.rest.map((s) => ({ op: s.op, f: c(s.arg) }));
+      if (steps.length === 1) {
+        const [{ op, f }] = steps;
+        return (env) => arith(op, first(env), f(env));
+      }
+      return (env) => {
+        let v = first(env);
+        for (const s of steps) v = arith(s.op, v, s.f(env));
+        return v;
+      };
     }
     case 'call': {
       if (e.name === 'key') return ctx.key;
@@ -184,7 +225,8 @@ function compileWith<Env>(e: Expr, ctx: Context<Env>): Fn<Env> {
           return (env) => {
             const v = num(a(env));
             const d = b ? (num(b(env)) ?? 0) : 0;
-            return v === null ? null : Math.round(v * 10 ** d) / 10 ** d;
+            // ±∞ rounds to itself; digits so large that the scale overflows give NaN, i.e. NULL.
+            return v === null || !Number.isFinite(v) ? v : defined(Math.round(v * 10 ** d) / 10 ** d);
           };
         case 'lower':
         case 'upper':
@@ -208,7 +250,7 @@ function compileWith<Env>(e: Expr, ctx: Context<Env>): Fn<Env> {
         case 'pct':
           return (env) => {
             const v = num(a(env));
-            return v === null ? null : `${(v * 100).toFixed(1)}%`;
+            return v === null ? null : `${Number.isFinite(v) ? (v * 100).toFixed(1) : infinity(v)}%`;
           };
       }
       throw new Error(`internal: unchecked function ${e.name}`);

@@ -32,11 +32,33 @@ function cepFiles(path: string): string[] {
     .map((n) => join(path, n));
 }
 
-/** Files or directories of *.cep (sorted), with names unique across all of them. */
+/**
+ * Files or directories of *.cep (sorted), with names unique across all of them. Each path must hold at
+ * least one definition: an empty file, a comments-only file or a directory without .cep files is an
+ * error (exit code 2), the same for `rtap patterns check` and `rtap process --patterns`, since loading
+ * nothing from a path the user named is never what was meant.
+ */
 export function loadPatternFiles(paths: string[]): PatternDefinition[] {
   const out: PatternDefinition[] = [];
   const where = new Map<string, string>();
-  for (const file of paths.flatMap(cepFiles)) {
+  for (const path of paths) {
+    const files = cepFiles(path);
+    const before = out.length;
+    loadFiles(files, out, where);
+    if (out.length === before)
+      throw new UsageError(
+        `no patterns found in ${path}: ${
+          files.length === 0
+            ? 'the directory has no .cep files'
+            : `${files.length === 1 ? 'the file has' : `its ${files.length} .cep files have`} no definitions, only comments or blank lines (a definition starts with NAME, PATTERN or RULE)`
+        }`,
+      );
+  }
+  return out;
+}
+
+function loadFiles(files: string[], out: PatternDefinition[], where: Map<string, string>): void {
+  for (const file of files) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -56,5 +78,4 @@ export function loadPatternFiles(paths: string[]): PatternDefinition[] {
       out.push(def);
     }
   }
-  return out;
 }

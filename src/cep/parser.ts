@@ -1,5 +1,5 @@
 import type { Severity } from '../events/results.js';
-import type { BinaryOp, ElementDef, EmitFilter, Expr, Template } from './ast.js';
+import type { ArithOp, ArithStep, CompareOp, ElementDef, EmitFilter, Expr, Template } from './ast.js';
 import { Source } from './errors.js';
 import { tokenize, type Token } from './lexer.js';
 
@@ -24,6 +24,10 @@ export const DURATION_UNITS: Record<string, number> = {
   DAYS: 86_400_000,
 };
 
+/** The longest WITHIN: its partial-match state lives that long (docs/patterns.md, "Limits"). */
+export const MAX_WITHIN_MS = 7 * DURATION_UNITS.DAY;
+/** How deeply expressions may nest (parentheses, NOT, unary minus, calls, IN lists); see Parser.nest. */
+export const MAX_NESTING = 100;
 const EXPR_KEYWORDS = new Set(['AND', 'OR', 'NOT', 'IN', 'IS', 'NULL', 'TRUE', 'FALSE']);
 const CLAUSES = [
   'NAME',
@@ -42,7 +46,7 @@ type Clause = (typeof CLAUSES)[number];
 const CLAUSE_LIST =
   'NAME, SEVERITY, MESSAGE, PARTITION BY, PATTERN, WHERE, WITHIN, RULE, ON, BASELINE or EMIT';
 const SEVERITIES: Severity[] = ['info', 'warning', 'critical'];
-const COMPARE: Record<string, BinaryOp> = {
+const COMPARE: Record<string, CompareOp> = {
   '=': '=',
   '==': '=',
   '!=': '!=',
@@ -68,10 +72,12 @@ export interface RawDefinition {
   severity?: Severity;
   message?: Template;
   partitionBy?: string;
+  partitionPos?: number;
   elements?: RawElement[];
   where?: Expr;
   withinMs?: number;
   view?: string;
+  viewPos?: number;
   baseline?: { field: string[]; windows: number; pos: number };
   emit?: EmitFilter;
 }
@@ -130,7 +136,10 @@ export class Parser {
     const t = this.peek();
     if (t.type !== 'number' || !/^\d+$/.test(t.value)) this.fail(what);
     this.next();
-    return Number(t.value);
+    const n = Number(t.value);
+    if (!Number.isSafeInteger(n))
+      throw this.src.error(t.start, `${what}: ${t.value} is too large (at most 2^53 − 1)`);
+    return n;
   }
   atEnd(): boolean {
     return this.peek().type === 'eof';
@@ -213,6 +222,7 @@ export class Parser {
       }
       case 'PARTITION': {
         this.expectKw('BY', 'BY after PARTITION');
+        def.partitionPos = this.peek().start;
         def.partitionBy = this.ident('an event field name to partition by, e.g. user_id').value;
         return more;
       }
@@ -223,10 +233,11 @@ export class Parser {
         def.where = this.expr();
         return `an operator, AND, OR or ${more}`;
       case 'WITHIN':
-        def.withinMs = this.duration('a duration like 10 MINUTES or 30 SECONDS');
+        def.withinMs = this.within();
         return more;
       case 'ON':
         if (this.isKw('VIEW')) this.next();
+        def.viewPos = this.peek().start;
         def.view = this.viewName();
         return more;
       case 'BASELINE': {
@@ -334,43 +345,94 @@ export class Parser {
     return { min, max };
   }
 
-  duration(what: string): number {
+  private within(): number {
     const t = this.peek();
-    if (t.type !== 'number') this.fail(what);
+    if (t.type !== 'number') this.fail('a duration like 10 MINUTES or 30 SECONDS');
     this.next();
     const u = this.peek();
     const unit = u.type === 'ident' ? DURATION_UNITS[u.value.toUpperCase()] : undefined;
     if (unit === undefined) this.fail('a time unit (MILLISECONDS, SECONDS, MINUTES, HOURS or DAYS)', u);
     this.next();
-    const ms = Number(t.value) * unit;
-    if (!(ms > 0)) throw this.src.error(t.start, `${what}: must be greater than zero`);
+    const ms = this.milliseconds(
+      t,
+      u,
+      unit,
+      MAX_WITHIN_MS,
+      'WITHIN is at most 7 DAYS (partial matches and pending NOTs live that long in event time, in memory and in every checkpoint)',
+    );
+    if (ms === 0) throw this.src.error(t.start, `WITHIN ${t.value} ${u.value}: must be greater than zero`);
     return ms;
+  }
+
+  /**
+   * `number unit` in milliseconds, computed exactly (0.07 SECONDS is 70 ms, not 70.00000000000001).
+   * Milliseconds are the finest unit of event time, so a fraction of one is refused rather than rounded.
+   */
+  private milliseconds(
+    n: Token,
+    u: Token,
+    unit: number,
+    max = Number.MAX_SAFE_INTEGER,
+    limit = 'at most 2^53 − 1 milliseconds',
+  ): number {
+    const [whole, frac = ''] = n.value.split('.');
+    const scaled = BigInt(whole + frac) * BigInt(unit);
+    const divisor = 10n ** BigInt(frac.length);
+    if (scaled % divisor !== 0n)
+      throw this.src.error(
+        n.start,
+        `${n.value} ${u.value} is not a whole number of milliseconds (the finest unit of event time)`,
+      );
+    const ms = scaled / divisor;
+    if (ms > BigInt(max)) throw this.src.error(n.start, `${n.value} ${u.value} is too long: ${limit}`);
+    return Number(ms);
   }
 
   // ---- expressions --------------------------------------------------------------------------------------
 
-  expr(): Expr {
-    let left = this.and();
-    while (this.isKw('OR')) {
-      const pos = this.next().start;
-      left = { type: 'binary', op: 'OR', left, right: this.and(), pos };
+  /**
+   * Parentheses, NOT, unary minus, function calls and IN lists nest: each is one level of recursion here
+   * and in the checker and compiler, so their depth is bounded (a clear error instead of a stack overflow).
+   * Chains (`a AND b AND ...`, `1 + 2 + ...`) are loops and may be as long as the file.
+   */
+  private depth = 0;
+  private nest<T>(at: Token, parse: () => T): T {
+    if (++this.depth > MAX_NESTING)
+      throw this.src.error(
+        at.start,
+        `expression nested too deeply: more than ${MAX_NESTING} levels of parentheses, NOT, unary minus, function calls or IN lists`,
+      );
+    try {
+      return parse();
+    } finally {
+      this.depth--;
     }
-    return left;
+  }
+
+  expr(): Expr {
+    return this.logical('OR', () => this.and());
   }
 
   private and(): Expr {
-    let left = this.not();
-    while (this.isKw('AND')) {
-      const pos = this.next().start;
-      left = { type: 'binary', op: 'AND', left, right: this.not(), pos };
+    return this.logical('AND', () => this.not());
+  }
+
+  private logical(op: 'AND' | 'OR', operand: () => Expr): Expr {
+    const first = operand();
+    if (!this.isKw(op)) return first;
+    const pos = this.peek().start;
+    const args = [first];
+    while (this.isKw(op)) {
+      this.next();
+      args.push(operand());
     }
-    return left;
+    return { type: 'logical', op, args, pos };
   }
 
   private not(): Expr {
     if (this.isKw('NOT')) {
-      const pos = this.next().start;
-      return { type: 'unary', op: 'NOT', arg: this.not(), pos };
+      const t = this.next();
+      return { type: 'unary', op: 'NOT', arg: this.nest(t, () => this.not()), pos: t.start };
     }
     return this.comparison();
   }
@@ -393,39 +455,51 @@ export class Parser {
       if (negated) this.next();
       this.next();
       this.expectOp('(', "'(' starting the IN list");
-      const list = [this.expr()];
-      while (this.isOp(',')) {
-        this.next();
-        list.push(this.expr());
-      }
-      this.expectOp(')', "',' or ')' in the IN list");
+      const list = this.nest(t, () => this.list("',' or ')' in the IN list"));
       return { type: 'in', arg: left, list, negated, pos: t.start };
     }
     return left;
   }
 
-  private additive(): Expr {
-    let left = this.multiplicative();
-    while (this.isOp('+') || this.isOp('-')) {
-      const t = this.next();
-      left = { type: 'binary', op: t.value as BinaryOp, left, right: this.multiplicative(), pos: t.start };
+  /** Comma-separated expressions up to and including the closing ')'. */
+  private list(what: string): Expr[] {
+    const out = [this.expr()];
+    while (this.isOp(',')) {
+      this.next();
+      out.push(this.expr());
     }
-    return left;
+    this.expectOp(')', what);
+    return out;
+  }
+
+  private additive(): Expr {
+    return this.arith(['+', '-'], () => this.multiplicative());
   }
 
   private multiplicative(): Expr {
-    let left = this.unary();
-    while (this.isOp('*') || this.isOp('/') || this.isOp('%')) {
+    return this.arith(['*', '/', '%'], () => this.unary());
+  }
+
+  private arith(ops: ArithOp[], operand: () => Expr): Expr {
+    const first = operand();
+    const at = () => {
+      const t = this.peek();
+      return t.type === 'op' && (ops as string[]).includes(t.value);
+    };
+    if (!at()) return first;
+    const pos = this.peek().start;
+    const rest: ArithStep[] = [];
+    while (at()) {
       const t = this.next();
-      left = { type: 'binary', op: t.value as BinaryOp, left, right: this.unary(), pos: t.start };
+      rest.push({ op: t.value as ArithOp, arg: operand(), pos: t.start });
     }
-    return left;
+    return { type: 'arith', first, rest, pos };
   }
 
   private unary(): Expr {
     if (this.isOp('-')) {
-      const pos = this.next().start;
-      return { type: 'unary', op: '-', arg: this.unary(), pos };
+      const t = this.next();
+      return { type: 'unary', op: '-', arg: this.nest(t, () => this.unary()), pos: t.start };
     }
     return this.primary();
   }
@@ -440,14 +514,14 @@ export class Parser {
       const unit = u.type === 'ident' ? DURATION_UNITS[u.value.toUpperCase()] : undefined;
       if (unit !== undefined) {
         this.next();
-        return {
-          type: 'literal',
-          value: Number(t.value) * unit,
-          pos: t.start,
-          text: `${t.value} ${u.value}`,
-        };
+        const value = this.milliseconds(t, u, unit);
+        return { type: 'literal', value, pos: t.start, text: `${t.value} ${u.value}` };
       }
-      return { type: 'literal', value: Number(t.value), pos: t.start, text: t.value };
+      const value = Number(t.value);
+      // A whole number past 2^53 would silently compare as a different one.
+      if (!t.value.includes('.') && !Number.isSafeInteger(value))
+        throw this.src.error(t.start, `number ${t.value} is too large to be exact (at most 2^53 − 1)`);
+      return { type: 'literal', value, pos: t.start, text: t.value };
     }
     if (t.type === 'string') {
       this.next();
@@ -455,9 +529,11 @@ export class Parser {
     }
     if (t.type === 'op' && t.value === '(') {
       this.next();
-      const e = this.expr();
-      this.expectOp(')', "')' closing the parenthesis");
-      return e;
+      return this.nest(t, () => {
+        const e = this.expr();
+        this.expectOp(')', "')' closing the parenthesis");
+        return e;
+      });
     }
     if (t.type === 'ident') {
       const u = t.value.toUpperCase();
@@ -474,15 +550,10 @@ export class Parser {
       if (this.isOp('(', 1)) {
         this.next();
         this.next();
-        const args: Expr[] = [];
-        if (!this.isOp(')')) {
-          args.push(this.expr());
-          while (this.isOp(',')) {
-            this.next();
-            args.push(this.expr());
-          }
-        }
-        this.expectOp(')', "',' or ')' closing the function call");
+        const what = "',' or ')' closing the function call";
+        let args: Expr[] = [];
+        if (this.isOp(')')) this.next();
+        else args = this.nest(t, () => this.list(what));
         return { type: 'call', name: t.value.toLowerCase(), args, pos: t.start };
       }
       return { type: 'path', parts: this.path(), pos: t.start };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { patternsCheckCommand } from '../../src/cep/command.js';
 import type { CommandContext } from '../../src/commands/define.js';
 import { CepSyntaxError } from '../../src/cep/index.js';
+import { RtapError } from '../../src/errors.js';
 
 function ctx(args: string[], json = false) {
   let out = '';
@@ -47,5 +48,19 @@ test('patterns check rejects a bad file with a located syntax error (exit code 2
   await assert.rejects(
     patternsCheckCommand(ctx([file]).c),
     (e: unknown) => e instanceof CepSyntaxError && e.line === 2 && e.column === 18 && e.exitCode === 2,
+  );
+});
+
+test('every path given must hold a definition; an empty file beside real ones in a directory is fine', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cep-'));
+  writeFileSync(join(dir, 'a.cep'), `NAME a PATTERN (login A) WITHIN 1 MINUTE`);
+  writeFileSync(join(dir, 'notes.cep'), `-- ideas for later\n`);
+  const x = ctx([dir]);
+  assert.equal(await patternsCheckCommand(x.c), 0);
+  assert.deepEqual(x.logs, [`ok: 1 pattern(s) and 0 rule(s) in ${dir}`]);
+  await assert.rejects(
+    patternsCheckCommand(ctx([dir, join(dir, 'notes.cep')]).c),
+    (e: unknown) =>
+      e instanceof RtapError && e.exitCode === 2 && /no patterns found in .*notes\.cep/.test(e.message),
   );
 });

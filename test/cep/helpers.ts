@@ -1,6 +1,7 @@
+import assert from 'node:assert/strict';
 import type { Alert } from '../../src/events/results.js';
 import type { AnalyticsEvent, ConversionEvent, ConversionType } from '../../src/events/types.js';
-import { createCep, parsePatterns, type Cep, type CepOptions } from '../../src/cep/index.js';
+import { CepSyntaxError, createCep, parsePatterns, type Cep, type CepOptions } from '../../src/cep/index.js';
 
 /** Test events: only what the patterns under test read; the rest are fixed plausible values. */
 let counter = 0;
@@ -98,4 +99,15 @@ export function harness(text: string, options: CepOptions = {}) {
       return alerts.map((a) => a.events.map((r) => `${r.variable}:${r.event_id}`).join(' '));
     },
   };
+}
+
+/** The located error that loading `text` (as f.cep) must raise. */
+export function loadError(text: string): CepSyntaxError {
+  try {
+    parsePatterns(text, 'f.cep');
+  } catch (e) {
+    assert.ok(e instanceof CepSyntaxError, String(e));
+    return e;
+  }
+  assert.fail(`expected an error loading: ${text}`);
 }

@@ -92,3 +92,63 @@ test('rule baselines survive snapshot and restore', () => {
   b.onViewResult(result('realtime', 20_000, { events: 50 }), 0);
   assert.equal(alerts.length, 1);
 });
+
+/** z-score of `v` against `prev` as docs/patterns.md defines it, with IEEE division: flat → ±∞ (0 if equal). */
+function zscore(prev: number[], v: number): number {
+  const mean = prev.reduce((s, x) => s + x, 0) / prev.length;
+  const sd = Math.sqrt(prev.reduce((s, x) => s + (x - mean) ** 2, 0) / (prev.length - 1));
+  const z = (v - mean) / sd;
+  return Number.isNaN(z) ? 0 : z;
+}
+
+test('traffic_anomaly fires at the onset of a burst after a flat baseline (z = +∞) and at the drop back (z = −∞)', () => {
+  const alerts: Alert[] = [];
+  const defs = loadPatternFiles([defaultPatternDir()]).filter((d) => d.name === 'traffic_anomaly');
+  const cep = createCep(defs, { alert: (a) => alerts.push(a) });
+  // A perfectly regular schedule: 1,000 events per window, a 1-minute 4× burst, back to 1,000, a second burst.
+  const series = [
+    ...Array<number>(12).fill(1000),
+    ...Array<number>(12).fill(4000),
+    ...Array<number>(12).fill(1000),
+    ...Array<number>(3).fill(4000),
+  ];
+  const expected: { i: number; z: number }[] = [];
+  series.forEach((v, i) => {
+    const prev = series.slice(Math.max(0, i - 12), i);
+    if (prev.length >= 6) {
+      const mean = prev.reduce((s, x) => s + x, 0) / prev.length;
+      const z = zscore(prev, v);
+      if (Math.abs(z) > 3 && Math.abs(v - mean) > 0.2 * mean) expected.push({ i, z });
+    }
+    cep.onViewResult(result('realtime', i * 5000, { events: v }), 0);
+  });
+  assert.deepEqual(
+    alerts.map((a) => a.first_event_time / 5000),
+    expected.map((e) => e.i),
+  );
+  // Onset of each burst and the drop back, each with an infinite z-score, and each followed by a finite one.
+  for (const at of [12, 24, 36])
+    assert.ok(
+      expected.some((e) => e.i === at && !Number.isFinite(e.z)),
+      `${at}`,
+    );
+  const byWindow = new Map(alerts.map((a) => [a.first_event_time / 5000, a]));
+  assert.equal(byWindow.get(12)!.message, '4000 events in the window vs. 1000 ± 0 recently (z-score ∞)');
+  assert.equal(byWindow.get(24)!.message, '1000 events in the window vs. 4000 ± 0 recently (z-score -∞)');
+  // Alerts go to JSON sinks: an infinite z-score must survive a JSON round trip.
+  for (const a of alerts) assert.deepEqual(JSON.parse(JSON.stringify(a)), a);
+});
+
+test('infinity stays a number through abs, rounding, comparisons and arithmetic; undefined results are NULL', () => {
+  const alerts: Alert[] = [];
+  const cep = createCep(
+    parsePatterns(
+      `RULE r ON realtime BASELINE events OVER 2 WINDOWS WHERE samples >= 2
+       MESSAGE '{abs(zscore)} {-zscore} {floor(zscore)} {ceil(zscore)} {round(zscore, 1)} {zscore + 1} {zscore * 2} {zscore - zscore} {zscore * 0} {zscore / zscore} {1 / zscore} {abs(zscore) > 1000000} {zscore = zscore} {fmt_duration(zscore)} {pct(zscore)} {coalesce(zscore - zscore, 7)}'`,
+    ),
+    { alert: (a) => alerts.push(a) },
+  );
+  [5, 5, 9].forEach((v, i) => cep.onViewResult(result('realtime', i * 5000, { events: v }), 0));
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0].message, '∞ -∞ ∞ ∞ ∞ ∞ ∞ - - - 0 true true ∞ ∞% 7');
+});

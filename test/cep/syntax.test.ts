@@ -1,16 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CepSyntaxError, loadPatternFiles, defaultPatternDir, parsePatterns } from '../../src/cep/index.js';
-
-function error(text: string): CepSyntaxError {
-  try {
-    parsePatterns(text, 'f.cep');
-  } catch (e) {
-    assert.ok(e instanceof CepSyntaxError, String(e));
-    return e;
-  }
-  assert.fail('expected a syntax error');
-}
+import { loadPatternFiles, defaultPatternDir, parsePatterns, printExpr } from '../../src/cep/index.js';
+import { defaultEngineConfig, resolveEngineConfig } from '../../src/engine/config.js';
+import { buildViews } from '../../src/engine/views/index.js';
+import { loadError as error } from './helpers.js';
 
 test('a syntax error names file, line and column, shows the line with a caret and what was expected', () => {
   const e = error(`NAME x\nPATTERN (login A) (view_product B)\nWITHIN 1 MINUTE`);
@@ -113,4 +106,72 @@ test('every shipped pattern file loads', () => {
     'session_abandonment',
     'traffic_anomaly',
   ]);
+});
+
+test('patterns check prints conditions with the grouping they were parsed with', () => {
+  const cases: [string, string][] = [
+    ['A.revenue - (1 - 2) - 3 > 0', 'A.revenue - (1 - 2) - 3 > 0'],
+    ['(A.revenue - 1) * 2 + 3 / (4 % 5) > 0', '(A.revenue - 1) * 2 + 3 / (4 % 5) > 0'],
+    [
+      "A.country = 'x' OR A.country = 'y' AND NOT (A.revenue > 1 OR A.revenue < 0)",
+      "A.country = 'x' OR A.country = 'y' AND NOT (A.revenue > 1 OR A.revenue < 0)",
+    ],
+    [
+      "(A.country = 'x' OR A.country = 'y') AND -A.revenue < 2",
+      "(A.country = 'x' OR A.country = 'y') AND -A.revenue < 2",
+    ],
+  ];
+  for (const [written, printed] of cases) {
+    const [def] = parsePatterns(`PATTERN (purchase A) WHERE ${written} WITHIN 1 MINUTE`);
+    assert.ok(def.kind === 'sequence');
+    assert.equal(printExpr(def.where!), printed);
+  }
+});
+
+test('PARTITION BY and RULE ... ON name what exists, or list the choices with a suggestion', () => {
+  const cases: [string, number, RegExp][] = [
+    [
+      `PATTERN (login A) PARTITION BY nosuch_id WITHIN 1 MINUTE`,
+      32,
+      /unknown partition field 'nosuch_id': expected a field that the events of every element have: event_type, event_id, user_id, .*action$/m,
+    ],
+    [`PATTERN (login A) PARTITION BY user_di WITHIN 1 MINUTE`, 32, /\(did you mean user_id\?\)/],
+    // Events without the field are skipped: an element whose events never have it could never match.
+    [
+      `PATTERN (login A) -> (purchase B) PARTITION BY card_id WITHIN 1 MINUTE`,
+      48,
+      /PARTITION BY card_id: login events have no field 'card_id', so A would never take one/,
+    ],
+    [
+      `PATTERN (purchase A) -> NOT (login B) PARTITION BY card_id WITHIN 1 MINUTE`,
+      52,
+      /so B would never see one \(the NOT would always hold\)/,
+    ],
+    [`PATTERN (signup A) PARTITION BY card_id WITHIN 1 MINUTE`, 33, /signup events \(from user_event\)/],
+    [
+      `RULE r ON nosuchview WHERE x > 1`,
+      11,
+      /unknown view 'nosuchview': a RULE reads the results of one of realtime, business, sessions, kpis, products\.tumbling, products\.hopping, eventflow\.orders, eventflow\.revenue, eventflow\.funnel$/m,
+    ],
+    [`RULE r ON VIEW realtme WHERE x > 1`, 16, /unknown view 'realtme'.*\(did you mean realtime\?\)/],
+    [`RULE r ON products WHERE x > 1`, 11, /did you mean products\.tumbling or products\.hopping\?/],
+  ];
+  for (const [text, column, re] of cases) {
+    const e = error(text);
+    assert.match(e.message, re, text);
+    assert.deepEqual([e.line, e.column, e.exitCode], [1, column, 2], `${text}\n${e.message}`);
+  }
+  // Accepted: a field every element has; ANY and custom events (which may carry it as a property).
+  for (const ok of [
+    `PATTERN (purchase A) -> (order B) PARTITION BY card_id WITHIN 1 MINUTE`,
+    `PATTERN (purchase A) -> (ANY B) PARTITION BY card_id WITHIN 1 MINUTE`,
+    `PATTERN (custom:video_play A) PARTITION BY tenant WITHIN 1 MINUTE`,
+  ])
+    assert.doesNotThrow(() => parsePatterns(ok), ok);
+});
+
+test('a RULE may read every result view the engine emits', () => {
+  const emitted = buildViews(resolveEngineConfig(defaultEngineConfig())).map((v) => v.name);
+  assert.ok(emitted.length >= 9);
+  for (const view of emitted) assert.doesNotThrow(() => parsePatterns(`RULE r ON ${view} WHERE x > 1`), view);
 });
