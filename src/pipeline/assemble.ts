@@ -6,7 +6,6 @@ import type { Clock } from '../time/clock.js';
 import { DEFAULT_PARTITIONS, INPUT_TOPICS, TOPICS, taskCount } from '../transport/topics.js';
 import type { Transport } from '../transport/types.js';
 import { Processor, type ScaleOutOptions } from './processor.js';
-import { UsageError } from '../errors.js';
 import type { Checkpointer } from '../checkpoint/coordinator.js';
 import type { TaskHooks } from './task-runtime.js';
 
@@ -79,10 +78,8 @@ export function cepFactory(
   files: string[] | undefined,
 ): ((hooks: TaskHooks, snapshot?: CepSnapshot) => Cep) | null {
   if (files?.length === 1 && files[0] === 'none') return null;
+  // Loading refuses paths without patterns (exit 2), as `rtap patterns check` does.
   const patterns = loadPatternFiles(files?.length ? files : [defaultPatternDir()]);
-  if (files?.length && patterns.length === 0) {
-    throw new UsageError(`--patterns ${files.join(',')}: no patterns found (expected .cep files)`);
-  }
   return (hooks, snapshot) => createCep(patterns, { alert: hooks.alert, warn: hooks.warn }, {}, snapshot);
 }
 
