@@ -45,8 +45,12 @@ export interface Checkpointer {
   readonly stats: CheckpointStats;
   /** The state to resume from, or null for a fresh start; the consumer then resumes at its offsets. */
   restore(): Promise<Restored | null>;
-  /** Persists `state` (which reflects input up to `offsets`) and commits the outputs collected since the last one. */
-  checkpoint(state: ProcessorState, offsets: PartitionOffset[]): Promise<boolean>;
+  /**
+   * Persists `state` (which reflects input up to `offsets`) and commits the outputs collected since the
+   * last one; false (and `state` never taken) when neither the offsets nor the outputs moved. A function
+   * is called only then: a snapshot costs time in proportion to the state.
+   */
+  checkpoint(state: ProcessorState | (() => ProcessorState), offsets: PartitionOffset[]): Promise<boolean>;
   /** Releases its producer (a task that moved to another process). */
   close(): Promise<void>;
 }
@@ -105,7 +109,10 @@ export class KafkaCheckpointer implements Checkpointer {
     await this.o.transactions.close();
   }
 
-  async checkpoint(state: ProcessorState, offsets: PartitionOffset[]): Promise<boolean> {
+  async checkpoint(
+    state: ProcessorState | (() => ProcessorState),
+    offsets: PartitionOffset[],
+  ): Promise<boolean> {
     if (offsets.length === 0) return false;
     const now = offsetMap(offsets);
     const moved = now.size !== this.committed.size || [...now].some(([k, v]) => this.committed.get(k) !== v);
@@ -113,7 +120,13 @@ export class KafkaCheckpointer implements Checkpointer {
     const started = Date.now();
     const seq = this.stats.lastSeq + 1;
     const writer = this.writer;
-    const records = this.o.store.save({ seq, writer, createdAt: started, offsets, state });
+    const records = this.o.store.save({
+      seq,
+      writer,
+      createdAt: started,
+      offsets,
+      state: typeof state === 'function' ? state() : state,
+    });
     const messages = this.outputs.take();
     let n = 0;
     for (const list of messages.values()) n += list.length;

@@ -143,6 +143,9 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
       ...(checkpointer || scaleOut
         ? { checkpoints: processor.recovery.checkpoints, recovery_ms: processor.recovery.recoveryMs }
         : {}),
+      // The busy period: a backlog's drain rate is consumed / (last - first).
+      first_batch_at: processor.activity.firstBatchAt || null,
+      last_batch_at: processor.activity.lastBatchAt || null,
     },
     ctx,
   );

@@ -105,6 +105,8 @@ export interface RecoveryCounters {
 export class Processor extends EventEmitter<ProcessorEvents> {
   readonly counters = newCounters();
   readonly recovery: RecoveryCounters = { checkpoints: 0, restoredSeq: -1, recoveryMs: 0 };
+  /** Wall times (epoch ms) the first and the latest batch were processed: a drain's busy period. */
+  readonly activity = { firstBatchAt: 0, lastBatchAt: 0 };
   /** Current lag per "topic/partition". */
   readonly lag = new Map<string, number>();
   private consumer: Consumer | null = null;
@@ -290,7 +292,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       );
     const offsets = [...this.positions.values()].filter((p) => this.unitOf(p.topic, p.partition) === u);
     try {
-      if (await ck.checkpoint(u.runtime.snapshot(), offsets)) this.recovery.checkpoints++;
+      if (await ck.checkpoint(() => u.runtime.snapshot(), offsets)) this.recovery.checkpoints++;
     } catch (err) {
       // Scale-out: the task's new owner fenced this process before the rebalance reached it here.
       if (!(err instanceof FencedError && this.o.scaleOut)) throw err;
@@ -361,6 +363,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         offset: next,
       });
     else await this.consumer!.commit([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    this.activity.lastBatchAt = Date.now();
+    if (!this.activity.firstBatchAt) this.activity.firstBatchAt = this.activity.lastBatchAt;
     this.emit('batch', { topic: batch.topic, partition: batch.partition, records: records.length, lag });
   }
 
