@@ -8,6 +8,7 @@ import {
   compareRuns,
   compilePattern,
   filterHolds,
+  interestOf,
   isPending,
   step,
   type CompiledPattern,
@@ -36,8 +37,11 @@ export interface CepOptions {
 }
 
 export interface Cep {
-  /** Events in arrival order (any event-time order); they are matched once the watermark passes them. */
-  process(event: AnalyticsEvent, wallNow: number): void;
+  /**
+   * Events in arrival order (any event-time order); they are matched once the watermark passes them, in
+   * (event_time, order) order: `order` is the tie-break for equal times (default: arrival order).
+   */
+  process(event: AnalyticsEvent, wallNow: number, order?: number): void;
   /** The pipeline watermark: events up to it are released in event-time order, due timeouts fire. */
   advanceWatermark(watermark: number, wallNow: number): void;
   /** For threshold/anomaly rules. */
@@ -93,21 +97,6 @@ interface Timer {
 const byDeadline = (a: Run, b: Run) => a.deadline - b.deadline || compareRuns(a, b);
 const byStart = (a: Run, b: Run) => a.seqs[0] - b.seqs[0];
 
-/**
- * The kinds that can change a pattern's partial matches. An event of any other kind is skipped by every
- * run (no transition or NOT accepts it) and only marks runs as having skipped one, which matters to strict
- * contiguity alone: so a pattern with a strict element or an ANY element sees every event, and the others
- * only their kinds. Timeouts fire from the timer heap whatever events arrive.
- */
-function relevantKinds(p: CompiledPattern): ReadonlySet<string> | null {
-  const kinds = new Set<string>();
-  for (const el of p.elements) {
-    if (el.kinds === null || el.strict) return null;
-    for (const k of el.kinds) kinds.add(k);
-  }
-  return kinds;
-}
-
 const toJson = (n: number): number | null =>
   n === -Infinity ? null : n === Infinity ? Number.MAX_SAFE_INTEGER : n;
 
@@ -117,8 +106,8 @@ class CepImpl implements Cep {
   private readonly keys: Map<string, KeyState>[];
   /** Per pattern: the partition key of an event (null: the event has no such field and is skipped). */
   private readonly partitionKeys: ((e: AnalyticsEvent) => unknown)[];
-  /** Per pattern: the event kinds that can affect its partial matches (null: every kind). */
-  private readonly relevant: (ReadonlySet<string> | null)[];
+  /** Per pattern: the events that can affect its partial matches (nfa.ts interestOf; null: every event). */
+  private readonly interests: ReturnType<typeof interestOf>[];
   /** Event kind → the patterns it can affect; events no pattern cares about are never buffered. */
   private readonly routes = new Map<string, number[]>();
   private readonly buffer = new ReorderBuffer();
@@ -152,13 +141,13 @@ class CepImpl implements Cep {
       const path = ['', p.def.partitionBy];
       return (e: AnalyticsEvent) => fieldOf(e, path);
     });
-    this.relevant = this.patterns.map(relevantKinds);
+    this.interests = this.patterns.map(interestOf);
     this.maxRunsPerKey = options.maxRunsPerKey ?? 64;
     this.maxPartialMatches = options.maxPartialMatches ?? 100_000;
     for (const d of defs) this.perPattern.set(d.name, 0);
   }
 
-  process(event: AnalyticsEvent, wallNow: number): void {
+  process(event: AnalyticsEvent, wallNow: number, order?: number): void {
     this.wallNow = wallNow;
     this.c.events++;
     if (event.intended_send_time > this.maxIntended) this.maxIntended = event.intended_send_time;
@@ -167,7 +156,13 @@ class CepImpl implements Cep {
       this.hooks.late?.(event);
       return;
     }
-    if (this.routeOf(eventKind(event)).length) this.buffer.push({ arrival: this.arrivals++, event });
+    const kind = eventKind(event);
+    const route = this.routeOf(kind);
+    for (let ri = 0; ri < route.length; ri++) {
+      if (this.keyIfInterested(route[ri], event, kind) === null) continue;
+      this.buffer.push({ arrival: order ?? this.arrivals++, event });
+      break;
+    }
     if (event.event_time > this.maxEventTime) this.maxEventTime = event.event_time;
     const auto = this.options.autoWatermarkMs;
     if (auto !== undefined && this.maxEventTime - auto > this.watermark)
@@ -212,12 +207,21 @@ class CepImpl implements Cep {
     if (!route) {
       route = [];
       for (let pi = 0; pi < this.patterns.length; pi++) {
-        const r = this.relevant[pi];
-        if (r === null || r.has(kind)) route.push(pi);
+        const it = this.interests[pi];
+        if (it === null || it.kinds === null || it.kinds.has(kind)) route.push(pi);
       }
       this.routes.set(kind, route);
     }
     return route;
+  }
+
+  /** The event's partition key for pattern pi, or null when it has none or cannot affect the pattern. */
+  private keyIfInterested(pi: number, e: AnalyticsEvent, kind: string): string | null {
+    const k = this.partitionKeys[pi](e);
+    if (k === null) return null;
+    const key = typeof k === 'string' ? k : String(k);
+    const test = this.interests[pi]?.test;
+    return test && !test(e, kind, key) ? null : key;
   }
 
   private dispatch(e: AnalyticsEvent, seq: number) {
@@ -226,9 +230,8 @@ class CepImpl implements Cep {
     for (let ri = 0; ri < route.length; ri++) {
       const pi = route[ri];
       const p = this.patterns[pi];
-      const k = this.partitionKeys[pi](e);
-      if (k === null) continue;
-      const key = typeof k === 'string' ? k : String(k);
+      const key = this.keyIfInterested(pi, e, kind);
+      if (key === null) continue;
       const st = this.keys[pi].get(key);
       // Fast path: no partial match for the key and the event cannot start one.
       if (!st) {

@@ -1,5 +1,6 @@
 import type { AnalyticsEvent } from '../events/types.js';
 import type { SequencePattern } from './ast.js';
+import { references } from './check.js';
 import { compilePatternExpr, compileTemplate, type Fn, type MatchEnv } from './expr.js';
 
 /**
@@ -42,6 +43,11 @@ export interface CompiledPattern {
   message: (env: MatchEnv) => string;
   /** Bindings of a run that has taken nothing yet (first-element conditions read it). */
   empty: AnalyticsEvent[][];
+  /**
+   * Per element: the conjuncts of its condition that read only the event itself (no other variable, no
+   * aggregate), or null. An event they reject can never be taken by that element, whatever the run.
+   */
+  local: (Fn<MatchEnv> | null)[];
 }
 
 export interface Run {
@@ -90,6 +96,20 @@ export function compilePattern(def: SequencePattern): CompiledPattern {
     const mandatoryLeft = j < n;
     accept.push(elements[i].negated || mandatoryLeft ? 'no' : ns.length ? 'pending' : 'now');
   }
+  const local = def.elements.map((e, i) => {
+    const conjuncts = !e.condition
+      ? []
+      : e.condition.type === 'logical' && e.condition.op === 'AND'
+        ? e.condition.args
+        : [e.condition];
+    const own = conjuncts.filter((c) => {
+      const r = references(c, index);
+      return !r.aggregate && [...r.refs].every((x) => x === i);
+    });
+    if (!own.length) return null;
+    const fns = own.map((c) => compilePatternExpr(c, index, i));
+    return (env: MatchEnv) => fns.every((f) => f(env) === true);
+  });
   return {
     def,
     elements,
@@ -99,6 +119,43 @@ export function compilePattern(def: SequencePattern): CompiledPattern {
     filter: def.filter ? compilePatternExpr(def.filter, index, -1) : null,
     message: compileTemplate(def.message, (e) => compilePatternExpr(e, index, -1)),
     empty: elements.map(() => []),
+    local,
+  };
+}
+
+/**
+ * Whether an event can change the partial matches of a pattern: some element (a NOT included) accepts its
+ * kind and that element's conditions on the event alone hold. Any other event is skipped by every run,
+ * which only marks it as having skipped one: that matters to strict contiguity alone, so a pattern with a
+ * strict element is interested in every event (null). Otherwise: the kinds named (null: ANY), and a test
+ * of the event's own conditions when some element has them (null: the kind decides).
+ */
+export function interestOf(p: CompiledPattern): {
+  kinds: ReadonlySet<string> | null;
+  test: ((e: AnalyticsEvent, kind: string, key: string) => boolean) | null;
+} | null {
+  if (p.elements.some((el) => el.strict)) return null;
+  const kinds = new Set<string>();
+  let anyKind = false;
+  for (const el of p.elements) {
+    if (el.kinds === null) anyKind = true;
+    else for (const k of el.kinds) kinds.add(k);
+  }
+  if (!p.local.some((f) => f !== null)) return { kinds: anyKind ? null : kinds, test: null };
+  const env: MatchEnv = { bound: p.empty, cur: null, key: '' };
+  return {
+    kinds: anyKind ? null : kinds,
+    test: (e, kind, key) => {
+      env.cur = e;
+      env.key = key;
+      for (let i = 0; i < p.elements.length; i++) {
+        const el = p.elements[i];
+        if (el.kinds !== null && !el.kinds.has(kind)) continue;
+        const f = p.local[i];
+        if (f === null || f(env)) return true;
+      }
+      return false;
+    },
   };
 }
 
