@@ -482,6 +482,32 @@ class CepImpl implements Cep {
   }
 }
 
+/**
+ * Whether an event can affect any of these sequence patterns (its kind, partition key and the element
+ * conditions on the event alone): the task model forwards such events to where the patterns run.
+ */
+export function interestFilter(defs: PatternDefinition[]): (e: AnalyticsEvent) => boolean {
+  const tests = defs
+    .filter((d): d is SequencePattern => d.kind === 'sequence')
+    .map((d) => {
+      const p = compilePattern(d);
+      const it = interestOf(p);
+      const path = ['', d.partitionBy];
+      return (e: AnalyticsEvent, kind: string) => {
+        if (it === null) return true;
+        if (it.kinds !== null && !it.kinds.has(kind)) return false;
+        const k = fieldOf(e, path);
+        if (k === null) return false;
+        return it.test === null || it.test(e, kind, typeof k === 'string' ? k : String(k));
+      };
+    });
+  return (e) => {
+    const kind = eventKind(e);
+    for (const t of tests) if (t(e, kind)) return true;
+    return false;
+  };
+}
+
 export function createCep(
   patterns: PatternDefinition[],
   hooks: CepHooks,

@@ -3,7 +3,14 @@
  * event-time semantics, and threshold/anomaly rules over engine view results.
  */
 export type { ElementDef, Expr, PatternDefinition, SequencePattern, Template, ThresholdRule } from './ast.js';
-export { createCep, type Cep, type CepHooks, type CepOptions, type CepSnapshot } from './cep.js';
+export {
+  createCep,
+  interestFilter,
+  type Cep,
+  type CepHooks,
+  type CepOptions,
+  type CepSnapshot,
+} from './cep.js';
 export { CepSyntaxError } from './errors.js';
 export { explainPattern, printExpr } from './explain.js';
 export { defaultPatternDir, loadPatternFiles, parsePatterns } from './load.js';

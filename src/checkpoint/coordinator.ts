@@ -13,12 +13,17 @@ import {
   type PartitionOffset,
 } from './store.js';
 
-/** Everything a processor needs to continue where it stopped: of the whole engine, one task or the merge task. */
+/**
+ * Everything a processor needs to continue where it stopped: one task, the merge task (scale-out), or every
+ * task of a process (`units`, by task name) in one checkpoint.
+ */
 export interface ProcessorState {
   engine: EngineSnapshot | null;
   cep: CepSnapshot | null;
   /** The merge task of scale-out. */
   merger?: MergerSnapshot;
+  /** One process's tasks and merge step (`task-<n>`, `merge`). */
+  units?: Record<string, ProcessorState>;
 }
 
 export interface Restored {

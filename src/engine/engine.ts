@@ -7,7 +7,7 @@ import type { EmitContext, ViewRuntime } from './runtime.js';
 import { decodeNum, encodeNum, type Json } from './serial.js';
 import { SessionRuntime } from './sessions.js';
 import { WatermarkTracker } from './watermark.js';
-import { WindowedRuntime, type Pane } from './windowed.js';
+import { WindowedRuntime, type Pane, type WindowedTask } from './windowed.js';
 import { buildViews } from './views/index.js';
 import type { ViewSpec } from './views/spec.js';
 
@@ -23,6 +23,18 @@ export interface EngineHooks {
    * combine with the other partitions' panes (engine/merge.ts). Sessions and per-event views still emit.
    */
   pane?(view: string, partition: number, paneStart: number, pane: Pane<unknown>): void;
+  /**
+   * With `pane`: every early interval, the open panes of the live views that changed (the first time,
+   * all of them) and the keys that changed, for the merging stage's early results. Without it, shipped
+   * windows have no early results.
+   */
+  earlyPane?(
+    view: string,
+    partition: number,
+    paneStart: number,
+    pane: Pane<unknown>,
+    changed: string[],
+  ): void;
 }
 
 export interface SourcePosition {
@@ -111,6 +123,9 @@ class StreamEngine implements Engine {
   private readonly eager: number[] = [];
   /** Runtimes that emit early results. */
   private readonly live: number[] = [];
+  /** Shipped live runtimes: their open panes go to the merging stage every early interval. */
+  private readonly liveShipped: number[] = [];
+  private shippedEarlyOnce = false;
   private readonly wm: WatermarkTracker;
   private readonly tasks: Task[] = [];
   /** Task of each input partition number (partitions are small non-negative integers). */
@@ -150,9 +165,11 @@ class StreamEngine implements Engine {
     }) as ViewRuntime[];
     this.runtimes.forEach((r, i) => {
       if (r instanceof WindowedRuntime) this.eager.push(i);
-      // Shipped panes have no early results: only the merging stage sees a whole window.
+      // Only the merging stage sees a whole shipped window: it makes their early results (earlyPane).
       const shipped = hooks.pane && r instanceof WindowedRuntime;
-      if (!shipped && this.cfg.earlyViews.includes(this.specs[i].name.split('.')[0])) this.live.push(i);
+      if (!this.cfg.earlyViews.includes(this.specs[i].name.split('.')[0])) return;
+      if (!shipped) this.live.push(i);
+      else if (hooks.earlyPane) this.liveShipped.push(i);
     });
     this.statesByRuntime = this.runtimes.map(() => []);
     this.taskScoped = this.runtimes.map((r) => r instanceof SessionRuntime);
@@ -330,6 +347,17 @@ class StreamEngine implements Engine {
     if (interval !== null && wallNow >= this.nextEarlyAt) {
       this.nextEarlyAt = wallNow + interval;
       for (const i of this.live) this.runtimes[i].early(this.statesByRuntime[i], this.ctx);
+      const out = this.hooks.earlyPane;
+      for (const i of this.liveShipped) {
+        const view = this.specs[i].name;
+        (this.runtimes[i] as WindowedRuntime<unknown>).provisional(
+          this.statesByRuntime[i] as WindowedTask<unknown>[],
+          this.partitions,
+          !this.shippedEarlyOnce,
+          (partition, start, pane, changed) => out!(view, partition, start, pane, changed),
+        );
+      }
+      this.shippedEarlyOnce = true;
     }
   }
 

@@ -63,6 +63,10 @@ export class PaneMerger {
     }
   >();
   private readonly sources = new Map<number, Source>();
+  /** Per view and partition: the latest open panes a task reported for early results (not checkpointed). */
+  private readonly provisional = new Map<string, Map<number, Map<number, Pane<unknown>>>>();
+  /** Per view: pane start → keys changed since the last early emission. */
+  private readonly changed = new Map<string, Map<number, Set<string>>>();
   private merged = -Infinity;
   private readonly ctx: EmitContext;
 
@@ -116,6 +120,8 @@ export class PaneMerger {
   addPane(view: string, partition: number, paneStart: number, wire: WirePane): void {
     const pane = decodePane(wire);
     const r = this.runtime(view);
+    // Final now: its provisional copy goes.
+    this.provisional.get(view)?.get(partition)?.delete(paneStart);
     if (!r.runtime.insertPane(this.task(r, partition), paneStart, pane)) {
       let events = 0;
       for (const s of pane.values()) events += s.n;
@@ -147,6 +153,59 @@ export class PaneMerger {
     this.ctx.watermark = next;
     for (const r of this.runtimes.values())
       if (r.runtime.nextFireAt() <= next) r.runtime.fire(next, r.ordered, this.ctx);
+  }
+
+  /** An open pane of a task for early results: replaces what that task reported for it before. */
+  earlyPane(view: string, partition: number, paneStart: number, wire: WirePane, changed: string[]): void {
+    const r = this.runtime(view);
+    if (paneStart < this.lastEmittedEnd(r)) return;
+    let byPartition = this.provisional.get(view);
+    if (!byPartition) this.provisional.set(view, (byPartition = new Map()));
+    let panes = byPartition.get(partition);
+    if (!panes) byPartition.set(partition, (panes = new Map()));
+    panes.set(paneStart, decodePane(wire));
+    let byPane = this.changed.get(view);
+    if (!byPane) this.changed.set(view, (byPane = new Map()));
+    let keys = byPane.get(paneStart);
+    if (!keys) byPane.set(paneStart, (keys = new Set()));
+    for (const k of changed) keys.add(k);
+  }
+
+  /** End of the windows already emitted of a view (panes before it can no longer change a result). */
+  private lastEmittedEnd(r: ReturnType<PaneMerger['runtime']>): number {
+    return r.runtime.emittedUntil();
+  }
+
+  /**
+   * Early results of the windows the reported panes touch: the final panes held here merged with every
+   * partition's provisional ones, in partition order, as one engine's early results would be.
+   */
+  emitEarly(wallNow: number): void {
+    if (this.changed.size === 0) return;
+    this.ctx.wallNow = wallNow;
+    this.ctx.watermark = this.merged;
+    for (const [view, byPane] of this.changed) {
+      const r = this.runtime(view);
+      const byPartition = this.provisional.get(view) ?? new Map<number, Map<number, Pane<unknown>>>();
+      const partitions = [...new Set([...r.tasks.keys(), ...byPartition.keys()])].sort((a, b) => a - b);
+      const tasks = partitions.map((p) => {
+        const t = r.runtime.newTask();
+        for (const [start, pane] of r.tasks.get(p)?.panes ?? []) t.panes.set(start, pane);
+        for (const [start, pane] of byPartition.get(p) ?? []) t.panes.set(start, pane);
+        return t;
+      });
+      r.runtime.earlyOver(tasks, byPane, this.ctx);
+      // Panes of windows already emitted (final) no longer count.
+      const done = this.lastEmittedEnd(r);
+      for (const panes of byPartition.values())
+        for (const start of panes.keys()) if (start < done) panes.delete(start);
+    }
+    this.changed.clear();
+  }
+
+  /** End of input: every partition's horizon is +∞, so every window still open is emitted. */
+  finish(wallNow: number): void {
+    for (const p of this.sources.keys()) this.progress(p, Infinity, true, wallNow);
   }
 
   snapshot(): MergerSnapshot {

@@ -105,6 +105,11 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
     this.fireAt = p === Infinity ? Infinity : this.firstWindowStart(p) + this.sizeMs;
   }
 
+  /** End of the last window emitted (final): panes before it are done with. */
+  emittedUntil(): number {
+    return this.lastFiredStart + this.sizeMs;
+  }
+
   nextFireAt(): number {
     return this.fireAt;
   }
@@ -169,17 +174,21 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
     }
   }
 
-  /** Merges the window's panes across tasks (only `keys` when given) and emits one result per key. */
+  /**
+   * Merges the window's panes across tasks (only `keys` when given) and emits one result per key. `every`:
+   * look into every task's panes, not only those this runtime holds (the merge step's provisional ones).
+   */
   private emitWindow(
     ws: number,
     tasks: readonly WindowedTask<A>[],
     ctx: EmitContext,
     kind: 'final' | 'early',
     keys: Set<string> | null,
+    every = false,
   ) {
     const merged = new Map<string, Merged<A>>();
     for (let p = ws; p < ws + this.sizeMs; p += this.paneMs) {
-      if (!this.paneRefs.has(p)) continue;
+      if (!every && !this.paneRefs.has(p)) continue;
       for (const t of tasks) {
         const pane = t.panes.get(p);
         if (!pane) continue;
@@ -241,6 +250,47 @@ export class WindowedRuntime<A> implements ViewRuntime<WindowedTask<A>> {
         for (const k of dirtyByPane.get(p) ?? []) keys.add(k);
       if (keys.size) this.emitWindow(ws, tasks, ctx, 'early', keys);
     }
+  }
+
+  /**
+   * Scale-out/threads first stage, early results: hands over the open panes that changed since the last
+   * call (`all`: every open pane), with the keys that changed, and marks them clean. The merge step
+   * combines them with the final panes it holds (earlyOver).
+   */
+  provisional(
+    tasks: readonly WindowedTask<A>[],
+    partitions: readonly number[],
+    all: boolean,
+    out: (partition: number, paneStart: number, pane: Pane<A>, changed: string[]) => void,
+  ): void {
+    tasks.forEach((t, i) => {
+      for (const [start, pane] of t.panes) {
+        const changed: string[] = [];
+        for (const [key, slot] of pane) {
+          if (!slot.dirty) continue;
+          changed.push(key);
+          slot.dirty = false;
+        }
+        if (changed.length || all) out(partitions[i], start, pane, changed);
+      }
+    });
+  }
+
+  /**
+   * The merge step's early results: every window not yet emitted that covers a pane in `changed` (pane start →
+   * keys), for those keys, merging `tasks` — the final panes held here plus the tasks' provisional ones.
+   */
+  earlyOver(tasks: readonly WindowedTask<A>[], changed: Map<number, Set<string>>, ctx: EmitContext): void {
+    const byWindow = new Map<number, Set<string>>();
+    for (const [p, keys] of changed) {
+      for (let ws = this.firstWindowStart(p); ws <= p; ws += this.stepMs) {
+        let s = byWindow.get(ws);
+        if (!s) byWindow.set(ws, (s = new Set()));
+        for (const k of keys) s.add(k);
+      }
+    }
+    for (const ws of [...byWindow.keys()].sort((a, b) => a - b))
+      this.emitWindow(ws, tasks, ctx, 'early', byWindow.get(ws)!, true);
   }
 
   openWindows(): number {

@@ -1,5 +1,4 @@
-import { createEngine, defaultEngineConfig, type EngineConfig } from '../engine/index.js';
-import { createCep, defaultPatternDir, loadPatternFiles, type Cep, type CepSnapshot } from '../cep/index.js';
+import { defaultEngineConfig, type EngineConfig } from '../engine/index.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
 import type { Sink } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
@@ -7,7 +6,7 @@ import { DEFAULT_PARTITIONS, INPUT_TOPICS, TOPICS, taskCount } from '../transpor
 import type { Transport } from '../transport/types.js';
 import { Processor, type ScaleOutOptions } from './processor.js';
 import type { Checkpointer } from '../checkpoint/coordinator.js';
-import type { TaskHooks } from './task-runtime.js';
+import type { TaskSpec } from './task-spec.js';
 
 /** The engine settings of a command's options (commands/settings.ts engineSettings); unset means default. */
 export interface EngineOverrides {
@@ -58,44 +57,40 @@ export interface PipelineOptions {
 }
 
 /**
- * The co-partitioned tasks of the input topics (the gcd of their partition counts): one user's events on
- * every topic meet in one task, which holds their sessions and dedup state. Topics that do not exist yet
- * count with the reference topology's partitions (what `rtap provision` creates).
+ * The input topology: the co-partitioned tasks (the gcd of the input topics' partition counts: one user's
+ * events on every topic meet in one task, which holds their sessions and dedup state) and every input
+ * partition number. Topics that do not exist yet count with the reference topology's partitions (what
+ * `rtap provision` creates).
  */
-export async function inputTasks(transport: Transport, topics: string[]): Promise<number> {
+export async function inputTopology(
+  transport: Transport,
+  topics: string[],
+): Promise<{ tasks: number; partitions: number[] }> {
   const admin = transport.admin();
   const existing = new Set(await admin.listTopics());
   const described = await admin.describeTopics(topics.filter((t) => existing.has(t)));
-  const counts = new Map(described.map((d) => [d.name, d.partitions]));
-  return taskCount(topics.map((t) => counts.get(t) ?? DEFAULT_PARTITIONS[t] ?? 1));
-}
-
-/**
- * The CEP of every task from `--patterns` (undefined: the shipped patterns; ['none']: no CEP), or null.
- * CEP's own late count stays in its stats: the engine already dead-letters late events once.
- */
-export function cepFactory(
-  files: string[] | undefined,
-): ((hooks: TaskHooks, snapshot?: CepSnapshot) => Cep) | null {
-  if (files?.length === 1 && files[0] === 'none') return null;
-  // Loading refuses paths without patterns (exit 2), as `rtap patterns check` does.
-  const patterns = loadPatternFiles(files?.length ? files : [defaultPatternDir()]);
-  return (hooks, snapshot) => createCep(patterns, { alert: hooks.alert, warn: hooks.warn }, {}, snapshot);
+  const known = new Map(described.map((d) => [d.name, d.partitions]));
+  const counts = topics.map((t) => known.get(t) ?? DEFAULT_PARTITIONS[t] ?? 1);
+  return { tasks: taskCount(counts), partitions: Array.from({ length: Math.max(...counts) }, (_, i) => i) };
 }
 
 /** Builds the processor with its engine and CEP; commands call this and only add sinks and reporting. */
 export async function assemblePipeline(o: PipelineOptions): Promise<Processor> {
-  const createCep = cepFactory(o.patterns);
   const inputTopics = o.inputTopics ?? INPUT_TOPICS;
-  const engine = { ...o.engine, tasks: o.engine.tasks ?? (await inputTasks(o.transport, inputTopics)) };
+  const topology = await inputTopology(o.transport, inputTopics);
+  const spec: TaskSpec = {
+    engine: { ...o.engine, tasks: o.engine.tasks ?? topology.tasks },
+    patterns: o.patterns,
+    inputTopics,
+  };
   return new Processor({
     transport: o.transport,
     groupId: o.groupId ?? 'rtap-processor',
     inputTopics,
     deadLetterTopic: o.deadLetterTopic ?? TOPICS.deadLetter,
     fromBeginning: o.fromBeginning ?? true,
-    createEngine: (hooks, snapshot) => createEngine(engine, hooks, snapshot),
-    createCep,
+    spec,
+    partitions: topology.partitions,
     sinks: o.sinks,
     recorders: o.recorders,
     clock: o.clock,

@@ -5,7 +5,7 @@ import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
 import { buildSinks } from '../sinks/build.js';
 import { LatencyRecorders } from '../reporting/histograms.js';
 import { systemClock } from '../time/clock.js';
-import { assemblePipeline, cepFactory, engineConfigFrom, engineOverrides } from './assemble.js';
+import { assemblePipeline, engineConfigFrom, engineOverrides } from './assemble.js';
 import { FileRun } from './file-run.js';
 import { LiveStats } from './live-stats.js';
 import { loadLiveView, startLiveView } from '../ui/live-view.js';
@@ -183,7 +183,7 @@ async function fileMode(o: ProcessOptions, input: string, ctx: CommandContext): 
   const run = new FileRun({
     path: input,
     engine: { ...engine, tasks: taskCount(INPUT_TOPICS.map((t) => DEFAULT_PARTITIONS[t])) },
-    createCep: cepFactory(o.patterns),
+    patterns: o.patterns,
     sinks,
     recorders,
     clock: systemClock,
@@ -238,7 +238,6 @@ async function scaleOutOptions(
     panesTopic,
     intervalMs: o.checkpointInterval,
     units,
-    tasks: Array.from({ length: Math.max(...counts) }, (_, i) => i),
     engine: { ...engine, tasks: units },
     router: new OutputRouter(),
     openCheckpointer: (task, topics, owns) =>

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
-import type { Cep, CepSnapshot } from '../cep/index.js';
-import { createEngine, type EngineConfig } from '../engine/index.js';
+import type { EngineConfig } from '../engine/index.js';
 import { decodeJson } from '../events/codec.js';
 import { eventKey, type AnalyticsEvent } from '../events/types.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
@@ -10,18 +9,20 @@ import { JsonlSink } from '../sinks/jsonl.js';
 import type { Sink } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
 import { partitionForKey } from '../transport/partitioner.js';
-import { DEFAULT_PARTITIONS, TOPICS, topicForEventType } from '../transport/topics.js';
+import { DEFAULT_PARTITIONS, INPUT_TOPICS, TOPICS, topicForEventType } from '../transport/topics.js';
 import { newCounters } from './counters.js';
 import { deliverOutputs } from './delivery.js';
 import { readLines } from './file-input.js';
 import type { ProcessorEvents } from './processor.js';
-import { TaskRuntime, type DeadLetter, type InputRecord, type TaskHooks } from './task-runtime.js';
+import { TaskRuntime, type DeadLetter, type InputRecord } from './task-runtime.js';
+import { taskFactories } from './task-spec.js';
 
 export interface FileRunOptions {
   path: string;
   /** watermarkScope 'stream' is set here: a recording is one arrival order. */
   engine: EngineConfig;
-  createCep: ((hooks: TaskHooks, snapshot?: CepSnapshot) => Cep) | null;
+  /** Pattern files or directories (task-spec.ts); undefined = the shipped ones; ['none'] = no CEP. */
+  patterns?: string[];
   sinks: Sink[];
   recorders: LatencyRecorders;
   clock: Clock;
@@ -58,8 +59,7 @@ export class FileRun extends EventEmitter<ProcessorEvents> {
     const engine: EngineConfig = { ...o.engine, watermarkScope: 'stream' };
     this.runtime = new TaskRuntime({
       name: 'file',
-      createEngine: (hooks, snapshot) => createEngine(engine, hooks, snapshot),
-      createCep: o.createCep,
+      ...taskFactories({ engine, patterns: o.patterns, inputTopics: INPUT_TOPICS }, 'single'),
       counters: this.counters,
       ingest: (ist, now) => o.recorders.recordFrom('ingest', ist, now),
       warn: (message) => process.stderr.write(`rtap: warning: ${message}\n`),

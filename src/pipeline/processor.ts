@@ -1,10 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Alert, ViewResult } from '../events/results.js';
 import type { AnalyticsEvent } from '../events/types.js';
-import type { Engine, EngineHooks, EngineSnapshot } from '../engine/index.js';
 import type { EngineConfig } from '../engine/config.js';
-import type { Cep, CepSnapshot } from '../cep/index.js';
-import type { Checkpointer } from '../checkpoint/coordinator.js';
+import type { Checkpointer, ProcessorState } from '../checkpoint/coordinator.js';
 import type { PartitionOffset } from '../checkpoint/store.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
 import type { Sink } from '../sinks/types.js';
@@ -12,10 +10,11 @@ import type { Clock } from '../time/clock.js';
 import type { Consumer, Producer, RecordBatch, TopicPartition, Transport } from '../transport/types.js';
 import { taskOf } from '../transport/topics.js';
 import type { OutputRouter } from '../checkpoint/buffer.js';
-import { FencedError } from '../errors.js';
+import { FencedError, RtapError } from '../errors.js';
 import { newCounters } from './counters.js';
 import { deliverOutputs, deadLetterMessages } from './delivery.js';
-import { TaskRuntime, type PaneRecord, type TaskHooks, type TaskState } from './task-runtime.js';
+import { TaskRuntime, type PaneRecord, type TaskState } from './task-runtime.js';
+import { taskFactories, type TaskSpec } from './task-spec.js';
 
 export { countersReport, newCounters, type ProcessorCounters } from './counters.js';
 
@@ -25,8 +24,10 @@ export interface ProcessorOptions {
   inputTopics: string[];
   deadLetterTopic: string;
   fromBeginning: boolean;
-  createEngine(hooks: EngineHooks, snapshot?: EngineSnapshot): Engine;
-  createCep: ((hooks: TaskHooks, snapshot?: CepSnapshot) => Cep) | null;
+  /** What every task runs (engine config with `tasks`, patterns): task-spec.ts. */
+  spec: TaskSpec;
+  /** Every input partition number (0 .. the largest partition count - 1): the merge step waits for each. */
+  partitions: number[];
   /**
    * Checkpointing (exactly-once on Kafka): state is restored before consuming, outputs and dead letters
    * go to the checkpointer's producer, and offsets are committed by its checkpoints instead of per batch.
@@ -55,8 +56,6 @@ export interface ScaleOutOptions {
   intervalMs: number;
   /** Tasks over the input topics (topics.ts taskOf): the engine config's `tasks`. */
   units: number;
-  /** Every input partition number (0 .. the largest partition count - 1): the merge task waits for each. */
-  tasks: number[];
   engine: EngineConfig;
   /** The checkpointer of one task, over the input partitions `owns` accepts. */
   openCheckpointer(task: string, topics: string[], owns: (tp: TopicPartition) => boolean): Checkpointer;
@@ -65,12 +64,12 @@ export interface ScaleOutOptions {
 }
 
 /**
- * State with checkpoints of its own: everything (one process owns the group), or in scale-out one task
- * (an engine and CEP over partition p of every input topic) or the merge task (a PaneMerger, and the CEP
- * rules on the views it emits).
+ * A task runtime with where its outputs go: a task (engine and CEP over partitions p ≡ n mod tasks of every
+ * input topic) or the merge step (a PaneMerger, and the patterns and rules that need every task's data).
  */
 interface Unit {
   runtime: TaskRuntime;
+  /** Scale-out: the task's own checkpointer. */
   checkpointer?: Checkpointer;
   /** Dead letters' producer: the checkpoint's transaction when there is one. */
   dlq: Producer;
@@ -97,10 +96,14 @@ export interface RecoveryCounters {
 }
 
 /**
- * The stream processor: consumes the input topics and hands each batch to the task runtime that owns its
- * partition (decode → engine → CEP, task-runtime.ts), delivers their outputs to every sink, records
- * latencies, and commits offsets once outputs are written (at-least-once), or with checkpoints in one
- * transaction with the outputs (exactly-once). In scale-out each task of this process does so on its own.
+ * The stream processor, in the task model: input partition p of every topic belongs to task p mod T (T =
+ * the gcd of the partition counts, so one user's events meet in one task); each task runs decode → engine
+ * → CEP (task-runtime.ts); its tumbling and hopping panes, progress and forwarded events go to a merge step
+ * that emits those windows and runs the patterns that need every task. Without scale-out every task and the
+ * merge step live in this process (one checkpoint for all); with scale-out the group's processes share the
+ * tasks and the merge task reads the panes topic, each task with checkpoints of its own. Outputs go to
+ * every sink, latencies are recorded, and offsets commit once outputs are written (at-least-once) or in the
+ * checkpoint's transaction (exactly-once).
  */
 export class Processor extends EventEmitter<ProcessorEvents> {
   readonly counters = newCounters();
@@ -110,9 +113,11 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   /** Current lag per "topic/partition". */
   readonly lag = new Map<string, number>();
   private consumer: Consumer | null = null;
-  /** Units by name: 'all' without scale-out; tasks and the merge task this process owns with it. */
+  /** Units by name: `task-<n>` and `merge`, or in scale-out the tasks (`merge-<q>` too) this process owns. */
   private readonly units = new Map<string, Unit>();
-  /** Serialises batches and ticks: the engine is single-threaded state. */
+  /** Without scale-out: the in-process merge step, fed after every task's batch. */
+  private merge: Unit | null = null;
+  /** Serialises batches and ticks: task state is single-threaded. */
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private startedAt = 0;
@@ -123,40 +128,63 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   /** Next offset per "topic/partition" reflected in the state (checkpointing only). */
   private readonly positions = new Map<string, PartitionOffset>();
   private readonly checkpointed: boolean;
+  /** Tasks over the input topics. */
+  private readonly tasks: number;
+  private readonly factories: Record<'task' | 'merge', ReturnType<typeof taskFactories>>;
+  /** Dead-letter producer of units without a checkpointer. */
+  private sharedDlq: Producer | null = null;
 
   constructor(private readonly o: ProcessorOptions) {
     super();
     this.checkpointed = Boolean(o.checkpointer ?? o.scaleOut);
-    if (!o.scaleOut) this.units.set('all', this.newUnit('all', o.checkpointer, null));
+    this.tasks = o.scaleOut?.units ?? o.spec.engine.tasks ?? 1;
+    this.factories = { task: taskFactories(o.spec, 'task'), merge: taskFactories(o.spec, 'merge') };
+    if (!o.scaleOut) this.createLocalUnits(null);
+  }
+
+  /** Every task and the merge step of a process that owns the whole group (restored from `state`). */
+  private createLocalUnits(state: ProcessorState | null): void {
+    if (state && !state.units)
+      throw new RtapError(
+        `the checkpoint of group '${this.o.groupId}' was written by an older rtap (one engine for every partition): start a new --group or delete its checkpoints`,
+      );
+    this.units.clear();
+    for (let t = 0; t < this.tasks; t++) {
+      const name = `task-${t}`;
+      this.units.set(name, this.newUnit(name, undefined, state?.units?.[name] ?? null));
+    }
+    this.merge = this.newUnit('merge', undefined, state?.units?.merge ?? null);
+    this.units.set('merge', this.merge);
   }
 
   private newUnit(name: string, checkpointer: Checkpointer | undefined, state: TaskState | null): Unit {
-    const so = this.o.scaleOut;
-    const merge = Boolean(so && name.startsWith('merge'));
+    const merge = name.startsWith('merge');
     const number = Number(name.slice(name.indexOf('-') + 1));
     const runtime = new TaskRuntime({
       name,
-      createEngine: merge ? null : (hooks, snapshot) => this.o.createEngine(hooks, snapshot),
-      createCep: this.o.createCep,
-      shipPanes: Boolean(so) && !merge,
-      merge: merge ? { engine: so!.engine, partitions: so!.tasks } : undefined,
-      reports: so && !merge ? so.tasks.filter((p) => p % so.units === number) : undefined,
+      ...this.factories[merge ? 'merge' : 'task'],
+      shipPanes: !merge,
+      // The panes topic of scale-out carries finals only: early results come from an in-process merge.
+      shipEarly: !this.o.scaleOut,
+      merge: merge ? { engine: this.o.spec.engine, partitions: this.o.partitions } : undefined,
+      reports: merge ? undefined : this.o.partitions.filter((p) => p % this.tasks === number),
       state,
       counters: this.counters,
       ingest: (ist, now) => this.o.recorders.recordFrom('ingest', ist, now),
       warn: (message) => process.stderr.write(`rtap: warning: ${message}\n`),
     });
-    return {
-      runtime,
-      checkpointer,
-      dlq: checkpointer?.outputs ?? this.o.transport.producer({ clientId: 'rtap-deadletter' }),
-    };
+    const own = checkpointer ?? this.o.checkpointer;
+    return { runtime, checkpointer, dlq: own?.outputs ?? this.plainDlq() };
   }
 
-  /** The watermark of the pipeline: the lowest of this process's units (-Infinity before any). */
+  private plainDlq(): Producer {
+    return (this.sharedDlq ??= this.o.transport.producer({ clientId: 'rtap-deadletter' }));
+  }
+
+  /** The watermark of the pipeline: the lowest of this process's tasks (-Infinity before any). */
   watermark(): number {
     let wm = Infinity;
-    for (const u of this.units.values()) wm = Math.min(wm, u.runtime.watermark());
+    for (const u of this.units.values()) if (u !== this.merge) wm = Math.min(wm, u.runtime.watermark());
     return wm === Infinity ? -Infinity : wm;
   }
 
@@ -173,7 +201,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       const t0 = Date.now();
       const restored = await ck.restore();
       if (restored) {
-        this.units.set('all', this.newUnit('all', ck, restored.state));
+        this.createLocalUnits(restored.state);
         for (const p of restored.offsets) this.positions.set(`${p.topic}/${p.partition}`, p);
       }
       this.recovery.recoveryMs = Date.now() - t0;
@@ -196,10 +224,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       fromBeginning: this.o.fromBeginning,
       // Every assigned partition holds the watermark back from the start, not from its first event:
       // otherwise catching up one partition at a time would make the others' events look late.
-      onAssigned: (partitions) =>
-        so
-          ? this.serial(() => this.adopt(partitions))
-          : this.units.get('all')!.runtime.engine!.assign(partitions, this.o.clock.now()),
+      onAssigned: (partitions) => (so ? this.serial(() => this.adopt(partitions)) : this.assign(partitions)),
       onRevoked: so ? (partitions) => this.serial(() => this.release(partitions)) : undefined,
       // With checkpoints the state says where each partition is; the group's offsets follow the checkpoints.
       positions: this.checkpointed
@@ -211,6 +236,16 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       this.serial(() => this.tick()).catch((err: Error) => this.fail(err));
     }, this.o.tickIntervalMs ?? 100);
     await this.consumer.run((batch) => this.serial(() => this.handleBatch(batch)));
+  }
+
+  /** Registers assigned partitions with their tasks: they hold the watermark back until they send or go idle. */
+  private assign(partitions: TopicPartition[]): void {
+    const now = this.o.clock.now();
+    for (const u of this.units.values())
+      u.runtime.engine?.assign(
+        partitions.filter((tp) => this.unitOf(tp.topic, tp.partition) === u),
+        now,
+      );
   }
 
   /** Scale-out: restores the tasks of newly assigned partitions from their checkpoints. */
@@ -275,9 +310,23 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     if (why) this.o.log?.(`rtap process: ${name} ${why}`);
   }
 
-  /** One checkpoint of every unit: outputs so far into the sinks, then state + offsets through its checkpointer. */
+  /**
+   * One checkpoint: outputs so far into the sinks, then state + offsets through the checkpointer — every
+   * unit's own in scale-out, one for all of them otherwise.
+   */
   private async checkpoint(): Promise<void> {
-    for (const u of this.units.values()) await this.checkpointUnit(u);
+    const ck = this.o.checkpointer;
+    if (!ck) {
+      for (const u of this.units.values()) await this.checkpointUnit(u);
+      return;
+    }
+    for (const u of this.units.values()) await this.settle(u, this.o.clock.now());
+    const state = (): ProcessorState => ({
+      engine: null,
+      cep: null,
+      units: Object.fromEntries([...this.units].map(([name, u]) => [name, u.runtime.snapshot()])),
+    });
+    if (await ck.checkpoint(state, [...this.positions.values()])) this.recovery.checkpoints++;
   }
 
   private async checkpointUnit(u: Unit): Promise<void> {
@@ -302,7 +351,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
 
   private unitOf(topic: string, partition: number): Unit | undefined {
     const so = this.o.scaleOut;
-    return this.units.get(so ? taskOf(topic, partition, so.panesTopic, so.units) : 'all');
+    return this.units.get(
+      so ? taskOf(topic, partition, so.panesTopic, so.units) : `task-${partition % this.tasks}`,
+    );
   }
 
   /** A failure outside a batch (tick, sink): surfaced through stop() rather than lost. */
@@ -355,7 +406,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     // that returned everything up to the high watermark would always read 0.
     const backlog = Math.max(0, batch.highWatermark - records[0].offset);
     if (backlog > this.counters.maxLag) this.counters.maxLag = backlog;
-    await this.deliver(unit);
+    await this.settle(unit, now);
     if (this.checkpointed)
       this.positions.set(`${batch.topic}/${batch.partition}`, {
         topic: batch.topic,
@@ -372,8 +423,19 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     const now = this.o.clock.now();
     for (const u of this.units.values()) {
       u.runtime.tick(now);
-      await this.deliver(u);
+      await this.settle(u, now);
     }
+  }
+
+  /** A unit's outputs to the sinks; without scale-out a task's panes straight to the merge step, and its outputs. */
+  private async settle(u: Unit, now: number): Promise<void> {
+    await this.deliver(u);
+    const merge = this.merge;
+    if (!merge || u === merge) return;
+    const records = u.runtime.takePanes();
+    if (!records.length) return;
+    merge.runtime.mergePanes(records, now);
+    await this.deliver(merge);
   }
 
   /** Writes a unit's outputs and dead letters; awaiting sinks is the back-pressure path. */
@@ -394,9 +456,15 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   async drain(): Promise<void> {
     await this.serial(async () => {
       const now = this.o.clock.now();
+      // The tasks first: their last panes and forwarded events reach the merge step before it drains.
       for (const u of this.units.values()) {
+        if (u === this.merge) continue;
         u.runtime.drain(now);
-        await this.deliver(u);
+        await this.settle(u, now);
+      }
+      if (this.merge) {
+        this.merge.runtime.drain(now);
+        await this.deliver(this.merge);
       }
       await Promise.all(this.o.sinks.map((s) => s.flush()));
     });
@@ -421,9 +489,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     // Clean stop (SIGTERM, q): a final checkpoint, so a successor resumes exactly here.
     if (this.checkpointed && !this.failure)
       await this.serial(() => this.checkpoint()).catch((err: Error) => (this.failure ??= err));
-    for (const u of this.units.values()) {
-      await u.dlq.flush();
-      await u.dlq.close();
+    for (const dlq of new Set([...this.units.values()].map((u) => u.dlq))) {
+      await dlq.flush();
+      await dlq.close();
     }
     if (this.failure) throw this.failure;
   }

@@ -6,7 +6,7 @@ import { InvalidEventError } from '../events/validate.js';
 import type { Engine, EngineHooks, EngineSnapshot } from '../engine/index.js';
 import { encodePane, PaneMerger, type WirePane } from '../engine/merge.js';
 import type { EngineConfig } from '../engine/config.js';
-import type { MergerSnapshot } from '../engine/merge.js';
+import type { ProcessorState } from '../checkpoint/coordinator.js';
 import type { Output } from '../sinks/types.js';
 import type { ProcessorCounters } from './counters.js';
 
@@ -35,17 +35,17 @@ export interface DeadLetter {
   kind: DeadLetterKind;
 }
 
-/** A record for a merging stage: a pane of one task, or a task's progress. */
+/** A record for the merge step: a pane of one task, a task's progress, or events it forwards. */
 export type PaneRecord =
   | { view: string; task: number; start: number; pane: WirePane }
-  | { tasks: number[]; horizon: number | null; active: boolean };
+  /** An open pane of a live view for early results, with the keys that changed in it. */
+  | { early: string; task: number; start: number; pane: WirePane; changed: string[] }
+  | { tasks: number[]; horizon: number | null; active: boolean }
+  /** Accepted events for the merge step's patterns, with their tie-break order. */
+  | { forwarded: [number, AnalyticsEvent][] };
 
 /** Everything a task needs to continue where it stopped. */
-export interface TaskState {
-  engine: EngineSnapshot | null;
-  cep: CepSnapshot | null;
-  merger?: MergerSnapshot;
-}
+export type TaskState = Omit<ProcessorState, 'units'>;
 
 /** The hooks engine and CEP call while a task processes: results, alerts and warnings. */
 export interface TaskHooks {
@@ -61,10 +61,16 @@ export interface TaskSetup {
   createCep: ((hooks: TaskHooks, snapshot?: CepSnapshot) => Cep) | null;
   /** Ship tumbling/hopping panes to a merging stage instead of emitting those windows. */
   shipPanes?: boolean;
+  /** With shipPanes: also the live views' open panes every early interval, for the merge step's early results. */
+  shipEarly?: boolean;
   /** Merge task: the engine config and the input partitions whose panes it merges. */
   merge?: { engine: EngineConfig; partitions: number[] };
   /** Scale-out task: the input partitions this one reports progress for. */
   reports?: number[];
+  /** Accepted events the merge step's patterns need (task-spec.ts planPatterns): forwarded with the panes. */
+  forward?: (e: AnalyticsEvent) => boolean;
+  /** Tie-break of equal event times for CEP (default: arrival order). */
+  orderOf?: (topic: string, partition: number, offset: number) => number;
   state?: TaskState | null;
   counters: ProcessorCounters;
   /** Ingest latency source: the intended send time of every valid event, at receipt. */
@@ -86,6 +92,7 @@ export class TaskRuntime {
   private outputs: Output[] = [];
   private deadLetters: DeadLetter[] = [];
   private panes: PaneRecord[] = [];
+  private forwarded: [number, AnalyticsEvent][] = [];
   /** Progress last reported to the merging stage ("horizon/active"). */
   private reported = '';
   private readonly counters: ProcessorCounters;
@@ -141,6 +148,12 @@ export class TaskRuntime {
                 this.panes.push({ view, task, start, pane: encodePane(pane) }),
             }
           : {}),
+        ...(setup.shipPanes && setup.shipEarly
+          ? {
+              earlyPane: (early, task, start, pane, changed) =>
+                this.panes.push({ early, task, start, pane: encodePane(pane), changed }),
+            }
+          : {}),
       };
       this.engine = setup.createEngine(engineHooks, state?.engine ?? undefined);
     }
@@ -156,7 +169,7 @@ export class TaskRuntime {
     const engine = this.engine!;
     const cep = this.cep;
     const c = this.counters;
-    const ingest = this.setup.ingest;
+    const { ingest, forward, orderOf } = this.setup;
     this.now = wallNow;
     for (let i = 0; i < records.length; i++) {
       const record = records[i];
@@ -180,8 +193,11 @@ export class TaskRuntime {
       ingest?.(event.intended_send_time, wallNow);
       this.current = record;
       const verdict = engine.process(event, record, wallNow);
-      if (verdict === 'accepted') cep?.process(event, wallNow);
-      else if (verdict === 'duplicate') c.duplicates++;
+      if (verdict === 'accepted') {
+        const order = orderOf?.(record.topic, record.partition, record.offset);
+        cep?.process(event, wallNow, order);
+        if (forward?.(event)) this.forwarded.push([order ?? this.forwarded.length, event]);
+      } else if (verdict === 'duplicate') c.duplicates++;
       else if (verdict === 'late') c.late++;
       else c.future++;
     }
@@ -194,9 +210,12 @@ export class TaskRuntime {
     const merger = this.merger!;
     this.now = wallNow;
     for (const r of records) {
-      if ('pane' in r) merger.addPane(r.view, r.task, r.start, r.pane);
+      if ('view' in r) merger.addPane(r.view, r.task, r.start, r.pane);
+      else if ('early' in r) merger.earlyPane(r.early, r.task, r.start, r.pane, r.changed);
+      else if ('forwarded' in r) for (const [order, e] of r.forwarded) this.cep?.process(e, wallNow, order);
       else for (const task of r.tasks) merger.progress(task, r.horizon ?? -Infinity, r.active, wallNow);
     }
+    merger.emitEarly(wallNow);
     this.advance(wallNow);
   }
 
@@ -232,6 +251,7 @@ export class TaskRuntime {
     this.atEndOfInput = true;
     try {
       this.engine?.drain(wallNow);
+      this.merger?.finish(wallNow);
       this.cep?.flush(wallNow);
     } finally {
       this.atEndOfInput = false;
@@ -260,6 +280,11 @@ export class TaskRuntime {
 
   /** Panes shipped since the last call, and this task's progress when it changed (sent at checkpoints). */
   takePanes(): PaneRecord[] {
+    // Forwarded events before the progress that lets the merge step match past them.
+    if (this.forwarded.length) {
+      this.panes.push({ forwarded: this.forwarded });
+      this.forwarded = [];
+    }
     this.reportProgress();
     const panes = this.panes;
     this.panes = [];

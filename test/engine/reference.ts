@@ -109,7 +109,7 @@ function kind(e: AnalyticsEvent): string {
     case 'conversion':
       return e.conversion_type;
     case 'custom':
-      return e.name;
+      return `custom:${e.name}`; // docs/views.md: custom events are custom:NAME
     case 'user_event':
       return e.action.toLowerCase();
     case 'product_view':
