@@ -75,6 +75,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
       warmupMs: o.warmup,
       engine,
       patterns: o.patterns,
+      threads: o.threads,
       sinks,
       injectStall: o.injectStall
         ? { afterMs: o.warmup + o.duration / 2, durationMs: o.injectStall }

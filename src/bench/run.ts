@@ -35,6 +35,8 @@ export interface BenchOptions {
   warmupMs: number;
   engine: EngineOverrides;
   patterns?: string[];
+  /** Worker threads of the processor's tasks (default 1). */
+  threads?: number;
   sinks: Sink[];
   injectStall?: { afterMs: number; durationMs: number };
   /** How long to wait after the load stops for the processor to catch up before giving up. */
@@ -89,6 +91,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     injectStall: o.injectStall,
     fromBeginning: false,
     groupId: `rtap-bench-${process.pid}-${Date.now()}`,
+    threads: o.threads,
   });
   // --check keeps what it needs to recompute: every produced event, the engine's late ones, the finals.
   const producedEvents: AnalyticsEvent[] = [];

@@ -3,6 +3,7 @@ import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
 import {
   engineSettings,
+  threadsSetting,
   loadSettings,
   profileSetting,
   sinkSettings,
@@ -24,6 +25,7 @@ export const benchSettings = {
   }),
   profile: profileSetting,
   ...engineSettings,
+  threads: threadsSetting,
   ...sinkSettings,
   threshold: setting({
     key: 'threshold',

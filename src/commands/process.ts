@@ -1,11 +1,12 @@
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { engineSettings, sinkSettings, transportSettings } from './settings.js';
+import { engineSettings, threadsSetting, sinkSettings, transportSettings } from './settings.js';
 
 export const processSettings = {
   ...transportSettings,
   ...engineSettings,
+  threads: threadsSetting,
   input: setting({
     key: 'input',
     flags: '--input <file>',

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { engineSettings, loadSettings, transportSettings } from './settings.js';
+import { engineSettings, threadsSetting, loadSettings, transportSettings } from './settings.js';
 
 /** Frames per second of a live view: 0.5 to 60. */
 const fps: v.Parser<number> = (raw, where) => {
@@ -49,6 +49,7 @@ export const runSettings = {
     default: 0.05,
   }),
   ...engineSettings,
+  threads: threadsSetting,
   sink: setting({
     key: 'sink',
     flags: '--sink <list>',

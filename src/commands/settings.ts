@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 
@@ -189,6 +190,16 @@ export const trafficSettings = {
     default: 0.1,
   }),
 };
+
+/** Worker threads of the processor's tasks (process, run, bench). */
+export const threadsSetting = setting({
+  key: 'threads',
+  flags: '--threads <n>',
+  description:
+    "worker threads for the processor's tasks (at most the number of tasks, the gcd of the input topics' partition counts: 3 for the reference topology); 1 runs everything on the main thread; results are the same for any count",
+  parse: v.count,
+  default: availableParallelism(),
+});
 
 export const engineSettings = {
   views: setting({

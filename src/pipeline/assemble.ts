@@ -54,6 +54,8 @@ export interface PipelineOptions {
   /** Scale-out across processes (Kafka, with checkpoints per task). */
   scaleOut?: ScaleOutOptions;
   log?: (line: string) => void;
+  /** Worker threads of the tasks (ignored in scale-out: one per process). */
+  threads?: number;
 }
 
 /**
@@ -98,5 +100,6 @@ export async function assemblePipeline(o: PipelineOptions): Promise<Processor> {
     checkpointer: o.checkpointer,
     scaleOut: o.scaleOut,
     log: o.log,
+    threads: o.scaleOut ? 1 : o.threads,
   });
 }

@@ -74,6 +74,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     checkpointer,
     scaleOut,
     log: ctx.log,
+    threads: o.threads,
   });
   // Scale-out logs each task it takes over instead.
   if (!scaleOut)

@@ -43,6 +43,15 @@ export function newCounters(): ProcessorCounters {
   };
 }
 
+/** Sets every count of `c` back to zero, in place (a worker's counts are sent per reply). */
+export function resetCounters(c: ProcessorCounters): void {
+  const zero = newCounters();
+  for (const k of Object.keys(zero) as (keyof ProcessorCounters)[]) {
+    if (k === 'deadLetterReasons') c.deadLetterReasons = {};
+    else c[k] = 0;
+  }
+}
+
 /** Adds the counts of `d` (another thread's) into `c`; maxLag takes the larger. */
 export function addCounters(c: ProcessorCounters, d: ProcessorCounters): void {
   for (const k of Object.keys(d) as (keyof ProcessorCounters)[]) {

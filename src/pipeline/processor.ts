@@ -7,11 +7,19 @@ import type { PartitionOffset } from '../checkpoint/store.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
 import type { Sink } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
-import type { Consumer, Producer, RecordBatch, TopicPartition, Transport } from '../transport/types.js';
+import type {
+  ConsumedRecord,
+  Consumer,
+  Producer,
+  RecordBatch,
+  TopicPartition,
+  Transport,
+} from '../transport/types.js';
 import { taskOf } from '../transport/topics.js';
 import type { OutputRouter } from '../checkpoint/buffer.js';
 import { FencedError, RtapError } from '../errors.js';
-import { newCounters } from './counters.js';
+import { addCounters, newCounters } from './counters.js';
+import { RemoteTask, TaskPool } from './threads/pool.js';
 import { deliverOutputs, deadLetterMessages } from './delivery.js';
 import { TaskRuntime, type PaneRecord, type TaskState } from './task-runtime.js';
 import { taskFactories, type TaskSpec } from './task-spec.js';
@@ -48,6 +56,11 @@ export interface ProcessorOptions {
   scaleOut?: ScaleOutOptions;
   /** Progress lines (tasks taken over or moved away). */
   log?: (line: string) => void;
+  /**
+   * Worker threads for the tasks (without scale-out): > 1 runs them on min(threads, tasks) threads while
+   * this thread consumes, merges, delivers and commits; 1 runs everything here. Default 1.
+   */
+  threads?: number;
 }
 
 export interface ScaleOutOptions {
@@ -67,8 +80,11 @@ export interface ScaleOutOptions {
  * A task runtime with where its outputs go: a task (engine and CEP over partitions p ≡ n mod tasks of every
  * input topic) or the merge step (a PaneMerger, and the patterns and rules that need every task's data).
  */
+/** A unit whose runtime runs on this thread (scale-out tasks, the merge step, every task with one thread). */
+type LocalUnit = Unit & { runtime: TaskRuntime };
+
 interface Unit {
-  runtime: TaskRuntime;
+  runtime: TaskRuntime | RemoteTask;
   /** Scale-out: the task's own checkpointer. */
   checkpointer?: Checkpointer;
   /** Dead letters' producer: the checkpoint's transaction when there is one. */
@@ -116,7 +132,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   /** Units by name: `task-<n>` and `merge`, or in scale-out the tasks (`merge-<q>` too) this process owns. */
   private readonly units = new Map<string, Unit>();
   /** Without scale-out: the in-process merge step, fed after every task's batch. */
-  private merge: Unit | null = null;
+  private merge: LocalUnit | null = null;
   /** Serialises batches and ticks: task state is single-threaded. */
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
@@ -133,6 +149,12 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private readonly factories: Record<'task' | 'merge', ReturnType<typeof taskFactories>>;
   /** Dead-letter producer of units without a checkpointer. */
   private sharedDlq: Producer | null = null;
+  /** The worker threads of the tasks (threads > 1, without scale-out). */
+  private pool: TaskPool | null = null;
+  private settleQueued = false;
+  private tickInFlight = false;
+  /** Threads, at-least-once: offsets of batches whose outputs wait to be delivered before they commit. */
+  private commitsAfterSettle: PartitionOffset[] = [];
 
   constructor(private readonly o: ProcessorOptions) {
     super();
@@ -149,15 +171,34 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         `the checkpoint of group '${this.o.groupId}' was written by an older rtap (one engine for every partition): start a new --group or delete its checkpoints`,
       );
     this.units.clear();
-    for (let t = 0; t < this.tasks; t++) {
-      const name = `task-${t}`;
-      this.units.set(name, this.newUnit(name, undefined, state?.units?.[name] ?? null));
-    }
+    const names = Array.from({ length: this.tasks }, (_, t) => `task-${t}`);
+    if ((this.o.threads ?? 1) > 1) {
+      void this.pool?.close();
+      this.pool = new TaskPool(
+        this.o.spec,
+        this.o.partitions,
+        names,
+        Object.fromEntries(names.map((n) => [n, state?.units?.[n] ?? null])),
+        this.o.threads!,
+        {
+          counted: (c, ingest, receivedAt) => {
+            addCounters(this.counters, c);
+            if (ingest) for (const ist of ingest) this.o.recorders.recordFrom('ingest', ist, receivedAt);
+          },
+          produced: () => this.queueSettle(),
+          warn: (message) => process.stderr.write(`rtap: warning: ${message}\n`),
+          failed: (err) => this.fail(err),
+        },
+      );
+      for (const n of names) this.units.set(n, { runtime: this.pool.tasks.get(n)!, dlq: this.unitDlq() });
+    } else
+      for (const name of names)
+        this.units.set(name, this.newUnit(name, undefined, state?.units?.[name] ?? null));
     this.merge = this.newUnit('merge', undefined, state?.units?.merge ?? null);
     this.units.set('merge', this.merge);
   }
 
-  private newUnit(name: string, checkpointer: Checkpointer | undefined, state: TaskState | null): Unit {
+  private newUnit(name: string, checkpointer: Checkpointer | undefined, state: TaskState | null): LocalUnit {
     const merge = name.startsWith('merge');
     const number = Number(name.slice(name.indexOf('-') + 1));
     const runtime = new TaskRuntime({
@@ -173,12 +214,13 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       ingest: (ist, now) => this.o.recorders.recordFrom('ingest', ist, now),
       warn: (message) => process.stderr.write(`rtap: warning: ${message}\n`),
     });
-    const own = checkpointer ?? this.o.checkpointer;
-    return { runtime, checkpointer, dlq: own?.outputs ?? this.plainDlq() };
+    return { runtime, checkpointer, dlq: this.unitDlq(checkpointer) };
   }
 
-  private plainDlq(): Producer {
-    return (this.sharedDlq ??= this.o.transport.producer({ clientId: 'rtap-deadletter' }));
+  /** Where a unit's dead letters go: its own checkpoint, the process's, or one plain producer. */
+  private unitDlq(checkpointer?: Checkpointer): Producer {
+    const own = checkpointer ?? this.o.checkpointer;
+    return own?.outputs ?? (this.sharedDlq ??= this.o.transport.producer({ clientId: 'rtap-deadletter' }));
   }
 
   /** The watermark of the pipeline: the lowest of this process's tasks (-Infinity before any). */
@@ -241,6 +283,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   /** Registers assigned partitions with their tasks: they hold the watermark back until they send or go idle. */
   private assign(partitions: TopicPartition[]): void {
     const now = this.o.clock.now();
+    if (this.pool) void this.pool.assign(partitions, now).catch((err: Error) => this.fail(err));
     for (const u of this.units.values())
       u.runtime.engine?.assign(
         partitions.filter((tp) => this.unitOf(tp.topic, tp.partition) === u),
@@ -320,11 +363,19 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       for (const u of this.units.values()) await this.checkpointUnit(u);
       return;
     }
+    // Threads: every batch handed over is processed and its outputs delivered before the snapshot.
+    await this.pool?.idle();
     for (const u of this.units.values()) await this.settle(u, this.o.clock.now());
+    const remote = this.pool ? await this.pool.snapshot() : {};
     const state = (): ProcessorState => ({
       engine: null,
       cep: null,
-      units: Object.fromEntries([...this.units].map(([name, u]) => [name, u.runtime.snapshot()])),
+      units: Object.fromEntries(
+        [...this.units].map(([name, u]) => [
+          name,
+          u.runtime instanceof TaskRuntime ? u.runtime.snapshot() : remote[name],
+        ]),
+      ),
     });
     if (await ck.checkpoint(state, [...this.positions.values()])) this.recovery.checkpoints++;
   }
@@ -341,7 +392,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       );
     const offsets = [...this.positions.values()].filter((p) => this.unitOf(p.topic, p.partition) === u);
     try {
-      if (await ck.checkpoint(() => u.runtime.snapshot(), offsets)) this.recovery.checkpoints++;
+      const rt = u.runtime as TaskRuntime; // scale-out units run here
+      if (await ck.checkpoint(() => rt.snapshot(), offsets)) this.recovery.checkpoints++;
     } catch (err) {
       // Scale-out: the task's new owner fenced this process before the rebalance reached it here.
       if (!(err instanceof FencedError && this.o.scaleOut)) throw err;
@@ -393,6 +445,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         ? batch.records
         : batch.records.filter((r) => r.offset >= from);
     if (records.length === 0) return;
+    if (unit.runtime instanceof RemoteTask) return this.handOver(unit.runtime, batch, records, now);
     if (unit.runtime.merger)
       unit.runtime.mergePanes(
         records.map((r) => JSON.parse(r.value.toString('utf8')) as PaneRecord),
@@ -419,10 +472,59 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     this.emit('batch', { topic: batch.topic, partition: batch.partition, records: records.length, lag });
   }
 
+  /**
+   * Threads: a batch goes to its task's worker and this thread moves on; its outputs are delivered (and,
+   * at-least-once, its offsets committed) when the worker has answered (settleAll). Positions move now:
+   * a checkpoint waits for every batch handed over before it snapshots.
+   */
+  private async handOver(
+    task: RemoteTask,
+    batch: RecordBatch,
+    records: ConsumedRecord[],
+    now: number,
+  ): Promise<void> {
+    await task.ready();
+    const next = Math.max(records[records.length - 1].offset + 1, batch.nextOffset ?? 0);
+    const at = { topic: batch.topic, partition: batch.partition, offset: next };
+    const done = task.process(records, now);
+    if (this.checkpointed) this.positions.set(`${batch.topic}/${batch.partition}`, at);
+    else void done.then(() => this.commitsAfterSettle.push(at)).catch(() => undefined);
+    done.catch((err: Error) => this.fail(err));
+    const lag = Math.max(0, batch.highWatermark - next);
+    this.lag.set(`${batch.topic}/${batch.partition}`, lag);
+    const backlog = Math.max(0, batch.highWatermark - records[0].offset);
+    if (backlog > this.counters.maxLag) this.counters.maxLag = backlog;
+    this.activity.lastBatchAt = Date.now();
+    if (!this.activity.firstBatchAt) this.activity.firstBatchAt = this.activity.lastBatchAt;
+    this.emit('batch', { topic: batch.topic, partition: batch.partition, records: records.length, lag });
+  }
+
+  /** Threads: a worker answered; its tasks' outputs are delivered in the processing order. */
+  private queueSettle(): void {
+    if (this.settleQueued) return;
+    this.settleQueued = true;
+    this.serial(() => this.settleAll()).catch((err: Error) => this.fail(err));
+  }
+
+  private async settleAll(): Promise<void> {
+    this.settleQueued = false;
+    const now = this.o.clock.now();
+    for (const u of this.units.values()) if (u.runtime instanceof RemoteTask) await this.settle(u, now);
+    if (this.commitsAfterSettle.length) await this.consumer!.commit(this.commitsAfterSettle.splice(0));
+  }
+
   private async tick(): Promise<void> {
     const now = this.o.clock.now();
+    // A worker's tick answers after the batches before it: not awaited here, its outputs settle later.
+    if (this.pool && !this.tickInFlight) {
+      this.tickInFlight = true;
+      void this.pool
+        .tick(now)
+        .catch((err: Error) => this.fail(err))
+        .finally(() => (this.tickInFlight = false));
+    }
     for (const u of this.units.values()) {
-      u.runtime.tick(now);
+      if (u.runtime instanceof TaskRuntime) u.runtime.tick(now);
       await this.settle(u, now);
     }
   }
@@ -457,9 +559,10 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     await this.serial(async () => {
       const now = this.o.clock.now();
       // The tasks first: their last panes and forwarded events reach the merge step before it drains.
+      await this.pool?.drain(now);
       for (const u of this.units.values()) {
         if (u === this.merge) continue;
-        u.runtime.drain(now);
+        if (u.runtime instanceof TaskRuntime) u.runtime.drain(now);
         await this.settle(u, now);
       }
       if (this.merge) {
@@ -493,6 +596,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       await dlq.flush();
       await dlq.close();
     }
+    await this.pool?.close();
     if (this.failure) throw this.failure;
   }
 }

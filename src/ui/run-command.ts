@@ -88,6 +88,7 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
       warmupMs: 0,
       engine: engineOverrides(o),
       patterns: o.patterns,
+      threads: o.threads,
       sinks,
       signal,
       // After q the user wants out: drain what is already in the log, but do not wait long for it.

@@ -1,0 +1,305 @@
+import { Worker } from 'node:worker_threads';
+import { RtapError } from '../../errors.js';
+import type { AnalyticsEvent } from '../../events/types.js';
+import type { Output } from '../../sinks/types.js';
+import type { ConsumedRecord, TopicPartition } from '../../transport/types.js';
+import type { ProcessorCounters } from '../counters.js';
+import type { DeadLetter, PaneRecord, TaskState } from '../task-runtime.js';
+import type { TaskSpec } from '../task-spec.js';
+import type { FromWorker, TaskOutput, ToWorker, WorkerInit } from './protocol.js';
+
+/** Batches a worker may hold before the consumer waits: enough to keep it busy, bounded in memory. */
+const MAX_IN_FLIGHT = 8;
+
+/** Compiled, the worker is worker.js beside this file; from source (tests), a bootstrap registers tsx. */
+function workerEntry(): { url: URL; workerData: (init: WorkerInit) => unknown } {
+  if (import.meta.url.endsWith('.ts')) {
+    const entry = new URL('./worker.ts', import.meta.url).href;
+    return {
+      url: new URL('./tsx-worker.mjs', import.meta.url),
+      workerData: (init) => ({ ...init, entry }),
+    };
+  }
+  return { url: new URL('./worker.js', import.meta.url), workerData: (init) => init };
+}
+
+interface Pending {
+  resolve: (m: Extract<FromWorker, { type: 'done' }>) => void;
+  reject: (err: Error) => void;
+  /** The batch's records, to name dead letters by their original record. */
+  records: readonly ConsumedRecord[] | null;
+  /** Wall time the batch was received (ingest latency's end). */
+  now: number;
+}
+
+/**
+ * One task on a worker thread, as the processor sees a task runtime: work is handed over and returns
+ * later, what it produced waits in `take()` / `takePanes()` until the processor settles it.
+ */
+export class RemoteTask {
+  readonly engine = null;
+  readonly merger = null;
+  private outputs: Output[] = [];
+  private deadLetters: DeadLetter[] = [];
+  private panes: PaneRecord[] = [];
+  private wm = -Infinity;
+  private hz = -Infinity;
+
+  constructor(
+    readonly name: string,
+    private readonly thread: TaskThread,
+  ) {}
+
+  /** Files what the worker returned for this task (records: the batch it processed, if any). */
+  absorb(out: TaskOutput, records: readonly ConsumedRecord[] | null): void {
+    for (const o of out.outputs) this.outputs.push(o);
+    for (const d of out.deadLetters)
+      this.deadLetters.push({
+        record: d.index >= 0 && records ? records[d.index] : null,
+        event: d.event as AnalyticsEvent | null,
+        reason: d.reason,
+        bucket: d.bucket,
+        kind: d.kind,
+      });
+    for (const p of out.panes) this.panes.push(p);
+    this.wm = out.watermark;
+    this.hz = out.horizon;
+  }
+
+  /** Hands a batch over; resolves once the worker processed it (its outputs are then in take()). */
+  process(records: readonly ConsumedRecord[], now: number): Promise<void> {
+    return this.thread.batch(this.name, records, now);
+  }
+
+  /** Resolves when the worker can take another batch (back-pressure). */
+  ready(): Promise<void> {
+    return this.thread.ready();
+  }
+
+  take(): { outputs: Output[]; deadLetters: DeadLetter[] } {
+    const taken = { outputs: this.outputs, deadLetters: this.deadLetters };
+    this.outputs = [];
+    this.deadLetters = [];
+    return taken;
+  }
+
+  takePanes(): PaneRecord[] {
+    const p = this.panes;
+    this.panes = [];
+    return p;
+  }
+
+  watermark(): number {
+    return this.wm;
+  }
+
+  horizon(): number {
+    return this.hz;
+  }
+}
+
+/** One worker thread and the tasks it runs. */
+class TaskThread {
+  readonly worker: Worker;
+  readonly tasks = new Map<string, RemoteTask>();
+  private nextId = 0;
+  private readonly pending = new Map<number, Pending>();
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+  private failure: Error | null = null;
+  private closing = false;
+
+  constructor(
+    init: WorkerInit,
+    private readonly hooks: ThreadHooks,
+  ) {
+    const entry = workerEntry();
+    this.worker = new Worker(entry.url, { workerData: entry.workerData(init) });
+    for (const name of Object.keys(init.units)) this.tasks.set(name, new RemoteTask(name, this));
+    this.worker.on('message', (m: FromWorker) => this.onMessage(m));
+    this.worker.on('error', (err) => this.fail(err));
+    this.worker.on('exit', (code) => {
+      if (!this.closing) this.fail(new RtapError(`a worker thread exited unexpectedly (code ${code})`));
+    });
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    for (const w of this.waiters.splice(0)) w();
+    this.hooks.failed(err);
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.type === 'warn') return this.hooks.warn(m.message);
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (m.type === 'error') {
+      const err = new RtapError(`worker thread: ${m.message}`);
+      if (m.stack) err.stack = m.stack;
+      return p.reject(err);
+    }
+    this.hooks.counted(m.counters, m.ingest, p.now);
+    for (const out of m.results) this.tasks.get(out.task)!.absorb(out, p.records);
+    p.resolve(m);
+    this.hooks.produced();
+  }
+
+  private call(
+    msg: ToWorker,
+    records: readonly ConsumedRecord[] | null = null,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<Extract<FromWorker, { type: 'done' }>> {
+    if (this.failure) return Promise.reject(this.failure);
+    const now = 'now' in msg ? msg.now : 0;
+    return new Promise((resolve, reject) => {
+      this.pending.set(msg.id, { resolve, reject, records, now });
+      this.worker.postMessage(msg, transfer);
+    });
+  }
+
+  batch(task: string, records: readonly ConsumedRecord[], now: number): Promise<void> {
+    let size = 0;
+    for (const r of records) size += r.value.length;
+    const values = new Uint8Array(size);
+    const ends = new Uint32Array(records.length);
+    const offsets = new Float64Array(records.length);
+    let at = 0;
+    records.forEach((r, i) => {
+      values.set(r.value, at);
+      at += r.value.length;
+      ends[i] = at;
+      offsets[i] = r.offset;
+    });
+    const id = this.nextId++;
+    this.inFlight++;
+    return this.call(
+      {
+        type: 'batch',
+        id,
+        task,
+        topic: records[0].topic,
+        partition: records[0].partition,
+        offsets,
+        keys: records.map((r) => r.key),
+        values,
+        ends,
+        now,
+      },
+      records,
+      [values.buffer, ends.buffer, offsets.buffer],
+    ).then(
+      () => this.release(),
+      (err: Error) => {
+        this.release();
+        throw err;
+      },
+    );
+  }
+
+  private release(): void {
+    this.inFlight--;
+    this.waiters.shift()?.();
+  }
+
+  ready(): Promise<void> {
+    if (this.inFlight < MAX_IN_FLIGHT || this.failure) return Promise.resolve();
+    return new Promise((r) => this.waiters.push(r));
+  }
+
+  async tick(now: number): Promise<void> {
+    await this.call({ type: 'tick', id: this.nextId++, now });
+  }
+
+  async drain(now: number): Promise<void> {
+    await this.call({ type: 'drain', id: this.nextId++, now });
+  }
+
+  async assign(partitions: TopicPartition[], now: number): Promise<void> {
+    await this.call({ type: 'assign', id: this.nextId++, partitions, now });
+  }
+
+  async snapshot(): Promise<Record<string, TaskState>> {
+    return (await this.call({ type: 'snapshot', id: this.nextId++ })).states ?? {};
+  }
+
+  /** Resolves once every call handed over so far has returned (calls are answered in order). */
+  async idle(): Promise<void> {
+    await this.call({ type: 'ping', id: this.nextId++ });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.worker.terminate();
+  }
+}
+
+export interface ThreadHooks {
+  /** A worker's counts since its previous reply, and ingest samples (intended send times) received at `now`. */
+  counted(counters: ProcessorCounters, ingest: Float64Array | null, now: number): void;
+  /** A reply brought outputs: the processor should settle its tasks. */
+  produced(): void;
+  warn(message: string): void;
+  failed(err: Error): void;
+}
+
+/**
+ * The tasks of one process on `threads` worker threads (task t on thread t mod threads): the main thread
+ * keeps consuming, delivering and committing while the workers decode, aggregate and match.
+ */
+export class TaskPool {
+  private readonly threads: TaskThread[];
+  readonly tasks = new Map<string, RemoteTask>();
+
+  constructor(
+    spec: TaskSpec,
+    partitions: number[],
+    names: string[],
+    states: Record<string, TaskState | null>,
+    threads: number,
+    hooks: ThreadHooks,
+  ) {
+    const n = Math.max(1, Math.min(threads, names.length));
+    const tasks = spec.engine.tasks ?? 1;
+    this.threads = Array.from({ length: n }, (_, i) => {
+      const mine = names.filter((_, j) => j % n === i);
+      return new TaskThread(
+        { spec, partitions, tasks, units: Object.fromEntries(mine.map((m) => [m, states[m] ?? null])) },
+        hooks,
+      );
+    });
+    for (const t of this.threads) for (const [name, task] of t.tasks) this.tasks.set(name, task);
+  }
+
+  get size(): number {
+    return this.threads.length;
+  }
+
+  async tick(now: number): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.tick(now)));
+  }
+
+  async drain(now: number): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.drain(now)));
+  }
+
+  async assign(partitions: TopicPartition[], now: number): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.assign(partitions, now)));
+  }
+
+  /** Waits for every batch handed over so far. */
+  async idle(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.idle()));
+  }
+
+  async snapshot(): Promise<Record<string, TaskState>> {
+    const parts = await Promise.all(this.threads.map((t) => t.snapshot()));
+    return Object.assign({}, ...parts) as Record<string, TaskState>;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.close()));
+  }
+}

@@ -1,0 +1,75 @@
+import type { Output } from '../../sinks/types.js';
+import type { ProcessorCounters } from '../counters.js';
+import type { DeadLetterKind, PaneRecord, TaskState } from '../task-runtime.js';
+import type { TaskSpec } from '../task-spec.js';
+
+/** What a worker thread is started with: the tasks it runs and how to build them. */
+export interface WorkerInit {
+  spec: TaskSpec;
+  /** Every input partition number (progress reports name the task's). */
+  partitions: number[];
+  tasks: number;
+  /** The tasks this worker runs, by name (`task-<n>`), with their restored state (null: fresh). */
+  units: Record<string, TaskState | null>;
+}
+
+/**
+ * One batch of one partition, packed for the thread: the values end to end in one transferred buffer (no
+ * copy on the worker's side), offsets and keys alongside.
+ */
+export interface BatchMessage {
+  type: 'batch';
+  id: number;
+  task: string;
+  topic: string;
+  partition: number;
+  offsets: Float64Array;
+  keys: (string | null)[];
+  values: Uint8Array;
+  /** End of each value in `values`. */
+  ends: Uint32Array;
+  now: number;
+}
+
+export type ToWorker =
+  | BatchMessage
+  | { type: 'tick'; id: number; now: number }
+  | { type: 'drain'; id: number; now: number }
+  | { type: 'snapshot'; id: number }
+  /** Answered when everything before it was: a barrier. */
+  | { type: 'ping'; id: number }
+  | { type: 'assign'; id: number; partitions: { topic: string; partition: number }[]; now: number };
+
+/** A dead letter as the worker returns it: the batch record by index, or the refused event. */
+export interface WireDeadLetter {
+  /** Index of the record in its batch; -1 when the record is not the batch's (none for late panes). */
+  index: number;
+  event: unknown;
+  reason: string;
+  bucket: string;
+  kind: DeadLetterKind;
+}
+
+/** What one task produced during a call. */
+export interface TaskOutput {
+  task: string;
+  outputs: Output[];
+  deadLetters: WireDeadLetter[];
+  panes: PaneRecord[];
+  watermark: number;
+  horizon: number;
+}
+
+export type FromWorker =
+  | {
+      type: 'done';
+      id: number;
+      results: TaskOutput[];
+      /** Counts since the previous reply. */
+      counters: ProcessorCounters;
+      /** Intended send time of every valid event of a batch (ingest latency, recorded by the caller). */
+      ingest: Float64Array | null;
+      states?: Record<string, TaskState>;
+    }
+  | { type: 'error'; id: number; message: string; stack?: string }
+  | { type: 'warn'; message: string };

@@ -1,0 +1,137 @@
+/**
+ * A worker thread of `rtap process --threads N`: runs some of the pipeline's tasks (task-runtime.ts) on
+ * batches the main thread hands it, and replies with what they produced. It holds no I/O: the main
+ * thread consumes, delivers, commits and checkpoints.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { newCounters, resetCounters } from '../counters.js';
+import { TaskRuntime, type DeadLetter, type InputRecord } from '../task-runtime.js';
+import { taskFactories } from '../task-spec.js';
+import type { FromWorker, TaskOutput, ToWorker, WorkerInit, WireDeadLetter } from './protocol.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const counters = newCounters();
+let ingest: number[] = [];
+const factories = taskFactories(init.spec, 'task');
+const units = new Map<string, TaskRuntime>();
+for (const [name, state] of Object.entries(init.units)) {
+  const number = Number(name.slice(name.indexOf('-') + 1));
+  units.set(
+    name,
+    new TaskRuntime({
+      name,
+      ...factories,
+      shipPanes: true,
+      shipEarly: true,
+      reports: init.partitions.filter((p) => p % init.tasks === number),
+      state,
+      counters,
+      ingest: (ist) => ingest.push(ist),
+      warn: (message) => send({ type: 'warn', message }),
+    }),
+  );
+}
+
+function send(m: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(m, transfer);
+}
+
+function wire(dls: DeadLetter[], batch: readonly InputRecord[] | null): WireDeadLetter[] {
+  return dls.map((d) => ({
+    index: d.record && batch ? batch.indexOf(d.record) : -1,
+    event: d.event,
+    reason: d.reason,
+    bucket: d.bucket,
+    kind: d.kind,
+  }));
+}
+
+function collect(rt: TaskRuntime, batch: readonly InputRecord[] | null): TaskOutput {
+  const { outputs, deadLetters } = rt.take();
+  return {
+    task: rt.name,
+    outputs,
+    deadLetters: wire(deadLetters, batch),
+    panes: rt.takePanes(),
+    watermark: rt.watermark(),
+    horizon: rt.horizon(),
+  };
+}
+
+function reply(
+  id: number,
+  results: TaskOutput[],
+  extra: Partial<Extract<FromWorker, { type: 'done' }>> = {},
+) {
+  const ist = ingest.length ? Float64Array.from(ingest) : null;
+  // Counts are per reply: copied out, then the runtimes' shared object starts from zero again.
+  const c = { ...counters, deadLetterReasons: { ...counters.deadLetterReasons } };
+  resetCounters(counters);
+  ingest = [];
+  send(
+    { type: 'done', id, results, counters: c, ingest: ist, ...extra },
+    ist ? [ist.buffer as ArrayBuffer] : [],
+  );
+}
+
+port.on('message', (m: ToWorker) => {
+  try {
+    switch (m.type) {
+      case 'batch': {
+        const rt = units.get(m.task)!;
+        const records: InputRecord[] = new Array(m.offsets.length);
+        let start = 0;
+        for (let i = 0; i < records.length; i++) {
+          const end = m.ends[i];
+          records[i] = {
+            topic: m.topic,
+            partition: m.partition,
+            offset: m.offsets[i],
+            key: m.keys[i],
+            value: Buffer.from(m.values.buffer, m.values.byteOffset + start, end - start),
+          };
+          start = end;
+        }
+        rt.process(records, m.now);
+        reply(m.id, [collect(rt, records)]);
+        return;
+      }
+      case 'tick':
+        for (const rt of units.values()) rt.tick(m.now);
+        reply(
+          m.id,
+          [...units.values()].map((rt) => collect(rt, null)),
+        );
+        return;
+      case 'drain':
+        for (const rt of units.values()) rt.drain(m.now);
+        reply(
+          m.id,
+          [...units.values()].map((rt) => collect(rt, null)),
+        );
+        return;
+      case 'assign':
+        for (const [name, rt] of units) {
+          const number = Number(name.slice(name.indexOf('-') + 1));
+          rt.engine?.assign(
+            m.partitions.filter((tp) => tp.partition % init.tasks === number),
+            m.now,
+          );
+        }
+        reply(m.id, []);
+        return;
+      case 'ping':
+        reply(m.id, []);
+        return;
+      case 'snapshot':
+        reply(m.id, [], {
+          states: Object.fromEntries([...units].map(([name, rt]) => [name, rt.snapshot()])),
+        });
+        return;
+    }
+  } catch (err) {
+    const e = err as Error;
+    send({ type: 'error', id: m.id, message: e.message, stack: e.stack });
+  }
+});
