@@ -6,7 +6,7 @@ import { DEFAULT_PARTITIONS, INPUT_TOPICS, TOPICS, taskCount } from '../transpor
 import type { Transport } from '../transport/types.js';
 import { Processor, type ScaleOutOptions } from './processor.js';
 import type { Checkpointer } from '../checkpoint/coordinator.js';
-import type { TaskSpec } from './task-spec.js';
+import { unreadViewWarnings, type TaskSpec } from './task-spec.js';
 
 /** The engine settings of a command's options (commands/settings.ts engineSettings); unset means default. */
 export interface EngineOverrides {
@@ -85,6 +85,7 @@ export async function assemblePipeline(o: PipelineOptions): Promise<Processor> {
     patterns: o.patterns,
     inputTopics,
   };
+  for (const w of unreadViewWarnings(spec)) process.stderr.write(`rtap: warning: ${w}\n`);
   return new Processor({
     transport: o.transport,
     groupId: o.groupId ?? 'rtap-processor',

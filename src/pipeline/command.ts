@@ -7,6 +7,7 @@ import { LatencyRecorders } from '../reporting/histograms.js';
 import { systemClock } from '../time/clock.js';
 import { assemblePipeline, engineConfigFrom, engineOverrides } from './assemble.js';
 import { FileRun } from './file-run.js';
+import { unreadViewWarnings } from './task-spec.js';
 import { LiveStats } from './live-stats.js';
 import { loadLiveView, startLiveView } from '../ui/live-view.js';
 import { startRunDashboard } from '../ui/run-command.js';
@@ -181,6 +182,8 @@ async function fileMode(o: ProcessOptions, input: string, ctx: CommandContext): 
     onWriteLatency: (ms) => recorders.record('sink_write', ms),
   });
   const engine = engineConfigFrom({ ...engineOverrides(o), earlyInterval: o.earlyInterval ?? null });
+  const spec = { engine, patterns: o.patterns, inputTopics: INPUT_TOPICS };
+  for (const w of unreadViewWarnings(spec)) ctx.log(`rtap: warning: ${w}`);
   const run = new FileRun({
     path: input,
     engine: { ...engine, tasks: taskCount(INPUT_TOPICS.map((t) => DEFAULT_PARTITIONS[t])) },

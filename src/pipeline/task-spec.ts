@@ -53,6 +53,18 @@ export function planPatterns(defs: PatternDefinition[], engine: EngineConfig): P
   return { all: defs, task: defs.filter(local), merge: defs.filter((d) => !local(d)) };
 }
 
+/** Warnings for rules that can never fire: their view is not among the views this engine runs (--views). */
+export function unreadViewWarnings(spec: TaskSpec): string[] {
+  const defs = loadPatterns(spec.patterns) ?? [];
+  const views = new Set(buildViews(resolveEngineConfig(spec.engine)).map((v) => v.name));
+  return defs
+    .filter((d) => d.kind === 'rule' && !views.has(d.view))
+    .map(
+      (d) =>
+        `rule ${d.name} (${d.file}:${d.line}) reads the view ${(d as { view: string }).view}, which is not running (--views ${[...new Set([...views].map((v) => v.split('.')[0]))].join(',')}): it never fires`,
+    );
+}
+
 /** Tie-break of equal event times on Kafka: the record's position, the same in every run (offset first). */
 export function positionOrder(
   topics: string[],
