@@ -10,25 +10,42 @@ import { Hll } from './hll.js';
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export function encode(value: unknown): Json {
-  if (value === null || value === undefined) return null;
+  // Hot in every checkpoint (engine state is mostly small arrays and objects of numbers and strings):
+  // plain loops, no Object.entries or spread copies.
   switch (typeof value) {
     case 'number':
       return Number.isFinite(value) ? value : { $num: String(value) };
     case 'string':
     case 'boolean':
       return value;
+    case 'undefined':
+      return null;
     case 'object':
       break;
     default:
       throw new Error(`snapshot: cannot encode a ${typeof value}`);
   }
-  if (Array.isArray(value)) return value.map(encode);
-  if (value instanceof Set) return { $set: [...value].map(encode) };
-  if (value instanceof Map) return { $map: [...value].map(([k, v]) => [encode(k), encode(v)]) };
+  if (value === null) return null;
+  if (Array.isArray(value)) {
+    const out: Json[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = encode(value[i]);
+    return out;
+  }
+  if (value instanceof Set) {
+    const out: Json[] = [];
+    for (const x of value) out.push(typeof x === 'string' ? x : encode(x));
+    return { $set: out };
+  }
+  if (value instanceof Map) {
+    const out: Json[] = [];
+    for (const [k, v] of value) out.push([encode(k), encode(v)]);
+    return { $map: out };
+  }
   if (value instanceof Hll) return { $hll: value.toBase64(), p: value.precision };
   if (value instanceof DenseHistogram) return { $hist: value.toPairs() };
   const out: { [k: string]: Json } = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = encode(v);
+  const o = value as Record<string, unknown>;
+  for (const k in o) out[k] = encode(o[k]);
   return out;
 }
 
