@@ -4,6 +4,8 @@ import chalk from 'chalk';
 import { EXIT, RtapError } from './errors.js';
 import { loadConfigFile, resolveSettings } from './config/resolve.js';
 import { envName, isBooleanFlag, longFlag, type Setting } from './config/settings.js';
+import { MASK, redactStream, secretValues } from './config/secrets.js';
+import { checkInputFile, checkOutputFile, whereFrom } from './files/check.js';
 import type { CommandContext, CommandDefinition } from './commands/define.js';
 import { COMMANDS } from './commands/index.js';
 import { PACKAGE_ROOT } from './paths.js';
@@ -161,6 +163,7 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   let exitCode: number = EXIT.OK;
+  let unredact = () => {};
   const program = buildProgram(async (def, cmd, path) => {
     // Switches given after the subcommand win over the same ones given before it.
     const before = program.opts() as Globals;
@@ -181,10 +184,12 @@ export async function main(argv: string[]): Promise<void> {
     const resolved = resolveSettings(settings, flagValues, process.env, config, path);
     const color = globals.color !== false && !process.env.NO_COLOR && Boolean(process.stdout.isTTY);
     chalk.level = color ? chalk.level || 1 : 0;
+    unredact = redactStream(process.stderr, secretValues(settings, resolved.values));
     const effectiveConfig: CommandContext['effectiveConfig'] = {};
     for (const s of settings)
       effectiveConfig[s.key] = {
-        value: resolved.values[s.key],
+        // A secret is never printed, nor written into reports (bench --json embeds this configuration).
+        value: s.secret && resolved.values[s.key] !== undefined ? MASK : resolved.values[s.key],
         source: resolved.sources[s.key].from
           ? `${resolved.sources[s.key].source}: ${resolved.sources[s.key].from}`
           : resolved.sources[s.key].source,
@@ -205,6 +210,15 @@ export async function main(argv: string[]): Promise<void> {
       writeEffectiveConfig(ctx, path);
       return;
     }
+    // Before any work: a path that cannot be read or written fails now, not after a whole run.
+    for (const s of settings) {
+      const value = resolved.values[s.key];
+      if (!s.file || typeof value !== 'string') continue;
+      const where = whereFrom(resolved.sources[s.key], longFlag(s));
+      if (s.file === 'output') checkOutputFile(value, where);
+      else checkInputFile(value, where);
+    }
+    if (ctx.jsonFile) checkOutputFile(ctx.jsonFile, '--json');
     const code = await def.run!(resolved.values as never, ctx);
     exitCode = typeof code === 'number' ? code : EXIT.OK;
   });
@@ -227,6 +241,7 @@ export async function main(argv: string[]): Promise<void> {
       exitCode = EXIT.FAILURE;
     }
   }
+  unredact();
   if (controller.signal.aborted && exitCode === EXIT.OK) exitCode = EXIT.INTERRUPTED;
   process.exitCode = exitCode;
   // Commands close what they open; a lingering handle (a socket in a client library) must not keep

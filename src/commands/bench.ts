@@ -39,6 +39,7 @@ export const benchSettings = {
     flags: '--baseline <file>',
     description: 'a previous --json report to compare with',
     parse: v.string,
+    file: 'input',
   }),
   maxRegression: setting({
     key: 'maxRegression',
@@ -83,12 +84,14 @@ export const benchSettings = {
     flags: '--html <file>',
     description: 'write a self-contained HTML report with plots',
     parse: v.string,
+    file: 'output',
   }),
   hdrLog: setting({
     key: 'hdrLog',
     flags: '--hdr-log <file>',
     description: 'write HdrHistogram interval logs (one histogram per latency per second)',
     parse: v.string,
+    file: 'output',
   }),
   injectStall: setting({
     key: 'injectStall',

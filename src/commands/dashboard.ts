@@ -26,6 +26,7 @@ export const dashboardSettings = {
     flags: '--token <token>',
     description: 'access token required on every request (?token=, Authorization: Bearer)',
     parse: v.string,
+    secret: true,
     env: 'RTAP_DASHBOARD_TOKEN',
   }),
   batchInterval: setting({

@@ -11,6 +11,7 @@ export const processSettings = {
     flags: '--input <file>',
     description: 'file mode: process a recorded stream (events.jsonl[.gz]) and exit',
     parse: v.string,
+    file: 'input',
   }),
   ...sinkSettings,
   dashboard: setting({

@@ -13,6 +13,7 @@ export const provisionSettings = {
     description:
       "topology file (JSON); the reference documents' topics by default (fixtures/topology/default.json)",
     parse: v.string,
+    file: 'input',
   }),
   dryRun: setting({
     key: 'dryRun',

@@ -9,6 +9,7 @@ export const reportSettings = {
     flags: '--input <file>',
     description: 'stored results: the JSON lines `rtap process --output` writes (.gz read transparently)',
     parse: v.string,
+    file: 'input',
   }),
   top: setting({
     key: 'top',

@@ -61,6 +61,7 @@ export const runSettings = {
     flags: '--output <file>',
     description: 'also write every result and alert as JSON lines (.gz compresses)',
     parse: v.string,
+    file: 'output',
   }),
   dashboard: setting({
     key: 'dashboard',

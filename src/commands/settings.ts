@@ -19,18 +19,21 @@ const kafkaSecuritySettings = {
     flags: '--ssl-ca <file>',
     description: 'PEM file of the CA that signed the brokers (implies --ssl)',
     parse: v.string,
+    file: 'input',
   }),
   sslCert: setting({
     key: 'sslCert',
     flags: '--ssl-cert <file>',
     description: 'PEM client certificate for mutual TLS',
     parse: v.string,
+    file: 'input',
   }),
   sslKey: setting({
     key: 'sslKey',
     flags: '--ssl-key <file>',
     description: 'PEM client key for mutual TLS',
     parse: v.string,
+    file: 'input',
   }),
   saslMechanism: setting({
     key: 'saslMechanism',
@@ -49,6 +52,7 @@ const kafkaSecuritySettings = {
     flags: '--sasl-password <secret>',
     description: 'SASL password (prefer the environment variable)',
     parse: v.string,
+    secret: true,
   }),
 };
 
@@ -252,6 +256,7 @@ export const sinkSettings = {
     flags: '--output <file>',
     description: "write results and alerts as JSON lines ('-' for stdout; .gz compresses)",
     parse: v.string,
+    file: 'output',
   }),
   influxUrl: setting({
     key: 'influxUrl',
@@ -266,6 +271,7 @@ export const sinkSettings = {
     flags: '--influx-token <token>',
     description: 'InfluxDB API token',
     parse: v.string,
+    secret: true,
     env: 'INFLUX_TOKEN',
   }),
   influxOrg: setting({

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { EXIT, UsageError } from '../errors.js';
 import type { CommandContext, OptionsOf } from '../commands/define.js';
 import type { processSettings } from '../commands/process.js';
@@ -6,7 +7,9 @@ import { buildSinks } from '../sinks/build.js';
 import { LatencyRecorders } from '../reporting/histograms.js';
 import { systemClock } from '../time/clock.js';
 import { assemblePipeline, engineConfigFrom, engineOverrides } from './assemble.js';
-import { loadRecording } from './file-input.js';
+import { runFile } from './file-run.js';
+import { describeCut } from '../files/lines.js';
+import { renderProcessSummary, type InputSummary, type ProcessSummary } from './summary.js';
 import { LiveStats } from './live-stats.js';
 import { loadLiveView, startLiveView } from '../ui/live-view.js';
 import { startRunDashboard } from '../ui/run-command.js';
@@ -95,26 +98,34 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     processor.once('batch', () =>
       ctx.log(`rtap process: processing resumed ${Date.now() - started} ms after start`),
     );
+  let input: InputSummary | undefined;
+  let dashboard: Awaited<ReturnType<typeof startRunDashboard>> | null = null;
+  const live = new LiveStats(processor, recorders, systemClock);
   try {
+    await loadLiveView(ctx.stderr, ctx.interactive && !ctx.json && !o.input);
+    if (o.dashboard !== undefined) {
+      // Bound before any work, so a busy port fails at once.
+      const { liveStatsFeed } = await import('../dashboard/index.js');
+      const feed = new DeferredFeed('rtap process');
+      dashboard = await startRunDashboard(o.dashboard, feed);
+      feed.attach(liveStatsFeed(live, `rtap process (${o.input ?? transport.description})`));
+    }
     if (o.input) {
-      const loaded = await loadRecording(o.input, transport.producer());
-      const running = processor.start();
-      while (processor.counters.consumed < loaded && !ctx.signal.aborted) await systemClock.sleep(5);
-      await processor.drain();
-      await processor.stop();
-      await running;
-    } else {
-      await loadLiveView(ctx.stderr, ctx.interactive && !ctx.json);
-      const running = processor.start();
-      const live = new LiveStats(processor, recorders, systemClock);
-      live.start();
-      let dashboard: Awaited<ReturnType<typeof startRunDashboard>> | null = null;
-      if (o.dashboard !== undefined) {
-        const { liveStatsFeed } = await import('../dashboard/index.js');
-        const feed = new DeferredFeed('rtap process');
-        feed.attach(liveStatsFeed(live, `rtap process (${transport.description})`));
-        dashboard = await startRunDashboard(o.dashboard, feed);
+      if (dashboard) {
+        live.start();
+        ctx.log(`rtap process: dashboard at ${dashboard.url}`);
       }
+      input = await runFile({
+        file: o.input,
+        processor,
+        producer: transport.producer(),
+        stream: ctx.stderr,
+        interactive: ctx.interactive && !ctx.json && Boolean(ctx.stderr.isTTY),
+        signal: ctx.signal,
+      });
+    } else {
+      const running = processor.start();
+      live.start();
       ctx.log(
         `rtap process: consuming from ${transport.description} as group '${o.group}' (${ctx.interactive ? 'q or ' : ''}Ctrl-C to stop)${dashboard ? `; dashboard at ${dashboard.url}` : ''}`,
       );
@@ -141,23 +152,48 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
       live.stop();
       await processor.stop();
       await running;
-      await dashboard?.close();
     }
   } finally {
     for (const s of sinks) await s.close();
     await transport.close();
+    if (!input) await dashboard?.close();
   }
   const c = processor.counters;
-  const summary = {
+  const summary: ProcessSummary = {
     ...countersReport(c),
     ...(checkpointer || scaleOut
       ? { checkpoints: processor.recovery.checkpoints, recovery_ms: processor.recovery.recoveryMs }
       : {}),
+    ...(input ? { input } : {}),
+    elapsed_ms: Date.now() - started,
+    outputs: sinks.map((s) => (s.name === 'jsonl:stdout' ? '-' : s.name.replace(/^jsonl:/, ''))),
   };
-  if (ctx.jsonFile)
-    (await import('node:fs')).writeFileSync(ctx.jsonFile, JSON.stringify(summary, null, 2) + '\n');
-  ctx.log(`rtap process: ${JSON.stringify(summary)}`);
-  return EXIT.OK;
+  writeSummary(summary, output, ctx);
+  if (input?.cut) ctx.log(`rtap process: warning: ${describeCut({ path: input.file, ...input.cut })}`);
+  if (dashboard && input) {
+    // The file is done, the dashboard shows its final state until the user is done looking.
+    live.sample();
+    ctx.log(`rtap process: input done; the dashboard at ${dashboard.url} stays up until Ctrl-C`);
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) resolve();
+      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    live.stop();
+    await dashboard.close();
+  }
+  return input?.cut ? EXIT.FAILURE : EXIT.OK;
+}
+
+/**
+ * `--json`: the raw summary on stdout (on stderr when stdout carries the results); `--json <file>`
+ * writes it there; otherwise the readable summary on stderr.
+ */
+function writeSummary(summary: ProcessSummary, output: string | undefined, ctx: CommandContext): void {
+  const json = JSON.stringify(summary);
+  if (ctx.jsonFile) writeFileSync(ctx.jsonFile, JSON.stringify(summary, null, 2) + '\n');
+  if (ctx.json && output !== '-') ctx.stdout.write(json + '\n');
+  else if (ctx.json) ctx.log(json);
+  else ctx.log(renderProcessSummary(summary));
 }
 
 /**

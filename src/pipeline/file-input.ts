@@ -1,26 +1,16 @@
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
-import { createInterface } from 'node:readline';
+import { readTextLines, type LineOptions } from '../files/lines.js';
 import { eventKey } from '../events/types.js';
 import { decodeJson } from '../events/codec.js';
 import { TOPICS, topicForEventType } from '../transport/topics.js';
 import type { OutgoingMessage, Producer } from '../transport/types.js';
-import { RtapError } from '../errors.js';
 import { MALFORMED_LINE_KEY, parseRecordingLine } from '../simulator/index.js';
 
-/** Lines of a JSONL file, gunzipped when the name ends in .gz. */
-export async function* readLines(path: string): AsyncGenerator<string> {
-  const raw = createReadStream(path);
-  const opened = new Promise<void>((resolve, reject) => {
-    raw.once('open', () => resolve());
-    raw.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new RtapError(`cannot read ${path}: ${err.code ?? err.message}`)),
-    );
-  });
-  await opened;
-  const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of rl) if (line.length) yield line;
+/**
+ * Lines of a JSONL file, gunzipped when the name ends in .gz; a .gz that ends early yields every complete
+ * line before the cut and tells `options.onCut` where it stopped (src/files/lines.ts).
+ */
+export function readLines(path: string, options: LineOptions = {}): AsyncGenerator<string> {
+  return readTextLines(path, options);
 }
 
 /**
@@ -28,7 +18,12 @@ export async function* readLines(path: string): AsyncGenerator<string> {
  * topic keyed like the simulator keys them, malformed lines as-is to the main topic (the processor
  * dead-letters them with their reason). Returns how many records were written.
  */
-export async function loadRecording(path: string, producer: Producer, batchSize = 1000): Promise<number> {
+export async function loadRecording(
+  path: string,
+  producer: Producer,
+  batchSize = 1000,
+  lines: LineOptions = {},
+): Promise<number> {
   let n = 0;
   const pending = new Map<string, OutgoingMessage[]>();
   const flush = async () => {
@@ -36,7 +31,7 @@ export async function loadRecording(path: string, producer: Producer, batchSize 
     pending.clear();
   };
   let lineNo = 0;
-  for await (const line of readLines(path)) {
+  for await (const line of readLines(path, lines)) {
     lineNo++;
     let topic: string = TOPICS.events;
     let key: string | null = null;
