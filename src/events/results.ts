@@ -51,6 +51,11 @@ export interface Alert {
   detected_at: number;
   /** Intended send time of the event that completed the match (alert latency origin). */
   trigger_intended_send_time: number;
+  /**
+   * Raised by the end-of-input flush (every pending timeout fired as if elapsed, e.g. a 30-minute
+   * cart_abandonment after a 30 s run): an artefact of stopping, which benches report apart.
+   */
+  at_end_of_input?: true;
 }
 
 /** Deterministic identity of a window result: compaction keeps the latest per view + key + window. */

@@ -43,7 +43,14 @@ export interface BenchReport {
     duplicates: number;
     results: number;
     final_results: number;
+    /** Alerts of the load: raised while events flowed (the end-of-input ones are not in here). */
     alerts: number;
+    /**
+     * Alerts only the end of input raised (pending timeouts fired as if elapsed): not matches of the load.
+     * Absent in reports of older versions.
+     */
+    alerts_at_end_of_input?: number;
+    alerts_at_end_of_input_by_pattern?: Record<string, number>;
     max_lag: number;
     throughput_per_sec: number;
     throughput_per_min: number;

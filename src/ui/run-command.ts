@@ -2,6 +2,7 @@ import type { CommandContext, OptionsOf } from '../commands/define.js';
 import type { runSettings } from '../commands/run.js';
 import { EXIT, RtapError, UsageError } from '../errors.js';
 import { runBench } from '../bench/run.js';
+import { phaseText } from '../bench/phases.js';
 import type { Dashboard } from '../dashboard/index.js';
 import { renderReport } from '../reporting/table.js';
 import { buildSinks } from '../sinks/build.js';
@@ -93,6 +94,10 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
       // After q the user wants out: drain what is already in the log, but do not wait long for it.
       drainTimeoutMs: 5000,
       effectiveConfig: ctx.effectiveConfig,
+      onPhase: (phase) => {
+        stopView();
+        ctx.log(`rtap run: ${phaseText(phase)}`);
+      },
       onLive: (live) => {
         if (liveStatsFeed) feed.attach(liveStatsFeed(live, `rtap run (${transport.description})`));
         view = startLiveView({
