@@ -5,6 +5,7 @@ import { EXIT, RtapError } from './errors.js';
 import { loadConfigFile, resolveSettings } from './config/resolve.js';
 import { envName, isBooleanFlag, longFlag, type Setting } from './config/settings.js';
 import { MASK, redactStream, secretValues } from './config/secrets.js';
+import { formatValue } from './config/values.js';
 import { checkInputFile, checkOutputFile, whereFrom } from './files/check.js';
 import type { CommandContext, CommandDefinition } from './commands/define.js';
 import { COMMANDS } from './commands/index.js';
@@ -28,8 +29,8 @@ function camel(flag: string): string {
   return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-function formatDefault(v: unknown): string {
-  return Array.isArray(v) ? v.join(',') : String(v);
+function formatDefault(s: Setting): string {
+  return s.display ? s.display(s.default) : formatValue(s.default, s.parse);
 }
 
 function addSettings(cmd: Command, settings: Setting[]) {
@@ -39,7 +40,7 @@ function addSettings(cmd: Command, settings: Setting[]) {
     const env = envName(s);
     const shown =
       s.default !== undefined && !isBooleanFlag(s) && !(Array.isArray(s.default) && s.default.length === 0);
-    const extra = [shown ? `default: ${formatDefault(s.default)}` : '', env ? `env: ${env}` : '']
+    const extra = [shown ? `default: ${formatDefault(s)}` : '', env ? `env: ${env}` : '']
       .filter(Boolean)
       .join('; ');
     const opt = new Option(s.flags, extra ? `${s.description} (${extra})` : s.description);

@@ -74,6 +74,7 @@ export const simulateSettings = {
     description: 'event time of the first event of unpaced generation',
     parse: time,
     default: Date.UTC(2024, 0, 1),
+    display: (t) => new Date(t).toISOString().replace('.000Z', 'Z'),
   }),
   profile: profileSetting,
   bursts: setting({

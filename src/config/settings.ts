@@ -21,6 +21,8 @@ export interface Setting<T = unknown> {
    * before the command starts, so a bad path is a usage error up front, not a failure at the end.
    */
   file?: 'input' | 'output';
+  /** How --help shows the default when the parser's result is not what users type (e.g. an ISO time). */
+  display?(value: T): string;
   /** A password or token: shown as *** by --print-config and never logged. */
   secret?: boolean;
 }
