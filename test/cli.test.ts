@@ -33,3 +33,25 @@ test('--help prints defaults as users write them: 30s, 30m, 200/s, an ISO time',
   const simulate = (await runCli(['simulate', '--help'])).stdout.replace(/\s+/g, ' ');
   assert.match(simulate, /--start-time <time> .*?\(default: 2024-01-01T00:00:00Z;/);
 });
+
+test('help and README point only to documents in the repository, and agree on what no --brokers means', async () => {
+  const { readFileSync, existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const root = join(import.meta.dirname, '..');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const bench = (await runCli(['bench', '--help'])).stdout;
+  for (const [what, text] of [
+    ['README.md', readme],
+    ['bench --help', bench],
+  ]) {
+    for (const doc of text.match(/\b[\w/-]+\.md\b/g) ?? [])
+      assert.ok(
+        existsSync(join(root, doc)) || existsSync(join(root, 'docs', doc)),
+        `${what} points to ${doc}`,
+      );
+  }
+  assert.match(readme, /npx rtap/);
+  const provision = (await runCli(['provision', '--help'])).stdout.replace(/\s+/g, ' ');
+  assert.match(provision, /Without --brokers it uses the local stack/);
+  assert.doesNotMatch(provision, /embedded/, 'provision never runs on the embedded log');
+});

@@ -1,10 +1,10 @@
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { transportSettings } from './settings.js';
+import { transportSettingsWithout } from './settings.js';
 
 export const dashboardSettings = {
-  ...transportSettings,
+  ...transportSettingsWithout('required: the dashboard reads the output topics there'),
   port: setting({
     key: 'port',
     flags: '--port <port>',

@@ -1,10 +1,10 @@
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { engineSettings, sinkSettings, transportSettings } from './settings.js';
+import { engineSettings, sinkSettings, transportSettingsWithout } from './settings.js';
 
 export const processSettings = {
-  ...transportSettings,
+  ...transportSettingsWithout('without it, give --input (file mode: the embedded log)'),
   ...engineSettings,
   input: setting({
     key: 'input',

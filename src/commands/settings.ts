@@ -67,6 +67,20 @@ export const transportSettings = {
   ...kafkaSecuritySettings,
 };
 
+/**
+ * The transport settings of a command for which "no --brokers" means something other than the embedded
+ * log (provision: the local stack; dashboard: nothing to read), so its help says what it does.
+ */
+export function transportSettingsWithout(withoutBrokers: string): typeof transportSettings {
+  return {
+    ...transportSettings,
+    brokers: setting({
+      ...transportSettings.brokers,
+      description: `Kafka bootstrap brokers host:port[,...]; ${withoutBrokers}`,
+    }),
+  };
+}
+
 export const loadSettings = {
   seed: setting({
     key: 'seed',
