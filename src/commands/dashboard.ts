@@ -1,7 +1,7 @@
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { transportSettingsWithout } from './settings.js';
+import { currencySettings, transportSettingsWithout } from './settings.js';
 
 export const dashboardSettings = {
   ...transportSettingsWithout('required: the dashboard reads the output topics there'),
@@ -37,6 +37,7 @@ export const dashboardSettings = {
     default: 1000,
     env: 'RTAP_DASHBOARD_BATCH_INTERVAL',
   }),
+  ...currencySettings,
   fromLatest: setting({
     key: 'fromLatest',
     flags: '--from-latest',

@@ -1,7 +1,7 @@
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { engineSettings, sinkSettings, transportSettingsWithout } from './settings.js';
+import { currencySettings, engineSettings, sinkSettings, transportSettingsWithout } from './settings.js';
 
 export const processSettings = {
   ...transportSettingsWithout('without it, give --input (file mode: the embedded log)'),
@@ -21,6 +21,7 @@ export const processSettings = {
       'serve the live WebSocket dashboard on 127.0.0.1:<port> while processing (0 picks a free port)',
     parse: v.port,
   }),
+  ...currencySettings,
   group: setting({
     key: 'group',
     flags: '--group <id>',

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { engineSettings, loadSettings, transportSettings } from './settings.js';
+import { currencySettings, engineSettings, loadSettings, transportSettings } from './settings.js';
 
 /** Frames per second of a live view: 0.5 to 60. */
 const fps: v.Parser<number> = (raw, where) => {
@@ -72,6 +72,7 @@ export const runSettings = {
     env: 'RTAP_RUN_DASHBOARD',
   }),
   ...uiSettings,
+  ...currencySettings,
 };
 
 export const run = defineCommand({

@@ -1,4 +1,5 @@
 import { setting } from '../config/settings.js';
+import { UsageError } from '../errors.js';
 import * as v from '../config/values.js';
 
 /**
@@ -253,6 +254,33 @@ export const engineSettings = {
     description:
       "CEP pattern files or directories (comma-separated); the shipped patterns by default; 'none' disables CEP",
     parse: v.list,
+  }),
+};
+
+/** A currency code: three capital letters. */
+const currencyCode: v.Parser<string> = (raw, where) => {
+  const s = raw.trim().toUpperCase();
+  if (!/^[A-Z]{3}$/.test(s))
+    throw new UsageError(`invalid ${where} '${raw}': expected a three-letter currency code like USD or EUR`);
+  return s;
+};
+
+/** How money totals are reported (docs/currency.md): converted into one currency, never added as is. */
+export const currencySettings = {
+  currency: setting({
+    key: 'currency',
+    flags: '--currency <code>',
+    description:
+      "reporting currency of revenue and order-value totals: amounts are converted with the rate table (the per-currency split is kept); default: the table's base, USD",
+    parse: currencyCode,
+  }),
+  currencyRates: setting({
+    key: 'currencyRates',
+    flags: '--currency-rates <file>',
+    description:
+      'JSON rate table {"base": "USD", "rates": {"EUR": 0.92, ...}} (units per 1 base); default: the fixed rates the simulator prices with',
+    parse: v.string,
+    file: 'input',
   }),
 };
 

@@ -9,6 +9,7 @@ import { systemClock } from '../time/clock.js';
 import { assemblePipeline, engineConfigFrom, engineOverrides } from './assemble.js';
 import { runFile } from './file-run.js';
 import { describeCut } from '../files/lines.js';
+import { moneyFrom } from '../events/currency.js';
 import { renderProcessSummary, type InputSummary, type ProcessSummary } from './summary.js';
 import { LiveStats } from './live-stats.js';
 import { loadLiveView, startLiveView } from '../ui/live-view.js';
@@ -33,6 +34,8 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     );
   }
   if (o.input && o.brokers) throw new UsageError('--input (file mode) and --brokers cannot be combined');
+  // The dashboard's money settings, checked before any work.
+  const money = moneyFrom(o);
   const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
   const output = o.output ?? (o.input && o.sink.length === 0 ? '-' : undefined);
   const recorders = new LatencyRecorders();
@@ -107,7 +110,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
       // Bound before any work, so a busy port fails at once.
       const { liveStatsFeed } = await import('../dashboard/index.js');
       const feed = new DeferredFeed('rtap process');
-      dashboard = await startRunDashboard(o.dashboard, feed);
+      dashboard = await startRunDashboard(o.dashboard, feed, money);
       feed.attach(liveStatsFeed(live, `rtap process (${o.input ?? transport.description})`));
     }
     if (o.input) {

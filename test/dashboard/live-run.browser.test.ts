@@ -112,7 +112,7 @@ test('during a real in-process run the page shows KPIs that change, an alert, an
     // Pipeline health is live.
     const throughput = await page.getByTestId('health-throughput').locator('.value').textContent();
     assert.ok(Number((throughput ?? '').replace(/[^\d.]/g, '')) > 0, `throughput ${throughput}`);
-    await page.getByTestId('funnel-views').waitFor({ timeout: 10_000 });
+    await page.getByTestId('funnel-product_views').waitFor({ timeout: 10_000 });
 
     const dir = mkdtempSync(join(tmpdir(), 'rtap-dashboard-'));
     const shot = join(dir, 'live-run.png');

@@ -135,7 +135,7 @@ test('a synthetic full page renders every panel (screenshot)', async () => {
     );
     for (let s = 0; s < 30; s++) feed.health(health(now - (30 - s) * 1000, 300 + s));
     const { page, problems } = await open(dash.url);
-    await page.getByTestId('funnel-views').waitFor();
+    await page.getByTestId('funnel-product_views').waitFor();
     assert.equal(await page.getByTestId('tile-value-active_users').textContent(), '209');
     assert.equal(await page.getByTestId('tile-value-revenue').textContent(), '1,900.00');
     assert.equal(await page.locator('#chart-traffic canvas').count(), 1);
