@@ -120,7 +120,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
 
     if (ctx.jsonFile) writeFileSync(ctx.jsonFile, JSON.stringify(report, null, 2) + '\n');
     if (o.hdrLog) writeFileSync(o.hdrLog, hdrLogChunks.join(''));
-    if (o.html) writeFileSync(o.html, renderHtmlReport(report));
+    if (o.html) writeFileSync(o.html, renderHtmlReport(report, baseline));
     if (ctx.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else ctx.stdout.write(renderReport(report, ctx.color) + '\n');
     for (const [what, file] of [

@@ -149,6 +149,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
       consumed: Math.round(snap.consumedPerSec),
       lag: snap.lag.total,
       latency: snap.latency,
+      resources: resources.takeInterval(),
     });
     o.onSnapshot?.(snap);
   });

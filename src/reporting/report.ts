@@ -1,6 +1,6 @@
 import type { LatencyName, LatencyRecorders, LatencySummary } from './histograms.js';
 import { LATENCY_DESCRIPTIONS, encodeHistogram, summarize } from './histograms.js';
-import type { ResourceSummary } from './resources.js';
+import type { ResourceInterval, ResourceSummary } from './resources.js';
 
 /**
  * The bench report: the JSON written by `rtap bench --json <file>` (documented in docs/report.md) and the
@@ -76,6 +76,8 @@ export interface IntervalRow {
   consumed: number;
   lag: number;
   latency: Partial<Record<LatencyName, { count: number; p50: number; p99: number; max: number }>>;
+  /** Process resources over the interval (absent in reports of older versions). */
+  resources?: ResourceInterval;
 }
 
 export function e2eByViewSection(rec: LatencyRecorders): BenchReport['e2e_by_view'] {
