@@ -222,7 +222,7 @@ export class DashboardStore {
         window_end: cur?.window_end ?? null,
         partial: usePartial,
         ...(firstIsPartial
-          ? { note: 'no change shown: the previous window was the first, partial one' }
+          ? { note: 'no change vs the first, partial window' }
           : {}),
       };
     });

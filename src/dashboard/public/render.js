@@ -125,9 +125,9 @@ export function renderHealth(container, h) {
   const l = h.latency ?? {};
   fill(container, [
     metric('Throughput', `${formatValue(h.throughputPerSec, 'rate')} ev/s`, 'health-throughput'),
-    metric('E2E P95', formatMs(l.e2e?.p95), 'health-e2e-p95'),
-    metric('E2E P99', formatMs(l.e2e?.p99), 'health-e2e-p99'),
-    metric('Ingest P99', formatMs(l.ingest?.p99), 'health-ingest-p99'),
+    metric('E2E P95, last second', formatMs(l.e2e?.p95), 'health-e2e-p95'),
+    metric('E2E P99, last second', formatMs(l.e2e?.p99), 'health-e2e-p99'),
+    metric('Ingest P99, last second', formatMs(l.ingest?.p99), 'health-ingest-p99'),
     metric('Consumer lag', h.lag === null ? '–' : `${formatValue(h.lag, 'count')} rec`, 'health-lag'),
     metric('Watermark lag', formatMs(h.watermarkLagMs), 'health-watermark-lag'),
     metric('Dead letters', formatValue(h.deadLetters, 'count'), 'health-dead-letters'),
