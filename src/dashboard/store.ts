@@ -221,9 +221,7 @@ export class DashboardStore {
         window_start: cur?.window_start ?? null,
         window_end: cur?.window_end ?? null,
         partial: usePartial,
-        ...(firstIsPartial
-          ? { note: 'no change vs the first, partial window' }
-          : {}),
+        ...(firstIsPartial ? { note: 'no change vs the first, partial window' } : {}),
       };
     });
   }
