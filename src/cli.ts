@@ -4,6 +4,9 @@ import chalk from 'chalk';
 import { EXIT, RtapError } from './errors.js';
 import { loadConfigFile, resolveSettings } from './config/resolve.js';
 import { envName, isBooleanFlag, longFlag, type Setting } from './config/settings.js';
+import { MASK, redactStream, secretValues } from './config/secrets.js';
+import { formatValue } from './config/values.js';
+import { checkInputFile, checkOutputFile, whereFrom } from './files/check.js';
 import type { CommandContext, CommandDefinition } from './commands/define.js';
 import { COMMANDS } from './commands/index.js';
 import { PACKAGE_ROOT } from './paths.js';
@@ -26,8 +29,8 @@ function camel(flag: string): string {
   return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-function formatDefault(v: unknown): string {
-  return Array.isArray(v) ? v.join(',') : String(v);
+function formatDefault(s: Setting): string {
+  return s.display ? s.display(s.default) : formatValue(s.default, s.parse);
 }
 
 function addSettings(cmd: Command, settings: Setting[]) {
@@ -37,7 +40,7 @@ function addSettings(cmd: Command, settings: Setting[]) {
     const env = envName(s);
     const shown =
       s.default !== undefined && !isBooleanFlag(s) && !(Array.isArray(s.default) && s.default.length === 0);
-    const extra = [shown ? `default: ${formatDefault(s.default)}` : '', env ? `env: ${env}` : '']
+    const extra = [shown ? `default: ${formatDefault(s)}` : '', env ? `env: ${env}` : '']
       .filter(Boolean)
       .join('; ');
     const opt = new Option(s.flags, extra ? `${s.description} (${extra})` : s.description);
@@ -161,6 +164,7 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   let exitCode: number = EXIT.OK;
+  let unredact = () => {};
   const program = buildProgram(async (def, cmd, path) => {
     // Switches given after the subcommand win over the same ones given before it.
     const before = program.opts() as Globals;
@@ -181,10 +185,12 @@ export async function main(argv: string[]): Promise<void> {
     const resolved = resolveSettings(settings, flagValues, process.env, config, path);
     const color = globals.color !== false && !process.env.NO_COLOR && Boolean(process.stdout.isTTY);
     chalk.level = color ? chalk.level || 1 : 0;
+    unredact = redactStream(process.stderr, secretValues(settings, resolved.values));
     const effectiveConfig: CommandContext['effectiveConfig'] = {};
     for (const s of settings)
       effectiveConfig[s.key] = {
-        value: resolved.values[s.key],
+        // A secret is never printed, nor written into reports (bench --json embeds this configuration).
+        value: s.secret && resolved.values[s.key] !== undefined ? MASK : resolved.values[s.key],
         source: resolved.sources[s.key].from
           ? `${resolved.sources[s.key].source}: ${resolved.sources[s.key].from}`
           : resolved.sources[s.key].source,
@@ -205,6 +211,15 @@ export async function main(argv: string[]): Promise<void> {
       writeEffectiveConfig(ctx, path);
       return;
     }
+    // Before any work: a path that cannot be read or written fails now, not after a whole run.
+    for (const s of settings) {
+      const value = resolved.values[s.key];
+      if (!s.file || typeof value !== 'string') continue;
+      const where = whereFrom(resolved.sources[s.key], longFlag(s));
+      if (s.file === 'output') checkOutputFile(value, where);
+      else checkInputFile(value, where);
+    }
+    if (ctx.jsonFile) checkOutputFile(ctx.jsonFile, '--json');
     const code = await def.run!(resolved.values as never, ctx);
     exitCode = typeof code === 'number' ? code : EXIT.OK;
   });
@@ -227,6 +242,7 @@ export async function main(argv: string[]): Promise<void> {
       exitCode = EXIT.FAILURE;
     }
   }
+  unredact();
   if (controller.signal.aborted && exitCode === EXIT.OK) exitCode = EXIT.INTERRUPTED;
   process.exitCode = exitCode;
   // Commands close what they open; a lingering handle (a socket in a client library) must not keep

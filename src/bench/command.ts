@@ -10,6 +10,7 @@ import type { BenchReport } from '../reporting/report.js';
 import { parseLoadShape } from './load-shape.js';
 import { compareBaseline, evaluateThresholds, parseThreshold } from './gate.js';
 import { runBench } from './run.js';
+import { phaseText } from './phases.js';
 import { findMaxRate } from './find-max.js';
 import { loadConfigFrom, trafficConfigFrom } from '../simulator/flags.js';
 import { buildSinks } from '../sinks/build.js';
@@ -97,6 +98,12 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
             });
           }
         : undefined,
+      onPhase: (phase) => {
+        // The live view ends with the load; what follows is said in words.
+        (view as LiveViewHandle | null)?.stop();
+        view = null;
+        ctx.log(`rtap bench: ${phaseText(phase)}`);
+      },
       onSnapshot: (snap) => {
         if (liveView) return;
         const line = progressLine(snap, totalS);
@@ -114,7 +121,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
 
     if (ctx.jsonFile) writeFileSync(ctx.jsonFile, JSON.stringify(report, null, 2) + '\n');
     if (o.hdrLog) writeFileSync(o.hdrLog, hdrLogChunks.join(''));
-    if (o.html) writeFileSync(o.html, renderHtmlReport(report));
+    if (o.html) writeFileSync(o.html, renderHtmlReport(report, baseline));
     if (ctx.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else ctx.stdout.write(renderReport(report, ctx.color) + '\n');
     for (const [what, file] of [

@@ -52,12 +52,26 @@ export interface BenchOptions {
   check?: boolean;
   /** Receives HdrHistogram interval-log text (--hdr-log). */
   hdrLog?: (text: string) => void;
+  /** What the run does after the load stops, for people waiting on it (see BenchPhase). */
+  onPhase?(phase: BenchPhase): void;
 }
+
+/**
+ * The steps after the load: catching up with the log, then the end of input (every open window closes,
+ * every pending pattern timeout fires), then the sinks close.
+ */
+export type BenchPhase =
+  | { kind: 'catching-up'; lag: number; elapsedMs: number }
+  | { kind: 'draining'; elapsedMs: number }
+  | { kind: 'closing-sinks'; elapsedMs: number }
+  | { kind: 'done'; elapsedMs: number };
 
 export interface BenchRun {
   report: BenchReport;
   processor: Processor;
 }
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 function gitCommit(): string | null {
   try {
@@ -97,6 +111,14 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   const producedEvents: AnalyticsEvent[] = [];
   const lateIds = new Set<string>();
   const finals: ViewResult[] = [];
+  // Alerts the end of input raised are no matches of the load: the CEP flush fires every pending timeout
+  // as if elapsed (a 30-minute cart_abandonment after a 30 s run), and rules see the partial windows the
+  // drain closes. Counted apart, by pattern.
+  const endOfInputAlerts: Record<string, number> = {};
+  let draining = false;
+  processor.on('alert', (a) => {
+    if (a.at_end_of_input || draining) endOfInputAlerts[a.pattern] = (endOfInputAlerts[a.pattern] ?? 0) + 1;
+  });
   if (o.check) {
     processor.on('late', (e) => lateIds.add(e.event_id));
     processor.on('result', (r) => {
@@ -130,6 +152,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
       consumed: Math.round(snap.consumedPerSec),
       lag: snap.lag.total,
       latency: snap.latency,
+      resources: resources.takeInterval(),
     });
     o.onSnapshot?.(snap);
   });
@@ -179,16 +202,30 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
 
   // Catch up: every produced record consumed (or the drain timeout, which the report shows as lag).
   const deadline = clock.now() + (o.drainTimeoutMs ?? 30_000);
+  const since = (t: number) => Math.round(clock.now() - t);
+  let told = -Infinity;
   while (processor.counters.consumed < summary.sent && clock.now() < deadline && !o.signal?.aborted) {
+    if (clock.now() - told >= 5000) {
+      told = clock.now();
+      o.onPhase?.({
+        kind: 'catching-up',
+        lag: summary.sent - processor.counters.consumed,
+        elapsedMs: since(loadEnd),
+      });
+    }
     await clock.sleep(20);
   }
   live.stop();
   recorders.recording = false; // windows closed by end-of-input say nothing about latency
+  o.onPhase?.({ kind: 'draining', elapsedMs: since(loadEnd) });
+  draining = true;
   await processor.drain();
   await processor.stop();
   await consuming;
+  o.onPhase?.({ kind: 'closing-sinks', elapsedMs: since(loadEnd) });
   await producer.close();
   for (const s of o.sinks) await s.close();
+  o.onPhase?.({ kind: 'done', elapsedMs: since(loadEnd) });
   const res = resources.stop();
 
   const c = processor.counters;
@@ -230,6 +267,9 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     },
     pipeline: {
       ...countersReport(c),
+      alerts: c.alerts - sum(Object.values(endOfInputAlerts)),
+      alerts_at_end_of_input: sum(Object.values(endOfInputAlerts)),
+      alerts_at_end_of_input_by_pattern: endOfInputAlerts,
       max_lag: c.maxLag,
       throughput_per_sec: Math.round((c.consumed / ((loadEnd - loadStart) / 1000)) * 100) / 100,
       throughput_per_min: Math.round((c.consumed / ((loadEnd - loadStart) / 60000)) * 100) / 100,

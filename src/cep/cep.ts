@@ -123,6 +123,8 @@ class CepImpl implements Cep {
   private total = 0;
   private evictCursor = 0;
   private wallNow = 0;
+  /** Inside flush(): alerts raised now exist only because the input ended. */
+  private flushing = false;
   private c = { events: 0, late: 0, evicted: 0, alerts: 0, timedOut: 0, viewResults: 0 };
   private readonly perPattern = new Map<string, number>();
 
@@ -177,7 +179,12 @@ class CepImpl implements Cep {
   }
 
   flush(wallNow: number): void {
-    this.advanceWatermark(Infinity, wallNow);
+    this.flushing = true;
+    try {
+      this.advanceWatermark(Infinity, wallNow);
+    } finally {
+      this.flushing = false;
+    }
   }
 
   onViewResult(result: ViewResult, wallNow: number): void {
@@ -371,6 +378,7 @@ class CepImpl implements Cep {
   }
 
   private emit(a: Alert) {
+    if (this.flushing) a.at_end_of_input = true;
     this.c.alerts++;
     this.perPattern.set(a.pattern, (this.perPattern.get(a.pattern) ?? 0) + 1);
     this.hooks.alert(a);

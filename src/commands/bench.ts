@@ -41,6 +41,7 @@ export const benchSettings = {
     flags: '--baseline <file>',
     description: 'a previous --json report to compare with',
     parse: v.string,
+    file: 'input',
   }),
   maxRegression: setting({
     key: 'maxRegression',
@@ -85,12 +86,14 @@ export const benchSettings = {
     flags: '--html <file>',
     description: 'write a self-contained HTML report with plots',
     parse: v.string,
+    file: 'output',
   }),
   hdrLog: setting({
     key: 'hdrLog',
     flags: '--hdr-log <file>',
     description: 'write HdrHistogram interval logs (one histogram per latency per second)',
     parse: v.string,
+    file: 'output',
   }),
   injectStall: setting({
     key: 'injectStall',
@@ -104,7 +107,7 @@ export const bench = defineCommand({
   name: 'bench',
   summary: 'run the whole pipeline under open-loop load and report latency percentiles',
   description:
-    "Runs simulator → transport → processor (engine + CEP) → sinks under open-loop load, then reports every latency of DESIGN.md (publish, ack, ingest, window close, end-to-end, alert) as P50/P90/P95/P99/P99.9/max from HDR histograms, measured from each event's intended send time so a stall cannot hide (coordinated omission). With no --brokers it runs on the embedded in-process log.",
+    "Runs simulator → transport → processor (engine + CEP) → sinks under open-loop load, then reports every latency stage (publish, ack, ingest, window close, end-to-end, alert; defined in docs/report.md) as P50/P90/P95/P99/P99.9/max from HDR histograms, measured from each event's intended send time so a stall cannot hide (coordinated omission). With no --brokers it runs on the embedded in-process log.",
   examples: [
     'rtap bench --duration 30s',
     'rtap bench --rate 10k/min --duration 10m --warmup 30s --json bench.json',

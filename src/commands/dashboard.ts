@@ -1,10 +1,10 @@
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { transportSettings } from './settings.js';
+import { currencySettings, transportSettingsWithout } from './settings.js';
 
 export const dashboardSettings = {
-  ...transportSettings,
+  ...transportSettingsWithout('required: the dashboard reads the output topics there'),
   port: setting({
     key: 'port',
     flags: '--port <port>',
@@ -26,6 +26,7 @@ export const dashboardSettings = {
     flags: '--token <token>',
     description: 'access token required on every request (?token=, Authorization: Bearer)',
     parse: v.string,
+    secret: true,
     env: 'RTAP_DASHBOARD_TOKEN',
   }),
   batchInterval: setting({
@@ -36,6 +37,7 @@ export const dashboardSettings = {
     default: 1000,
     env: 'RTAP_DASHBOARD_BATCH_INTERVAL',
   }),
+  ...currencySettings,
   fromLatest: setting({
     key: 'fromLatest',
     flags: '--from-latest',

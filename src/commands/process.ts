@@ -1,10 +1,16 @@
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { engineSettings, threadsSetting, sinkSettings, transportSettings } from './settings.js';
+import {
+  currencySettings,
+  engineSettings,
+  sinkSettings,
+  threadsSetting,
+  transportSettingsWithout,
+} from './settings.js';
 
 export const processSettings = {
-  ...transportSettings,
+  ...transportSettingsWithout('without it, give --input (file mode: the embedded log)'),
   ...engineSettings,
   threads: threadsSetting,
   input: setting({
@@ -12,6 +18,7 @@ export const processSettings = {
     flags: '--input <file>',
     description: 'file mode: process a recorded stream (events.jsonl[.gz]) and exit',
     parse: v.string,
+    file: 'input',
   }),
   ...sinkSettings,
   dashboard: setting({
@@ -21,6 +28,7 @@ export const processSettings = {
       'serve the live WebSocket dashboard on 127.0.0.1:<port> while processing (0 picks a free port)',
     parse: v.port,
   }),
+  ...currencySettings,
   group: setting({
     key: 'group',
     flags: '--group <id>',

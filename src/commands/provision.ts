@@ -1,18 +1,19 @@
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { transportSettings } from './settings.js';
+import { transportSettingsWithout } from './settings.js';
 
 /** Security options of a real cluster; the transport reads the same names (see src/transport/kafka/options.ts). */
 
 export const provisionSettings = {
-  ...transportSettings,
+  ...transportSettingsWithout('without it, the brokers of the local stack started by `rtap stack up`'),
   topology: setting({
     key: 'topology',
     flags: '--topology <file>',
     description:
       "topology file (JSON); the reference documents' topics by default (fixtures/topology/default.json)",
     parse: v.string,
+    file: 'input',
   }),
   dryRun: setting({
     key: 'dryRun',

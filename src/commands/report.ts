@@ -2,6 +2,7 @@ import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import type { CommandContext } from './define.js';
 import { defineCommand } from './define.js';
+import { currencySettings } from './settings.js';
 
 export const reportSettings = {
   input: setting({
@@ -9,7 +10,9 @@ export const reportSettings = {
     flags: '--input <file>',
     description: 'stored results: the JSON lines `rtap process --output` writes (.gz read transparently)',
     parse: v.string,
+    file: 'input',
   }),
+  ...currencySettings,
   top: setting({
     key: 'top',
     flags: '--top <n>',
@@ -40,17 +43,21 @@ export const report = defineCommand({
       const { UsageError } = await import('../errors.js');
       throw new UsageError('report needs --input <file> (results written by `rtap process --output`)');
     }
-    return runReport({ input: o.input, top: o.top }, ctx);
+    const { moneyFrom } = await import('../events/currency.js');
+    return runReport({ input: o.input, top: o.top, money: moneyFrom(o) }, ctx);
   },
 });
 
-async function runReport(o: { input: string; top: number }, ctx: CommandContext): Promise<void> {
+async function runReport(
+  o: { input: string; top: number; money: import('../events/currency.js').Money },
+  ctx: CommandContext,
+): Promise<void> {
   const [{ readResults }, { analyzeResults }, { renderBatchReport }] = await Promise.all([
     import('../engine/results-file.js'),
     import('../engine/analytics.js'),
     import('../engine/render-report.js'),
   ]);
-  const report = analyzeResults(await readResults(o.input));
+  const report = analyzeResults(await readResults(o.input), o.money);
   if (ctx.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else ctx.stdout.write(renderBatchReport(report, { top: o.top, color: ctx.color }) + '\n');
   if (report.input.finals === 0) ctx.log(`rtap report: ${o.input} holds no final results`);

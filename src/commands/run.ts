@@ -2,7 +2,13 @@ import { UsageError } from '../errors.js';
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { engineSettings, threadsSetting, loadSettings, transportSettings } from './settings.js';
+import {
+  currencySettings,
+  engineSettings,
+  loadSettings,
+  threadsSetting,
+  transportSettings,
+} from './settings.js';
 
 /** Frames per second of a live view: 0.5 to 60. */
 const fps: v.Parser<number> = (raw, where) => {
@@ -62,6 +68,7 @@ export const runSettings = {
     flags: '--output <file>',
     description: 'also write every result and alert as JSON lines (.gz compresses)',
     parse: v.string,
+    file: 'output',
   }),
   dashboard: setting({
     key: 'dashboard',
@@ -72,6 +79,7 @@ export const runSettings = {
     env: 'RTAP_RUN_DASHBOARD',
   }),
   ...uiSettings,
+  ...currencySettings,
 };
 
 export const run = defineCommand({

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { setting } from '../config/settings.js';
+import { UsageError } from '../errors.js';
 import * as v from '../config/values.js';
 
 /**
@@ -20,18 +21,21 @@ const kafkaSecuritySettings = {
     flags: '--ssl-ca <file>',
     description: 'PEM file of the CA that signed the brokers (implies --ssl)',
     parse: v.string,
+    file: 'input',
   }),
   sslCert: setting({
     key: 'sslCert',
     flags: '--ssl-cert <file>',
     description: 'PEM client certificate for mutual TLS',
     parse: v.string,
+    file: 'input',
   }),
   sslKey: setting({
     key: 'sslKey',
     flags: '--ssl-key <file>',
     description: 'PEM client key for mutual TLS',
     parse: v.string,
+    file: 'input',
   }),
   saslMechanism: setting({
     key: 'saslMechanism',
@@ -50,6 +54,7 @@ const kafkaSecuritySettings = {
     flags: '--sasl-password <secret>',
     description: 'SASL password (prefer the environment variable)',
     parse: v.string,
+    secret: true,
   }),
 };
 
@@ -63,6 +68,20 @@ export const transportSettings = {
   }),
   ...kafkaSecuritySettings,
 };
+
+/**
+ * The transport settings of a command for which "no --brokers" means something other than the embedded
+ * log (provision: the local stack; dashboard: nothing to read), so its help says what it does.
+ */
+export function transportSettingsWithout(withoutBrokers: string): typeof transportSettings {
+  return {
+    ...transportSettings,
+    brokers: setting({
+      ...transportSettings.brokers,
+      description: `Kafka bootstrap brokers host:port[,...]; ${withoutBrokers}`,
+    }),
+  };
+}
 
 export const loadSettings = {
   seed: setting({
@@ -249,6 +268,33 @@ export const engineSettings = {
   }),
 };
 
+/** A currency code: three capital letters. */
+const currencyCode: v.Parser<string> = (raw, where) => {
+  const s = raw.trim().toUpperCase();
+  if (!/^[A-Z]{3}$/.test(s))
+    throw new UsageError(`invalid ${where} '${raw}': expected a three-letter currency code like USD or EUR`);
+  return s;
+};
+
+/** How money totals are reported (docs/currency.md): converted into one currency, never added as is. */
+export const currencySettings = {
+  currency: setting({
+    key: 'currency',
+    flags: '--currency <code>',
+    description:
+      "reporting currency of revenue and order-value totals: amounts are converted with the rate table (the per-currency split is kept); default: the table's base, USD",
+    parse: currencyCode,
+  }),
+  currencyRates: setting({
+    key: 'currencyRates',
+    flags: '--currency-rates <file>',
+    description:
+      'JSON rate table {"base": "USD", "rates": {"EUR": 0.92, ...}} (units per 1 base); default: the fixed rates the simulator prices with',
+    parse: v.string,
+    file: 'input',
+  }),
+};
+
 /** Sink options shared by process and bench. INFLUX_* variables as the InfluxDB tools use them. */
 export const sinkSettings = {
   sink: setting({
@@ -263,6 +309,7 @@ export const sinkSettings = {
     flags: '--output <file>',
     description: "write results and alerts as JSON lines ('-' for stdout; .gz compresses)",
     parse: v.string,
+    file: 'output',
   }),
   influxUrl: setting({
     key: 'influxUrl',
@@ -277,6 +324,7 @@ export const sinkSettings = {
     flags: '--influx-token <token>',
     description: 'InfluxDB API token',
     parse: v.string,
+    secret: true,
     env: 'INFLUX_TOKEN',
   }),
   influxOrg: setting({

@@ -37,12 +37,14 @@ export const simulateSettings = {
     description:
       'record the stream to a JSONL file (.gz compresses); without --brokers or --live it is generated unpaced',
     parse: v.string,
+    file: 'output',
   }),
   replay: setting({
     key: 'replay',
     flags: '--replay <file>',
     description: 're-send a recording instead of simulating',
     parse: v.string,
+    file: 'input',
   }),
   speed: setting({
     key: 'speed',
@@ -72,6 +74,7 @@ export const simulateSettings = {
     description: 'event time of the first event of unpaced generation',
     parse: time,
     default: Date.UTC(2024, 0, 1),
+    display: (t) => new Date(t).toISOString().replace('.000Z', 'Z'),
   }),
   profile: profileSetting,
   bursts: setting({

@@ -16,6 +16,15 @@ export interface Setting<T = unknown> {
   env?: string | false;
   /** Repeatable flag (e.g. --threshold): `parse` returns an array per occurrence; occurrences concatenate. */
   repeatable?: boolean;
+  /**
+   * The value names a file the command reads ('input') or writes ('output'; '-' is stdout): checked
+   * before the command starts, so a bad path is a usage error up front, not a failure at the end.
+   */
+  file?: 'input' | 'output';
+  /** How --help shows the default when the parser's result is not what users type (e.g. an ISO time). */
+  display?(value: T): string;
+  /** A password or token: shown as *** by --print-config and never logged. */
+  secret?: boolean;
 }
 
 export type SettingValue<S> = S extends Setting<infer T> ? T : never;

@@ -132,3 +132,22 @@ export function formatDuration(ms: number): string {
   if (ms < 3_600_000) return `${+(ms / 60_000).toFixed(3)}m`;
   return `${+(ms / 3_600_000).toFixed(3)}h`;
 }
+
+/** A rate as users write it: 200 → 200/s, 200000 → 200k/s, 0.5 → 30/min. */
+export function formatRate(perSec: number): string {
+  if (perSec >= 1000 && perSec % 1000 === 0) return `${perSec / 1000}k/s`;
+  if (Number.isInteger(perSec)) return `${perSec}/s`;
+  return `${+(perSec * 60).toFixed(3)}/min`;
+}
+
+/**
+ * A default value for --help, written the way a user would type it (30s, 30m, 200/s, an ISO time)
+ * rather than the number the parser produced.
+ */
+export function formatValue(value: unknown, parse: Parser<unknown>): string {
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value !== 'number') return String(value);
+  if (parse === duration || parse === durationOrZero) return value === 0 ? '0' : formatDuration(value);
+  if (parse === rate) return formatRate(value);
+  return String(value);
+}

@@ -1,4 +1,5 @@
 import type { CommandContext, OptionsOf } from '../commands/define.js';
+import { moneyFrom } from '../events/currency.js';
 import type { dashboardSettings } from '../commands/dashboard.js';
 import { EXIT, RtapError, UsageError } from '../errors.js';
 import { openTransport } from '../transport/open.js';
@@ -17,6 +18,8 @@ export async function dashboardCommand(o: DashboardOptions, ctx: CommandContext)
       'to watch an in-process run use `rtap run`, or `rtap process --brokers ... --dashboard <port>`',
     );
   }
+  // Before connecting: a bad rate table is a usage error up front.
+  const money = moneyFrom(o);
   if (!LOOPBACK.has(o.host) && !o.token) {
     ctx.log(
       `rtap dashboard: warning: bound to ${o.host} without --token: anyone who can reach this port can read the dashboard`,
@@ -49,6 +52,7 @@ export async function dashboardCommand(o: DashboardOptions, ctx: CommandContext)
       token: o.token,
       feed,
       batchIntervalMs: o.batchInterval,
+      store: { money },
     });
   } catch (err) {
     await feed.close();

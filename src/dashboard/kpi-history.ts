@@ -50,9 +50,9 @@ export class KpiHistory {
 
   funnel(minutesBack: number): FunnelSummary {
     const recs = this.since(minutesBack);
-    const sum: FunnelCounts = { views: 0, add_to_cart: 0, checkout: 0, purchase: 0 };
+    const sum: FunnelCounts = { product_views: 0, add_to_cart: 0, checkout: 0, purchase: 0 };
     for (const r of recs) {
-      sum.views += r.funnel.views;
+      sum.product_views += r.funnel.product_views;
       sum.add_to_cart += r.funnel.add_to_cart;
       sum.checkout += r.funnel.checkout;
       sum.purchase += r.funnel.purchase;
@@ -62,15 +62,15 @@ export class KpiHistory {
       from: recs.length ? recs[0].window_start : null,
       to: recs.length ? recs[recs.length - 1].window_end : null,
       windows: recs.length,
-      steps: (['views', 'add_to_cart', 'checkout', 'purchase'] as const).map((step) => ({
+      steps: (['product_views', 'add_to_cart', 'checkout', 'purchase'] as const).map((step) => ({
         step,
         count: sum[step],
       })),
       rates: {
-        view_to_cart: ratio(sum.add_to_cart, sum.views),
+        view_to_cart: ratio(sum.add_to_cart, sum.product_views),
         cart_to_checkout: ratio(sum.checkout, sum.add_to_cart),
         checkout_to_purchase: ratio(sum.purchase, sum.checkout),
-        view_to_purchase: ratio(sum.purchase, sum.views),
+        view_to_purchase: ratio(sum.purchase, sum.product_views),
       },
     };
   }

@@ -89,7 +89,7 @@ export function renderMetrics(store: DashboardStore, hub: HubStats): string {
     }
     fam.push({
       name: 'rtap_latency_seconds',
-      help: 'Latency quantiles of the last interval per stage (DESIGN.md definitions).',
+      help: 'Latency quantiles of the last interval per stage (definitions in docs/report.md).',
       type: 'gauge',
       samples: q,
     });

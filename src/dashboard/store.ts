@@ -1,5 +1,6 @@
 import type { Alert, Severity, ViewResult } from '../events/results.js';
 import { systemClock, type Clock } from '../time/clock.js';
+import { DEFAULT_MONEY, type Money } from '../events/currency.js';
 import { KpiHistory } from './kpi-history.js';
 import { Ring } from './ring.js';
 import {
@@ -39,6 +40,8 @@ export interface StoreOptions {
   kpiWindows?: number;
   /** Minutes the page's funnel covers. */
   funnelMinutes?: number;
+  /** Rate table and reporting currency of the money tiles and KPI records (default: USD, fixed rates). */
+  money?: Money;
   clock?: Clock;
 }
 
@@ -46,6 +49,11 @@ interface ViewSlots {
   latestFinal: ViewResult | null;
   previousFinal: ViewResult | null;
   newestEarly: ViewResult | null;
+  /**
+   * End of the first final window seen: the data most likely began inside it (a run started mid-window,
+   * a topic's retention cut), so it is no base for a change ("▲228%" against a partial minute).
+   */
+  firstFinalEnd: number | null;
 }
 
 type Section = 'tiles' | 'funnel' | 'top' | 'geo' | 'health';
@@ -70,6 +78,7 @@ export class DashboardStore {
   private pendingHealth: HealthPoint[] = [];
   private pendingAlerts: Alert[] = [];
   private readonly clock: Clock;
+  private readonly money: Money;
   /** Wall time the feed last delivered anything. */
   lastDataAt: number | null = null;
   readonly counts = {
@@ -82,6 +91,7 @@ export class DashboardStore {
 
   constructor(private readonly o: StoreOptions) {
     this.clock = o.clock ?? systemClock;
+    this.money = o.money ?? DEFAULT_MONEY;
     this.traffic = new Ring(o.trafficPoints ?? 360);
     this.healthSeries = new Ring(o.healthPoints ?? 600);
     this.alertRing = new Ring(o.alerts ?? 500);
@@ -103,9 +113,15 @@ export class DashboardStore {
       this.counts.ignoredResults++;
       return;
     }
-    const slots = this.views.get(r.view) ?? { latestFinal: null, previousFinal: null, newestEarly: null };
+    const slots = this.views.get(r.view) ?? {
+      latestFinal: null,
+      previousFinal: null,
+      newestEarly: null,
+      firstFinalEnd: null,
+    };
     this.views.set(r.view, slots);
     if (r.emit === 'final') {
+      slots.firstFinalEnd ??= r.window_end;
       const lf = slots.latestFinal;
       if (!lf || r.window_end > lf.window_end) {
         slots.previousFinal = lf;
@@ -130,7 +146,7 @@ export class DashboardStore {
       };
       this.dirty.add('top').add('geo');
     }
-    if (r.view === VIEW.kpis && this.history.upsert(kpiRecord(r))) this.dirty.add('funnel');
+    if (r.view === VIEW.kpis && this.history.upsert(kpiRecord(r, this.money))) this.dirty.add('funnel');
   }
 
   /** Lists show the newest window; a final of the same window replaces its early results. */
@@ -190,17 +206,22 @@ export class DashboardStore {
       // early result stands in, marked partial.
       const usePartial = !lf && early !== null;
       const cur = usePartial ? early : lf;
-      const prev = usePartial ? null : (slots?.previousFinal ?? null);
+      const before = usePartial ? null : (slots?.previousFinal ?? null);
+      const firstIsPartial = before !== null && before.window_end <= (slots?.firstFinalEnd ?? -Infinity);
+      const prev = firstIsPartial ? null : before;
       return {
         id: src.id,
         label: src.label,
         format: src.format,
+        ...(src.format === 'money' ? { currency: this.money.currency } : {}),
+        ...(src.better ? { better: src.better } : {}),
         view: src.view,
-        value: cur ? src.read(cur.fields) : null,
-        previous: prev ? src.read(prev.fields) : null,
+        value: cur ? src.read(cur.fields, this.money) : null,
+        previous: prev ? src.read(prev.fields, this.money) : null,
         window_start: cur?.window_start ?? null,
         window_end: cur?.window_end ?? null,
         partial: usePartial,
+        ...(firstIsPartial ? { note: 'no change vs the first, partial window' } : {}),
       };
     });
   }

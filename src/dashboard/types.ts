@@ -46,6 +46,12 @@ export interface Tile {
   label: string;
   /** How the page formats it. */
   format: 'rate' | 'count' | 'percent' | 'money';
+  /** Currency of a money tile. */
+  currency?: string;
+  /**
+   * Which way is good news: the page colours a rising bounce rate red. 'up' by default.
+   */
+  better?: 'up' | 'down';
   /** View and window the value comes from. */
   view: string;
   value: number | null;
@@ -55,6 +61,8 @@ export interface Tile {
   window_end: number | null;
   /** True while the value comes from a window still open (an early result). */
   partial: boolean;
+  /** Why there is no change shown, when there is a reason beyond "no previous window". */
+  note?: string;
 }
 
 export interface KpiRecord {
@@ -63,15 +71,24 @@ export interface KpiRecord {
   emit: 'final' | 'early';
   events: number;
   sessions: number | null;
+  /** Revenue converted into `currency` with the rate table (docs/currency.md); null without purchases. */
   revenue: number | null;
+  /** revenue / purchases, in `currency`. */
   aov: number | null;
+  /** The reporting currency of revenue and aov. */
+  currency: string;
+  /** Revenue as purchased, per currency: never added across currencies. */
+  revenue_by_currency: Record<string, number>;
+  /** Amounts in currencies the rate table lacks: left out of revenue and aov. */
+  unconverted_revenue: Record<string, number>;
   funnel: FunnelCounts;
   latency_p95_ms: number | null;
   counts_by_type: Record<string, number>;
 }
 
+/** The shop funnel: product pages seen, then the cart, checkout and purchase conversions. */
 export interface FunnelCounts {
-  views: number;
+  product_views: number;
   add_to_cart: number;
   checkout: number;
   purchase: number;

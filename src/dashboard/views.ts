@@ -4,6 +4,7 @@
  * untrusted JSON (they may come from a topic), so every accessor checks the type it expects.
  */
 import type { FieldValue, ViewResult } from '../events/results.js';
+import { totalIn, type Money } from '../events/currency.js';
 import type { FunnelCounts, KpiRecord, Ranked, TileId, TrafficPoint } from './types.js';
 
 export const VIEW = { realtime: 'realtime', business: 'business', kpis: 'kpis' } as const;
@@ -19,13 +20,37 @@ function obj(v: FieldValue | undefined): Record<string, FieldValue> | null {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : null;
 }
 
+function numbers(v: FieldValue | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(obj(v) ?? {})) {
+    const n = num(x);
+    if (n !== null) out[k] = n;
+  }
+  return out;
+}
+
+/**
+ * Revenue and average order value of a kpis result in the reporting currency: converted from its
+ * per-currency split (the view's own `revenue` adds the amounts of all currencies as they are).
+ */
+export function kpiMoney(
+  f: Record<string, FieldValue>,
+  money: Money,
+): { revenue: number | null; aov: number | null; unconverted: Record<string, number> } {
+  const { total, unconverted } = totalIn(numbers(f.revenue_by_currency), money);
+  const purchases = num(obj(f.funnel)?.purchase ?? null);
+  return { revenue: total, aov: total !== null && purchases ? total / purchases : null, unconverted };
+}
+
 /** The KPI tiles: label, format and which view field feeds each. */
 export const TILE_SOURCES: {
   id: TileId;
   label: string;
   format: 'rate' | 'count' | 'percent' | 'money';
+  /** A falling value is the good news (bounces). */
+  better?: 'down';
   view: string;
-  read(f: Record<string, FieldValue>): number | null;
+  read(f: Record<string, FieldValue>, money: Money): number | null;
 }[] = [
   {
     id: 'page_views_per_sec',
@@ -45,6 +70,7 @@ export const TILE_SOURCES: {
     id: 'bounce_rate',
     label: 'Bounce rate',
     format: 'percent',
+    better: 'down',
     view: VIEW.realtime,
     read: (f) => num(f.bounce_rate),
   },
@@ -55,8 +81,20 @@ export const TILE_SOURCES: {
     view: VIEW.business,
     read: (f) => num(f.conversion_rate),
   },
-  { id: 'revenue', label: 'Revenue / min', format: 'money', view: VIEW.kpis, read: (f) => num(f.revenue) },
-  { id: 'aov', label: 'Avg order value', format: 'money', view: VIEW.kpis, read: (f) => num(f.aov) },
+  {
+    id: 'revenue',
+    label: 'Revenue / min',
+    format: 'money',
+    view: VIEW.kpis,
+    read: (f, money) => kpiMoney(f, money).revenue,
+  },
+  {
+    id: 'aov',
+    label: 'Avg order value',
+    format: 'money',
+    view: VIEW.kpis,
+    read: (f, money) => kpiMoney(f, money).aov,
+  },
 ];
 
 export function trafficPoint(r: ViewResult): TrafficPoint {
@@ -95,28 +133,29 @@ export function countries(r: ViewResult): { country: string; events: number }[] 
     .sort((a, b) => b.events - a.events || (a.country < b.country ? -1 : a.country > b.country ? 1 : 0));
 }
 
-export function kpiRecord(r: ViewResult): KpiRecord {
+export function kpiRecord(r: ViewResult, money: Money): KpiRecord {
   const f = r.fields;
   const fun = obj(f.funnel) ?? {};
+  const counts = numbers(f.counts_by_type);
   const funnel: FunnelCounts = {
-    views: num(fun.views) ?? 0,
+    // The shop funnel starts at product pages: the kpis view's own funnel.views counts every page view.
+    product_views: counts.view_product ?? 0,
     add_to_cart: num(fun.add_to_cart) ?? 0,
     checkout: num(fun.checkout) ?? 0,
     purchase: num(fun.purchase) ?? 0,
   };
-  const counts: Record<string, number> = {};
-  for (const [k, v] of Object.entries(obj(f.counts_by_type) ?? {})) {
-    const n = num(v);
-    if (n !== null) counts[k] = n;
-  }
+  const m = kpiMoney(f, money);
   return {
     window_start: r.window_start,
     window_end: r.window_end,
     emit: r.emit,
     events: num(f.events) ?? r.event_count,
     sessions: num(f.sessions),
-    revenue: num(f.revenue),
-    aov: num(f.aov),
+    revenue: m.revenue,
+    aov: m.aov,
+    currency: money.currency,
+    revenue_by_currency: numbers(f.revenue_by_currency),
+    unconverted_revenue: m.unconverted,
     funnel,
     latency_p95_ms: num(f.latency_p95_ms),
     counts_by_type: counts,

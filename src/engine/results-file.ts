@@ -1,7 +1,5 @@
-import { createReadStream, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { existsSync } from 'node:fs';
+import { readNumberedLines } from '../files/lines.js';
 import { RtapError, UsageError } from '../errors.js';
 import type { ViewResult } from '../events/results.js';
 
@@ -12,16 +10,13 @@ import type { ViewResult } from '../events/results.js';
  */
 export async function readResults(path: string): Promise<ViewResult[]> {
   if (!existsSync(path)) throw new UsageError(`results file not found: ${path}`);
-  let input: Readable = createReadStream(path);
-  if (path.endsWith('.gz')) input = input.pipe(createGunzip());
   const out: ViewResult[] = [];
-  let n = 0;
-  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-    n++;
-    if (!line.trim()) continue;
+  // A .gz cut short is an error naming the file and the last complete line (src/files/lines.ts).
+  for await (const { line, text } of readNumberedLines(path)) {
+    const n = line;
     let v: Record<string, unknown>;
     try {
-      v = JSON.parse(line);
+      v = JSON.parse(text);
     } catch (err) {
       throw new RtapError(`${path}:${n}: not valid JSON (${(err as Error).message})`);
     }

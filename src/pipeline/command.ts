@@ -1,4 +1,10 @@
+import { writeFileSync } from 'node:fs';
 import { EXIT, UsageError } from '../errors.js';
+import { describeCut } from '../files/lines.js';
+import { moneyFrom } from '../events/currency.js';
+import type { Sink } from '../sinks/types.js';
+import { FileProgress } from './file-progress.js';
+import { renderProcessSummary, type ProcessSummary } from './summary.js';
 import type { CommandContext, OptionsOf } from '../commands/define.js';
 import type { processSettings } from '../commands/process.js';
 import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
@@ -31,7 +37,9 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     );
   }
   if (o.input && o.brokers) throw new UsageError('--input (file mode) and --brokers cannot be combined');
-  if (o.input) return fileMode(o, o.input, ctx);
+  // The dashboard's money settings, checked before any work.
+  const money = moneyFrom(o);
+  if (o.input) return fileMode(o, o.input, ctx, money);
   const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
   const output = o.output;
   const recorders = new LatencyRecorders();
@@ -104,7 +112,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
         const { liveStatsFeed } = await import('../dashboard/index.js');
         const feed = new DeferredFeed('rtap process');
         feed.attach(liveStatsFeed(live, `rtap process (${transport.description})`));
-        dashboard = await startRunDashboard(o.dashboard, feed);
+        dashboard = await startRunDashboard(o.dashboard, feed, money);
       }
       ctx.log(
         `rtap process: consuming from ${transport.description} as group '${o.group}' (${ctx.interactive ? 'q or ' : ''}Ctrl-C to stop)${dashboard ? `; dashboard at ${dashboard.url}` : ''}`,
@@ -138,26 +146,37 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     for (const s of sinks) await s.close();
     await transport.close();
   }
-  const c = processor.counters;
-  return summarize(
+  writeSummary(
     {
-      ...countersReport(c),
+      ...countersReport(processor.counters),
       ...(checkpointer || scaleOut
         ? { checkpoints: processor.recovery.checkpoints, recovery_ms: processor.recovery.recoveryMs }
         : {}),
       // The busy period: a backlog's drain rate is consumed / (last - first).
       first_batch_at: processor.activity.firstBatchAt || null,
       last_batch_at: processor.activity.lastBatchAt || null,
+      elapsed_ms: Date.now() - started,
+      outputs: outputNames(sinks),
     },
+    output,
     ctx,
   );
+  return EXIT.OK;
 }
 
-async function summarize(summary: object, ctx: CommandContext): Promise<number> {
-  if (ctx.jsonFile)
-    (await import('node:fs')).writeFileSync(ctx.jsonFile, JSON.stringify(summary, null, 2) + '\n');
-  ctx.log(`rtap process: ${JSON.stringify(summary)}`);
-  return EXIT.OK;
+const outputNames = (sinks: Sink[]) =>
+  sinks.map((s) => (s.name === 'jsonl:stdout' ? '-' : s.name.replace(/^jsonl:/, '')));
+
+/**
+ * `--json`: the raw summary on stdout (on stderr when stdout carries the results); `--json <file>`
+ * writes it there; otherwise the readable summary on stderr.
+ */
+function writeSummary(summary: ProcessSummary, output: string | undefined, ctx: CommandContext): void {
+  const json = JSON.stringify(summary);
+  if (ctx.jsonFile) writeFileSync(ctx.jsonFile, JSON.stringify(summary, null, 2) + '\n');
+  if (ctx.json && output !== '-') ctx.stdout.write(json + '\n');
+  else if (ctx.json) ctx.log(json);
+  else ctx.log(renderProcessSummary(summary));
 }
 
 /**
@@ -165,7 +184,12 @@ async function summarize(summary: object, ctx: CommandContext): Promise<number> 
  * dead letters to --output (stdout by default) or the other sinks. Deterministic: no early results unless
  * --early-interval asks for them (they depend on wall time).
  */
-async function fileMode(o: ProcessOptions, input: string, ctx: CommandContext): Promise<number> {
+async function fileMode(
+  o: ProcessOptions,
+  input: string,
+  ctx: CommandContext,
+  money: ReturnType<typeof moneyFrom>,
+): Promise<number> {
   if (o.sink.includes('topics'))
     throw new UsageError(
       '--sink topics: file mode has no Kafka topics to write to',
@@ -175,9 +199,10 @@ async function fileMode(o: ProcessOptions, input: string, ctx: CommandContext): 
     ctx.log('rtap process: warning: --idle-timeout has no effect in file mode (a recording is never idle)');
   const recorders = new LatencyRecorders();
   const transport = await openTransport({});
+  const output = o.output ?? (o.sink.length === 0 ? '-' : undefined);
   const sinks = await buildSinks(o.sink, {
     transport,
-    output: o.output ?? (o.sink.length === 0 ? '-' : undefined),
+    output,
     influx: { url: o.influxUrl, token: o.influxToken, org: o.influxOrg, bucket: o.influxBucket },
     onWriteLatency: (ms) => recorders.record('sink_write', ms),
   });
@@ -193,13 +218,70 @@ async function fileMode(o: ProcessOptions, input: string, ctx: CommandContext): 
     clock: systemClock,
     signal: ctx.signal,
   });
+  const started = Date.now();
+  const live = new LiveStats(run, recorders, systemClock);
+  let dashboard: Awaited<ReturnType<typeof startRunDashboard>> | null = null;
+  const progress = new FileProgress(
+    {
+      read: () => run.progress().lines,
+      readDone: () => false,
+      processed: () => run.counters.consumed,
+      fraction: () => {
+        const p = run.progress();
+        return p.totalBytes > 0 ? p.bytesRead / p.totalBytes : null;
+      },
+    },
+    {
+      file: input,
+      stream: ctx.stderr,
+      interactive: ctx.interactive && !ctx.json && Boolean(ctx.stderr.isTTY),
+    },
+  );
   try {
+    if (o.dashboard !== undefined) {
+      // Bound before any work, so a busy port fails at once.
+      const { liveStatsFeed } = await import('../dashboard/index.js');
+      const feed = new DeferredFeed('rtap process');
+      dashboard = await startRunDashboard(o.dashboard, feed, money);
+      feed.attach(liveStatsFeed(live, `rtap process (${input})`));
+      live.start();
+      ctx.log(`rtap process: dashboard at ${dashboard.url}`);
+    }
+    progress.start();
     await run.run();
   } finally {
+    progress.stop();
     for (const s of sinks) await s.close();
     await transport.close();
   }
-  return summarize(countersReport(run.counters), ctx);
+  const cut = run.cut;
+  writeSummary(
+    {
+      ...countersReport(run.counters),
+      input: {
+        file: input,
+        records: run.progress().lines,
+        cut: cut ? { line: cut.line, reason: cut.reason } : null,
+      },
+      elapsed_ms: Date.now() - started,
+      outputs: outputNames(sinks),
+    },
+    output,
+    ctx,
+  );
+  if (cut) ctx.log(`rtap process: warning: ${describeCut(cut)}`);
+  if (dashboard) {
+    // The file is done, the dashboard shows its final state until the user is done looking.
+    live.sample();
+    ctx.log(`rtap process: input done; the dashboard at ${dashboard.url} stays up until Ctrl-C`);
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) resolve();
+      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    live.stop();
+    await dashboard.close();
+  }
+  return cut ? EXIT.FAILURE : EXIT.OK;
 }
 
 /**

@@ -12,7 +12,7 @@ import { partitionForKey } from '../transport/partitioner.js';
 import { DEFAULT_PARTITIONS, INPUT_TOPICS, TOPICS, topicForEventType } from '../transport/topics.js';
 import { newCounters } from './counters.js';
 import { deliverOutputs } from './delivery.js';
-import { readLines } from './file-input.js';
+import { readNumberedLines, type InputCut } from '../files/lines.js';
 import type { ProcessorEvents } from './processor.js';
 import { TaskRuntime, type DeadLetter, type InputRecord } from './task-runtime.js';
 import { taskFactories } from './task-spec.js';
@@ -31,8 +31,9 @@ export interface FileRunOptions {
   signal?: AbortSignal;
 }
 
-/** Progress of a file run: lines and bytes read so far, of how many (bytes of the file on disk). */
+/** Progress of a file run: records and bytes read so far, of how many (bytes of the file on disk). */
 export interface FileProgress {
+  /** Non-blank lines read. */
   lines: number;
   bytesRead: number;
   totalBytes: number;
@@ -53,6 +54,8 @@ export class FileRun extends EventEmitter<ProcessorEvents> {
   private readonly runtime: TaskRuntime;
   private readonly jsonl: JsonlSink[];
   private read: FileProgress;
+  /** Where the input ended early (a cut .gz), if it did: everything before it was processed. */
+  cut: InputCut | null = null;
 
   constructor(private readonly o: FileRunOptions) {
     super();
@@ -69,7 +72,7 @@ export class FileRun extends EventEmitter<ProcessorEvents> {
     try {
       totalBytes = statSync(o.path).size;
     } catch {
-      // readLines reports an unreadable input with its name.
+      // The reader reports an unreadable input with its name.
     }
     this.read = { lines: 0, bytesRead: 0, totalBytes };
   }
@@ -90,11 +93,13 @@ export class FileRun extends EventEmitter<ProcessorEvents> {
   async run(): Promise<void> {
     const chunk = this.o.chunkLines ?? 1000;
     let records: InputRecord[] = [];
-    const lines = readLines(this.o.path, (bytes) => (this.read.bytesRead = bytes));
-    for await (const line of lines) {
+    const lines = readNumberedLines(this.o.path, {
+      onBytes: (bytes) => (this.read.bytesRead = bytes),
+      onCut: (cut) => (this.cut = cut),
+    });
+    for await (const { line, text } of lines) {
       this.read.lines++;
-      if (line.length === 0) continue;
-      records.push(this.record(line, this.read.lines));
+      records.push(this.record(text, line));
       if (records.length >= chunk) {
         await this.step(records);
         records = [];

@@ -2,7 +2,16 @@ import { EventEmitter } from 'node:events';
 import type { Histogram } from 'hdr-histogram-js';
 import { summarize, type LatencyName, type LatencyRecorders } from '../reporting/histograms.js';
 import type { Clock } from '../time/clock.js';
-import type { Processor, ProcessorCounters } from './processor.js';
+import type { ProcessorCounters } from './counters.js';
+import type { ProcessorEvents } from './processor.js';
+
+/** What live stats read: a Processor, or a file run (file-run.ts). */
+export interface PipelineSource extends EventEmitter<ProcessorEvents> {
+  readonly counters: ProcessorCounters;
+  readonly lag: Map<string, number>;
+  watermark(): number;
+  totalLag(): number;
+}
 
 /** One periodic sample of a running pipeline: what live views (terminal UI, dashboard, bench) show. */
 export interface LiveSnapshot {
@@ -44,7 +53,7 @@ export class LiveStats extends EventEmitter<LiveStatsEvents> {
   private latestSnapshot: LiveSnapshot | null = null;
 
   constructor(
-    readonly processor: Processor,
+    readonly processor: PipelineSource,
     private readonly recorders: LatencyRecorders,
     private readonly clock: Clock,
     private readonly options: { intervalMs?: number; historySize?: number; produced?: () => number } = {},

@@ -1,7 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
 
 /**
- * Latency recorders (DESIGN.md, "Latency, as rtap measures it"). Values are recorded in microseconds as
+ * Latency recorders (docs/report.md, "Latencies"). Values are recorded in microseconds as
  * integers in HDR histograms (3 significant digits, auto-resizing), reported in milliseconds.
  */
 export const LATENCY_NAMES = [

@@ -1,6 +1,6 @@
 import type { LatencyName, LatencyRecorders, LatencySummary } from './histograms.js';
 import { LATENCY_DESCRIPTIONS, encodeHistogram, summarize } from './histograms.js';
-import type { ResourceSummary } from './resources.js';
+import type { ResourceInterval, ResourceSummary } from './resources.js';
 
 /**
  * The bench report: the JSON written by `rtap bench --json <file>` (documented in docs/report.md) and the
@@ -43,7 +43,14 @@ export interface BenchReport {
     duplicates: number;
     results: number;
     final_results: number;
+    /** Alerts of the load: raised while events flowed (the end-of-input ones are not in here). */
     alerts: number;
+    /**
+     * Alerts only the end of input raised (pending timeouts fired as if elapsed): not matches of the load.
+     * Absent in reports of older versions.
+     */
+    alerts_at_end_of_input?: number;
+    alerts_at_end_of_input_by_pattern?: Record<string, number>;
     max_lag: number;
     throughput_per_sec: number;
     throughput_per_min: number;
@@ -69,6 +76,8 @@ export interface IntervalRow {
   consumed: number;
   lag: number;
   latency: Partial<Record<LatencyName, { count: number; p50: number; p99: number; max: number }>>;
+  /** Process resources over the interval (absent in reports of older versions). */
+  resources?: ResourceInterval;
 }
 
 export function e2eByViewSection(rec: LatencyRecorders): BenchReport['e2e_by_view'] {

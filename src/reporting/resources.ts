@@ -11,6 +11,17 @@ export interface ResourceSummary {
   gc: { count: number; total_pause_ms: number; max_pause_ms: number };
 }
 
+/** Resource use over one interval of a run (the HTML report's resource chart). */
+export interface ResourceInterval {
+  /** Process CPU time over the interval's wall time, in % of one core. */
+  cpu_percent: number;
+  rss_mb: number;
+  heap_used_mb: number;
+  /** GC pause time in the interval, in % of its wall time. */
+  gc_percent: number;
+  gc_count: number;
+}
+
 /** Samples process CPU, RSS, event-loop delay and GC pauses while a run is in progress. */
 export class ResourceMonitor {
   private cpu0 = process.cpuUsage();
@@ -29,10 +40,12 @@ export class ResourceMonitor {
     }
   });
   private timer: NodeJS.Timeout | null = null;
+  private mark = { cpu: process.cpuUsage(), t: performance.now(), gcCount: 0, gcTotal: 0 };
 
   start(): void {
     this.cpu0 = process.cpuUsage();
     this.t0 = performance.now();
+    this.mark = { cpu: this.cpu0, t: this.t0, gcCount: 0, gcTotal: 0 };
     this.loop.enable();
     this.observer.observe({ entryTypes: ['gc'] });
     this.sample();
@@ -44,6 +57,24 @@ export class ResourceMonitor {
     const m = process.memoryUsage();
     if (m.rss > this.rssMax) this.rssMax = m.rss;
     if (m.heapUsed > this.heapMax) this.heapMax = m.heapUsed;
+  }
+
+  /** Resource use since the previous call (or start). */
+  takeInterval(): ResourceInterval {
+    const now = performance.now();
+    const cpu = process.cpuUsage();
+    const wall = Math.max(1e-3, now - this.mark.t);
+    const usedMs = (cpu.user - this.mark.cpu.user + cpu.system - this.mark.cpu.system) / 1000;
+    const m = process.memoryUsage();
+    const out: ResourceInterval = {
+      cpu_percent: Math.round((usedMs / wall) * 1000) / 10,
+      rss_mb: Math.round(m.rss / 1048576),
+      heap_used_mb: Math.round(m.heapUsed / 1048576),
+      gc_percent: Math.round(((this.gcTotal - this.mark.gcTotal) / wall) * 1000) / 10,
+      gc_count: this.gcCount - this.mark.gcCount,
+    };
+    this.mark = { cpu, t: now, gcCount: this.gcCount, gcTotal: this.gcTotal };
+    return out;
   }
 
   stop(): ResourceSummary {

@@ -6,6 +6,25 @@ import { LATENCY_NAMES } from './histograms.js';
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** What each stage includes, under the table (docs/report.md has the details). */
+export const STAGES_NOTE =
+  'publish, ack, ingest: from the intended send time · window_close: final result after the window end, including the watermark wait · e2e: result after the intended send of its last event (a long window waits for its end) · alert: after the event that completed the match · docs/report.md';
+
+function isNoPatterns(v: unknown): boolean {
+  return Array.isArray(v) && v.length === 1 && v[0] === 'none';
+}
+
+/** The alerts only the end of input raised, named apart so nobody reads them as matches of the load. */
+export function endOfInputNote(p: BenchReport['pipeline']): string {
+  const n = p.alerts_at_end_of_input ?? 0;
+  if (!n) return '';
+  const by = Object.entries(p.alerts_at_end_of_input_by_pattern ?? {})
+    .sort(([, a], [, b]) => b - a)
+    .map(([k, v]) => `${k} ${int(v)}`)
+    .join(', ');
+  return ` (+${int(n)} at end of input, not counted: ${by})`;
+}
+
 /** The human bench report: latency table, throughput and pipeline counters, resources. */
 export function renderReport(r: BenchReport, color: boolean): string {
   const style = color ? { head: ['cyan'] } : { head: [], border: [] };
@@ -21,12 +40,22 @@ export function renderReport(r: BenchReport, color: boolean): string {
     head: ['latency (ms)', 'count', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'],
     style,
   });
+  const cep = !isNoPatterns(r.meta.config.patterns?.value);
   for (const name of LATENCY_NAMES) {
     const s = r.latency[name];
-    if (!s) continue;
-    lat.push([name, int(s.count), fmt(s.p50), fmt(s.p90), fmt(s.p95), fmt(s.p99), fmt(s.p999), fmt(s.max)]);
+    if (s)
+      lat.push([name, int(s.count), fmt(s.p50), fmt(s.p90), fmt(s.p95), fmt(s.p99), fmt(s.p999), fmt(s.max)]);
+    // With patterns on, a missing alert row would read as "not measured": say it measured none.
+    else if (name === 'alert' && cep) lat.push([name, '0', '–', '–', '–', '–', '–', '–']);
   }
   lines.push(lat.toString());
+  lines.push(c.dim(STAGES_NOTE));
+  if (cep && !r.latency.alert)
+    lines.push(
+      c.dim(
+        `alert: no pattern completed a match while the load ran${r.pipeline.alerts_at_end_of_input ? `; the ${int(r.pipeline.alerts_at_end_of_input)} alerts the end of input raised are not matches of the load and not measured` : ''} (a longer run, or --fraud-share, gives the patterns time to match)`,
+      ),
+    );
   const views = Object.entries(r.e2e_by_view ?? {});
   if (views.length) {
     const byView = new Table({ head: ['e2e by view (ms)', 'count', 'p50', 'p95', 'p99', 'max'], style });
@@ -52,7 +81,9 @@ export function renderReport(r: BenchReport, color: boolean): string {
       }`,
     },
     { 'late / duplicates': `${int(p.late)} / ${int(p.duplicates)}` },
-    { results: `${int(p.results)} (${int(p.final_results)} final), alerts ${int(p.alerts)}` },
+    {
+      results: `${int(p.results)} (${int(p.final_results)} final), alerts ${int(p.alerts)}${endOfInputNote(p)}`,
+    },
     { 'max consumer lag': `${int(p.max_lag)} records` },
     { 'error rate': `${(p.error_rate * 100).toFixed(3)} %` },
     {

@@ -1,3 +1,4 @@
+import { DEFAULT_RATE_TABLE } from '../events/currency.js';
 import { Discrete, Rng, zipfWeights } from './random.js';
 import type { Device } from '../events/types.js';
 
@@ -30,17 +31,11 @@ export const COUNTRIES: readonly Country[] = [
   { code: 'NL', currency: 'EUR', weight: 3 },
 ];
 
-/** Fixed conversion from the USD list price (a simulation, not a market feed). */
-export const USD_RATES: Readonly<Record<string, number>> = {
-  USD: 1,
-  EUR: 0.92,
-  GBP: 0.79,
-  CAD: 1.36,
-  JPY: 151,
-  INR: 83.3,
-  BRL: 5.05,
-  AUD: 1.52,
-};
+/**
+ * Fixed conversion from the USD list price (a simulation, not a market feed): the default rate table of
+ * the reports, so a report in USD gives back the list prices.
+ */
+export const USD_RATES: Readonly<Record<string, number>> = DEFAULT_RATE_TABLE.rates;
 
 /** Currencies quoted without minor units. */
 const ZERO_DECIMALS = new Set(['JPY']);

@@ -11,6 +11,7 @@ import { createGenerator } from './generator.js';
 import { runOpenLoop, type PacingHooks, type PacingOptions, type RunSummary } from './pacing.js';
 import { RecordingWriter, replay, writeRecording } from './recording.js';
 import { generateRecords } from './unpaced.js';
+import { describeCut, type InputCut } from '../files/lines.js';
 
 type Options = OptionsOf<typeof simulateSettings>;
 
@@ -146,6 +147,7 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
   };
   let summary: RunSummary;
   let mode: Report['mode'];
+  let cut: InputCut | null = null;
   try {
     if (o.replay) {
       mode = 'replay';
@@ -161,6 +163,7 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
           encoding: o.encoding,
           events: o.events,
           eventTime: o.eventTime,
+          onCut: (c) => (cut = c),
         },
         systemClock,
         hooks,
@@ -198,6 +201,10 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
     },
     ctx,
   );
+  if (cut) {
+    ctx.log(`rtap simulate: warning: ${describeCut(cut)}`);
+    return 1;
+  }
   if (summary.failed > 0) {
     ctx.log(
       `rtap simulate: ${summary.failed} records could not be sent (first error: ${summary.firstError})`,

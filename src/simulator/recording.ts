@@ -1,7 +1,7 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { createGunzip, createGzip, type Gzip } from 'node:zlib';
+import { createGzip, type Gzip } from 'node:zlib';
+import { readNumberedLines, type LineOptions, type NumberedLine } from '../files/lines.js';
 import { UsageError } from '../errors.js';
 import { encodeEvent, type Encoding } from '../events/codec.js';
 import { eventKey, type AnalyticsEvent } from '../events/types.js';
@@ -141,38 +141,18 @@ export async function writeRecording(
   return w.records;
 }
 
-/** Reads a recording (gzip for .gz), line by line; errors name the file and line. */
-export async function* readRecording(path: string): AsyncGenerator<RecordedEntry> {
-  const input = createReadStream(path);
-  const lines = createInterface({
-    input: path.endsWith('.gz') ? input.pipe(createGunzip()) : input,
-    crlfDelay: Infinity,
-  });
-  let n = 0;
-  try {
-    for await (const line of lines) {
-      n++;
-      if (line.trim() === '') continue;
-      yield parseRecordingLine(line, `${path}:${n}`);
-    }
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read recording ${path}: ${(err as Error).message}`);
-  }
+/**
+ * Reads a recording (gzip for .gz), line by line; errors name the file and line. A .gz cut short yields
+ * every complete line before the cut and tells `options.onCut` (without it, the cut is an error).
+ */
+export async function* readRecording(path: string, options: LineOptions = {}): AsyncGenerator<RecordedEntry> {
+  for await (const { line, text } of readNumberedLines(path, options))
+    yield parseRecordingLine(text, `${path}:${line}`);
 }
 
-async function readLines(path: string): Promise<string[]> {
-  const out: string[] = [];
-  const input = createReadStream(path);
-  const lines = createInterface({
-    input: path.endsWith('.gz') ? input.pipe(createGunzip()) : input,
-    crlfDelay: Infinity,
-  });
-  try {
-    for await (const line of lines) if (line.trim() !== '') out.push(line);
-  } catch (err) {
-    throw new UsageError(`cannot read recording ${path}: ${(err as Error).message}`);
-  }
+async function readLines(path: string, options: LineOptions): Promise<NumberedLine[]> {
+  const out: NumberedLine[] = [];
+  for await (const l of readNumberedLines(path, options)) out.push(l);
   return out;
 }
 
@@ -188,6 +168,8 @@ export interface ReplayOptions {
   eventTime?: 'shift' | 'keep';
   /** Stop after this many records. */
   events?: number;
+  /** The recording ends early (a cut .gz): what precedes the cut is replayed, this is told where. */
+  onCut?: LineOptions['onCut'];
 }
 
 /**
@@ -210,7 +192,7 @@ export async function replay(
       `invalid replay speed ${JSON.stringify(speed)}: expected a positive factor like 2, or 'max'`,
     );
   }
-  const lines = await readLines(path);
+  const lines = await readLines(path, { onCut: options.onCut });
   const limit = Math.min(lines.length, options.events ?? Infinity);
   let parsed = 0;
   const ahead: RecordedEntry[] = [];
@@ -224,7 +206,7 @@ export async function replay(
   const makeSchedule = (startedAt: number) => ({
     next(): number | null {
       if (parsed >= limit) return null;
-      const entry = parseRecordingLine(lines[parsed], `${path}:${parsed + 1}`);
+      const entry = parseRecordingLine(lines[parsed].text, `${path}:${lines[parsed].line}`);
       parsed++;
       ahead.push(entry);
       const t = recordedTime(entry);

@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createGzip, type Gzip } from 'node:zlib';
 import { once } from 'node:events';
+import { RtapError } from '../errors.js';
 import type { Output, Sink } from './types.js';
 
 /**
@@ -13,6 +14,8 @@ export class JsonlSink implements Sink {
   private file: WriteStream | null = null;
   private gzip: Gzip | null = null;
   private written = 0;
+  /** A write error of the file (disk full, removed directory): reported by the next write or close. */
+  private failure: Error | null = null;
 
   constructor(
     readonly path: string,
@@ -30,10 +33,19 @@ export class JsonlSink implements Sink {
       } else {
         this.out = this.file;
       }
+      // Without a listener a failed open or write is an uncaught 'error' event that kills the process.
+      const fail = (err: NodeJS.ErrnoException) => {
+        this.failure ??= new RtapError(`cannot write ${path}: ${err.code ?? err.message}`);
+        // The gzip stream in front would wait for a drain that never comes: end it with the error.
+        if (this.gzip && !this.gzip.destroyed) this.gzip.destroy(err);
+      };
+      this.file.on('error', fail);
+      this.gzip?.on('error', fail);
     }
   }
 
   async write(outputs: Output[]): Promise<void> {
+    if (this.failure) throw this.failure;
     let chunk = '';
     for (const o of outputs) {
       if (!this.filter(o)) continue;
@@ -43,7 +55,8 @@ export class JsonlSink implements Sink {
         ) + '\n';
       this.written++;
     }
-    if (chunk && !this.out.write(chunk)) await once(this.out, 'drain');
+    if (chunk && !this.out.write(chunk)) await once(this.out, 'drain').catch(() => {});
+    if (this.failure) throw this.failure;
   }
 
   /** Lines that are not outputs (file mode's dead letters), written in order with the outputs. */
@@ -54,14 +67,19 @@ export class JsonlSink implements Sink {
   }
 
   async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
     if (this.gzip) await new Promise<void>((r) => this.gzip!.flush(() => r()));
   }
 
   async close(): Promise<void> {
     if (!this.file) return;
-    const done = once(this.file, 'close');
-    (this.gzip ?? this.file).end();
-    await done;
+    if (!this.file.closed) {
+      const done = once(this.file, 'close').catch(() => {});
+      if (this.failure) this.file.destroy();
+      else (this.gzip ?? this.file).end();
+      await done;
+    }
+    if (this.failure) throw this.failure;
   }
 
   stats(): Record<string, number> {

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { RtapError } from '../errors.js';
 import type { StackState } from './state.js';
+import { loadKafkaContainer, loadTestcontainers } from './testcontainers.js';
 
 /**
  * The container runtime: used only where a Docker-compatible engine answers. testcontainers' KafkaContainer
@@ -35,7 +36,7 @@ export async function containerEngineAvailable(
   if (!engineHints(env)) return false;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
+    const { getContainerRuntimeClient } = await loadTestcontainers();
     const probe = getContainerRuntimeClient().then(
       () => true,
       () => false,
@@ -63,7 +64,7 @@ export interface StartedContainerKafka {
  */
 export async function startContainerKafka(options: { detach: boolean }): Promise<StartedContainerKafka> {
   if (options.detach) process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
-  const { KafkaContainer } = await import('@testcontainers/kafka');
+  const { KafkaContainer } = await loadKafkaContainer();
   const started = await new KafkaContainer(CONTAINER_IMAGE).withKraft().start();
   return {
     brokers: [`${started.getHost()}:${started.getMappedPort(9093)}`],
@@ -76,7 +77,7 @@ export async function startContainerKafka(options: { detach: boolean }): Promise
 
 export async function stopContainerById(state: StackState): Promise<void> {
   if (!state.container) return;
-  const { getContainerRuntimeClient } = await import('testcontainers');
+  const { getContainerRuntimeClient } = await loadTestcontainers();
   try {
     const client = await getContainerRuntimeClient();
     const c = client.container.getById(state.container.id);
@@ -92,7 +93,7 @@ export async function stopContainerById(state: StackState): Promise<void> {
 export async function containerRunning(state: StackState): Promise<boolean> {
   if (!state.container) return false;
   try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
+    const { getContainerRuntimeClient } = await loadTestcontainers();
     const client = await getContainerRuntimeClient();
     const info = await client.container.inspect(client.container.getById(state.container.id));
     return info.State.Running;

@@ -12,6 +12,7 @@ import {
   stopContainerById,
   CONTAINER_IMAGE,
 } from './container.js';
+import { loadKafkaContainer, loadTestcontainers } from './testcontainers.js';
 import {
   nativeDown,
   nativeNodeStatus,
@@ -75,6 +76,9 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackUpResu
   let useContainer = false;
   let reason = 'native runtime requested';
   if (runtime === 'container') {
+    // Optional packages (not installed by npm ci): a missing one is said as such, not as a missing engine.
+    await loadTestcontainers();
+    await loadKafkaContainer();
     if (!(await containerEngineAvailable(env)))
       throw new RtapError(
         '--runtime container: no container engine (Docker/Podman) answers on this machine',

@@ -2,6 +2,7 @@ import type { CommandContext, OptionsOf } from '../commands/define.js';
 import type { runSettings } from '../commands/run.js';
 import { EXIT, RtapError, UsageError } from '../errors.js';
 import { runBench } from '../bench/run.js';
+import { phaseText } from '../bench/phases.js';
 import type { Dashboard } from '../dashboard/index.js';
 import { renderReport } from '../reporting/table.js';
 import { buildSinks } from '../sinks/build.js';
@@ -10,15 +11,16 @@ import { DeferredFeed } from './deferred-feed.js';
 import { loadLiveView, startLiveView, type LiveViewHandle } from './live-view.js';
 import { UNTIL_STOPPED_MS } from './until-stopped.js';
 import { engineOverrides } from '../pipeline/assemble.js';
+import { moneyFrom, type Money } from '../events/currency.js';
 
 type RunOptions = OptionsOf<typeof runSettings>;
 
 /** Starts the dashboard on `port`, turning the usual bind failures into messages that say what to do. */
-export async function startRunDashboard(port: number, feed: DeferredFeed): Promise<Dashboard> {
+export async function startRunDashboard(port: number, feed: DeferredFeed, money?: Money): Promise<Dashboard> {
   // Imported only when a dashboard is wanted: `--dashboard off` never loads the web server.
   const { startDashboard } = await import('../dashboard/index.js');
   try {
-    return await startDashboard({ port, feed });
+    return await startDashboard({ port, feed, store: { money } });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE')
@@ -60,7 +62,7 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
     const sinks = await buildSinks(o.sink, { transport, output: o.output });
     const feed = new DeferredFeed(`rtap run (${transport.description})`);
     const liveStatsFeed = o.dashboard === null ? null : (await import('../dashboard/index.js')).liveStatsFeed;
-    if (o.dashboard !== null) dashboard = await startRunDashboard(o.dashboard, feed);
+    if (o.dashboard !== null) dashboard = await startRunDashboard(o.dashboard, feed, moneyFrom(o));
     const interactive = ctx.interactive && !ctx.json;
     await loadLiveView(ctx.json ? ctx.stderr : ctx.stdout, interactive);
     const until = o.duration
@@ -94,6 +96,10 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
       // After q the user wants out: drain what is already in the log, but do not wait long for it.
       drainTimeoutMs: 5000,
       effectiveConfig: ctx.effectiveConfig,
+      onPhase: (phase) => {
+        stopView();
+        ctx.log(`rtap run: ${phaseText(phase)}`);
+      },
       onLive: (live) => {
         if (liveStatsFeed) feed.attach(liveStatsFeed(live, `rtap run (${transport.description})`));
         view = startLiveView({

@@ -124,7 +124,7 @@ test(
       );
       const latest = (await get('/kpis/latest')).body;
       assert.equal(latest.window_start, w0 + 60_000);
-      assert.deepEqual(latest.funnel, { views: 300, add_to_cart: 60, checkout: 30, purchase: 12 });
+      assert.deepEqual(latest.funnel, { product_views: 300, add_to_cart: 60, checkout: 30, purchase: 12 });
       const health = await get('/health');
       assert.equal(health.status, 200);
       const metrics = (await get('/metrics')).body as string;

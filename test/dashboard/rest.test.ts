@@ -82,7 +82,7 @@ test('/funnel?minutes_back= sums the funnel over the range and recomputes the ra
   const rows = [...kpiSteps.slice(-4), [9, 0, 0, 0]];
   const sum = [0, 1, 2, 3].map((i) => rows.reduce((s, w) => s + w[i], 0));
   assert.deepEqual(r.body.steps, [
-    { step: 'views', count: sum[0] },
+    { step: 'product_views', count: sum[0] },
     { step: 'add_to_cart', count: sum[1] },
     { step: 'checkout', count: sum[2] },
     { step: 'purchase', count: sum[3] },

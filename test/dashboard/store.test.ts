@@ -8,6 +8,7 @@ const T0 = 1_700_000_000_000;
 
 test('tiles show the last complete window and its change against the window before', () => {
   const s = new DashboardStore({ feed: 'test' });
+  s.onResult(realtime(T0 - 5000, 30, 10, 1, 1)); // the first window: the data began inside it
   s.onResult(realtime(T0, 100, 40, 2, 10));
   s.onResult(realtime(T0 + 5000, 150, 55, 9, 10));
   s.onResult(realtime(T0 + 10_000, 20, 5, 0, 0, 'early')); // the open window must not replace the last complete one
@@ -16,10 +17,49 @@ test('tiles show the last complete window and its change against the window befo
   assert.equal(tiles.page_views_per_sec.previous, 100 / 5);
   assert.equal(tiles.page_views_per_sec.partial, false);
   assert.equal(tiles.page_views_per_sec.window_end, T0 + 10_000);
+  assert.equal(tiles.bounce_rate.better, 'down', 'a rising bounce rate is bad news');
+  assert.equal(tiles.page_views_per_sec.better, undefined);
   assert.equal(tiles.active_users.value, 55);
   assert.equal(tiles.bounce_rate.value, 0.9);
   assert.equal(tiles.bounce_rate.previous, 0.2);
   assert.equal(tiles.revenue.value, null, 'no kpis result yet');
+});
+
+test('no change is shown against the first window, which the data began inside', () => {
+  const s = new DashboardStore({ feed: 'test' });
+  s.onResult(kpis(T0, [10, 2, 1, 1], 30)); // a run started late in this minute: few events
+  s.onResult(kpis(T0 + 60_000, [100, 20, 10, 5], 400));
+  const revenue = s.tiles().find((t) => t.id === 'revenue')!;
+  assert.equal(revenue.value, 400);
+  assert.equal(revenue.previous, null, 'not ▲1233% against a partial minute');
+  assert.match(revenue.note ?? '', /first, partial/);
+  s.onResult(kpis(T0 + 120_000, [100, 20, 10, 5], 500));
+  const next = s.tiles().find((t) => t.id === 'revenue')!;
+  assert.deepEqual([next.value, next.previous, next.note], [500, 400, undefined]);
+});
+
+test('revenue and order value are converted into the reporting currency, never added as they are', () => {
+  // 100 USD + 9,200 JPY + 46 EUR: at the default table (1 USD = 151 JPY = 0.92 EUR) 100 + 60.93 + 50.
+  const byCurrency = { USD: 100, JPY: 9200, EUR: 46 };
+  const usd = 100 + 9200 / 151 + 46 / 0.92;
+  const s = new DashboardStore({ feed: 'test' });
+  s.onResult(kpis(T0, [10, 4, 2, 2], 0, 'final', byCurrency));
+  const tiles = Object.fromEntries(s.tiles().map((t) => [t.id, t]));
+  assert.ok(Math.abs(tiles.revenue.value! - usd) < 1e-9, `${tiles.revenue.value} vs ${usd}`);
+  assert.ok(Math.abs(tiles.aov.value! - usd / 2) < 1e-9);
+  assert.equal(tiles.revenue.currency, 'USD');
+  const latest = s.kpisLatest()!;
+  assert.deepEqual(latest.revenue_by_currency, byCurrency, 'the split is kept');
+  assert.equal(latest.currency, 'USD');
+  // Another reporting currency and table: 1 EUR = 1.25 USD = 160 JPY; a currency it lacks stays apart.
+  const eur = new DashboardStore({
+    feed: 'test',
+    money: { table: { base: 'EUR', rates: { EUR: 1, USD: 1.25, JPY: 160 } }, currency: 'EUR' },
+  });
+  eur.onResult(kpis(T0, [10, 4, 2, 2], 0, 'final', { ...byCurrency, BRL: 10 }));
+  const k = eur.kpisLatest()!;
+  assert.ok(Math.abs(k.revenue! - (100 / 1.25 + 9200 / 160 + 46)) < 1e-9);
+  assert.deepEqual(k.unconverted_revenue, { BRL: 10 });
 });
 
 test('before the first window closes a tile shows the open window, marked partial', () => {

@@ -76,21 +76,28 @@ export function realtime(
   );
 }
 
+/**
+ * A kpis result like the engine's: `steps` is the shop funnel (product views, carts, checkouts,
+ * purchases); the view's own funnel.views counts every page view, three times as many here, so a reader
+ * that takes page views for product views shows. `revenue` is in USD unless `byCurrency` splits it.
+ */
 export function kpis(
   windowStart: number,
   steps: [number, number, number, number],
   revenue: number,
   emit: 'final' | 'early' = 'final',
+  byCurrency: Record<string, number> = { USD: revenue },
 ): ViewResult {
-  const [views, carts, checkouts, purchases] = steps;
+  const [productViews, carts, checkouts, purchases] = steps;
+  const views = 3 * productViews + 1;
   return result(
     'kpis',
     windowStart,
     60_000,
     {
-      events: views + carts + checkouts + purchases,
+      events: views + productViews + carts + checkouts + purchases,
       sessions: Math.ceil(views / 3),
-      counts_by_type: { page_view: views, purchase: purchases },
+      counts_by_type: { page_view: views, view_product: productViews, purchase: purchases },
       funnel: {
         views,
         add_to_cart: carts,
@@ -101,9 +108,10 @@ export function kpis(
         checkout_to_purchase: null,
         view_to_purchase: null,
       },
-      revenue,
-      revenue_by_currency: { USD: revenue },
-      aov: purchases ? revenue / purchases : null,
+      // As the engine computes them: the amounts of every currency added as they are.
+      revenue: Object.values(byCurrency).reduce((a, b) => a + b, 0),
+      revenue_by_currency: byCurrency,
+      aov: purchases ? Object.values(byCurrency).reduce((a, b) => a + b, 0) / purchases : null,
       latency_p50_ms: 40,
       latency_p95_ms: 90,
       latency_p99_ms: 120,

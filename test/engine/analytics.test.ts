@@ -46,20 +46,25 @@ test('batch analytics of 002 over stored results: finals only, each result once'
     order('o6', 'new', 20),
     order('o6', 'new', 20), // duplicate delivery of the same order
   ];
-  const rep = analyzeResults(records);
+  // A round table for hand arithmetic: 1 USD = 0.5 EUR, so 500 EUR is worth 1,000 USD.
+  const rep = analyzeResults(records, {
+    table: { base: 'USD', rates: { USD: 1, EUR: 0.5 } },
+    currency: 'USD',
+  });
   assert.equal(rep.input.records, records.length);
   assert.deepEqual(
     rep.topRevenueByCurrency.map((c) => [
       c.currency,
       c.total_revenue,
+      c.total_revenue_converted,
       c.order_count,
       c.avg_order_value,
       c.mean_window_avg_order_value,
       c.windows,
     ]),
     [
-      ['EUR', 500, 1, 500, 500, 1],
-      ['USD', 130, 3, 130 / 3, 40, 2],
+      ['EUR', 500, 1000, 1, 500, 500, 1],
+      ['USD', 130, 130, 3, 130 / 3, 40, 2],
     ],
   );
   assert.deepEqual(
@@ -73,7 +78,7 @@ test('batch analytics of 002 over stored results: finals only, each result once'
   assert.deepEqual(
     rep.revenueTrend.map((t) => [t.window_start, t.total_revenue, t.order_count, t.by_currency]),
     [
-      [0, 600, 3, { USD: 100, EUR: 500 }],
+      [0, 100 + 1000, 3, { USD: 100, EUR: 500 }],
       [W, 30, 1, { USD: 30 }],
     ],
   );
@@ -86,4 +91,42 @@ test('batch analytics of 002 over stored results: finals only, each result once'
       ['New', 1, 1, 20],
     ],
   );
+});
+
+test('money of several currencies is converted before it is added: trend, top currencies and segments', () => {
+  // 1,000 JPY is worth 10 USD at 100 JPY per USD: by its number it would top 100 USD, by its worth not.
+  const money = { table: { base: 'USD', rates: { USD: 1, JPY: 100, EUR: 0.8 } }, currency: 'USD' };
+  const records = [
+    r('eventflow.revenue', 'JPY', 0, { total_revenue: 1000, order_count: 1, avg_order_value: 1000 }),
+    r('eventflow.revenue', 'USD', 0, { total_revenue: 100, order_count: 1, avg_order_value: 100 }),
+    r('eventflow.revenue', 'BRL', 0, { total_revenue: 50, order_count: 1, avg_order_value: 50 }),
+    // A user spending 90,000 JPY (900 USD) and 200 EUR (250 USD): VIP in USD, not "90,200".
+    r('eventflow.orders', 'o1', 0, { order_id: 'o1', user_id: 'u', revenue: 90_000, currency: 'JPY' }),
+    r('eventflow.orders', 'o2', 0, { order_id: 'o2', user_id: 'u', revenue: 200, currency: 'EUR' }),
+    r('eventflow.orders', 'o3', 0, { order_id: 'o3', user_id: 'v', revenue: 70_000, currency: 'JPY' }),
+  ];
+  const rep = analyzeResults(records, money);
+  assert.equal(rep.currency, 'USD');
+  assert.deepEqual(
+    rep.topRevenueByCurrency.map((c) => [c.currency, c.total_revenue_converted]),
+    [
+      ['USD', 100],
+      ['JPY', 10],
+      ['BRL', null],
+    ],
+  );
+  assert.deepEqual(
+    rep.revenueTrend.map((t) => [t.total_revenue, t.unconverted]),
+    [[110, { BRL: 50 }]],
+  );
+  const seg = Object.fromEntries(rep.segments.map((s) => [s.segment, s]));
+  assert.deepEqual([seg.VIP.users, seg.VIP.revenue], [1, 900 + 250]);
+  assert.deepEqual([seg.Premium.users, seg.Premium.revenue], [1, 700]);
+  assert.match(seg.VIP.rule, /spend > 1,000\.00 USD/);
+
+  // In EUR, 002's $1K threshold is 800 EUR, and spend is counted in EUR.
+  const eur = analyzeResults(records, { ...money, currency: 'EUR' });
+  const vip = eur.segments.find((s) => s.segment === 'VIP')!;
+  assert.match(vip.rule, /spend > 800\.00 EUR/);
+  assert.ok(Math.abs(vip.revenue - (900 + 250) * 0.8) < 1e-9);
 });

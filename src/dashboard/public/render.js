@@ -9,6 +9,8 @@ export function renderTiles(container, tiles) {
     container,
     tiles.map((t) => {
       const delta = formatDelta(t.value, t.previous, t.format);
+      // Colour says good or bad news: for bounces a rise is bad.
+      const good = delta && delta.dir !== 'flat' ? (delta.dir === 'up') === (t.better !== 'down') : null;
       const windowText =
         t.window_end === null
           ? 'waiting for data'
@@ -16,11 +18,12 @@ export function renderTiles(container, tiles) {
             ? `${t.view} window so far`
             : `${t.view} window to ${formatClock(t.window_end)}`;
       return el('div', { class: 'tile', testid: `tile-${t.id}` }, [
-        el('div', { class: 'label', text: t.label }),
+        el('div', { class: 'label', text: t.currency ? `${t.label} (${t.currency})` : t.label }),
         el('div', { class: 'value', text: formatValue(t.value, t.format), testid: `tile-value-${t.id}` }),
         el('div', {
-          class: `delta ${delta ? delta.dir : ''}`,
-          text: delta ? `${delta.text} vs previous` : ' ',
+          class: `delta ${good === null ? '' : good ? 'good' : 'bad'}`,
+          testid: `tile-delta-${t.id}`,
+          text: delta ? `${delta.text} vs previous` : t.note ? t.note : ' ',
         }),
         el('div', { class: 'window', text: windowText }),
       ]);
@@ -38,7 +41,7 @@ function barRow(name, value, max, numText, testid) {
 }
 
 const STEP_LABELS = {
-  views: 'Product views',
+  product_views: 'Product views',
   add_to_cart: 'Add to cart',
   checkout: 'Checkout',
   purchase: 'Purchase',
@@ -122,9 +125,9 @@ export function renderHealth(container, h) {
   const l = h.latency ?? {};
   fill(container, [
     metric('Throughput', `${formatValue(h.throughputPerSec, 'rate')} ev/s`, 'health-throughput'),
-    metric('E2E P95', formatMs(l.e2e?.p95), 'health-e2e-p95'),
-    metric('E2E P99', formatMs(l.e2e?.p99), 'health-e2e-p99'),
-    metric('Ingest P99', formatMs(l.ingest?.p99), 'health-ingest-p99'),
+    metric('E2E P95, last second', formatMs(l.e2e?.p95), 'health-e2e-p95'),
+    metric('E2E P99, last second', formatMs(l.e2e?.p99), 'health-e2e-p99'),
+    metric('Ingest P99, last second', formatMs(l.ingest?.p99), 'health-ingest-p99'),
     metric('Consumer lag', h.lag === null ? '–' : `${formatValue(h.lag, 'count')} rec`, 'health-lag'),
     metric('Watermark lag', formatMs(h.watermarkLagMs), 'health-watermark-lag'),
     metric('Dead letters', formatValue(h.deadLetters, 'count'), 'health-dead-letters'),

@@ -10,6 +10,7 @@ import { useBoard } from '../hooks/use-board.js';
 import { useFrame } from '../hooks/use-frame.js';
 import { useSnapshot } from '../hooks/use-snapshot.js';
 import { useTerminalWidth } from '../hooks/use-terminal-width.js';
+import { useTerminalRows } from '../hooks/use-terminal-rows.js';
 import type { AlertSource, ResultSource, SnapshotSource } from '../sources.js';
 import { PrintedAlertLines } from './AlertLine.js';
 import { ColorContext, Tx } from './Tx.js';
@@ -28,6 +29,8 @@ export interface LiveViewProps {
   color: boolean;
   /** Fixed width (tests); the terminal's columns otherwise, following resizes. */
   width?: number;
+  /** Fixed height (tests); the terminal's rows otherwise, following resizes. */
+  height?: number;
   /** Planned length of the run in seconds, shown next to the elapsed time. */
   totalS?: number | null;
   /** Listen for keys (q quits, Ctrl-C interrupts); only where stdin is a terminal. */
@@ -79,7 +82,18 @@ function usersText(b: BoardState): string {
   return parts.join('   ');
 }
 
-function TopPages({ board, width, narrow }: { board: BoardState; width: number; narrow: boolean }) {
+function TopPages({
+  board,
+  width,
+  narrow,
+  lines,
+}: {
+  board: BoardState;
+  width: number;
+  narrow: boolean;
+  /** Lines it may take. */
+  lines: number;
+}) {
   const pages = board.topPages;
   if (pages.length === 0)
     return (
@@ -87,8 +101,8 @@ function TopPages({ board, width, narrow }: { board: BoardState; width: number; 
         {narrow ? 'top pages: -' : '-'}
       </Row>
     );
-  if (width >= WIDE) {
-    const shown = pages.slice(0, 5);
+  if (width >= WIDE && lines > 1) {
+    const shown = pages.slice(0, Math.min(5, lines));
     const keyWidth = Math.min(Math.max(...shown.map((p) => p.key.length)), width - LABEL - 12);
     return (
       <Box flexDirection="column">
@@ -111,6 +125,30 @@ function TopPages({ board, width, narrow }: { board: BoardState; width: number; 
   );
 }
 
+type Part = 'throughput' | 'lag' | 'watermark' | 'latency' | 'users' | 'top' | 'totals';
+/** Which rows to keep when the terminal is short, most wanted first. */
+const PRIORITY: Part[] = ['throughput', 'latency', 'totals', 'lag', 'watermark', 'users', 'top'];
+
+/**
+ * The rows that fit in `budget` lines below the title, and how many lines the top pages get. ink clears
+ * the whole screen, scrollback included (ESC[3J), on every frame that is as tall as the terminal, so
+ * the view always stays shorter than it and drops rows instead.
+ */
+export function fitRows(budget: number, topLines: number): { parts: Set<Part>; topLines: number } {
+  const parts = new Set<Part>();
+  let left = budget;
+  let top = 0;
+  for (const p of PRIORITY) {
+    if (left <= 0) break;
+    if (p === 'top') {
+      top = Math.min(topLines, left);
+      left -= top;
+    } else left--;
+    parts.add(p);
+  }
+  return { parts, topLines: top };
+}
+
 /**
  * The live view of a running pipeline: throughput in and out, lag per partition, watermark lag, latency
  * percentiles of the last interval, top pages and active users, and alerts as finished lines above it.
@@ -124,7 +162,14 @@ export function LiveView(props: LiveViewProps) {
   const onAlert = useCallback((a: Alert) => batches.push(a), [batches]);
   useAlertStream(outputs, onAlert, invalidate);
   const width = useTerminalWidth(props.width);
+  const rows = useTerminalRows(props.height);
   const narrow = width < NARROW;
+  // One line for the title, one spare so the frame is never as tall as the terminal.
+  const fit = fitRows(
+    rows - 2,
+    width >= WIDE && !narrow ? Math.max(1, Math.min(5, board.topPages.length)) : 1,
+  );
+  const show = (p: Part) => fit.parts.has(p);
   const { isRawModeSupported } = useStdin();
   useInput(
     (input, key) => {
@@ -155,43 +200,55 @@ export function LiveView(props: LiveViewProps) {
           <Text>waiting for the first sample…</Text>
         ) : (
           <Box flexDirection="column">
-            <Row label="throughput" narrow={narrow}>
-              {narrow
-                ? `in ${fmtRate(snap.consumedPerSec)} out ${fmtRate(snap.resultsPerSec + snap.alertsPerSec)}`
-                : [
-                    snap.producedPerSec !== null ? `sent ${fmtRate(snap.producedPerSec)}` : null,
-                    `in ${fmtRate(snap.consumedPerSec)}`,
-                    `out ${fmtRate(snap.resultsPerSec + snap.alertsPerSec)} (results ${fmtRate(snap.resultsPerSec)}, alerts ${fmtRate(snap.alertsPerSec)})`,
-                  ]
-                    .filter(Boolean)
-                    .join('   ')}
-            </Row>
-            <Row label="lag" narrow={narrow}>
-              {narrow
-                ? `lag ${fmtCount(snap.lag.total)}`
-                : `${fmtCount(snap.lag.total)}   ${fmtPartitionLag(snap.lag.partitions, Math.max(10, inner - 6 - fmtCount(snap.lag.total).length))}`}
-            </Row>
-            <Row label="watermark" narrow={narrow}>
-              {narrow
-                ? `wm lag ${fmtMs(snap.watermarkLagMs)}`
-                : snap.watermark === null
-                  ? 'no events yet'
-                  : `${fmtMs(snap.watermarkLagMs)} behind now`}
-            </Row>
-            <Row label="latency" narrow={narrow}>
-              {latencyText(snap, narrow)}
-            </Row>
-            <Row label="users" narrow={narrow}>
-              {narrow
-                ? `users ${board.activeUsersNow === null ? '-' : fmtCount(board.activeUsersNow)}`
-                : usersText(board)}
-            </Row>
-            <TopPages board={board} width={width} narrow={narrow} />
-            <Row label="totals" narrow={narrow}>
-              {narrow
-                ? `alerts ${fmtCount(snap.counters.alerts)} dl ${fmtCount(snap.counters.deadLetters)}`
-                : `consumed ${fmtCount(snap.counters.consumed)}   results ${fmtCount(snap.counters.results)}   alerts ${fmtCount(snap.counters.alerts)}   dead letters ${fmtCount(snap.counters.deadLetters)}   late ${fmtCount(snap.counters.late)}   duplicates ${fmtCount(snap.counters.duplicates)}`}
-            </Row>
+            {show('throughput') && (
+              <Row label="throughput" narrow={narrow}>
+                {narrow
+                  ? `in ${fmtRate(snap.consumedPerSec)} out ${fmtRate(snap.resultsPerSec + snap.alertsPerSec)}`
+                  : [
+                      snap.producedPerSec !== null ? `sent ${fmtRate(snap.producedPerSec)}` : null,
+                      `in ${fmtRate(snap.consumedPerSec)}`,
+                      `out ${fmtRate(snap.resultsPerSec + snap.alertsPerSec)} (results ${fmtRate(snap.resultsPerSec)}, alerts ${fmtRate(snap.alertsPerSec)})`,
+                    ]
+                      .filter(Boolean)
+                      .join('   ')}
+              </Row>
+            )}
+            {show('lag') && (
+              <Row label="lag" narrow={narrow}>
+                {narrow
+                  ? `lag ${fmtCount(snap.lag.total)}`
+                  : `${fmtCount(snap.lag.total)}   ${fmtPartitionLag(snap.lag.partitions, Math.max(10, inner - 6 - fmtCount(snap.lag.total).length))}`}
+              </Row>
+            )}
+            {show('watermark') && (
+              <Row label="watermark" narrow={narrow}>
+                {narrow
+                  ? `wm lag ${fmtMs(snap.watermarkLagMs)}`
+                  : snap.watermark === null
+                    ? 'no events yet'
+                    : `${fmtMs(snap.watermarkLagMs)} behind now`}
+              </Row>
+            )}
+            {show('latency') && (
+              <Row label="latency" narrow={narrow}>
+                {latencyText(snap, narrow)}
+              </Row>
+            )}
+            {show('users') && (
+              <Row label="users" narrow={narrow}>
+                {narrow
+                  ? `users ${board.activeUsersNow === null ? '-' : fmtCount(board.activeUsersNow)}`
+                  : usersText(board)}
+              </Row>
+            )}
+            {show('top') && <TopPages board={board} width={width} narrow={narrow} lines={fit.topLines} />}
+            {show('totals') && (
+              <Row label="totals" narrow={narrow}>
+                {narrow
+                  ? `alerts ${fmtCount(snap.counters.alerts)} dl ${fmtCount(snap.counters.deadLetters)}`
+                  : `consumed ${fmtCount(snap.counters.consumed)}   results ${fmtCount(snap.counters.results)}   alerts ${fmtCount(snap.counters.alerts)}   dead letters ${fmtCount(snap.counters.deadLetters)}   late ${fmtCount(snap.counters.late)}   duplicates ${fmtCount(snap.counters.duplicates)}`}
+              </Row>
+            )}
           </Box>
         )}
       </Box>

@@ -57,7 +57,7 @@ test('the standalone feed reads results and alerts from the output topics and co
     await until(async () => (await get('/alerts')).alerts.length === 1);
     const latest = await get('/kpis/latest');
     assert.equal(latest.window_start, t0);
-    assert.deepEqual(latest.funnel, { views: 100, add_to_cart: 20, checkout: 10, purchase: 5 });
+    assert.deepEqual(latest.funnel, { product_views: 100, add_to_cart: 20, checkout: 10, purchase: 5 });
     assert.equal((await get('/alerts')).alerts[0].message, a1.message);
 
     // Results arriving while it runs.

@@ -76,6 +76,37 @@ describe('LiveView', () => {
     assert.doesNotMatch(f2, /in 190\/s/);
   });
 
+  it('stays shorter than the terminal, dropping the least wanted rows (ink clears the scrollback otherwise)', async () => {
+    const { feed, frame } = mount({ width: 120, height: 7 });
+    feed.emit('snapshot', snapshot({ counters: counters({ consumed: 570 }) }));
+    feed.emit(
+      'result',
+      viewResult('business', 1_700_000_040_000, 'early', {
+        top_pages: ['/a', '/b', '/c', '/d', '/e'].map((key, i) => ({ key, views: 10 - i })),
+      }),
+    );
+    const f = await waitForFrame(frame, /consumed 570/);
+    const lines = f.split('\n');
+    assert.ok(lines.length < 7, `${lines.length} lines on a 7-row terminal:\n${f}`);
+    // Title, then the most wanted rows; the top pages and users went first.
+    assert.match(f, /throughput/);
+    assert.match(f, /latency/);
+    assert.doesNotMatch(f, /top pages/);
+    // A tall terminal shows everything, the top pages one per line.
+    cleanup();
+    const tall = mount({ width: 120, height: 40 });
+    tall.feed.emit('snapshot', snapshot({ counters: counters({ consumed: 571 }) }));
+    tall.feed.emit(
+      'result',
+      viewResult('business', 1_700_000_040_000, 'early', {
+        top_pages: ['/a', '/b', '/c', '/d', '/e'].map((key, i) => ({ key, views: 10 - i })),
+      }),
+    );
+    const t = await waitForFrame(tall.frame, /5\. \/e/);
+    assert.match(t, /users/);
+    assert.match(t, /watermark/);
+  });
+
   it('prints alerts as finished lines above the live area, in arrival order', async () => {
     const { feed, frame } = mount();
     feed.emit('snapshot', snapshot());

@@ -1,0 +1,49 @@
+import type { countersReport } from './counters.js';
+
+/** File mode: the recording, how many records it held, and where it ended early if it did. */
+export interface InputSummary {
+  file: string;
+  records: number;
+  cut: { line: number; reason: string } | null;
+}
+
+/** What `rtap process` reports at its end (`--json`), documented in docs/pipeline.md. */
+export type ProcessSummary = ReturnType<typeof countersReport> & {
+  checkpoints?: number;
+  recovery_ms?: number;
+  first_batch_at?: number | null;
+  last_batch_at?: number | null;
+  input?: InputSummary;
+  elapsed_ms: number;
+  /** Where results and alerts went ("-" is stdout). */
+  outputs: string[];
+};
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`;
+}
+
+/** The summary for people: what was read, what came out, where it went. */
+export function renderProcessSummary(s: ProcessSummary): string {
+  const rate = s.elapsed_ms > 0 ? ` (${int((s.consumed / s.elapsed_ms) * 1000)}/s)` : '';
+  const head = s.input
+    ? `rtap process: ${int(s.consumed)} records from ${s.input.file} in ${seconds(s.elapsed_ms)}${rate}`
+    : `rtap process: ${int(s.consumed)} records consumed in ${seconds(s.elapsed_ms)}${rate}`;
+  const reasons = Object.entries(s.dead_letter_reasons)
+    .sort(([, a], [, b]) => b - a)
+    .map(([k, v]) => `${k} ${int(v)}`)
+    .join(', ');
+  const lines = [
+    head,
+    `  accepted      ${int(s.accepted)} · duplicates ${int(s.duplicates)} · late ${int(s.late)} · future ${int(s.future)} · malformed ${int(s.malformed)}`,
+    `  dead letters  ${int(s.dead_letters)}${reasons ? ` — ${reasons}` : ''}`,
+    `  results       ${int(s.results)} (${int(s.final_results)} final) · alerts ${int(s.alerts)}${s.end_of_input_alerts ? ` (${int(s.end_of_input_alerts)} raised by the end of input)` : ''}`,
+  ];
+  if (s.checkpoints !== undefined)
+    lines.push(`  checkpoints   ${int(s.checkpoints)} (state restored in ${int(s.recovery_ms ?? 0)} ms)`);
+  if (s.outputs.length)
+    lines.push(`  written to    ${s.outputs.map((o) => (o === '-' ? 'stdout' : o)).join(', ')}`);
+  return lines.join('\n');
+}
