@@ -243,7 +243,8 @@ export const sinkSettings = {
   sink: setting({
     key: 'sink',
     flags: '--sink <list>',
-    description: 'sinks: jsonl (with --output), topics (processed-metrics and cep-alerts topics), influx',
+    description:
+      'sinks: jsonl (with --output), topics (processed-metrics and cep-alerts topics), influx, postgres (002 tables)',
     parse: v.list,
     default: [] as string[],
   }),
@@ -283,5 +284,20 @@ export const sinkSettings = {
     parse: v.string,
     default: 'rtap',
     env: 'INFLUX_BUCKET',
+  }),
+  pgUrl: setting({
+    key: 'pgUrl',
+    flags: '--pg-url <url>',
+    description:
+      'PostgreSQL connection string postgres://user:pass@host:port/db (without it: DATABASE_URL, else the PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE variables)',
+    parse: v.string,
+    env: 'DATABASE_URL',
+  }),
+  pgSchema: setting({
+    key: 'pgSchema',
+    flags: '--pg-schema <name>',
+    description: "PostgreSQL schema of 002's tables (created with the tables if missing)",
+    parse: v.string,
+    default: 'public',
   }),
 };

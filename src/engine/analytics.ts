@@ -4,7 +4,10 @@ import { resultId, type ViewResult } from '../events/results.js';
  * 002's batch analytics over stored results (what `rtap report` prints): top revenue by currency,
  * conversion rate per user, revenue trend, user segments. Reads the final records of eventflow.revenue,
  * eventflow.funnel and eventflow.orders; early records are ignored, and a record delivered twice
- * (at-least-once sinks) counts once, by its result id (view|key|window).
+ * (at-least-once sinks) counts once, by its result id (view|key|window). Results are aggregated in a
+ * canonical order (view, window start, key; users by id) rather than the order they were stored in, so
+ * floating-point sums come out bit for bit the same from every store: the SQL over PostgreSQL
+ * (src/sinks/postgres/report.ts) sums in the same order.
  */
 export interface CurrencyRevenue {
   currency: string;
@@ -46,7 +49,8 @@ export interface Segment {
 }
 
 export interface BatchReport {
-  input: { records: number; finals: number; byView: Record<string, number> };
+  /** Final results of the analyzed views, per view (in view-name order). */
+  input: { finals: number; byView: Record<string, number> };
   topRevenueByCurrency: CurrencyRevenue[];
   conversionByUser: UserConversion[];
   revenueTrend: TrendPoint[];
@@ -66,15 +70,18 @@ export const SEGMENT_RULES: {
 
 const num = (v: unknown) => (typeof v === 'number' ? v : 0);
 
+/** The views the batch analytics read. */
+export const REPORT_VIEWS = ['eventflow.funnel', 'eventflow.orders', 'eventflow.revenue'];
+
 export function analyzeResults(records: Iterable<ViewResult>): BatchReport {
-  const finals = new Map<string, ViewResult>();
-  let count = 0;
-  for (const r of records) {
-    count++;
-    if (r.emit === 'final') finals.set(resultId(r), r);
-  }
+  const latest = new Map<string, ViewResult>();
+  for (const r of records)
+    if (r.emit === 'final' && REPORT_VIEWS.includes(r.view)) latest.set(resultId(r), r);
+  const finals = [...latest.values()].sort(
+    (a, b) => cmp(a.view, b.view) || a.window_start - b.window_start || cmp(a.key, b.key),
+  );
   const byView: Record<string, number> = {};
-  for (const r of finals.values()) byView[r.view] = (byView[r.view] ?? 0) + 1;
+  for (const r of finals) byView[r.view] = (byView[r.view] ?? 0) + 1;
 
   const currencies = new Map<
     string,
@@ -83,7 +90,7 @@ export function analyzeResults(records: Iterable<ViewResult>): BatchReport {
   const trend = new Map<number, TrendPoint>();
   const users = new Map<string, { views: number; orders: number }>();
   const spend = new Map<string, { revenue: number; orders: number }>();
-  for (const r of finals.values()) {
+  for (const r of finals) {
     const f = r.fields;
     if (r.view === 'eventflow.revenue') {
       const c = currencies.get(r.key) ?? { total: 0, orders: 0, avgSum: 0, avgN: 0, windows: 0 };
@@ -154,7 +161,7 @@ export function analyzeResults(records: Iterable<ViewResult>): BatchReport {
     avg_revenue_per_user: null,
     avg_order_value: null,
   }));
-  for (const s of spend.values()) {
+  for (const [, s] of [...spend].sort((a, b) => cmp(a[0], b[0]))) {
     const i = SEGMENT_RULES.findIndex((r) => r.test(s.revenue, s.orders));
     segments[i].users++;
     segments[i].orders += s.orders;
@@ -166,7 +173,7 @@ export function analyzeResults(records: Iterable<ViewResult>): BatchReport {
   }
 
   return {
-    input: { records: count, finals: finals.size, byView },
+    input: { finals: finals.length, byView },
     topRevenueByCurrency,
     conversionByUser,
     revenueTrend: [...trend.values()].sort((a, b) => a.window_start - b.window_start),

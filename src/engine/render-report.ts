@@ -12,7 +12,12 @@ export function renderBatchReport(r: BatchReport, o: { top: number; color: boole
   const style = o.color ? { head: ['cyan'] } : { head: [], border: [] };
   const c = new Chalk({ level: o.color ? 1 : 0 });
   const out: string[] = [];
-  out.push(c.bold(`rtap report — ${int(r.input.records)} records, ${int(r.input.finals)} final results`));
+  const views = Object.entries(r.input.byView).map(([v, n]) => `${v} ${int(n)}`);
+  out.push(
+    c.bold(
+      `rtap report — ${int(r.input.finals)} final results${views.length ? ` (${views.join(', ')})` : ''}`,
+    ),
+  );
 
   out.push(c.bold('\nTop revenue by currency'));
   const cur = new Table({

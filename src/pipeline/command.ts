@@ -2,7 +2,7 @@ import { EXIT, UsageError } from '../errors.js';
 import type { CommandContext, OptionsOf } from '../commands/define.js';
 import type { processSettings } from '../commands/process.js';
 import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
-import { buildSinks } from '../sinks/build.js';
+import { buildSinks, storeSinkOptions } from '../sinks/build.js';
 import { LatencyRecorders } from '../reporting/histograms.js';
 import { systemClock } from '../time/clock.js';
 import { assemblePipeline, engineConfigFrom, engineOverrides } from './assemble.js';
@@ -61,6 +61,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     resultsProducer: scaleOut?.router ?? checkpointer?.outputs,
     output,
     influx: { url: o.influxUrl, token: o.influxToken, org: o.influxOrg, bucket: o.influxBucket },
+    ...storeSinkOptions(o),
     onWriteLatency: (ms) => recorders.record('sink_write', ms), // per write request
   });
   if (sinks.length === 0) throw new UsageError('no sink: give --output <file> or --sink topics|influx');

@@ -5,17 +5,24 @@ import { JsonlSink } from './jsonl.js';
 import { TopicSink } from './topic.js';
 import type { Sink } from './types.js';
 
-export const SINK_KINDS = ['jsonl', 'topics', 'influx'] as const;
+export const SINK_KINDS = ['jsonl', 'topics', 'influx', 'postgres'] as const;
 
 export interface SinkContext {
   transport: Transport;
   /** JSONL destination ('-' for stdout); giving it implies the jsonl sink. */
   output?: string;
   influx?: { url?: string; token?: string; org?: string; bucket?: string };
+  /** PostgreSQL (002's tables): connection string (else DATABASE_URL / PG* env) and schema. */
+  postgres?: { url?: string; schema?: string };
   /** Sink write latency (ms) per acknowledged request, for the sink_write histogram. */
   onWriteLatency?: (ms: number, count: number) => void;
   /** Producer for the topics sink instead of a new one (exactly-once: the checkpoint's transaction buffer). */
   resultsProducer?: Producer;
+}
+
+/** The store sinks' part of a sink context, from the sink settings (src/commands/settings.ts sinkSettings). */
+export function storeSinkOptions(o: { pgUrl?: string; pgSchema?: string }): Pick<SinkContext, 'postgres'> {
+  return { postgres: { url: o.pgUrl, schema: o.pgSchema } };
 }
 
 /** Builds the sinks named by `--sink` (comma-separated); unknown names are a usage error. */
@@ -40,6 +47,11 @@ export async function buildSinks(kinds: string[], c: SinkContext): Promise<Sink[
       case 'influx': {
         const { createInfluxSink } = await import('./influx/index.js');
         sinks.push(createInfluxSink({ ...c.influx, onWriteLatency: c.onWriteLatency }));
+        break;
+      }
+      case 'postgres': {
+        const { createPostgresSink } = await import('./postgres/index.js');
+        sinks.push(await createPostgresSink({ ...c.postgres, onWriteLatency: c.onWriteLatency }));
         break;
       }
       default:

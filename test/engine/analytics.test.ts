@@ -47,7 +47,12 @@ test('batch analytics of 002 over stored results: finals only, each result once'
     order('o6', 'new', 20), // duplicate delivery of the same order
   ];
   const rep = analyzeResults(records);
-  assert.equal(rep.input.records, records.length);
+  assert.equal(rep.input.finals, 13);
+  assert.deepEqual(rep.input.byView, {
+    'eventflow.funnel': 4,
+    'eventflow.orders': 6,
+    'eventflow.revenue': 3,
+  });
   assert.deepEqual(
     rep.topRevenueByCurrency.map((c) => [
       c.currency,

@@ -1,0 +1,22 @@
+import type { BatchReport } from '../engine/analytics.js';
+
+/**
+ * Where `rtap report` reads stored results from: a postgres:// URL (SQL over 002's tables), else a
+ * JSON-lines results file. `read` says what was read, for the log line.
+ */
+export async function loadBatchReport(
+  source: string,
+  o: { pgSchema: string },
+): Promise<{ report: BatchReport; read: string }> {
+  if (/^postgres(ql)?:\/\//.test(source)) {
+    const { analyzePostgres } = await import('../sinks/postgres/report.js');
+    const report = await analyzePostgres(source, o.pgSchema);
+    return { report, read: `ran the analyses as SQL over the tables of schema ${o.pgSchema}` };
+  }
+  const [{ readResults }, { analyzeResults }] = await Promise.all([
+    import('../engine/results-file.js'),
+    import('../engine/analytics.js'),
+  ]);
+  const records = await readResults(source);
+  return { report: analyzeResults(records), read: `read ${records.length} records from ${source}` };
+}
