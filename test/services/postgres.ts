@@ -26,6 +26,8 @@ export interface PostgresServer {
   start(): Promise<void>;
   /** Fast shutdown (SIGINT: open transactions roll back, committed data stays); SIGKILL after 15 s. */
   stop(): Promise<void>;
+  /** Kills the server with SIGKILL (a crash: the next start runs crash recovery from the WAL). */
+  crash(): Promise<void>;
   /** Stops it and deletes its directory. */
   destroy(): Promise<void>;
   running(): boolean;
@@ -113,57 +115,22 @@ export async function startPostgres(opts: { ownerPid?: number } = {}): Promise<P
     running: () => proc !== null && proc.exitCode === null,
     async start() {
       if (server.running()) return;
-      const p = spawn(
-        join(bin, 'postgres'),
-        [
-          '-D',
-          data,
-          '-p',
-          String(port),
-          '-k',
-          dir,
-          '-c',
-          'listen_addresses=127.0.0.1',
-          // A test cluster: the OS keeps what a killed server wrote; no need to wait for the disk.
-          '-c',
-          'fsync=off',
-          '-c',
-          'full_page_writes=off',
-          '-c',
-          'shared_buffers=32MB',
-          '-c',
-          'max_connections=40',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'], ...(user ?? {}) },
-      );
-      proc = p;
-      p.stdout!.pipe(log, { end: false });
-      p.stderr!.pipe(log, { end: false });
-      // Stops the server when its owner ends without cleaning up (SIGKILL, a timeout).
-      spawn(
-        'sh',
-        [
-          '-c',
-          `while kill -0 ${owner} 2>/dev/null && kill -0 ${p.pid} 2>/dev/null; do sleep 1; done; kill -INT ${p.pid} 2>/dev/null`,
-        ],
-        { detached: true, stdio: 'ignore' },
-      ).unref();
-      try {
-        await waitReady(url, p, 30_000);
-      } catch (e) {
-        p.kill('SIGKILL');
-        throw new Error(`${(e as Error).message} (log: ${join(dir, 'postgres.log')})`);
+      // After a crash the old backends notice their postmaster died and exit within moments; until they
+      // have, a new postmaster refuses the data directory. Try again a few times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await startOnce();
+        } catch (e) {
+          if (attempt >= 10) throw e;
+          await new Promise((r) => setTimeout(r, 500));
+        }
       }
     },
     async stop() {
-      const p = proc;
-      if (!p || p.exitCode !== null) return;
-      const exited = new Promise<void>((r) => p.once('exit', () => r()));
-      p.kill('SIGINT');
-      const killer = setTimeout(() => p.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(killer);
-      proc = null;
+      await halt('SIGINT');
+    },
+    async crash() {
+      await halt('SIGKILL');
     },
     async destroy() {
       await server.stop();
@@ -171,6 +138,62 @@ export async function startPostgres(opts: { ownerPid?: number } = {}): Promise<P
       await rm(dir, { recursive: true, force: true });
     },
   };
+
+  async function halt(signal: NodeJS.Signals): Promise<void> {
+    const p = proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill(signal);
+    const killer = setTimeout(() => p.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(killer);
+    proc = null;
+  }
+
+  async function startOnce(): Promise<void> {
+    const p = spawn(
+      join(bin, 'postgres'),
+      [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        // A test cluster: the OS keeps what a killed server wrote; no need to wait for the disk.
+        '-c',
+        'fsync=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'shared_buffers=32MB',
+        '-c',
+        'max_connections=40',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], ...(user ?? {}) },
+    );
+    proc = p;
+    p.stdout!.pipe(log, { end: false });
+    p.stderr!.pipe(log, { end: false });
+    // Stops the server when its owner ends without cleaning up (SIGKILL, a timeout).
+    spawn(
+      'sh',
+      [
+        '-c',
+        `while kill -0 ${owner} 2>/dev/null && kill -0 ${p.pid} 2>/dev/null; do sleep 1; done; kill -INT ${p.pid} 2>/dev/null`,
+      ],
+      { detached: true, stdio: 'ignore' },
+    ).unref();
+    try {
+      await waitReady(url, p, 30_000);
+    } catch (e) {
+      p.kill('SIGKILL');
+      proc = null;
+      throw new Error(`${(e as Error).message} (log: ${join(dir, 'postgres.log')})`);
+    }
+  }
   await server.start();
   return server;
 }
