@@ -23,7 +23,18 @@ echo "install-ferretdb: building github.com/FerretDB/FerretDB $VERSION (first ru
 # GOBIN into a temporary directory, then rename: an interrupted build never leaves a half binary.
 TMP=$(mktemp -d "$DIR/.build-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-GOBIN="$TMP" GOFLAGS=-buildvcs=false CGO_ENABLED=0 go install "github.com/FerretDB/FerretDB/cmd/ferretdb@$VERSION" >&2
+# The module from the Go module proxy, built from a copy: FerretDB's CLI refuses to start without the
+# build/version/version.txt its release builds generate (`git describe`), which the module lacks.
+export GOFLAGS=-mod=mod
+SRC=$(go mod download -json "github.com/FerretDB/FerretDB@$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[ -d "$SRC" ] || {
+  echo "install-ferretdb: go mod download of github.com/FerretDB/FerretDB@$VERSION gave no source directory" >&2
+  exit 1
+}
+cp -R "$SRC" "$TMP/src"
+chmod -R u+w "$TMP/src"
+echo "$VERSION" > "$TMP/src/build/version/version.txt"
+(cd "$TMP/src" && CGO_ENABLED=0 go build -buildvcs=false -o "$TMP/ferretdb" ./cmd/ferretdb) >&2
 mv "$TMP/ferretdb" "$BIN"
 echo "install-ferretdb: built in $(( $(date +%s) - start ))s: $BIN" >&2
 echo "$BIN"

@@ -244,7 +244,7 @@ export const sinkSettings = {
     key: 'sink',
     flags: '--sink <list>',
     description:
-      'sinks: jsonl (with --output), topics (processed-metrics and cep-alerts topics), influx, postgres (002 tables)',
+      'sinks: jsonl (with --output), topics (processed-metrics and cep-alerts topics), influx, postgres (002 tables), mongo (004 hot store)',
     parse: v.list,
     default: [] as string[],
   }),
@@ -299,5 +299,21 @@ export const sinkSettings = {
     description: "PostgreSQL schema of 002's tables (created with the tables if missing)",
     parse: v.string,
     default: 'public',
+  }),
+  mongoUrl: setting({
+    key: 'mongoUrl',
+    flags: '--mongo-url <url>',
+    description:
+      "MongoDB (or FerretDB) URL of 004's hot store, mongodb://host:port/database (database default rtap)",
+    parse: v.string,
+    default: 'mongodb://127.0.0.1:27017',
+    env: 'MONGODB_URI',
+  }),
+  mongoRetention: setting({
+    key: 'mongoRetention',
+    flags: '--mongo-retention <duration>',
+    description: 'how long the hot store keeps a minute document after it was written',
+    parse: v.duration,
+    default: 7 * 86_400_000,
   }),
 };

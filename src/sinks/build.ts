@@ -5,7 +5,7 @@ import { JsonlSink } from './jsonl.js';
 import { TopicSink } from './topic.js';
 import type { Sink } from './types.js';
 
-export const SINK_KINDS = ['jsonl', 'topics', 'influx', 'postgres'] as const;
+export const SINK_KINDS = ['jsonl', 'topics', 'influx', 'postgres', 'mongo'] as const;
 
 export interface SinkContext {
   transport: Transport;
@@ -14,6 +14,8 @@ export interface SinkContext {
   influx?: { url?: string; token?: string; org?: string; bucket?: string };
   /** PostgreSQL (002's tables): connection string (else DATABASE_URL / PG* env) and schema. */
   postgres?: { url?: string; schema?: string };
+  /** MongoDB hot store (004's minute KPIs): URL and retention (ms). */
+  mongo?: { url?: string; retentionMs?: number };
   /** Sink write latency (ms) per acknowledged request, for the sink_write histogram. */
   onWriteLatency?: (ms: number, count: number) => void;
   /** Producer for the topics sink instead of a new one (exactly-once: the checkpoint's transaction buffer). */
@@ -21,8 +23,16 @@ export interface SinkContext {
 }
 
 /** The store sinks' part of a sink context, from the sink settings (src/commands/settings.ts sinkSettings). */
-export function storeSinkOptions(o: { pgUrl?: string; pgSchema?: string }): Pick<SinkContext, 'postgres'> {
-  return { postgres: { url: o.pgUrl, schema: o.pgSchema } };
+export function storeSinkOptions(o: {
+  pgUrl?: string;
+  pgSchema?: string;
+  mongoUrl?: string;
+  mongoRetention?: number;
+}): Pick<SinkContext, 'postgres' | 'mongo'> {
+  return {
+    postgres: { url: o.pgUrl, schema: o.pgSchema },
+    mongo: { url: o.mongoUrl, retentionMs: o.mongoRetention },
+  };
 }
 
 /** Builds the sinks named by `--sink` (comma-separated); unknown names are a usage error. */
@@ -52,6 +62,11 @@ export async function buildSinks(kinds: string[], c: SinkContext): Promise<Sink[
       case 'postgres': {
         const { createPostgresSink } = await import('./postgres/index.js');
         sinks.push(await createPostgresSink({ ...c.postgres, onWriteLatency: c.onWriteLatency }));
+        break;
+      }
+      case 'mongo': {
+        const { createMongoSink } = await import('./mongo/index.js');
+        sinks.push(await createMongoSink({ ...c.mongo, onWriteLatency: c.onWriteLatency }));
         break;
       }
       default:
