@@ -14,7 +14,7 @@ export const reportSettings = {
     key: 'from',
     flags: '--from <source>',
     description:
-      'where the results are: a JSON-lines file (as --input), or a postgres://… URL of the tables `--sink postgres` fills',
+      'where the results are: a JSON-lines file (as --input), a postgres://… URL of the tables `--sink postgres` fills, or the directory of `--sink parquet`',
     parse: v.string,
   }),
   pgSchema: setting({
@@ -48,6 +48,7 @@ export const report = defineCommand({
     'rtap report --input results.jsonl.gz --top 20',
     'rtap --json report --input results.jsonl > report.json',
     'rtap report --from postgres://rtap@localhost:5432/rtap --pg-schema eventflow',
+    'rtap report --from ./cold-store',
   ],
   settings: reportSettings,
   async run(o, ctx) {

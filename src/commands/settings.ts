@@ -244,7 +244,7 @@ export const sinkSettings = {
     key: 'sink',
     flags: '--sink <list>',
     description:
-      'sinks: jsonl (with --output), topics (processed-metrics and cep-alerts topics), influx, postgres (002 tables), mongo (004 hot store)',
+      'sinks: jsonl (with --output), topics (processed-metrics and cep-alerts topics), influx, postgres (002 tables), mongo (004 hot store), parquet (004 cold store)',
     parse: v.list,
     default: [] as string[],
   }),
@@ -315,5 +315,12 @@ export const sinkSettings = {
     description: 'how long the hot store keeps a minute document after it was written',
     parse: v.duration,
     default: 7 * 86_400_000,
+  }),
+  parquetDir: setting({
+    key: 'parquetDir',
+    flags: '--parquet-dir <dir>',
+    description:
+      "004's cold store: final results and accepted events as Parquet files under <dir>/{results,events}/year=/month=/day=/hour= (implies --sink parquet)",
+    parse: v.string,
   }),
 };

@@ -15,6 +15,8 @@ export interface EngineHooks {
   emit(result: ViewResult): void;
   late(event: AnalyticsEvent, reason: string): void;
   duplicate?(event: AnalyticsEvent): void;
+  /** An event that passed lateness and dedup (what an archive of the accepted input stores). */
+  accepted?(event: AnalyticsEvent): void;
   /**
    * Scale-out first stage: when set, tumbling and hopping views emit nothing themselves; every pane the
    * horizon has passed is handed here (with the input partition it came from) for a merging stage to
@@ -188,6 +190,7 @@ class StreamEngine implements Engine {
       return;
     }
     this.counters.accepted++;
+    this.hooks.accepted?.(e);
     const ctx = this.ctx;
     ctx.wallNow = wallNow;
     ctx.watermark = this.wm.watermark();

@@ -92,6 +92,8 @@ interface Unit {
   /** Dead letters' producer: the checkpoint's transaction when there is one. */
   dlq: Producer;
   pending: Output[];
+  /** Accepted events for the archiving sinks (Sink.archive), delivered before `pending`. */
+  accepted: AnalyticsEvent[];
   deadLetters: DeadLetter[];
   /** Scale-out tasks: panes and progress for the merge task, sent with this task's next checkpoint. */
   panes: OutgoingMessage[];
@@ -160,6 +162,8 @@ export interface RecoveryCounters {
 
 export interface ProcessorHooks {
   emit(result: ViewResult): void;
+  /** Set when a sink archives the accepted input (Sink.archive). */
+  accepted?(event: AnalyticsEvent): void;
   late(event: AnalyticsEvent, reason: string): void;
   duplicate(event: AnalyticsEvent): void;
   alert(alert: Alert): void;
@@ -219,6 +223,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       checkpointer,
       dlq: checkpointer?.outputs ?? this.o.transport.producer({ clientId: 'rtap-deadletter' }),
       pending: [],
+      accepted: [],
       deadLetters: [],
       panes: [],
       reported: '',
@@ -421,6 +426,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       merger: u.merger?.snapshot(),
     };
     const offsets = [...this.positions.values()].filter((p) => this.unitOf(p.topic, p.partition) === u);
+    // Everything the sinks were given before this checkpoint is at its destination before the checkpoint
+    // commits: a restart from it replays only what came after, so store sinks lose nothing across a kill -9.
+    await Promise.all(this.o.sinks.map((s) => s.flush()));
     try {
       if (await ck.checkpoint(state, offsets)) this.recovery.checkpoints++;
     } catch (err) {
@@ -548,6 +556,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       duplicate: () => {
         this.counters.duplicates++;
       },
+      ...(this.o.sinks.some((s) => s.archive)
+        ? { accepted: (event: AnalyticsEvent) => void unit().accepted.push(event) }
+        : {}),
       alert: (alert: Alert) => {
         unit().pending.push({ kind: 'alert', alert });
       },
@@ -594,6 +605,11 @@ export class Processor extends EventEmitter<ProcessorEvents> {
           };
         }),
       );
+    }
+    if (u.accepted.length) {
+      const events = u.accepted;
+      u.accepted = [];
+      await Promise.all(this.o.sinks.map((s) => s.archive?.(events)));
     }
     if (u.pending.length === 0) return;
     const outputs = u.pending;

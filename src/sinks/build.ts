@@ -5,7 +5,7 @@ import { JsonlSink } from './jsonl.js';
 import { TopicSink } from './topic.js';
 import type { Sink } from './types.js';
 
-export const SINK_KINDS = ['jsonl', 'topics', 'influx', 'postgres', 'mongo'] as const;
+export const SINK_KINDS = ['jsonl', 'topics', 'influx', 'postgres', 'mongo', 'parquet'] as const;
 
 export interface SinkContext {
   transport: Transport;
@@ -16,6 +16,8 @@ export interface SinkContext {
   postgres?: { url?: string; schema?: string };
   /** MongoDB hot store (004's minute KPIs): URL and retention (ms). */
   mongo?: { url?: string; retentionMs?: number };
+  /** Parquet cold store directory; giving it implies the parquet sink. */
+  parquetDir?: string;
   /** Sink write latency (ms) per acknowledged request, for the sink_write histogram. */
   onWriteLatency?: (ms: number, count: number) => void;
   /** Producer for the topics sink instead of a new one (exactly-once: the checkpoint's transaction buffer). */
@@ -28,8 +30,10 @@ export function storeSinkOptions(o: {
   pgSchema?: string;
   mongoUrl?: string;
   mongoRetention?: number;
-}): Pick<SinkContext, 'postgres' | 'mongo'> {
+  parquetDir?: string;
+}): Pick<SinkContext, 'postgres' | 'mongo' | 'parquetDir'> {
   return {
+    parquetDir: o.parquetDir,
     postgres: { url: o.pgUrl, schema: o.pgSchema },
     mongo: { url: o.mongoUrl, retentionMs: o.mongoRetention },
   };
@@ -39,6 +43,7 @@ export function storeSinkOptions(o: {
 export async function buildSinks(kinds: string[], c: SinkContext): Promise<Sink[]> {
   const wanted = new Set(kinds);
   if (c.output) wanted.add('jsonl');
+  if (c.parquetDir) wanted.add('parquet');
   const sinks: Sink[] = [];
   for (const kind of wanted) {
     switch (kind) {
@@ -67,6 +72,12 @@ export async function buildSinks(kinds: string[], c: SinkContext): Promise<Sink[
       case 'mongo': {
         const { createMongoSink } = await import('./mongo/index.js');
         sinks.push(await createMongoSink({ ...c.mongo, onWriteLatency: c.onWriteLatency }));
+        break;
+      }
+      case 'parquet': {
+        if (!c.parquetDir) throw new UsageError('--sink parquet needs --parquet-dir <dir>');
+        const { createParquetSink } = await import('./parquet/index.js');
+        sinks.push(createParquetSink({ dir: c.parquetDir }));
         break;
       }
       default:

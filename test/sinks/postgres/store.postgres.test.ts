@@ -3,7 +3,8 @@
  * private cluster when run alone): a recorded EventFlow run is processed with `--sink postgres`, rtap is
  * killed with SIGKILL in the middle and run again over the same recording. The tables must then hold
  * every final eventflow result of the JSONL sink once with its value, agree with a recomputation from
- * the recording here in the test, and `rtap report` must print the same from both stores.
+ * the recording here in the test, and `rtap report` must print the same from the JSONL file, the tables
+ * and the Parquet files the same run wrote.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -105,7 +106,7 @@ function assertSameTables(got: Tables, want: Tables): void {
 }
 
 test(
-  'kill -9 mid-run and a rerun: every eventflow result once with its final value, equal to the JSONL sink and to the recording; rtap report identical from both',
+  'kill -9 mid-run and a rerun: every eventflow result once with its final value, equal to the JSONL sink and to the recording; rtap report identical from JSONL, PostgreSQL and Parquet',
   { timeout: 240_000 },
   async () => {
     const rec = join(dir, 'events.jsonl');
@@ -161,7 +162,10 @@ test(
     // Second run over the same recording, also writing the JSONL sink's file.
     const results = join(dir, 'results.jsonl');
     const secondStart = Date.now();
-    const second = await runCli([...args, '--output', results], { timeoutMs: 180_000 });
+    const cold = join(dir, 'cold');
+    const second = await runCli([...args, '--output', results, '--parquet-dir', cold], {
+      timeoutMs: 180_000,
+    });
     assert.equal(second.code, 0, second.stderr);
     assert.doesNotMatch(second.stderr, /rejected|failed/, 'no row was refused');
     // Upserts, not inserts that skip existing keys: the rows the first run wrote carry the rerun's emission time.
@@ -212,9 +216,12 @@ test(
     for (const json of [[], ['--json']]) {
       const a = await runCli([...json, 'report', '--input', results, '--top', '5']);
       const b = await runCli([...json, 'report', '--from', url, '--pg-schema', schema, '--top', '5']);
+      const c = await runCli([...json, 'report', '--from', cold, '--top', '5']);
       assert.equal(a.code, 0, a.stderr);
       assert.equal(b.code, 0, b.stderr);
-      assert.equal(b.stdout, a.stdout, `rtap ${json.join(' ')} report`);
+      assert.equal(c.code, 0, c.stderr);
+      assert.equal(b.stdout, a.stdout, `rtap ${json.join(' ')} report: PostgreSQL vs JSONL`);
+      assert.equal(c.stdout, a.stdout, `rtap ${json.join(' ')} report: Parquet vs JSONL`);
     }
   },
 );
