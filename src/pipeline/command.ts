@@ -64,7 +64,10 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     ...storeSinkOptions(o),
     onWriteLatency: (ms) => recorders.record('sink_write', ms), // per write request
   });
-  if (sinks.length === 0) throw new UsageError('no sink: give --output <file> or --sink topics|influx');
+  if (sinks.length === 0)
+    throw new UsageError(
+      'no sink: give --output <file>, --parquet-dir <dir> or --sink topics|influx|postgres|mongo',
+    );
   const processor = assemblePipeline({
     transport,
     // File mode reads as fast as it can: a partition starved for a moment by the read order is not idle,
