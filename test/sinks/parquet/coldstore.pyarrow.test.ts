@@ -44,9 +44,9 @@ test(
     const sim = await runCli([
       'simulate',
       '--events',
-      '120000',
+      '60000',
       '--rate',
-      '20/s',
+      '10/s',
       '--duplicate-share',
       '0.02',
       '--seed',
