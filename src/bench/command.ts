@@ -13,7 +13,7 @@ import { runBench } from './run.js';
 import { phaseText } from './phases.js';
 import { findMaxRate } from './find-max.js';
 import { loadConfigFrom, trafficConfigFrom } from '../simulator/flags.js';
-import { buildSinks } from '../sinks/build.js';
+import { buildSinks, storeSinkOptions } from '../sinks/build.js';
 import type { LiveSnapshot } from '../pipeline/live-stats.js';
 import { engineOverrides, type EngineOverrides } from '../pipeline/assemble.js';
 import { loadLiveView, startLiveView, type LiveViewHandle } from '../ui/live-view.js';
@@ -54,6 +54,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
     transport,
     output: o.output,
     influx: { url: o.influxUrl, token: o.influxToken, org: o.influxOrg, bucket: o.influxBucket },
+    ...storeSinkOptions(o),
     onWriteLatency: (ms) => recorders.record('sink_write', ms), // per write request
   });
   const totalS = Math.round((o.duration + o.warmup) / 1000);

@@ -1,7 +1,7 @@
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { currencySettings, transportSettingsWithout } from './settings.js';
+import { currencySettings, sinkSettings, transportSettingsWithout } from './settings.js';
 
 export const dashboardSettings = {
   ...transportSettingsWithout('required: the dashboard reads the output topics there'),
@@ -46,6 +46,15 @@ export const dashboardSettings = {
     default: false,
     env: 'RTAP_DASHBOARD_FROM_LATEST',
   }),
+  kpisFrom: setting({
+    key: 'kpisFrom',
+    flags: '--kpis-from <store>',
+    description:
+      "where /kpis?minutes_back= reads minute KPIs: 'memory' (the last 24 h the dashboard saw) or 'mongo' (the hot store of --sink mongo at --mongo-url, 7 days)",
+    parse: v.oneOf('memory', 'mongo'),
+    default: 'memory' as const,
+  }),
+  mongoUrl: sinkSettings.mongoUrl,
 };
 
 export const dashboard = defineCommand({
@@ -58,6 +67,7 @@ export const dashboard = defineCommand({
     'rtap dashboard --brokers 127.0.0.1:9092 --port 9000 --batch-interval 500ms',
     'rtap dashboard --brokers kafka:9092 --host 0.0.0.0 --token "$(openssl rand -hex 16)"',
     'curl -s localhost:8080/funnel?minutes_back=5',
+    'rtap dashboard --brokers 127.0.0.1:9092 --kpis-from mongo --mongo-url mongodb://127.0.0.1:27017/rtap',
   ],
   settings: dashboardSettings,
   async run(options, ctx) {

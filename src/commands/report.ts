@@ -12,6 +12,20 @@ export const reportSettings = {
     parse: v.string,
     file: 'input',
   }),
+  from: setting({
+    key: 'from',
+    flags: '--from <source>',
+    description:
+      'where the results are: a JSON-lines file (as --input), a postgres://… URL of the tables `--sink postgres` fills, or the directory of `--sink parquet`',
+    parse: v.string,
+  }),
+  pgSchema: setting({
+    key: 'pgSchema',
+    flags: '--pg-schema <name>',
+    description: "with --from postgres://…: the schema of 002's tables",
+    parse: v.string,
+    default: 'public',
+  }),
   ...currencySettings,
   top: setting({
     key: 'top',
@@ -31,34 +45,37 @@ export const report = defineCommand({
   name: 'report',
   summary: 'batch analytics over stored results: revenue by currency, conversion per user, trend, segments',
   description:
-    "Reads results written by `rtap process --output` (final eventflow.revenue, eventflow.funnel and eventflow.orders records; early records and re-deliveries are ignored) and prints EventFlow's batch analyses: top revenue by currency, conversion rate per user, revenue trend per window, and user segments VIP (> $1K) / Premium (> $500) / Regular / New. --json prints the whole report as JSON.",
+    "Reads results written by `rtap process --output` (final eventflow.revenue, eventflow.funnel and eventflow.orders records; early records and re-deliveries are ignored), or runs the same analyses as SQL over the PostgreSQL tables of `--sink postgres` (--from postgres://…), and prints EventFlow's batch analyses: top revenue by currency, conversion rate per user, revenue trend per window, and user segments VIP (> $1K) / Premium (> $500) / Regular / New. The output is the same for the same run whichever store it is read from. --json prints the whole report as JSON.",
   examples: [
     'rtap process --input events.jsonl.gz --output results.jsonl && rtap report --input results.jsonl',
     'rtap report --input results.jsonl.gz --top 20',
     'rtap --json report --input results.jsonl > report.json',
+    'rtap report --from postgres://rtap@localhost:5432/rtap --pg-schema eventflow',
+    'rtap report --from ./cold-store',
   ],
   settings: reportSettings,
   async run(o, ctx) {
-    if (!o.input) {
-      const { UsageError } = await import('../errors.js');
-      throw new UsageError('report needs --input <file> (results written by `rtap process --output`)');
-    }
+    const { UsageError } = await import('../errors.js');
+    if (o.input && o.from) throw new UsageError('give --input <file> or --from <source>, not both');
+    const source = o.from ?? o.input;
+    if (!source)
+      throw new UsageError(
+        'report needs --from <source> (a results file, postgres://… or a Parquet directory) or --input <file>',
+      );
     const { moneyFrom } = await import('../events/currency.js');
-    return runReport({ input: o.input, top: o.top, money: moneyFrom(o) }, ctx);
+    return runReport({ source, pgSchema: o.pgSchema, top: o.top, money: moneyFrom(o) }, ctx);
   },
 });
 
 async function runReport(
-  o: { input: string; top: number; money: import('../events/currency.js').Money },
+  o: { source: string; pgSchema: string; top: number; money: import('../events/currency.js').Money },
   ctx: CommandContext,
 ): Promise<void> {
-  const [{ readResults }, { analyzeResults }, { renderBatchReport }] = await Promise.all([
-    import('../engine/results-file.js'),
-    import('../engine/analytics.js'),
-    import('../engine/render-report.js'),
-  ]);
-  const report = analyzeResults(await readResults(o.input), o.money);
+  const { loadBatchReport } = await import('../reporting/batch-source.js');
+  const { renderBatchReport } = await import('../engine/render-report.js');
+  const { report, read } = await loadBatchReport(o.source, { pgSchema: o.pgSchema, money: o.money });
+  ctx.log(`rtap report: ${read}`);
   if (ctx.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else ctx.stdout.write(renderBatchReport(report, { top: o.top, color: ctx.color }) + '\n');
-  if (report.input.finals === 0) ctx.log(`rtap report: ${o.input} holds no final results`);
+  if (report.input.finals === 0) ctx.log(`rtap report: ${o.source} holds no final results`);
 }

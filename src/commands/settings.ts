@@ -300,7 +300,8 @@ export const sinkSettings = {
   sink: setting({
     key: 'sink',
     flags: '--sink <list>',
-    description: 'sinks: jsonl (with --output), topics (processed-metrics and cep-alerts topics), influx',
+    description:
+      'sinks: jsonl (with --output), topics (processed-metrics and cep-alerts topics), influx, postgres (002 tables), mongo (004 hot store), parquet (004 cold store)',
     parse: v.list,
     default: [] as string[],
   }),
@@ -342,5 +343,43 @@ export const sinkSettings = {
     parse: v.string,
     default: 'rtap',
     env: 'INFLUX_BUCKET',
+  }),
+  pgUrl: setting({
+    key: 'pgUrl',
+    flags: '--pg-url <url>',
+    description:
+      'PostgreSQL connection string postgres://user:pass@host:port/db (without it: DATABASE_URL, else the PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE variables)',
+    parse: v.string,
+    env: 'DATABASE_URL',
+  }),
+  pgSchema: setting({
+    key: 'pgSchema',
+    flags: '--pg-schema <name>',
+    description: "PostgreSQL schema of 002's tables (created with the tables if missing)",
+    parse: v.string,
+    default: 'public',
+  }),
+  mongoUrl: setting({
+    key: 'mongoUrl',
+    flags: '--mongo-url <url>',
+    description:
+      "MongoDB (or FerretDB) URL of 004's hot store, mongodb://host:port/database (database default rtap)",
+    parse: v.string,
+    default: 'mongodb://127.0.0.1:27017',
+    env: 'MONGODB_URI',
+  }),
+  mongoRetention: setting({
+    key: 'mongoRetention',
+    flags: '--mongo-retention <duration>',
+    description: 'how long the hot store keeps a minute document after it was written',
+    parse: v.duration,
+    default: 7 * 86_400_000,
+  }),
+  parquetDir: setting({
+    key: 'parquetDir',
+    flags: '--parquet-dir <dir>',
+    description:
+      "004's cold store: final results and accepted events as Parquet files under <dir>/{results,events}/year=/month=/day=/hour= (implies --sink parquet)",
+    parse: v.string,
   }),
 };

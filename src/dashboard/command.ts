@@ -44,6 +44,10 @@ export async function dashboardCommand(o: DashboardOptions, ctx: CommandContext)
       stopped.abort();
     },
   });
+  const kpiArchive =
+    o.kpisFrom === 'mongo'
+      ? await (await import('./mongo-kpis.js')).mongoKpiArchive(o.mongoUrl, money)
+      : undefined;
   let dash: Dashboard;
   try {
     dash = await startDashboard({
@@ -53,8 +57,10 @@ export async function dashboardCommand(o: DashboardOptions, ctx: CommandContext)
       feed,
       batchIntervalMs: o.batchInterval,
       store: { money },
+      kpiArchive,
     });
   } catch (err) {
+    await kpiArchive?.close();
     await feed.close();
     await transport.close();
     const e = err as NodeJS.ErrnoException;
@@ -71,7 +77,7 @@ export async function dashboardCommand(o: DashboardOptions, ctx: CommandContext)
   if (ctx.json)
     ctx.stdout.write(JSON.stringify({ url: dash.url, port: dash.port, feed: feed.description }) + '\n');
   ctx.log(
-    `rtap dashboard: ${dash.url}${o.token ? '?token=<your token>' : ''} (reading ${feed.description}; Ctrl-C to stop)`,
+    `rtap dashboard: ${dash.url}${o.token ? '?token=<your token>' : ''} (reading ${feed.description}${kpiArchive ? `; /kpis from ${kpiArchive.description}` : ''}; Ctrl-C to stop)`,
   );
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted || stopped.signal.aborted) return resolve();
@@ -79,6 +85,7 @@ export async function dashboardCommand(o: DashboardOptions, ctx: CommandContext)
     stopped.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await dash.close();
+  await kpiArchive?.close();
   await feed.close();
   await transport.close();
   if (failure)

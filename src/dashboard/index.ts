@@ -6,6 +6,7 @@ import { loadAssets } from './assets.js';
 import { authorized, sameOrigin } from './auth.js';
 import type { DashboardFeed } from './feed.js';
 import { FanoutHub, type HubStats } from './hub.js';
+import type { KpiArchive } from './mongo-kpis.js';
 import { handleApi } from './rest.js';
 import { DashboardStore, type StoreOptions } from './store.js';
 
@@ -32,6 +33,8 @@ export interface DashboardOptions {
   maxClients?: number;
   /** History sizes. */
   store?: Omit<StoreOptions, 'feed' | 'clock'>;
+  /** /kpis?minutes_back= reads this store (the MongoDB hot store) instead of the in-memory history. */
+  kpiArchive?: KpiArchive;
   clock?: Clock;
 }
 
@@ -93,7 +96,14 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     clock,
   });
   const startedAt = clock.now();
-  const api = { store, hub, startedAt, now: () => clock.now(), staleAfterMs: o.staleAfterMs ?? 10_000 };
+  const api = {
+    store,
+    hub,
+    startedAt,
+    now: () => clock.now(),
+    staleAfterMs: o.staleAfterMs ?? 10_000,
+    kpiArchive: o.kpiArchive,
+  };
   const maxClients = o.maxClients ?? 10_000;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -127,8 +137,12 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     } catch (err) {
       return send(res, 500, 'application/json', JSON.stringify({ error: (err as Error).message }), head);
     }
-    if (out) return send(res, out.status, out.contentType, out.body, head);
-    send(res, 404, 'application/json', JSON.stringify({ error: `no such path: ${url.pathname}` }), head);
+    const reply = (r: typeof out) => {
+      if (r && !(r instanceof Promise)) return send(res, r.status, r.contentType, r.body, head);
+      send(res, 404, 'application/json', JSON.stringify({ error: `no such path: ${url.pathname}` }), head);
+    };
+    if (out instanceof Promise) void out.then(reply);
+    else reply(out);
   });
 
   // Clients only listen: a small maxPayload stops anyone from pushing large frames at the server.

@@ -1,6 +1,7 @@
 import type { Severity } from '../events/results.js';
 import type { FanoutHub } from './hub.js';
 import { renderMetrics } from './metrics.js';
+import type { KpiArchive } from './mongo-kpis.js';
 import type { DashboardStore } from './store.js';
 import { SEVERITY_RANK } from './types.js';
 
@@ -11,6 +12,8 @@ export interface ApiContext {
   now(): number;
   /** /health reports `stale` when the feed has been silent this long. */
   staleAfterMs: number;
+  /** Where /kpis reads from instead of the store's in-memory history (the MongoDB hot store). */
+  kpiArchive?: KpiArchive;
 }
 
 export interface ApiResponse {
@@ -59,7 +62,11 @@ const WEEK_MINUTES = 7 * 24 * 60;
  * The REST endpoints of reference 004 (/health, /kpis/latest, /kpis?minutes_back=, /funnel?minutes_back=)
  * plus /alerts?limit= and Prometheus /metrics. Returns null for paths it does not serve.
  */
-export function handleApi(path: string, url: URL, ctx: ApiContext): ApiResponse | null {
+export function handleApi(
+  path: string,
+  url: URL,
+  ctx: ApiContext,
+): ApiResponse | Promise<ApiResponse> | null {
   const { store } = ctx;
   try {
     switch (path) {
@@ -83,6 +90,13 @@ export function handleApi(path: string, url: URL, ctx: ApiContext): ApiResponse 
       }
       case '/kpis': {
         const minutes = positiveNumber(url, 'minutes_back', 30, WEEK_MINUTES);
+        const archive = ctx.kpiArchive;
+        if (archive)
+          return archive.kpis(minutes).then(
+            (windows) => json(200, { minutes_back: minutes, windows }),
+            (err: Error) =>
+              json(503, { error: `the KPI store ${archive.description} did not answer: ${err.message}` }),
+          );
         return json(200, { minutes_back: minutes, windows: store.kpis(minutes) });
       }
       case '/funnel':

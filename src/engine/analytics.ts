@@ -7,6 +7,7 @@ import { DEFAULT_MONEY, convert, totalIn, type Money, type RateTable } from '../
  * eventflow.funnel and eventflow.orders; early records are ignored, and a record delivered twice
  * (at-least-once sinks) counts once, by its result id (view|key|window). Amounts of different currencies
  * are never added as they are: totals are converted into the reporting currency (docs/currency.md).
+ * Every store gives the same report to the last bit: see ReportAggregates.
  */
 export interface CurrencyRevenue {
   currency: string;
@@ -59,7 +60,8 @@ export interface Segment {
 }
 
 export interface BatchReport {
-  input: { records: number; finals: number; byView: Record<string, number> };
+  /** Final results of the analyzed views, per view (in view-name order). */
+  input: { finals: number; byView: Record<string, number> };
   /** The reporting currency of every converted total, and the rate table used. */
   currency: string;
   rates: RateTable;
@@ -97,28 +99,70 @@ export function segmentRules(money: Money): {
 
 const num = (v: unknown) => (typeof v === 'number' ? v : 0);
 
-export function analyzeResults(records: Iterable<ViewResult>, money: Money = DEFAULT_MONEY): BatchReport {
-  const finals = new Map<string, ViewResult>();
-  let count = 0;
-  for (const r of records) {
-    count++;
-    if (r.emit === 'final') finals.set(resultId(r), r);
-  }
-  const byView: Record<string, number> = {};
-  for (const r of finals.values()) byView[r.view] = (byView[r.view] ?? 0) + 1;
+/** The views the batch analytics read. */
+export const REPORT_VIEWS = ['eventflow.funnel', 'eventflow.orders', 'eventflow.revenue'];
 
-  const currencies = new Map<
-    string,
-    { total: number; orders: number; avgSum: number; avgN: number; windows: number }
-  >();
-  const trend = new Map<number, TrendPoint>();
+/**
+ * What the analytics need from a store, summed in one canonical order (view, window start, key; users
+ * by id) whatever order the store holds them in, so every store gives the same figures to the last bit:
+ * the JSON lines (aggregateResults), the SQL over PostgreSQL (src/sinks/postgres/report.ts). Order
+ * amounts are converted one by one into the reporting currency before they are summed per user.
+ */
+export interface ReportAggregates {
+  byView: Record<string, number>;
+  /** Per currency, by currency code. */
+  currencies: {
+    currency: string;
+    total: number;
+    orders: number;
+    avgSum: number;
+    avgN: number;
+    windows: number;
+  }[];
+  /** Per window start: the window's end, orders and revenue by currency (currencies in code order). */
+  trend: {
+    window_start: number;
+    window_end: number;
+    order_count: number;
+    by_currency: Record<string, number>;
+  }[];
+  /** Per user id: product views and orders. */
+  users: { user_id: string; views: number; orders: number }[];
+  /** Per user id: order lines and their spend in the reporting currency. */
+  spend: { user_id: string; revenue: number; orders: number }[];
+  /** Order amounts in currencies the rate table lacks, per currency. */
+  unconverted: Record<string, number>;
+}
+
+/** The aggregates of stored results (JSON lines, Parquet): final records once each, in canonical order. */
+export function aggregateResults(
+  records: Iterable<ViewResult>,
+  money: Money = DEFAULT_MONEY,
+): ReportAggregates {
+  const latest = new Map<string, ViewResult>();
+  for (const r of records)
+    if (r.emit === 'final' && REPORT_VIEWS.includes(r.view)) latest.set(resultId(r), r);
+  const finals = [...latest.values()].sort(
+    (a, b) => cmp(a.view, b.view) || a.window_start - b.window_start || cmp(a.key, b.key),
+  );
+  const byView: Record<string, number> = {};
+  for (const r of finals) byView[r.view] = (byView[r.view] ?? 0) + 1;
+  const currencies = new Map<string, ReportAggregates['currencies'][number]>();
+  const trend = new Map<number, ReportAggregates['trend'][number]>();
   const users = new Map<string, { views: number; orders: number }>();
   const spend = new Map<string, { revenue: number; orders: number }>();
-  const unconvertedOrders: Record<string, number> = {};
-  for (const r of finals.values()) {
+  const unconverted: Record<string, number> = {};
+  for (const r of finals) {
     const f = r.fields;
     if (r.view === 'eventflow.revenue') {
-      const c = currencies.get(r.key) ?? { total: 0, orders: 0, avgSum: 0, avgN: 0, windows: 0 };
+      const c = currencies.get(r.key) ?? {
+        currency: r.key,
+        total: 0,
+        orders: 0,
+        avgSum: 0,
+        avgN: 0,
+        windows: 0,
+      };
       c.total += num(f.total_revenue);
       c.orders += num(f.order_count);
       if (typeof f.avg_order_value === 'number') {
@@ -130,10 +174,8 @@ export function analyzeResults(records: Iterable<ViewResult>, money: Money = DEF
       const t = trend.get(r.window_start) ?? {
         window_start: r.window_start,
         window_end: r.window_end,
-        total_revenue: null,
         order_count: 0,
         by_currency: {},
-        unconverted: {},
       };
       t.order_count += num(f.order_count);
       t.by_currency[r.key] = (t.by_currency[r.key] ?? 0) + num(f.total_revenue);
@@ -148,46 +190,62 @@ export function analyzeResults(records: Iterable<ViewResult>, money: Money = DEF
       const s = spend.get(user) ?? { revenue: 0, orders: 0 };
       const code = typeof f.currency === 'string' ? f.currency : 'XXX';
       const v = convert(num(f.revenue), code, money.currency, money.table);
-      if (v === null) unconvertedOrders[code] = (unconvertedOrders[code] ?? 0) + num(f.revenue);
+      if (v === null) unconverted[code] = (unconverted[code] ?? 0) + num(f.revenue);
       else s.revenue += v;
       s.orders++;
       spend.set(user, s);
     }
   }
-  for (const t of trend.values()) {
+  const byKey = <T>(m: Map<string, T>) => [...m].sort((a, b) => cmp(a[0], b[0]));
+  return {
+    byView,
+    currencies: byKey(currencies).map(([, c]) => c),
+    trend: [...trend.values()].sort((a, b) => a.window_start - b.window_start),
+    users: byKey(users).map(([user_id, u]) => ({ user_id, ...u })),
+    spend: byKey(spend).map(([user_id, s]) => ({ user_id, ...s })),
+    unconverted,
+  };
+}
+
+export function analyzeResults(records: Iterable<ViewResult>, money: Money = DEFAULT_MONEY): BatchReport {
+  return reportFrom(aggregateResults(records, money), money);
+}
+
+/** The report from a store's aggregates: conversions, rankings and segments, the same for every store. */
+export function reportFrom(a: ReportAggregates, money: Money = DEFAULT_MONEY): BatchReport {
+  const revenueTrend: TrendPoint[] = a.trend.map((t) => {
     const c = totalIn(t.by_currency, money);
-    t.total_revenue = c.total;
-    t.unconverted = c.unconverted;
-  }
+    return { ...t, total_revenue: c.total, unconverted: c.unconverted };
+  });
 
   // "Top" by what the revenue is worth, not by its number: 10,000 JPY is less than 100 USD.
-  const topRevenueByCurrency = [...currencies]
-    .map(([currency, c]) => ({
-      currency,
+  const topRevenueByCurrency = a.currencies
+    .map((c) => ({
+      currency: c.currency,
       total_revenue: c.total,
-      total_revenue_converted: convert(c.total, currency, money.currency, money.table),
+      total_revenue_converted: convert(c.total, c.currency, money.currency, money.table),
       order_count: c.orders,
       avg_order_value: c.orders ? c.total / c.orders : null,
       mean_window_avg_order_value: c.avgN ? c.avgSum / c.avgN : null,
       windows: c.windows,
     }))
     .sort(
-      (a, b) =>
-        (b.total_revenue_converted ?? -1) - (a.total_revenue_converted ?? -1) || cmp(a.currency, b.currency),
+      (x, y) =>
+        (y.total_revenue_converted ?? -1) - (x.total_revenue_converted ?? -1) || cmp(x.currency, y.currency),
     );
 
-  const conversionByUser = [...users]
-    .map(([user_id, u]) => ({
-      user_id,
+  const conversionByUser = a.users
+    .map((u) => ({
+      user_id: u.user_id,
       views: u.views,
       orders: u.orders,
       conversion_rate_pct: u.views ? (u.orders / u.views) * 100 : null,
     }))
     .sort(
-      (a, b) =>
-        (b.conversion_rate_pct ?? -1) - (a.conversion_rate_pct ?? -1) ||
-        b.orders - a.orders ||
-        cmp(a.user_id, b.user_id),
+      (x, y) =>
+        (y.conversion_rate_pct ?? -1) - (x.conversion_rate_pct ?? -1) ||
+        y.orders - x.orders ||
+        cmp(x.user_id, y.user_id),
     );
 
   const rules = segmentRules(money);
@@ -200,7 +258,7 @@ export function analyzeResults(records: Iterable<ViewResult>, money: Money = DEF
     avg_revenue_per_user: null,
     avg_order_value: null,
   }));
-  for (const s of spend.values()) {
+  for (const s of a.spend) {
     const i = rules.findIndex((r) => r.test(s.revenue, s.orders));
     segments[i].users++;
     segments[i].orders += s.orders;
@@ -211,14 +269,15 @@ export function analyzeResults(records: Iterable<ViewResult>, money: Money = DEF
     s.avg_order_value = s.orders ? s.revenue / s.orders : null;
   }
 
+  const finals = Object.values(a.byView).reduce((x, y) => x + y, 0);
   return {
-    input: { records: count, finals: finals.size, byView },
+    input: { finals, byView: a.byView },
     currency: money.currency,
     rates: money.table,
-    unconverted_order_revenue: unconvertedOrders,
+    unconverted_order_revenue: a.unconverted,
     topRevenueByCurrency,
     conversionByUser,
-    revenueTrend: [...trend.values()].sort((a, b) => a.window_start - b.window_start),
+    revenueTrend,
     segments,
   };
 }

@@ -17,7 +17,12 @@ export function renderBatchReport(r: BatchReport, o: { top: number; color: boole
   const style = o.color ? { head: ['cyan'] } : { head: [], border: [] };
   const c = new Chalk({ level: o.color ? 1 : 0 });
   const out: string[] = [];
-  out.push(c.bold(`rtap report — ${int(r.input.records)} records, ${int(r.input.finals)} final results`));
+  const views = Object.entries(r.input.byView).map(([v, n]) => `${v} ${int(n)}`);
+  out.push(
+    c.bold(
+      `rtap report — ${int(r.input.finals)} final results${views.length ? ` (${views.join(', ')})` : ''}`,
+    ),
+  );
   const others = Object.entries(r.rates.rates)
     .filter(([k]) => k !== r.currency)
     .map(([k, v]) => `${k} ${+convertRate(r, k, v).toPrecision(4)}`)

@@ -20,7 +20,8 @@ export async function readResults(path: string): Promise<ViewResult[]> {
     } catch (err) {
       throw new RtapError(`${path}:${n}: not valid JSON (${(err as Error).message})`);
     }
-    if (v.kind === 'alert') continue;
+    // Alerts and file mode's dead letters share the file: only results are read.
+    if (v.kind === 'alert' || v.kind === 'dead_letter') continue;
     if (
       typeof v.view !== 'string' ||
       typeof v.key !== 'string' ||

@@ -8,7 +8,7 @@ import { renderProcessSummary, type ProcessSummary } from './summary.js';
 import type { CommandContext, OptionsOf } from '../commands/define.js';
 import type { processSettings } from '../commands/process.js';
 import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
-import { buildSinks } from '../sinks/build.js';
+import { buildSinks, storeSinkOptions } from '../sinks/build.js';
 import { LatencyRecorders } from '../reporting/histograms.js';
 import { systemClock } from '../time/clock.js';
 import { assemblePipeline, engineConfigFrom, engineOverrides } from './assemble.js';
@@ -68,9 +68,13 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     resultsProducer: scaleOut?.router ?? checkpointer?.outputs,
     output,
     influx: { url: o.influxUrl, token: o.influxToken, org: o.influxOrg, bucket: o.influxBucket },
+    ...storeSinkOptions(o),
     onWriteLatency: (ms) => recorders.record('sink_write', ms), // per write request
   });
-  if (sinks.length === 0) throw new UsageError('no sink: give --output <file> or --sink topics|influx');
+  if (sinks.length === 0)
+    throw new UsageError(
+      'no sink: give --output <file>, --parquet-dir <dir> or --sink topics|influx|postgres|mongo',
+    );
   const processor = await assemblePipeline({
     transport,
     engine,
@@ -204,6 +208,7 @@ async function fileMode(
     transport,
     output,
     influx: { url: o.influxUrl, token: o.influxToken, org: o.influxOrg, bucket: o.influxBucket },
+    ...storeSinkOptions(o),
     onWriteLatency: (ms) => recorders.record('sink_write', ms),
   });
   const engine = engineConfigFrom({ ...engineOverrides(o), earlyInterval: o.earlyInterval ?? null });

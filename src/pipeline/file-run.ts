@@ -64,6 +64,7 @@ export class FileRun extends EventEmitter<ProcessorEvents> {
       name: 'file',
       ...taskFactories({ engine, patterns: o.patterns, inputTopics: INPUT_TOPICS }, 'single'),
       counters: this.counters,
+      archive: o.sinks.some((s) => s.archive),
       ingest: (ist, now) => o.recorders.recordFrom('ingest', ist, now),
       warn: (message) => process.stderr.write(`rtap: warning: ${message}\n`),
     });
@@ -158,8 +159,10 @@ export class FileRun extends EventEmitter<ProcessorEvents> {
   }
 
   private async deliver(): Promise<void> {
-    const { outputs, deadLetters } = this.runtime.take();
+    const { outputs, deadLetters, accepted } = this.runtime.take();
     if (deadLetters.length) await this.writeDeadLetters(deadLetters);
+    // The archive of the input comes before the outputs those events contributed to.
+    if (accepted.length) await Promise.all(this.o.sinks.map((s) => s.archive?.(accepted)));
     if (outputs.length)
       await deliverOutputs(outputs, this.o.sinks, this.o.recorders, this.counters, this.o.clock, this);
   }

@@ -149,6 +149,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private readonly factories: Record<'task' | 'merge', ReturnType<typeof taskFactories>>;
   /** Dead-letter producer of units without a checkpointer. */
   private sharedDlq: Producer | null = null;
+  /** A sink archives the accepted input (Sink.archive): the tasks keep their accepted events for it. */
+  private readonly archiving: boolean;
   /** The worker threads of the tasks (threads > 1, without scale-out). */
   private pool: TaskPool | null = null;
   private settleQueued = false;
@@ -159,6 +161,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   constructor(private readonly o: ProcessorOptions) {
     super();
     this.checkpointed = Boolean(o.checkpointer ?? o.scaleOut);
+    this.archiving = o.sinks.some((sink) => sink.archive);
     this.tasks = o.scaleOut?.units ?? o.spec.engine.tasks ?? 1;
     this.factories = { task: taskFactories(o.spec, 'task'), merge: taskFactories(o.spec, 'merge') };
     if (!o.scaleOut) this.createLocalUnits(null);
@@ -189,6 +192,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
           warn: (message) => process.stderr.write(`rtap: warning: ${message}\n`),
           failed: (err) => this.fail(err),
         },
+        this.archiving,
       );
       for (const n of names) this.units.set(n, { runtime: this.pool.tasks.get(n)!, dlq: this.unitDlq() });
     } else
@@ -211,6 +215,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       reports: merge ? undefined : this.o.partitions.filter((p) => p % this.tasks === number),
       state,
       counters: this.counters,
+      archive: this.archiving,
       ingest: (ist, now) => this.o.recorders.recordFrom('ingest', ist, now),
       warn: (message) => process.stderr.write(`rtap: warning: ${message}\n`),
     });
@@ -367,6 +372,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     await this.pool?.idle();
     for (const u of this.units.values()) await this.settle(u, this.o.clock.now());
     const remote = this.pool ? await this.pool.snapshot() : {};
+    await this.flushSinks();
     const state = (): ProcessorState => ({
       engine: null,
       cep: null,
@@ -392,6 +398,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       );
     const offsets = [...this.positions.values()].filter((p) => this.unitOf(p.topic, p.partition) === u);
     try {
+      await this.flushSinks();
       const rt = u.runtime as TaskRuntime; // scale-out units run here
       if (await ck.checkpoint(() => rt.snapshot(), offsets)) this.recovery.checkpoints++;
     } catch (err) {
@@ -399,6 +406,14 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       if (!(err instanceof FencedError && this.o.scaleOut)) throw err;
       await this.drop(u, 'fenced by its new owner');
     }
+  }
+
+  /**
+   * Everything the sinks were given before a checkpoint is at its destination before the checkpoint
+   * commits: a restart from it replays only what came after, so store sinks lose nothing across a kill -9.
+   */
+  private async flushSinks(): Promise<void> {
+    await Promise.all(this.o.sinks.map((s) => s.flush()));
   }
 
   private unitOf(topic: string, partition: number): Unit | undefined {
@@ -542,11 +557,13 @@ export class Processor extends EventEmitter<ProcessorEvents> {
 
   /** Writes a unit's outputs and dead letters; awaiting sinks is the back-pressure path. */
   private async deliver(u: Unit): Promise<void> {
-    const { outputs, deadLetters } = u.runtime.take();
+    const { outputs, deadLetters, accepted } = u.runtime.take();
     if (deadLetters.length) {
       await u.dlq.send(this.o.deadLetterTopic, deadLetterMessages(deadLetters, this.counters));
       for (const d of deadLetters) if (d.kind === 'late' && d.event) this.emit('late', d.event);
     }
+    // The archive of the input comes before the outputs those events contributed to.
+    if (accepted.length) await Promise.all(this.o.sinks.map((s) => s.archive?.(accepted)));
     if (outputs.length === 0) return;
     // The topics sink writes into this unit's transaction.
     const router = this.o.scaleOut?.router;

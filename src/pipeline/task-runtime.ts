@@ -44,6 +44,14 @@ export type PaneRecord =
   /** Accepted events for the merge step's patterns, with their tie-break order. */
   | { forwarded: [number, AnalyticsEvent][] };
 
+/** What a task produced since it was last asked. */
+export interface TaskProducts {
+  outputs: Output[];
+  deadLetters: DeadLetter[];
+  /** Accepted events, when the sinks archive the input (TaskSetup.archive); empty otherwise. */
+  accepted: AnalyticsEvent[];
+}
+
 /** Everything a task needs to continue where it stopped. */
 export type TaskState = Omit<ProcessorState, 'units'>;
 
@@ -69,6 +77,8 @@ export interface TaskSetup {
   reports?: number[];
   /** Accepted events the merge step's patterns need (task-spec.ts planPatterns): forwarded with the panes. */
   forward?: (e: AnalyticsEvent) => boolean;
+  /** Keep the accepted events for sinks that archive the input (Sink.archive), taken with the outputs. */
+  archive?: boolean;
   /** Tie-break of equal event times for CEP (default: arrival order). */
   orderOf?: (topic: string, partition: number, offset: number) => number;
   state?: TaskState | null;
@@ -93,6 +103,7 @@ export class TaskRuntime {
   private deadLetters: DeadLetter[] = [];
   private panes: PaneRecord[] = [];
   private forwarded: [number, AnalyticsEvent][] = [];
+  private accepted: AnalyticsEvent[] = [];
   /** Progress last reported to the merging stage ("horizon/active"). */
   private reported = '';
   private readonly counters: ProcessorCounters;
@@ -194,6 +205,7 @@ export class TaskRuntime {
       this.current = record;
       const verdict = engine.process(event, record, wallNow);
       if (verdict === 'accepted') {
+        if (this.setup.archive) this.accepted.push(event);
         const order = orderOf?.(record.topic, record.partition, record.offset);
         cep?.process(event, wallNow, order);
         if (forward?.(event)) this.forwarded.push([order ?? this.forwarded.length, event]);
@@ -270,11 +282,12 @@ export class TaskRuntime {
     this.panes.push({ tasks: reports, horizon: Number.isFinite(horizon) ? horizon : null, active });
   }
 
-  /** Results, alerts and dead letters produced since the last call. */
-  take(): { outputs: Output[]; deadLetters: DeadLetter[] } {
-    const taken = { outputs: this.outputs, deadLetters: this.deadLetters };
+  /** Results, alerts, dead letters and (archive) accepted events produced since the last call. */
+  take(): TaskProducts {
+    const taken = { outputs: this.outputs, deadLetters: this.deadLetters, accepted: this.accepted };
     this.outputs = [];
     this.deadLetters = [];
+    this.accepted = [];
     return taken;
   }
 

@@ -1,4 +1,5 @@
 import type { Alert, ViewResult } from '../events/results.js';
+import type { AnalyticsEvent } from '../events/types.js';
 
 export type Output = { kind: 'result'; result: ViewResult } | { kind: 'alert'; alert: Alert };
 
@@ -14,4 +15,9 @@ export interface Sink {
   close(): Promise<void>;
   /** Counters for reports (written, retried, failed, ...). */
   stats?(): Record<string, number>;
+  /**
+   * Sinks that archive the accepted input (the Parquet cold store, 004) get every event the engine
+   * accepted (valid, not a duplicate, not late), before the outputs it contributed to.
+   */
+  archive?(events: AnalyticsEvent[]): Promise<void> | void;
 }

@@ -4,7 +4,7 @@ import type { AnalyticsEvent } from '../../events/types.js';
 import type { Output } from '../../sinks/types.js';
 import type { ConsumedRecord, TopicPartition } from '../../transport/types.js';
 import type { ProcessorCounters } from '../counters.js';
-import type { DeadLetter, PaneRecord, TaskState } from '../task-runtime.js';
+import type { DeadLetter, PaneRecord, TaskProducts, TaskState } from '../task-runtime.js';
 import type { TaskSpec } from '../task-spec.js';
 import type { FromWorker, TaskOutput, ToWorker, WorkerInit } from './protocol.js';
 
@@ -41,6 +41,7 @@ export class RemoteTask {
   readonly merger = null;
   private outputs: Output[] = [];
   private deadLetters: DeadLetter[] = [];
+  private accepted: AnalyticsEvent[] = [];
   private panes: PaneRecord[] = [];
   private wm = -Infinity;
   private hz = -Infinity;
@@ -62,6 +63,7 @@ export class RemoteTask {
         kind: d.kind,
       });
     for (const p of out.panes) this.panes.push(p);
+    for (const e of out.accepted) this.accepted.push(e);
     this.wm = out.watermark;
     this.hz = out.horizon;
   }
@@ -76,10 +78,11 @@ export class RemoteTask {
     return this.thread.ready();
   }
 
-  take(): { outputs: Output[]; deadLetters: DeadLetter[] } {
-    const taken = { outputs: this.outputs, deadLetters: this.deadLetters };
+  take(): TaskProducts {
+    const taken = { outputs: this.outputs, deadLetters: this.deadLetters, accepted: this.accepted };
     this.outputs = [];
     this.deadLetters = [];
+    this.accepted = [];
     return taken;
   }
 
@@ -260,13 +263,20 @@ export class TaskPool {
     states: Record<string, TaskState | null>,
     threads: number,
     hooks: ThreadHooks,
+    archive = false,
   ) {
     const n = Math.max(1, Math.min(threads, names.length));
     const tasks = spec.engine.tasks ?? 1;
     this.threads = Array.from({ length: n }, (_, i) => {
       const mine = names.filter((_, j) => j % n === i);
       return new TaskThread(
-        { spec, partitions, tasks, units: Object.fromEntries(mine.map((m) => [m, states[m] ?? null])) },
+        {
+          spec,
+          partitions,
+          tasks,
+          archive,
+          units: Object.fromEntries(mine.map((m) => [m, states[m] ?? null])),
+        },
         hooks,
       );
     });

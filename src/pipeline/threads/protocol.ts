@@ -1,3 +1,4 @@
+import type { AnalyticsEvent } from '../../events/types.js';
 import type { Output } from '../../sinks/types.js';
 import type { ProcessorCounters } from '../counters.js';
 import type { DeadLetterKind, PaneRecord, TaskState } from '../task-runtime.js';
@@ -9,6 +10,8 @@ export interface WorkerInit {
   /** Every input partition number (progress reports name the task's). */
   partitions: number[];
   tasks: number;
+  /** Send the accepted events back (a sink archives the input). */
+  archive: boolean;
   /** The tasks this worker runs, by name (`task-<n>`), with their restored state (null: fresh). */
   units: Record<string, TaskState | null>;
 }
@@ -56,6 +59,7 @@ export interface TaskOutput {
   outputs: Output[];
   deadLetters: WireDeadLetter[];
   panes: PaneRecord[];
+  accepted: AnalyticsEvent[];
   watermark: number;
   horizon: number;
 }

@@ -27,6 +27,7 @@ for (const [name, state] of Object.entries(init.units)) {
       reports: init.partitions.filter((p) => p % init.tasks === number),
       state,
       counters,
+      archive: init.archive,
       ingest: (ist) => ingest.push(ist),
       warn: (message) => send({ type: 'warn', message }),
     }),
@@ -48,10 +49,11 @@ function wire(dls: DeadLetter[], batch: readonly InputRecord[] | null): WireDead
 }
 
 function collect(rt: TaskRuntime, batch: readonly InputRecord[] | null): TaskOutput {
-  const { outputs, deadLetters } = rt.take();
+  const { outputs, deadLetters, accepted } = rt.take();
   return {
     task: rt.name,
     outputs,
+    accepted,
     deadLetters: wire(deadLetters, batch),
     panes: rt.takePanes(),
     watermark: rt.watermark(),

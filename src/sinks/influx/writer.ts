@@ -1,4 +1,5 @@
 import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
+import type { SendOutcome } from '../delivery/delivery.js';
 import type { ResolvedInfluxOptions } from './options.js';
 
 /**
@@ -13,14 +14,12 @@ import type { ResolvedInfluxOptions } from './options.js';
  * precision and status checks.
  */
 
-export type SendOutcome =
-  | { ok: true }
-  /** Transient: network error, timeout, 408, 429, 5xx. Send the same lines again later. */
-  | { ok: false; kind: 'retry'; reason: string; retryAfterMs: number }
-  /** The server rejected the content (400, 422) or its size (413): bisect to find the bad lines. */
-  | { ok: false; kind: 'reject'; reason: string; status: number }
-  /** Every request will fail the same way (401, 403, 404...): a configuration problem. */
-  | { ok: false; kind: 'fatal'; reason: string; status: number };
+/**
+ * Transient (network error, timeout, 408, 429, 5xx): retried. The server rejected the content (400, 422)
+ * or its size (413): bisected to find the bad lines. Every request will fail the same way (401, 403,
+ * 404...): a configuration problem, fatal.
+ */
+export type { SendOutcome };
 
 export function describeError(e: unknown): string {
   if (e instanceof HttpError) {
@@ -41,8 +40,16 @@ export function classify(e: unknown): SendOutcome {
   const s = e.statusCode;
   if (s === 408 || s === 429 || s >= 500)
     return { ok: false, kind: 'retry', reason, retryAfterMs: e.retryAfter() * 1000 };
-  if (s === 400 || s === 413 || s === 422) return { ok: false, kind: 'reject', reason, status: s };
-  return { ok: false, kind: 'fatal', reason, status: s };
+  if (s === 400 || s === 413 || s === 422) return { ok: false, kind: 'reject', reason };
+  return {
+    ok: false,
+    kind: 'fatal',
+    reason,
+    hint:
+      s === 401 || s === 403
+        ? 'check --influx-token / INFLUX_TOKEN'
+        : 'check --influx-url, --influx-org and --influx-bucket (INFLUX_URL, INFLUX_ORG, INFLUX_BUCKET)',
+  };
 }
 
 export class BatchWriter {

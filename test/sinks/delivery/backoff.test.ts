@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay, CircuitBreaker } from '../../../src/sinks/influx/backoff.js';
+import { backoffDelay, CircuitBreaker } from '../../../src/sinks/delivery/backoff.js';
 
-describe('influx backoff', () => {
+describe('delivery backoff', () => {
   const base = { minRetryDelayMs: 100, maxRetryDelayMs: 1000, retryJitter: 0.5 };
 
   it('doubles from the minimum up to the cap without jitter', () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LineQueue } from '../../../src/sinks/influx/queue.js';
+import { OrderedQueue } from '../../../src/sinks/delivery/queue.js';
 
-describe('influx line queue', () => {
+describe('delivery queue', () => {
   it('hands out lines in arrival order and removes them only when settled', () => {
-    const q = new LineQueue();
+    const q = new OrderedQueue();
     q.push(['a', 'b'], 10);
     q.push(['c'], 20);
     assert.deepEqual(q.peek(2), ['a', 'b']);
@@ -17,7 +17,7 @@ describe('influx line queue', () => {
   });
 
   it('knows when the oldest pending line arrived', () => {
-    const q = new LineQueue();
+    const q = new OrderedQueue();
     assert.equal(q.oldestAt(), undefined);
     q.push(['a', 'b'], 10);
     q.push(['c'], 20);
@@ -30,7 +30,7 @@ describe('influx line queue', () => {
   });
 
   it('stays correct across compaction of a long run', () => {
-    const q = new LineQueue();
+    const q = new OrderedQueue();
     const all: string[] = [];
     let next = 0;
     for (let round = 0; round < 300; round++) {
