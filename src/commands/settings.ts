@@ -133,6 +133,14 @@ export const loadSettings = {
     parse: v.share,
     default: 0,
   }),
+  shards: setting({
+    key: 'shards',
+    flags: '--shards <n>',
+    description:
+      'independent parts of the seeded stream, each with its own users and partitions (threads generate whole shards; 1 = the unsharded stream of earlier versions)',
+    parse: v.count,
+    default: 3,
+  }),
   encoding: setting({
     key: 'encoding',
     flags: '--encoding <kind>',
