@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 
@@ -147,6 +148,18 @@ export const loadSettings = {
     description: "message encoding: 'avro' (Confluent wire format) or 'json'",
     parse: v.oneOf('avro', 'json'),
     default: 'avro' as const,
+  }),
+};
+
+/** How the load is generated (simulate, bench). */
+export const generatorSettings = {
+  threads: setting({
+    key: 'threads',
+    flags: '--threads <n>',
+    description:
+      'generator threads with Kafka or unpaced --out, each generating, encoding and sending whole shards with its own producer (at most --shards; the same stream for any count)',
+    parse: v.count,
+    default: availableParallelism(),
   }),
 };
 

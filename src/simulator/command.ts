@@ -1,13 +1,19 @@
+import { writeFileSync } from 'node:fs';
 import type { CommandContext, OptionsOf } from '../commands/define.js';
 import type { simulateSettings } from '../commands/simulate.js';
 import { UsageError } from '../errors.js';
 import { newHistogram, summarize, type LatencySummary } from '../reporting/histograms.js';
-import { parseLoadShape, rateAt } from '../bench/load-shape.js';
+import { parseLoadShape } from '../bench/load-shape.js';
+import type { Transport } from '../transport/types.js';
 import { systemClock } from '../time/clock.js';
 import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
 import { defaultSimulatorConfig, type SimulatorConfig } from './config.js';
 import { loadConfigFrom, parseBursts, trafficConfigFrom } from './flags.js';
 import { createGenerator } from './generator.js';
+import { pacingFromSpec } from './pacing-spec.js';
+import { usableThreads, topicsMixingShards } from './sharding.js';
+import type { PacingSpec } from './thread-protocol.js';
+import { runThreads } from './threads.js';
 import { runOpenLoop, type PacingHooks, type PacingOptions, type RunSummary } from './pacing.js';
 import { RecordingWriter, replay, writeRecording } from './recording.js';
 import { generateRecords } from './unpaced.js';
@@ -26,17 +32,44 @@ export function simulatorConfigFrom(o: Options): SimulatorConfig {
   };
 }
 
-function pacingFrom(o: Options): PacingOptions {
-  const pacing: PacingOptions = { ratePerSec: o.rate, durationMs: o.duration, events: o.events };
+/** The schedule the flags describe, as plain data (generator threads rebuild it). */
+function pacingSpecFrom(o: Options): PacingSpec {
+  const pacing: PacingSpec = { ratePerSec: o.rate, durationMs: o.duration, events: o.events };
   if (o.bursts) pacing.profile = parseBursts(o.bursts);
   else if (o.profile !== 'constant') {
     const shape = parseLoadShape(o.profile, o.rate);
     const total = o.duration ?? (o.events ? (o.events / shape.ratePerSec) * 1000 : undefined);
     if (total === undefined)
       throw new UsageError(`--profile ${o.profile} needs --duration (or --events) to spread the shape over`);
-    pacing.rateAt = (ms) => rateAt(shape, ms, total);
+    pacing.shape = { shape, totalMs: total };
   }
   return pacing;
+}
+
+function pacingFrom(o: Options): PacingOptions {
+  return pacingFromSpec(pacingSpecFrom(o));
+}
+
+/**
+ * Generator threads for a run into Kafka: at most one per shard, and one when a topic's partition count
+ * is not a multiple of the shard count (its partitions would mix shards, so several threads would write
+ * to one partition and its order would depend on timing).
+ */
+async function threadsFor(o: Options, config: SimulatorConfig, transport: Transport, ctx: CommandContext) {
+  const threads = usableThreads(o.threads, config.shards);
+  if (threads === 1) return 1;
+  const t = config.topics;
+  const names = [...new Set([t.events, t.userEvents, t.productView, t.orders])];
+  const described = await transport.admin().describeTopics(names);
+  const mixing = topicsMixingShards(
+    Object.fromEntries(described.map((d) => [d.name, d.partitions])),
+    config.shards,
+  );
+  if (mixing.length === 0) return threads;
+  ctx.log(
+    `rtap simulate: one generator thread: ${mixing.join(', ')} is not a multiple of --shards ${config.shards}, so shards would share partitions`,
+  );
+  return 1;
 }
 
 interface Report {
@@ -56,6 +89,7 @@ interface Report {
 }
 
 function print(report: Report, ctx: CommandContext): void {
+  if (ctx.jsonFile) writeFileSync(ctx.jsonFile, JSON.stringify(report, null, 2) + '\n');
   if (ctx.json) {
     ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return;
@@ -81,6 +115,8 @@ async function recordUnpaced(o: Options, out: string, ctx: CommandContext): Prom
   if (o.events === undefined && o.duration === undefined)
     throw new UsageError('--out without --live needs --events or --duration (how much to generate)');
   const config = simulatorConfigFrom(o);
+  const threads = usableThreads(o.threads, config.shards);
+  if (threads > 1) return recordThreaded(o, config, threads, out, ctx);
   const t0 = performance.now();
   const byTopic: Record<string, number> = {};
   let malformed = 0;
@@ -108,6 +144,52 @@ async function recordUnpaced(o: Options, out: string, ctx: CommandContext): Prom
     malformed,
     duplicates,
     late,
+    elapsed_ms: Math.round(performance.now() - t0),
+    achieved_rate_per_sec: null,
+    failed: 0,
+    publish_delay_ms: null,
+    ack_latency_ms: null,
+  };
+}
+
+/** Unpaced recording on generator threads: their lines merged back in schedule order into one file. */
+async function recordThreaded(
+  o: Options,
+  config: SimulatorConfig,
+  threads: number,
+  out: string,
+  ctx: CommandContext,
+): Promise<Report> {
+  ctx.log(
+    `rtap simulate: generating ${o.events ?? `${o.duration! / 1000}s of`} events (seed ${o.seed}, ${o.mix}) on ${threads} threads → ${out}`,
+  );
+  const t0 = performance.now();
+  const writer = new RecordingWriter(out);
+  let s: RunSummary;
+  try {
+    s = await runThreads(
+      {
+        threads,
+        config,
+        pacing: pacingSpecFrom(o),
+        transport: null,
+        clientId: 'rtap-simulate',
+        lines: 'recording',
+      },
+      { signal: ctx.signal, onLine: (line) => writer.addLine(line), afterLines: () => writer.drain() },
+    );
+  } finally {
+    await writer.close();
+  }
+  return {
+    mode: 'record',
+    transport: null,
+    out,
+    records: writer.records,
+    by_topic: s.byTopic,
+    malformed: s.malformed,
+    duplicates: s.duplicates,
+    late: s.late,
     elapsed_ms: Math.round(performance.now() - t0),
     achieved_rate_per_sec: null,
     failed: 0,
@@ -168,10 +250,24 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
     } else {
       mode = 'live';
       const config = { ...simulatorConfigFrom(o), startTime: Math.floor(systemClock.now()) };
+      const threads = o.brokers ? await threadsFor(o, config, transport, ctx) : 1;
       ctx.log(
-        `rtap simulate: ${o.mix} traffic at ${o.rate}/s via ${transport.description}${o.out ? `, recording to ${o.out}` : ''}`,
+        `rtap simulate: ${o.mix} traffic at ${o.rate}/s via ${transport.description}${threads > 1 ? ` on ${threads} generator threads` : ''}${o.out ? `, recording to ${o.out}` : ''}`,
       );
-      summary = await runOpenLoop(createGenerator(config), producer, pacingFrom(o), systemClock, hooks);
+      summary =
+        threads > 1
+          ? await runThreads(
+              {
+                threads,
+                config,
+                pacing: pacingSpecFrom(o),
+                transport: { brokers: o.brokers, ...kafkaSecurityOptions(o) },
+                clientId: 'rtap-simulate',
+                lines: writer ? 'recording' : undefined,
+              },
+              { ...hooks, onLine: writer ? (line) => writer.addLine(line) : undefined },
+            )
+          : await runOpenLoop(createGenerator(config), producer, pacingFrom(o), systemClock, hooks);
     }
     await producer.flush();
   } finally {

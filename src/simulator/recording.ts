@@ -106,6 +106,12 @@ export class RecordingWriter {
     this.records++;
   }
 
+  /** A line made elsewhere (recordingLine() on a generator thread). */
+  addLine(line: string): void {
+    this.buffer += line + '\n';
+    this.records++;
+  }
+
   async write(record: SimRecord, intendedSendTime: number): Promise<void> {
     this.add(record, intendedSendTime);
     if (this.buffer.length >= 64 * 1024) await this.drain();

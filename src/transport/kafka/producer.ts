@@ -66,15 +66,24 @@ export class KafkaProducer implements Producer {
     private readonly producer: KafkaJsProducer,
     private readonly counts: PartitionCounts,
     private readonly tuning: ProducerTuning,
-    private readonly connect: (p: KafkaJsProducer) => Promise<void>,
+    private readonly connectClient: (p: KafkaJsProducer) => Promise<void>,
   ) {}
 
   private ensureConnected(): Promise<void> {
     if (!this.connected) {
-      this.connected = this.connect(this.producer);
+      this.connected = this.connectClient(this.producer);
       this.connected.catch(() => (this.connected = null));
     }
     return this.connected;
+  }
+
+  async connect(topics: string[]): Promise<void> {
+    try {
+      await this.ensureConnected();
+      for (const t of topics) await this.counts.get(t);
+    } catch (err) {
+      throw err instanceof RtapError ? err : new RtapError(`kafka producer: ${describeKafkaError(err)}`);
+    }
   }
 
   async send(topic: string, messages: OutgoingMessage[]): Promise<DeliveryReport[]> {
