@@ -8,6 +8,14 @@ import * as v from '../config/values.js';
  */
 /** TLS and SASL for real clusters. */
 const kafkaSecuritySettings = {
+  kafkaClient: setting({
+    key: 'kafkaClient',
+    flags: '--kafka-client <name>',
+    description:
+      "client library that produces to Kafka: 'platformatic' (@platformatic/kafka, faster) or 'kafkajs'; consumers and transactions use kafkajs (docs/kafka.md)",
+    parse: v.oneOf('platformatic', 'kafkajs'),
+    default: 'platformatic' as 'platformatic' | 'kafkajs',
+  }),
   ssl: setting({
     key: 'ssl',
     flags: '--ssl',

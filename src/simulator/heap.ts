@@ -10,16 +10,20 @@ export class DueHeap<T> {
     return this.items.length;
   }
 
+  // Sifting moves a hole instead of swapping pairs: the generator pushes and pops once per event.
   push(due: number, value: T): void {
     const items = this.items;
-    items.push({ due, seq: this.seq++, value });
-    let i = items.length - 1;
+    const item = { due, seq: this.seq++, value };
+    let i = items.length;
+    items.push(item);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(i, parent)) break;
-      [items[i], items[parent]] = [items[parent], items[i]];
+      const p = items[parent];
+      if (!(item.due < p.due || (item.due === p.due && item.seq < p.seq))) break;
+      items[i] = p;
       i = parent;
     }
+    items[i] = item;
   }
 
   /** Due time of the earliest item, Infinity when empty. */
@@ -32,26 +36,24 @@ export class DueHeap<T> {
     if (items.length === 0) return undefined;
     const top = items[0];
     const last = items.pop()!;
-    if (items.length) {
-      items[0] = last;
+    const n = items.length;
+    if (n) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < items.length && this.less(l, m)) m = l;
-        if (r < items.length && this.less(r, m)) m = r;
-        if (m === i) break;
-        [items[i], items[m]] = [items[m], items[i]];
+        const m = r < n && less(items[r], items[l]) ? r : l;
+        if (!less(items[m], last)) break;
+        items[i] = items[m];
         i = m;
       }
+      items[i] = last;
     }
     return { due: top.due, value: top.value };
   }
+}
 
-  private less(a: number, b: number): boolean {
-    const x = this.items[a];
-    const y = this.items[b];
-    return x.due < y.due || (x.due === y.due && x.seq < y.seq);
-  }
+function less(x: { due: number; seq: number }, y: { due: number; seq: number }): boolean {
+  return x.due < y.due || (x.due === y.due && x.seq < y.seq);
 }

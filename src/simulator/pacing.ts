@@ -33,6 +33,11 @@ export interface PacingOptions {
    * origin, so their intended send times are those of a single sender.
    */
   origin?: number;
+  /**
+   * Called before each batch; a promise it returns is awaited first (a replay reading its file ahead, so
+   * the schedule and the source can stay synchronous).
+   */
+  refill?: () => Promise<void> | null;
 }
 
 export interface PacingProgress {
@@ -107,7 +112,7 @@ export async function runSchedule(
   hooks: PacingHooks,
   o: Pick<
     PacingOptions,
-    'batchMaxMs' | 'batchMaxRecords' | 'maxInFlight' | 'progressIntervalMs' | 'origin'
+    'batchMaxMs' | 'batchMaxRecords' | 'maxInFlight' | 'progressIntervalMs' | 'origin' | 'refill'
   > = {},
 ): Promise<RunSummary> {
   const linger = o.batchMaxMs ?? 0;
@@ -191,6 +196,8 @@ export async function runSchedule(
       continue;
     }
     while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    const refilling = o.refill?.();
+    if (refilling) await refilling;
     now = clock.now();
     const byTopic = new Map<string, { record: SimRecord; intended: number }[]>();
     let n = 0;

@@ -10,7 +10,14 @@ import type { Clock } from '../time/clock.js';
 import type { Producer } from '../transport/types.js';
 import type { SimulatorTopics } from './config.js';
 import { topicFor, type SimRecord } from './generator.js';
+import { LineReader, RecentSet } from './line-reader.js';
 import { runSchedule, type PacingHooks, type PacingOptions, type RunSummary } from './pacing.js';
+
+/**
+ * A replayed event counts as a duplicate when its event_id was among this many records before it: the
+ * generator's duplicates copy records sent just before, and the memory stays bounded.
+ */
+const DUPLICATE_MEMORY = 65_536;
 
 /**
  * Recordings (`rtap simulate --out events.jsonl[.gz]`): one line per record, in send order.
@@ -167,21 +174,6 @@ export async function* readRecording(path: string): AsyncGenerator<RecordedEntry
   }
 }
 
-async function readLines(path: string): Promise<string[]> {
-  const out: string[] = [];
-  const input = createReadStream(path);
-  const lines = createInterface({
-    input: path.endsWith('.gz') ? input.pipe(createGunzip()) : input,
-    crlfDelay: Infinity,
-  });
-  try {
-    for await (const line of lines) if (line.trim() !== '') out.push(line);
-  } catch (err) {
-    throw new UsageError(`cannot read recording ${path}: ${(err as Error).message}`);
-  }
-  return out;
-}
-
 export interface ReplayOptions {
   /** 1 = recorded pace, 2 = twice as fast, 'max' = as fast as the transport takes it. */
   speed: number | 'max';
@@ -216,28 +208,36 @@ export async function replay(
       `invalid replay speed ${JSON.stringify(speed)}: expected a positive factor like 2, or 'max'`,
     );
   }
-  const lines = await readLines(path);
-  const limit = Math.min(lines.length, options.events ?? Infinity);
+  const batch = pacing.batchMaxRecords ?? 500;
+  // Enough lines for the next batch of the sending loop plus its one-ahead look at the schedule.
+  const ahead_lines = 4 * batch + 1;
+  const lines = new LineReader(path);
+  await lines.fill(ahead_lines);
+  const limit = options.events ?? Infinity;
   let parsed = 0;
   const ahead: RecordedEntry[] = [];
   let firstRecorded: number | null = null;
   let lastOffset = 0;
   let shift: number | null = null;
-  const seen = new Set<string>();
+  const seen = new RecentSet(DUPLICATE_MEMORY);
+  let batchStart = clock.now();
   const recordedTime = (e: RecordedEntry) =>
     e.kind === 'event' ? e.event.intended_send_time : e.intendedSendTime;
 
   const makeSchedule = (startedAt: number) => ({
     next(): number | null {
       if (parsed >= limit) return null;
-      const entry = parseRecordingLine(lines[parsed], `${path}:${parsed + 1}`);
+      const line = lines.shift();
+      if (line === undefined) return null;
+      const entry = parseRecordingLine(line, `${path}:${lines.lineNumber}`);
       parsed++;
       ahead.push(entry);
       const t = recordedTime(entry);
       firstRecorded ??= t;
-      // Duplicates carry their original (earlier) intended time: never schedule backwards.
+      // Duplicates carry their original (earlier) intended time: never schedule backwards. At maximum
+      // speed a record is due when the batch it goes out in starts (later would end that batch).
       lastOffset =
-        speed === 'max' ? clock.now() - startedAt : Math.max(lastOffset, (t - firstRecorded) / speed);
+        speed === 'max' ? batchStart - startedAt : Math.max(lastOffset, (t - firstRecorded) / speed);
       return lastOffset;
     },
   });
@@ -277,5 +277,15 @@ export async function replay(
       };
     },
   };
-  return runSchedule(source, producer, makeSchedule, clock, hooks, pacing);
+  try {
+    return await runSchedule(source, producer, makeSchedule, clock, hooks, {
+      ...pacing,
+      refill: () => {
+        batchStart = clock.now();
+        return lines.available < ahead_lines ? lines.fill(2 * ahead_lines) : null;
+      },
+    });
+  } finally {
+    await lines.close();
+  }
 }
