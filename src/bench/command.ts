@@ -68,6 +68,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
   try {
     const { report } = await runBench({
       transport,
+      generator: { threads: o.threads, transport: { brokers: o.brokers, ...kafkaSecurityOptions(o) } },
       recorders,
       simulator,
       shape,
@@ -165,6 +166,7 @@ async function findMaxCommand(
     refineSteps: 3,
     openTransport: () => openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) }),
     base: {
+      generator: { threads: o.threads, transport: { brokers: o.brokers, ...kafkaSecurityOptions(o) } },
       simulator: parts.simulator,
       durationMs: o.duration,
       warmupMs: o.warmup,

@@ -12,9 +12,9 @@ const kafkaSecuritySettings = {
     key: 'kafkaClient',
     flags: '--kafka-client <name>',
     description:
-      "client library that produces to Kafka: 'platformatic' (@platformatic/kafka, faster) or 'kafkajs'; consumers and transactions use kafkajs (docs/kafka.md)",
-    parse: v.oneOf('platformatic', 'kafkajs'),
-    default: 'platformatic' as 'platformatic' | 'kafkajs',
+      "client library that produces to Kafka: 'kafkajs' or 'platformatic' (@platformatic/kafka); consumers and transactions use kafkajs (docs/kafka.md)",
+    parse: v.oneOf('kafkajs', 'platformatic'),
+    default: 'kafkajs' as 'kafkajs' | 'platformatic',
   }),
   ssl: setting({
     key: 'ssl',

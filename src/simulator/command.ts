@@ -4,21 +4,23 @@ import type { simulateSettings } from '../commands/simulate.js';
 import { UsageError } from '../errors.js';
 import { newHistogram, summarize, type LatencySummary } from '../reporting/histograms.js';
 import { parseLoadShape } from '../bench/load-shape.js';
-import type { Transport } from '../transport/types.js';
 import { systemClock } from '../time/clock.js';
 import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
 import { defaultSimulatorConfig, type SimulatorConfig } from './config.js';
 import { loadConfigFrom, parseBursts, trafficConfigFrom } from './flags.js';
 import { createGenerator } from './generator.js';
 import { pacingFromSpec } from './pacing-spec.js';
-import { usableThreads, topicsMixingShards } from './sharding.js';
+import { usableThreads } from './sharding.js';
 import type { PacingSpec } from './thread-protocol.js';
-import { runThreads } from './threads.js';
+import { runThreads, threadsForKafka } from './threads.js';
 import { runOpenLoop, type PacingHooks, type PacingOptions, type RunSummary } from './pacing.js';
 import { RecordingWriter, replay, writeRecording } from './recording.js';
 import { generateRecords } from './unpaced.js';
 
 type Options = OptionsOf<typeof simulateSettings>;
+
+/** How far ahead a live run's schedule starts: generator threads build their shards and connect meanwhile. */
+const LIVE_START_MS = 1500;
 
 /** The simulator configuration the flags describe. */
 export function simulatorConfigFrom(o: Options): SimulatorConfig {
@@ -48,28 +50,6 @@ function pacingSpecFrom(o: Options): PacingSpec {
 
 function pacingFrom(o: Options): PacingOptions {
   return pacingFromSpec(pacingSpecFrom(o));
-}
-
-/**
- * Generator threads for a run into Kafka: at most one per shard, and one when a topic's partition count
- * is not a multiple of the shard count (its partitions would mix shards, so several threads would write
- * to one partition and its order would depend on timing).
- */
-async function threadsFor(o: Options, config: SimulatorConfig, transport: Transport, ctx: CommandContext) {
-  const threads = usableThreads(o.threads, config.shards);
-  if (threads === 1) return 1;
-  const t = config.topics;
-  const names = [...new Set([t.events, t.userEvents, t.productView, t.orders])];
-  const described = await transport.admin().describeTopics(names);
-  const mixing = topicsMixingShards(
-    Object.fromEntries(described.map((d) => [d.name, d.partitions])),
-    config.shards,
-  );
-  if (mixing.length === 0) return threads;
-  ctx.log(
-    `rtap simulate: one generator thread: ${mixing.join(', ')} is not a multiple of --shards ${config.shards}, so shards would share partitions`,
-  );
-  return 1;
 }
 
 interface Report {
@@ -249,8 +229,14 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
       );
     } else {
       mode = 'live';
-      const config = { ...simulatorConfigFrom(o), startTime: Math.floor(systemClock.now()) };
-      const threads = o.brokers ? await threadsFor(o, config, transport, ctx) : 1;
+      // The model's timeline starts where the schedule does, a whole millisecond a moment ahead (time to
+      // build the shards and connect), so the events are a function of the flags alone, whatever the
+      // thread count: the same keys in the same order in every partition.
+      const origin = Math.ceil(systemClock.now()) + LIVE_START_MS;
+      const config = { ...simulatorConfigFrom(o), startTime: origin };
+      const threads = o.brokers
+        ? await threadsForKafka(o.threads, config, transport.admin(), (m) => ctx.log(`rtap simulate: ${m}`))
+        : 1;
       ctx.log(
         `rtap simulate: ${o.mix} traffic at ${o.rate}/s via ${transport.description}${threads > 1 ? ` on ${threads} generator threads` : ''}${o.out ? `, recording to ${o.out}` : ''}`,
       );
@@ -264,10 +250,17 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
                 transport: { brokers: o.brokers, ...kafkaSecurityOptions(o) },
                 clientId: 'rtap-simulate',
                 lines: writer ? 'recording' : undefined,
+                origin,
               },
               { ...hooks, onLine: writer ? (line) => writer.addLine(line) : undefined },
             )
-          : await runOpenLoop(createGenerator(config), producer, pacingFrom(o), systemClock, hooks);
+          : await runOpenLoop(
+              createGenerator(config),
+              producer,
+              { ...pacingFrom(o), origin },
+              systemClock,
+              hooks,
+            );
     }
     await producer.flush();
   } finally {

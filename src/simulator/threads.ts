@@ -5,7 +5,8 @@ import { RtapError, UsageError } from '../errors.js';
 import { systemClock } from '../time/clock.js';
 import type { SimulatorConfig } from './config.js';
 import type { PacingHooks, PacingProgress, RunSummary } from './pacing.js';
-import { shardOfIndex } from './sharding.js';
+import type { Admin } from '../transport/types.js';
+import { shardOfIndex, topicsMixingShards, usableThreads } from './sharding.js';
 import type { FromThread, LineKind, PacingSpec, ThreadSpec, ToThread } from './thread-protocol.js';
 
 export interface ThreadedRun {
@@ -18,6 +19,12 @@ export interface ThreadedRun {
   clientId: string;
   /** The records' lines to merge back in schedule order and hand to onLine. */
   lines?: LineKind;
+  /**
+   * Clock time of the schedule's origin. Give config.startTime (a whole millisecond, a little ahead) to
+   * make a live run's events a function of the configuration alone; by default the threads start
+   * START_MARGIN_MS after the last one is ready.
+   */
+  origin?: number;
 }
 
 export interface ThreadedHooks extends Pick<
@@ -26,8 +33,37 @@ export interface ThreadedHooks extends Pick<
 > {
   /** Each record's line (recording line, or event JSON; '' for a malformed record), in schedule order. */
   onLine?(line: string): void;
+  /** The clock time the threads' common schedule starts at. */
+  onStart?(origin: number): void;
   /** Awaited after each chunk of lines before the threads may generate more (unpaced back-pressure). */
   afterLines?(): Promise<void>;
+}
+
+/**
+ * Generator threads for a run into Kafka: at most one per shard, and one when a topic's partition count
+ * is not a multiple of the shard count (its partitions would mix shards, so several threads would write
+ * to one partition and its order would depend on timing).
+ */
+export async function threadsForKafka(
+  requested: number,
+  config: SimulatorConfig,
+  admin: Admin,
+  log: (message: string) => void,
+): Promise<number> {
+  const threads = usableThreads(requested, config.shards);
+  if (threads === 1) return 1;
+  const t = config.topics;
+  const names = [...new Set([t.events, t.userEvents, t.productView, t.orders])];
+  const described = await admin.describeTopics(names);
+  const mixing = topicsMixingShards(
+    Object.fromEntries(described.map((d) => [d.name, d.partitions])),
+    config.shards,
+  );
+  if (mixing.length === 0) return threads;
+  log(
+    `one generator thread: ${mixing.join(', ')} is not a multiple of --shards ${config.shards}, so shards would share partitions`,
+  );
+  return 1;
 }
 
 /** Delay from the last thread ready to the common origin: every thread is waiting on its timer by then. */
@@ -213,8 +249,9 @@ export async function runThreads(run: ThreadedRun, hooks: ThreadedHooks = {}): P
         switch (m.kind) {
           case 'ready':
             if (++ready === threads) {
-              origin = systemClock.now() + START_MARGIN_MS;
+              origin = run.origin ?? systemClock.now() + START_MARGIN_MS;
               nextProgress = origin + progressEvery;
+              hooks.onStart?.(origin);
               for (const x of workers) post(x, { kind: 'go', origin });
             }
             break;

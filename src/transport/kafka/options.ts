@@ -53,7 +53,7 @@ export interface ConsumerTuning {
  */
 export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
 export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
-export const DEFAULT_KAFKA_CLIENT: KafkaClientName = 'platformatic';
+export const DEFAULT_KAFKA_CLIENT: KafkaClientName = 'kafkajs';
 
 export interface KafkaTransportOptions {
   brokers: string[];

@@ -24,6 +24,9 @@ function leaves(err: unknown, out: PlatformaticErrorLike[] = [], depth = 0): Pla
 export function platformaticFatal(err: unknown): boolean {
   return leaves(err).some(
     (e) =>
+      // A programming error while encoding the request (a bad argument): resending cannot help.
+      e instanceof TypeError ||
+      e instanceof RangeError ||
       e?.code === 'PLT_KFK_USER' ||
       e?.code === 'PLT_KFK_AUTHENTICATION' ||
       (e?.apiId !== undefined && FATAL_TYPES.has(e.apiId)),
@@ -60,11 +63,14 @@ const SASL = { plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512'
  * one request at a time, which KafkaProducer guarantees.
  */
 export function platformaticBatchClient(o: PlatformaticClientOptions): BatchClient {
-  let producer: PlatformaticProducer<Buffer, Buffer, string, Buffer> | null = null;
+  let producer: PlatformaticProducer<Buffer, Buffer, Buffer, Buffer> | null = null;
+  // Loading the library takes a while (it compiles its option schemas): start now, not at the first send.
+  const library = import('@platformatic/kafka');
+  library.catch(() => {});
   return {
     async connect() {
-      const { Producer, ProduceAcks } = await import('@platformatic/kafka');
-      const p = new Producer<Buffer, Buffer, string, Buffer>({
+      const { Producer, ProduceAcks } = await library;
+      const p = new Producer<Buffer, Buffer, Buffer, Buffer>({
         clientId: o.clientId,
         bootstrapBrokers: o.brokers,
         idempotent: true,
@@ -74,8 +80,11 @@ export function platformaticBatchClient(o: PlatformaticClientOptions): BatchClie
         connectTimeout: o.connectionTimeoutMs,
         requestTimeout: o.requestTimeoutMs,
         timeout: o.requestTimeoutMs,
-        retries: 8,
-        retryDelay: 200,
+        // A few quick retries of its own (about a second), then KafkaProducer's resend with backoff until
+        // the delivery timeout, as with kafkajs: the sequence numbers stay, so the broker drops a resent
+        // duplicate of a write whose answer was lost.
+        retries: 3,
+        retryDelay: 250,
         ...(o.tls ? { tls: o.tls === true ? {} : o.tls } : {}),
         ...(o.sasl
           ? {
@@ -87,10 +96,25 @@ export function platformaticBatchClient(o: PlatformaticClientOptions): BatchClie
             }
           : {}),
       });
-      // It connects lazily: a metadata request proves the cluster answers, within the transport's bound.
+      // It connects lazily: a metadata request proves the cluster answers. Its own retries give up after
+      // a few attempts; like kafkajs's connect, keep trying until the transport's bound says stop.
+      let closed = false;
       await o.connectBounded({
-        connect: async () => void (await p.metadata({ topics: [] })),
-        disconnect: () => p.close(),
+        connect: async () => {
+          for (let wait = 100; ; wait = Math.min(2 * wait, 1000)) {
+            try {
+              await p.metadata({ topics: [] });
+              return;
+            } catch (err) {
+              if (closed || platformaticFatal(err)) throw err;
+              await new Promise((r) => setTimeout(r, wait));
+            }
+          }
+        },
+        disconnect: async () => {
+          closed = true;
+          await p.close();
+        },
       });
       producer = p;
     },
@@ -104,7 +128,7 @@ export function platformaticBatchClient(o: PlatformaticClientOptions): BatchClie
             value: m.value,
             partition: m.partition,
             headers: m.headers
-              ? Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, Buffer.from(v)]))
+              ? new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]))
               : undefined,
             timestamp: m.timestamp !== undefined ? BigInt(Math.floor(m.timestamp)) : undefined,
           });
