@@ -70,6 +70,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
   try {
     const { report } = await runBench({
       transport,
+      generator: { threads: o.threads, transport: { brokers: o.brokers, ...kafkaSecurityOptions(o) } },
       recorders,
       simulator,
       shape,
@@ -174,6 +175,7 @@ async function findMaxCommand(
     refineSteps: 3,
     openTransport: () => openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) }),
     base: {
+      generator: { threads: o.threads, transport: { brokers: o.brokers, ...kafkaSecurityOptions(o) } },
       simulator: parts.simulator,
       durationMs: o.duration,
       warmupMs: o.warmup,

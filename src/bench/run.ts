@@ -21,6 +21,7 @@ import type { Transport } from '../transport/types.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { AnalyticsEvent } from '../events/types.js';
 import type { ViewResult } from '../events/results.js';
+import { runThreads, threadsForKafka, type ThreadedRun } from '../simulator/threads.js';
 import { verifyResults } from './check.js';
 import type { LoadShape } from './load-shape.js';
 import { rateAt } from './load-shape.js';
@@ -54,6 +55,11 @@ export interface BenchOptions {
   hdrLog?: (text: string) => void;
   /** What the run does after the load stops, for people waiting on it (see BenchPhase). */
   onPhase?(phase: BenchPhase): void;
+  /**
+   * Generator threads (--threads) on Kafka, each with a producer of its own from `transport` options
+   * (simulator/threads.ts); the same stream as one thread.
+   */
+  generator?: { threads: number; transport: ThreadedRun['transport'] };
 }
 
 /**
@@ -137,12 +143,11 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     ...o.simulator,
     startTime: Math.floor(clock.now()),
   };
-  const generator = createGenerator(simConfig);
   const producer = o.transport.producer({ clientId: 'rtap-bench' });
   let produced = 0;
   let measured = 0;
   const intervals: IntervalRow[] = [];
-  const loadStart = clock.now();
+  let loadStart = clock.now();
   recorders.measureFrom = loadStart + o.warmupMs;
   const live = new LiveStats(processor, recorders, clock, { produced: () => produced });
   live.on('snapshot', (snap) => {
@@ -177,26 +182,59 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   o.onLive?.(live);
 
   const totalMs = o.warmupMs + o.durationMs;
-  const summary = await runOpenLoop(
-    generator,
-    producer,
-    {
-      ratePerSec: o.shape.ratePerSec,
-      durationMs: totalMs,
-      rateAt: (ms: number) => rateAt(o.shape, ms, totalMs),
-    },
-    clock,
-    {
-      signal: o.signal,
-      onRecord: o.check ? (record) => void (record.event && producedEvents.push(record.event)) : undefined,
-      onPublished: (intended: number, sentAt: number, ackedAt: number, count: number) => {
-        produced += count;
-        if (intended >= recorders.measureFrom) measured += count;
-        recorders.recordFrom('publish', intended, sentAt, count);
-        if (intended >= recorders.measureFrom) recorders.record('ack', ackedAt - sentAt, count);
-      },
-    },
-  );
+  const onPublished = (intended: number, sentAt: number, ackedAt: number, count: number) => {
+    produced += count;
+    if (intended >= recorders.measureFrom) measured += count;
+    recorders.recordFrom('publish', intended, sentAt, count);
+    if (intended >= recorders.measureFrom) recorders.record('ack', ackedAt - sentAt, count);
+  };
+  const threads =
+    o.generator && o.transport.kind === 'kafka' && clock === systemClock
+      ? await threadsForKafka(o.generator.threads, simConfig, o.transport.admin(), () => {})
+      : 1;
+  const summary =
+    threads > 1
+      ? await runThreads(
+          {
+            threads,
+            config: simConfig,
+            pacing: {
+              ratePerSec: o.shape.ratePerSec,
+              durationMs: totalMs,
+              shape: { shape: o.shape, totalMs },
+            },
+            transport: o.generator!.transport,
+            clientId: 'rtap-bench',
+            lines: o.check ? 'events' : undefined,
+          },
+          {
+            signal: o.signal,
+            onPublished,
+            // The threads' schedule starts once each has built its shards and connected.
+            onStart: (origin) => {
+              loadStart = origin;
+              recorders.measureFrom = origin + o.warmupMs;
+            },
+            onLine: o.check ? (line) => void (line && producedEvents.push(JSON.parse(line))) : undefined,
+          },
+        )
+      : await runOpenLoop(
+          createGenerator(simConfig),
+          producer,
+          {
+            ratePerSec: o.shape.ratePerSec,
+            durationMs: totalMs,
+            rateAt: (ms: number) => rateAt(o.shape, ms, totalMs),
+          },
+          clock,
+          {
+            signal: o.signal,
+            onRecord: o.check
+              ? (record) => void (record.event && producedEvents.push(record.event))
+              : undefined,
+            onPublished,
+          },
+        );
   const loadEnd = clock.now();
   await producer.flush();
 

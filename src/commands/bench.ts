@@ -3,6 +3,7 @@ import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
 import {
   engineSettings,
+  generatorSettings,
   threadsSetting,
   loadSettings,
   profileSetting,
@@ -15,6 +16,7 @@ export const benchSettings = {
   ...transportSettings,
   ...loadSettings,
   ...trafficSettings,
+  ...generatorSettings,
   duration: setting({ ...loadSettings.duration, default: 30_000 }),
   warmup: setting({
     key: 'warmup',

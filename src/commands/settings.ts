@@ -9,6 +9,14 @@ import * as v from '../config/values.js';
  */
 /** TLS and SASL for real clusters. */
 const kafkaSecuritySettings = {
+  kafkaClient: setting({
+    key: 'kafkaClient',
+    flags: '--kafka-client <name>',
+    description:
+      "client library that produces to Kafka: 'kafkajs' or 'platformatic' (@platformatic/kafka); consumers and transactions use kafkajs (docs/kafka.md)",
+    parse: v.oneOf('kafkajs', 'platformatic'),
+    default: 'kafkajs' as 'kafkajs' | 'platformatic',
+  }),
   ssl: setting({
     key: 'ssl',
     flags: '--ssl',
@@ -153,12 +161,32 @@ export const loadSettings = {
     parse: v.share,
     default: 0,
   }),
+  shards: setting({
+    key: 'shards',
+    flags: '--shards <n>',
+    description:
+      'independent parts of the seeded stream, each with its own users and partitions (threads generate whole shards; 1 = the unsharded stream of earlier versions)',
+    parse: v.count,
+    default: 3,
+  }),
   encoding: setting({
     key: 'encoding',
     flags: '--encoding <kind>',
     description: "message encoding: 'avro' (Confluent wire format) or 'json'",
     parse: v.oneOf('avro', 'json'),
     default: 'avro' as const,
+  }),
+};
+
+/** How the load is generated (simulate, bench). */
+export const generatorSettings = {
+  threads: setting({
+    key: 'threads',
+    flags: '--threads <n>',
+    description:
+      'generator threads with Kafka or unpaced --out, each generating, encoding and sending whole shards with its own producer (at most --shards; the same stream for any count)',
+    parse: v.count,
+    default: availableParallelism(),
   }),
 };
 
@@ -215,7 +243,7 @@ export const threadsSetting = setting({
   key: 'threads',
   flags: '--threads <n>',
   description:
-    "worker threads for the processor's tasks (at most the number of tasks, the gcd of the input topics' partition counts: 3 for the reference topology); 1 runs everything on the main thread; results are the same for any count",
+    "worker threads for the processor's tasks (at most the number of tasks, the gcd of the input topics' partition counts: 3 for the reference topology; in bench on Kafka also the generator's); 1 runs everything on the main thread; results are the same for any count",
   parse: v.count,
   default: availableParallelism(),
 });

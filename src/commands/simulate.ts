@@ -2,7 +2,13 @@ import { UsageError } from '../errors.js';
 import { setting } from '../config/settings.js';
 import * as v from '../config/values.js';
 import { defineCommand } from './define.js';
-import { loadSettings, profileSetting, trafficSettings, transportSettings } from './settings.js';
+import {
+  generatorSettings,
+  loadSettings,
+  profileSetting,
+  trafficSettings,
+  transportSettings,
+} from './settings.js';
 
 /** `2`, `0.5`, `max`: a replay speed factor. */
 const speed: v.Parser<number | 'max'> = (raw, where) => {
@@ -31,6 +37,7 @@ export const simulateSettings = {
   ...transportSettings,
   ...loadSettings,
   ...trafficSettings,
+  ...generatorSettings,
   out: setting({
     key: 'out',
     flags: '--out <file>',

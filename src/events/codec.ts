@@ -62,15 +62,32 @@ export function schemaIdOf(type: EventType): number {
   return schemas().byEventType.get(type)!.id;
 }
 
+/**
+ * Messages are encoded back to back into a shared slab and returned as views of it: one allocation per
+ * slab instead of two buffers and a copy per event (the generator encodes every event it sends). A slab
+ * stays alive while any of its messages does.
+ */
+const SLAB_BYTES = 256 * 1024;
+let slab = Buffer.allocUnsafe(SLAB_BYTES);
+let slabUsed = 0;
+
 export function encodeAvro(event: AnalyticsEvent): Buffer {
   const entry = schemas().byEventType.get(event.event_type);
   if (!entry) throw new InvalidEventError(`no schema for event type ${event.event_type}`, 'event_type');
-  const body = entry.type.toBuffer(event);
-  const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
-  out.writeUInt8(MAGIC, 0);
-  out.writeUInt32BE(entry.id, 1);
-  body.copy(out, HEADER_BYTES);
-  return out;
+  for (;;) {
+    const start = slabUsed;
+    // avsc returns the end position, or (not enough room) minus the bytes that were missing.
+    const r = slab.length - start > HEADER_BYTES ? entry.type.encode(event, slab, start + HEADER_BYTES) : 0;
+    if (r > 0) {
+      slab[start] = MAGIC;
+      slab.writeUInt32BE(entry.id, start + 1);
+      slabUsed = r;
+      return slab.subarray(start, r);
+    }
+    const needed = slab.length - r - start;
+    slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, 2 * needed));
+    slabUsed = 0;
+  }
 }
 
 export function decodeAvro(buf: Buffer): AnalyticsEvent {

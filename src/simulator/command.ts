@@ -1,19 +1,27 @@
+import { writeFileSync } from 'node:fs';
 import type { CommandContext, OptionsOf } from '../commands/define.js';
 import type { simulateSettings } from '../commands/simulate.js';
 import { UsageError } from '../errors.js';
 import { newHistogram, summarize, type LatencySummary } from '../reporting/histograms.js';
-import { parseLoadShape, rateAt } from '../bench/load-shape.js';
+import { parseLoadShape } from '../bench/load-shape.js';
 import { systemClock } from '../time/clock.js';
 import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
 import { defaultSimulatorConfig, type SimulatorConfig } from './config.js';
 import { loadConfigFrom, parseBursts, trafficConfigFrom } from './flags.js';
 import { createGenerator } from './generator.js';
+import { pacingFromSpec } from './pacing-spec.js';
+import { usableThreads } from './sharding.js';
+import type { PacingSpec } from './thread-protocol.js';
+import { runThreads, threadsForKafka } from './threads.js';
 import { runOpenLoop, type PacingHooks, type PacingOptions, type RunSummary } from './pacing.js';
 import { RecordingWriter, replay, writeRecording } from './recording.js';
 import { generateRecords } from './unpaced.js';
 import { describeCut, type InputCut } from '../files/lines.js';
 
 type Options = OptionsOf<typeof simulateSettings>;
+
+/** How far ahead a live run's schedule starts: generator threads build their shards and connect meanwhile. */
+const LIVE_START_MS = 1500;
 
 /** The simulator configuration the flags describe. */
 export function simulatorConfigFrom(o: Options): SimulatorConfig {
@@ -27,17 +35,22 @@ export function simulatorConfigFrom(o: Options): SimulatorConfig {
   };
 }
 
-function pacingFrom(o: Options): PacingOptions {
-  const pacing: PacingOptions = { ratePerSec: o.rate, durationMs: o.duration, events: o.events };
+/** The schedule the flags describe, as plain data (generator threads rebuild it). */
+function pacingSpecFrom(o: Options): PacingSpec {
+  const pacing: PacingSpec = { ratePerSec: o.rate, durationMs: o.duration, events: o.events };
   if (o.bursts) pacing.profile = parseBursts(o.bursts);
   else if (o.profile !== 'constant') {
     const shape = parseLoadShape(o.profile, o.rate);
     const total = o.duration ?? (o.events ? (o.events / shape.ratePerSec) * 1000 : undefined);
     if (total === undefined)
       throw new UsageError(`--profile ${o.profile} needs --duration (or --events) to spread the shape over`);
-    pacing.rateAt = (ms) => rateAt(shape, ms, total);
+    pacing.shape = { shape, totalMs: total };
   }
   return pacing;
+}
+
+function pacingFrom(o: Options): PacingOptions {
+  return pacingFromSpec(pacingSpecFrom(o));
 }
 
 interface Report {
@@ -57,6 +70,7 @@ interface Report {
 }
 
 function print(report: Report, ctx: CommandContext): void {
+  if (ctx.jsonFile) writeFileSync(ctx.jsonFile, JSON.stringify(report, null, 2) + '\n');
   if (ctx.json) {
     ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return;
@@ -82,6 +96,8 @@ async function recordUnpaced(o: Options, out: string, ctx: CommandContext): Prom
   if (o.events === undefined && o.duration === undefined)
     throw new UsageError('--out without --live needs --events or --duration (how much to generate)');
   const config = simulatorConfigFrom(o);
+  const threads = usableThreads(o.threads, config.shards);
+  if (threads > 1) return recordThreaded(o, config, threads, out, ctx);
   const t0 = performance.now();
   const byTopic: Record<string, number> = {};
   let malformed = 0;
@@ -109,6 +125,52 @@ async function recordUnpaced(o: Options, out: string, ctx: CommandContext): Prom
     malformed,
     duplicates,
     late,
+    elapsed_ms: Math.round(performance.now() - t0),
+    achieved_rate_per_sec: null,
+    failed: 0,
+    publish_delay_ms: null,
+    ack_latency_ms: null,
+  };
+}
+
+/** Unpaced recording on generator threads: their lines merged back in schedule order into one file. */
+async function recordThreaded(
+  o: Options,
+  config: SimulatorConfig,
+  threads: number,
+  out: string,
+  ctx: CommandContext,
+): Promise<Report> {
+  ctx.log(
+    `rtap simulate: generating ${o.events ?? `${o.duration! / 1000}s of`} events (seed ${o.seed}, ${o.mix}) on ${threads} threads → ${out}`,
+  );
+  const t0 = performance.now();
+  const writer = new RecordingWriter(out);
+  let s: RunSummary;
+  try {
+    s = await runThreads(
+      {
+        threads,
+        config,
+        pacing: pacingSpecFrom(o),
+        transport: null,
+        clientId: 'rtap-simulate',
+        lines: 'recording',
+      },
+      { signal: ctx.signal, onLine: (line) => writer.addLine(line), afterLines: () => writer.drain() },
+    );
+  } finally {
+    await writer.close();
+  }
+  return {
+    mode: 'record',
+    transport: null,
+    out,
+    records: writer.records,
+    by_topic: s.byTopic,
+    malformed: s.malformed,
+    duplicates: s.duplicates,
+    late: s.late,
     elapsed_ms: Math.round(performance.now() - t0),
     achieved_rate_per_sec: null,
     failed: 0,
@@ -170,11 +232,38 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
       );
     } else {
       mode = 'live';
-      const config = { ...simulatorConfigFrom(o), startTime: Math.floor(systemClock.now()) };
+      // The model's timeline starts where the schedule does, a whole millisecond a moment ahead (time to
+      // build the shards and connect), so the events are a function of the flags alone, whatever the
+      // thread count: the same keys in the same order in every partition.
+      const origin = Math.ceil(systemClock.now()) + LIVE_START_MS;
+      const config = { ...simulatorConfigFrom(o), startTime: origin };
+      const threads = o.brokers
+        ? await threadsForKafka(o.threads, config, transport.admin(), (m) => ctx.log(`rtap simulate: ${m}`))
+        : 1;
       ctx.log(
-        `rtap simulate: ${o.mix} traffic at ${o.rate}/s via ${transport.description}${o.out ? `, recording to ${o.out}` : ''}`,
+        `rtap simulate: ${o.mix} traffic at ${o.rate}/s via ${transport.description}${threads > 1 ? ` on ${threads} generator threads` : ''}${o.out ? `, recording to ${o.out}` : ''}`,
       );
-      summary = await runOpenLoop(createGenerator(config), producer, pacingFrom(o), systemClock, hooks);
+      summary =
+        threads > 1
+          ? await runThreads(
+              {
+                threads,
+                config,
+                pacing: pacingSpecFrom(o),
+                transport: { brokers: o.brokers, ...kafkaSecurityOptions(o) },
+                clientId: 'rtap-simulate',
+                lines: writer ? 'recording' : undefined,
+                origin,
+              },
+              { ...hooks, onLine: writer ? (line) => writer.addLine(line) : undefined },
+            )
+          : await runOpenLoop(
+              createGenerator(config),
+              producer,
+              { ...pacingFrom(o), origin },
+              systemClock,
+              hooks,
+            );
     }
     await producer.flush();
   } finally {

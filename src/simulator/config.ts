@@ -103,11 +103,24 @@ export interface SimulatorConfig {
   /** Share of records that are malformed (each with the reason a decoder rejects it for). */
   malformedShare: number;
 
+  /**
+   * Independent parts of the stream (sharding.ts): each has its own users, sessions and random streams,
+   * and its keys land on its own partitions of every topic whose partition count it divides. Event i of
+   * the schedule belongs to shard i mod shards. Threads generate whole shards, so the stream is the same
+   * for any thread count; 1 reproduces the stream of an unsharded generator.
+   */
+  shards: number;
   /** Event time of the first event of unpaced generation (live runs use the wall clock instead). */
   startTime: number;
   topics: SimulatorTopics;
   encoding: Encoding;
 }
+
+/**
+ * Shards of the default stream: the greatest common divisor of the reference topology's partition counts
+ * (12 and 3), so every shard owns whole partitions of every topic the simulator writes.
+ */
+export const DEFAULT_SHARDS = 3;
 
 /** The fixed epoch of unpaced generation: 2024-01-01T00:00:00Z, so recordings are reproducible. */
 export const DEFAULT_START_TIME = Date.UTC(2024, 0, 1);
@@ -151,6 +164,7 @@ export function defaultSimulatorConfig(): SimulatorConfig {
     lateDelayDistribution: 'uniform',
     duplicateShare: 0,
     malformedShare: 0,
+    shards: DEFAULT_SHARDS,
     startTime: DEFAULT_START_TIME,
     topics: {
       events: TOPICS.events,
@@ -199,6 +213,8 @@ export function validateSimulatorConfig(c: SimulatorConfig, where = 'simulator')
   if (c.profile !== 'website' && c.profile !== 'eventflow')
     fail('profile', "'website' or 'eventflow'", c.profile);
   if (c.encoding !== 'avro' && c.encoding !== 'json') fail('encoding', "'avro' or 'json'", c.encoding);
+  if (!Number.isSafeInteger(c.shards) || c.shards < 1 || c.shards > 1024)
+    fail('shards', 'an integer in [1, 1024]', c.shards);
   for (const k of ['users', 'products', 'pages', 'popularProducts'] as const) {
     if (!Number.isSafeInteger(c[k]) || c[k] < 1) fail(k, 'an integer >= 1', c[k]);
   }

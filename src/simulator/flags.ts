@@ -46,6 +46,7 @@ export function loadConfigFrom(o: OptionsOf<typeof loadSettings>): Partial<Simul
     seed: o.seed,
     profile: o.mix,
     users: o.users,
+    shards: o.shards,
     lateShare: o.lateShare,
     lateDelayMs: o.lateDelay,
     duplicateShare: o.duplicateShare,

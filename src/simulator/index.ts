@@ -3,6 +3,7 @@
  * injection, the open-loop schedule and sender, and record / replay.
  */
 export {
+  DEFAULT_SHARDS,
   DEFAULT_START_TIME,
   defaultSimulatorConfig,
   validateSimulatorConfig,
@@ -13,6 +14,8 @@ export {
 } from './config.js';
 export {
   createGenerator,
+  createShardGenerator,
+  sumStats,
   topicFor,
   type Generator,
   type GeneratorStats,
@@ -48,4 +51,5 @@ export {
   type ReplayOptions,
 } from './recording.js';
 export { generateRecords } from './unpaced.js';
+export { shardOfIndex, shardOfKey, shardsOfThread, topicsMixingShards, usableThreads } from './sharding.js';
 export { Rng } from './random.js';

@@ -28,6 +28,16 @@ export interface PacingOptions {
   maxInFlight?: number;
   /** How often onProgress is called, clock ms (default 1000). */
   progressIntervalMs?: number;
+  /**
+   * Clock time of the schedule's origin (default: now). Threads sharing one schedule start from the same
+   * origin, so their intended send times are those of a single sender.
+   */
+  origin?: number;
+  /**
+   * Called before each batch; a promise it returns is awaited first (a replay reading its file ahead, so
+   * the schedule and the source can stay synchronous).
+   */
+  refill?: () => Promise<void> | null;
 }
 
 export interface PacingProgress {
@@ -100,13 +110,16 @@ export async function runSchedule(
   makeSchedule: (startedAt: number) => Schedule,
   clock: Clock,
   hooks: PacingHooks,
-  o: Pick<PacingOptions, 'batchMaxMs' | 'batchMaxRecords' | 'maxInFlight' | 'progressIntervalMs'> = {},
+  o: Pick<
+    PacingOptions,
+    'batchMaxMs' | 'batchMaxRecords' | 'maxInFlight' | 'progressIntervalMs' | 'origin' | 'refill'
+  > = {},
 ): Promise<RunSummary> {
   const linger = o.batchMaxMs ?? 0;
   const batchMaxRecords = o.batchMaxRecords ?? 500;
   const maxInFlight = o.maxInFlight ?? 16;
   const progressEvery = o.progressIntervalMs ?? 1000;
-  const startedAt = clock.now();
+  const startedAt = o.origin ?? clock.now();
   const schedule = makeSchedule(startedAt);
   const s: RunSummary = {
     scheduled: 0,
@@ -183,6 +196,8 @@ export async function runSchedule(
       continue;
     }
     while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    const refilling = o.refill?.();
+    if (refilling) await refilling;
     now = clock.now();
     const byTopic = new Map<string, { record: SimRecord; intended: number }[]>();
     let n = 0;

@@ -40,10 +40,15 @@ export class Population {
   private readonly power: SimUser[] = [];
   private readonly casual: SimUser[] = [];
 
+  /**
+   * `keep` selects a shard's slice of the users (sharding.ts): the whole population is drawn first, so a
+   * user is the same person in every shard count, and only the kept ones are ever picked.
+   */
   constructor(
     rng: Rng,
     catalog: Catalog,
     private readonly o: PopulationOptions,
+    keep: (user: SimUser) => boolean = () => true,
   ) {
     const powerCount = Math.round(o.users * o.powerUserShare);
     for (let i = 0; i < o.users; i++) {
@@ -78,7 +83,12 @@ export class Population {
       [order[i], order[j]] = [order[j], order[i]];
       this.users[order[i]].power = true;
     }
-    for (const u of this.users) (u.power ? this.power : this.casual).push(u);
+    for (const u of this.users) if (keep(u)) (u.power ? this.power : this.casual).push(u);
+  }
+
+  /** Users that pick() can return. */
+  get size(): number {
+    return this.power.length + this.casual.length;
   }
 
   /** A user weighted so that power users produce `powerTrafficShare` of the picks. */

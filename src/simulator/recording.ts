@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createGzip, type Gzip } from 'node:zlib';
-import { readNumberedLines, type LineOptions, type NumberedLine } from '../files/lines.js';
+import { readNumberedLines, type LineOptions } from '../files/lines.js';
 import { UsageError } from '../errors.js';
 import { encodeEvent, type Encoding } from '../events/codec.js';
 import { eventKey, type AnalyticsEvent } from '../events/types.js';
@@ -10,7 +10,15 @@ import type { Clock } from '../time/clock.js';
 import type { Producer } from '../transport/types.js';
 import type { SimulatorTopics } from './config.js';
 import { topicFor, type SimRecord } from './generator.js';
+import { LineReader, RecentSet } from './line-reader.js';
 import { runSchedule, type PacingHooks, type PacingOptions, type RunSummary } from './pacing.js';
+
+/**
+ * A replayed event counts as a duplicate when its event_id was among this many records before it: the
+ * generator's duplicates copy one of the last 64 records of their shard, so a few shards' worth of that
+ * suffices, and the memory (and the set's upkeep per record) stays small.
+ */
+const DUPLICATE_MEMORY = 4096;
 
 /**
  * Recordings (`rtap simulate --out events.jsonl[.gz]`): one line per record, in send order.
@@ -106,6 +114,12 @@ export class RecordingWriter {
     this.records++;
   }
 
+  /** A line made elsewhere (recordingLine() on a generator thread). */
+  addLine(line: string): void {
+    this.buffer += line + '\n';
+    this.records++;
+  }
+
   async write(record: SimRecord, intendedSendTime: number): Promise<void> {
     this.add(record, intendedSendTime);
     if (this.buffer.length >= 64 * 1024) await this.drain();
@@ -150,12 +164,6 @@ export async function* readRecording(path: string, options: LineOptions = {}): A
     yield parseRecordingLine(text, `${path}:${line}`);
 }
 
-async function readLines(path: string, options: LineOptions): Promise<NumberedLine[]> {
-  const out: NumberedLine[] = [];
-  for await (const l of readNumberedLines(path, options)) out.push(l);
-  return out;
-}
-
 export interface ReplayOptions {
   /** 1 = recorded pace, 2 = twice as fast, 'max' = as fast as the transport takes it. */
   speed: number | 'max';
@@ -192,28 +200,36 @@ export async function replay(
       `invalid replay speed ${JSON.stringify(speed)}: expected a positive factor like 2, or 'max'`,
     );
   }
-  const lines = await readLines(path, { onCut: options.onCut });
-  const limit = Math.min(lines.length, options.events ?? Infinity);
+  const batch = pacing.batchMaxRecords ?? 500;
+  // Enough lines for the next batch of the sending loop plus its one-ahead look at the schedule.
+  const ahead_lines = 4 * batch + 1;
+  const lines = new LineReader(path, { onCut: options.onCut });
+  await lines.fill(ahead_lines);
+  const limit = options.events ?? Infinity;
   let parsed = 0;
   const ahead: RecordedEntry[] = [];
   let firstRecorded: number | null = null;
   let lastOffset = 0;
   let shift: number | null = null;
-  const seen = new Set<string>();
+  const seen = new RecentSet(DUPLICATE_MEMORY);
+  let batchStart = clock.now();
   const recordedTime = (e: RecordedEntry) =>
     e.kind === 'event' ? e.event.intended_send_time : e.intendedSendTime;
 
   const makeSchedule = (startedAt: number) => ({
     next(): number | null {
       if (parsed >= limit) return null;
-      const entry = parseRecordingLine(lines[parsed].text, `${path}:${lines[parsed].line}`);
+      const line = lines.shift();
+      if (line === undefined) return null;
+      const entry = parseRecordingLine(line, `${path}:${lines.lineNumber}`);
       parsed++;
       ahead.push(entry);
       const t = recordedTime(entry);
       firstRecorded ??= t;
-      // Duplicates carry their original (earlier) intended time: never schedule backwards.
+      // Duplicates carry their original (earlier) intended time: never schedule backwards. At maximum
+      // speed a record is due when the batch it goes out in starts (later would end that batch).
       lastOffset =
-        speed === 'max' ? clock.now() - startedAt : Math.max(lastOffset, (t - firstRecorded) / speed);
+        speed === 'max' ? batchStart - startedAt : Math.max(lastOffset, (t - firstRecorded) / speed);
       return lastOffset;
     },
   });
@@ -236,11 +252,11 @@ export async function replay(
       }
       const e = entry.event;
       shift ??= options.eventTime === 'keep' ? 0 : Math.floor((intended - firstRecorded!) / 60_000) * 60_000;
-      const event = {
-        ...e,
-        event_time: e.event_time + shift,
-        intended_send_time: intended,
-      } as AnalyticsEvent;
+      const late = e.event_time < e.intended_send_time;
+      // The parsed event is the replay's own: re-stamped in place rather than copied.
+      const event = e as AnalyticsEvent;
+      event.event_time = e.event_time + shift;
+      event.intended_send_time = intended;
       const duplicate = seen.has(e.event_id);
       seen.add(e.event_id);
       return {
@@ -249,9 +265,19 @@ export async function replay(
         value: encodeEvent(event, options.encoding),
         event,
         duplicate,
-        late: e.event_time < e.intended_send_time,
+        late,
       };
     },
   };
-  return runSchedule(source, producer, makeSchedule, clock, hooks, pacing);
+  try {
+    return await runSchedule(source, producer, makeSchedule, clock, hooks, {
+      ...pacing,
+      refill: () => {
+        batchStart = clock.now();
+        return lines.available < ahead_lines ? lines.fill(2 * ahead_lines) : null;
+      },
+    });
+  } finally {
+    await lines.close();
+  }
 }

@@ -109,11 +109,16 @@ export class WebsiteModel implements TrafficModel {
   private readonly origin: number;
   private readonly product: Product[];
 
+  /**
+   * `acceptSessionId` keeps a shard's session ids on its own partitions (session events are keyed by
+   * session id): ids are drawn until one is accepted. Without it the first draw is taken.
+   */
   constructor(
     private readonly rng: Rng,
     private readonly config: SimulatorConfig,
     private readonly catalog: Catalog,
     private readonly population: Population,
+    private readonly acceptSessionId: (id: string) => boolean = () => true,
   ) {
     this.product = catalog.products;
     // Warm up at construction, not on the first call: a live run's first events must not wait for it.
@@ -161,7 +166,8 @@ export class WebsiteModel implements TrafficModel {
       card = `card-${rng.hex(8)}`;
       device = this.catalog.devices.sample(rng);
     }
-    const id = `s-${rng.hex(16)}`;
+    let id = `s-${rng.hex(16)}`;
+    while (!this.acceptSessionId(id)) id = `s-${rng.hex(16)}`;
     const userType: UserType = user.currentType;
     const bounce = fraudOf
       ? true

@@ -1,5 +1,5 @@
 import { createEmbeddedTransport, type EmbeddedOptions } from './embedded/index.js';
-import type { KafkaTransportOptions } from './kafka/options.js';
+import type { KafkaClientName, KafkaTransportOptions } from './kafka/options.js';
 import { EXIT, RtapError } from '../errors.js';
 import type { Transport } from './types.js';
 import { DEFAULT_PARTITIONS } from './topics.js';
@@ -32,6 +32,8 @@ export async function openTransport(options: OpenTransportOptions = {}): Promise
 }
 
 export interface KafkaSecurityFlags {
+  /** --kafka-client: the producing client library. */
+  kafkaClient?: KafkaClientName;
   ssl?: boolean;
   sslCa?: string;
   sslCert?: string;
@@ -41,9 +43,12 @@ export interface KafkaSecurityFlags {
   saslPassword?: string;
 }
 
-/** Maps the --ssl* / --sasl-* flags (src/commands/settings.ts) onto the Kafka transport options. */
-export function kafkaSecurityOptions(o: KafkaSecurityFlags): Pick<KafkaTransportOptions, 'ssl' | 'sasl'> {
-  const out: Pick<KafkaTransportOptions, 'ssl' | 'sasl'> = {};
+/** Maps the --ssl* / --sasl-* flags and --kafka-client (src/commands/settings.ts) onto the Kafka transport options. */
+export function kafkaSecurityOptions(
+  o: KafkaSecurityFlags,
+): Pick<KafkaTransportOptions, 'ssl' | 'sasl' | 'client'> {
+  const out: Pick<KafkaTransportOptions, 'ssl' | 'sasl' | 'client'> = {};
+  if (o.kafkaClient) out.client = o.kafkaClient;
   if (o.sslCa || o.sslCert || o.sslKey) out.ssl = { caFile: o.sslCa, certFile: o.sslCert, keyFile: o.sslKey };
   else if (o.ssl) out.ssl = true;
   if (o.saslMechanism) {

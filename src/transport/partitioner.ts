@@ -3,8 +3,7 @@
  * `& 0x7fffffff` (Utils.toPositive), modulo the partition count. Byte-for-byte the Java client's
  * org.apache.kafka.common.utils.Utils.murmur2, so a key lands where a Java producer would put it.
  */
-export function murmur2(data: Uint8Array): number {
-  const length = data.length;
+export function murmur2(data: Uint8Array, length = data.length): number {
   const seed = 0x9747b28c;
   const m = 0x5bd1e995;
   const r = 24;
@@ -42,6 +41,13 @@ export function toPositive(n: number): number {
   return n & 0x7fffffff;
 }
 
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(256);
+
+/** The key's UTF-8 bytes go into a reused buffer: this runs for every record sent (and every session id drawn). */
 export function partitionForKey(key: string, partitions: number): number {
-  return toPositive(murmur2(Buffer.from(key, 'utf8'))) % partitions;
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  if (key.length * 3 > scratch.length) scratch = new Uint8Array(key.length * 3);
+  const { written } = encoder.encodeInto(key, scratch);
+  return toPositive(murmur2(scratch, written)) % partitions;
 }

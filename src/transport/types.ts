@@ -88,6 +88,11 @@ export interface Producer {
   /** Waits for everything buffered to be acknowledged. */
   flush(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional: connects and looks up the topics now, so the first send() of a paced run does not pay for
+   * it (a generator thread calls it before the schedule starts).
+   */
+  connect?(topics: string[]): Promise<void>;
 }
 
 export interface ConsumerOptions {

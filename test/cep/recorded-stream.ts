@@ -14,6 +14,8 @@ export function recordedStream(events: number): AnalyticsEvent[] {
   const config = {
     ...defaultSimulatorConfig(),
     seed: 11,
+    // The stream the fixture was recorded from: the unsharded one of earlier versions.
+    shards: 1,
     sessionTimeoutMs: 6 * MIN,
     fraudShare: 0.3,
     addToCartRate: 0.4,

@@ -21,7 +21,7 @@ export function rootCause(err: unknown): KafkaJsErrorLike {
 }
 
 /** Errors a retry cannot fix: they fail at once instead of waiting out the delivery timeout. */
-const FATAL_TYPES = new Set([
+export const FATAL_TYPES = new Set([
   'MESSAGE_TOO_LARGE',
   'RECORD_LIST_TOO_LARGE',
   'INVALID_RECORD',

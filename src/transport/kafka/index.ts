@@ -12,6 +12,9 @@ import { KafkaConsumer } from './consumer.js';
 import { securityFailure, unreachable, withDeadline } from './errors.js';
 import { PartitionCounts } from './metadata.js';
 import { resolveKafkaOptions, type KafkaTransportOptions, type ResolvedKafkaOptions } from './options.js';
+import type { BatchClient } from './batch-client.js';
+import { kafkajsBatchClient } from './kafkajs-client.js';
+import { platformaticBatchClient, type PlatformaticClientOptions } from './platformatic-client.js';
 import { KafkaProducer } from './producer.js';
 import { scanPartition, type ScannedRecord } from './scan.js';
 import { KafkaTransactions } from './transactions.js';
@@ -83,20 +86,39 @@ export class KafkaTransport implements Transport {
     );
   }
 
+  /** The producing client library's side of a producer (options.client). */
+  private batchClient(options: ProducerOptions, kp: () => KafkaJsProducer): BatchClient {
+    const o = this.options;
+    if (o.client === 'kafkajs')
+      return kafkajsBatchClient(kp(), (c) => this.connectBounded(c), o.producer.compression);
+    const tls = o.kafkajs.ssl;
+    return platformaticBatchClient({
+      brokers: o.brokers,
+      clientId: options.clientId ?? o.clientId,
+      compression: o.producer.compression,
+      tls: tls === true ? true : tls ? (tls as PlatformaticClientOptions['tls']) : undefined,
+      sasl: o.sasl,
+      connectionTimeoutMs: o.kafkajs.connectionTimeout ?? 3000,
+      requestTimeoutMs: o.kafkajs.requestTimeout ?? 30_000,
+      connectBounded: (c) => this.connectBounded(c),
+    });
+  }
+
   producer(options: ProducerOptions = {}): Producer {
     const p = this.options.producer;
     // kafkajs sets the client id per client instance: a producer with its own id gets its own instance.
     const client = options.clientId
       ? new Kafka({ ...this.options.kafkajs, clientId: options.clientId })
       : this.kafka;
-    const kp = client.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      // Internal retries per request (see KafkaProducer): a few seconds, then rtap's delivery deadline takes over.
-      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
-    });
-    const producer = new KafkaProducer(kp, this.counts, p, (c: KafkaJsProducer) => this.connectBounded(c));
+    const kp = () =>
+      client.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        // Internal retries per request (see KafkaProducer): a few seconds, then rtap's delivery deadline takes over.
+        retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
+      });
+    const producer = new KafkaProducer(this.batchClient(options, kp), this.counts, p);
     this.open.add(producer);
     return producer;
   }
@@ -174,6 +196,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
 }
 
 export { KafkaTransactions, type PartitionOffsets } from './transactions.js';
+export { KAFKA_CLIENTS, DEFAULT_KAFKA_CLIENT, type KafkaClientName } from './options.js';
 export type {
   KafkaTransportOptions,
   ProducerTuning,

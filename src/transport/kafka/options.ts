@@ -47,8 +47,18 @@ export interface ConsumerTuning {
   partitionsConsumedConcurrently: number;
 }
 
+/**
+ * The client library that produces (docs/kafka.md has the measurements): kafkajs, or @platformatic/kafka.
+ * Consumers, transactions and admin requests use kafkajs either way.
+ */
+export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
+export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
+export const DEFAULT_KAFKA_CLIENT: KafkaClientName = 'kafkajs';
+
 export interface KafkaTransportOptions {
   brokers: string[];
+  /** The producing client library (default DEFAULT_KAFKA_CLIENT). */
+  client?: KafkaClientName;
   clientId?: string;
   ssl?: boolean | TlsOptions;
   sasl?: SaslOptions;
@@ -66,6 +76,9 @@ export interface KafkaTransportOptions {
 
 export interface ResolvedKafkaOptions {
   brokers: string[];
+  client: KafkaClientName;
+  ssl?: boolean | TlsOptions;
+  sasl?: SaslOptions;
   clientId: string;
   connectTimeoutMs: number;
   producer: ProducerTuning;
@@ -130,6 +143,9 @@ export function resolveKafkaOptions(
     if (!Number.isInteger(p[k]) || p[k] < 1)
       throw new UsageError(`kafka options: producer.${k} must be a whole number ≥ 1, got ${p[k]}`);
   }
+  const client = o.client ?? DEFAULT_KAFKA_CLIENT;
+  if (!KAFKA_CLIENTS.includes(client))
+    throw new UsageError(`kafka options: client must be one of ${KAFKA_CLIENTS.join(', ')}, got '${client}'`);
   const c = { ...CONSUMER_DEFAULTS, ...o.consumer };
   if (!Number.isInteger(c.partitionsConsumedConcurrently) || c.partitionsConsumedConcurrently < 1) {
     throw new UsageError(
@@ -169,6 +185,9 @@ export function resolveKafkaOptions(
   const clientId = o.clientId ?? 'rtap';
   return {
     brokers: o.brokers,
+    client,
+    ssl: o.ssl,
+    sasl: o.sasl,
     clientId,
     connectTimeoutMs: positive('connectTimeoutMs', o.connectTimeoutMs, 15_000),
     producer: p,

@@ -1,9 +1,7 @@
-import type { Message, Producer as KafkaJsProducer, RecordMetadata, TopicMessages } from 'kafkajs';
 import { RtapError } from '../../errors.js';
 import { partitionForKey } from '../partitioner.js';
 import type { DeliveryReport, OutgoingMessage, Producer } from '../types.js';
-import { compressionType } from './codecs.js';
-import { describeKafkaError, isFatal } from './errors.js';
+import type { BatchClient, ClientMessage, PartitionBase } from './batch-client.js';
 import type { PartitionCounts } from './metadata.js';
 import type { ProducerTuning } from './options.js';
 import { recordBytes } from './record-size.js';
@@ -24,7 +22,7 @@ interface Queued {
   /** Index of this message in its request's report list. */
   index: number;
   partition: number;
-  message: Message;
+  message: ClientMessage;
   bytes: number;
 }
 
@@ -39,11 +37,11 @@ export interface ProducerStats {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The Kafka producer behind the Transport seam. kafkajs sends what it is given, one request per call,
- * so batching is done here: send() queues messages; a batch goes out when it reaches batchMaxMessages /
+ * The Kafka producer behind the Transport seam, on any client library (BatchClient: kafkajs, or
+ * @platformatic/kafka). The client sends what it is given, one request per call, so batching is done here: send() queues messages; a batch goes out when it reaches batchMaxMessages /
  * batchMaxBytes or when its first message has waited lingerMs. One batch is in flight at a time (the
  * idempotent producer's ordering guarantee needs it), and the next fills up meanwhile, so batches grow
- * with load. kafkajs retries each request itself first (per broker, keeping the sequence numbers of
+ * with load. The client retries each request itself first (per broker, keeping the sequence numbers of
  * the idempotent producer, so the broker drops a duplicate of a write whose ack was lost). When it
  * gives up (a broker down for longer), the batch is sent again unchanged, with backoff, until
  * deliveryTimeoutMs; then its send() calls reject with the cause. Caveat: on a multi-broker cluster,
@@ -63,18 +61,26 @@ export class KafkaProducer implements Producer {
   readonly stats: ProducerStats = { batches: 0, messages: 0, retries: 0 };
 
   constructor(
-    private readonly producer: KafkaJsProducer,
+    private readonly client: BatchClient,
     private readonly counts: PartitionCounts,
     private readonly tuning: ProducerTuning,
-    private readonly connect: (p: KafkaJsProducer) => Promise<void>,
   ) {}
 
   private ensureConnected(): Promise<void> {
     if (!this.connected) {
-      this.connected = this.connect(this.producer);
+      this.connected = this.client.connect();
       this.connected.catch(() => (this.connected = null));
     }
     return this.connected;
+  }
+
+  async connect(topics: string[]): Promise<void> {
+    try {
+      await this.ensureConnected();
+      for (const t of topics) await this.counts.get(t);
+    } catch (err) {
+      throw err instanceof RtapError ? err : new RtapError(`kafka producer: ${this.client.describe(err)}`);
+    }
   }
 
   async send(topic: string, messages: OutgoingMessage[]): Promise<DeliveryReport[]> {
@@ -85,7 +91,7 @@ export class KafkaProducer implements Producer {
       await this.ensureConnected();
       partitions = await this.counts.get(topic);
     } catch (err) {
-      throw err instanceof RtapError ? err : new RtapError(`kafka producer: ${describeKafkaError(err)}`);
+      throw err instanceof RtapError ? err : new RtapError(`kafka producer: ${this.client.describe(err)}`);
     }
     // Back-pressure: a caller that does not await its sends cannot grow the buffer without bound.
     while (this.buffered >= this.tuning.maxBufferedMessages)
@@ -122,12 +128,12 @@ export class KafkaProducer implements Producer {
           this.roundRobin.set(topic, next + 1);
           p = next % partitions;
         }
-        const message: Message = {
+        const message: ClientMessage = {
           key: m.key,
           value: m.value,
           partition: p,
           headers: m.headers,
-          timestamp: m.timestamp !== undefined ? String(Math.floor(m.timestamp)) : undefined,
+          timestamp: m.timestamp,
         };
         this.queue.push({
           request,
@@ -196,33 +202,29 @@ export class KafkaProducer implements Producer {
     }
   }
 
-  private async sendWithRetry(batch: Queued[]): Promise<RecordMetadata[]> {
-    const byTopic = new Map<string, Message[]>();
+  private async sendWithRetry(batch: Queued[]): Promise<PartitionBase[]> {
+    const byTopic = new Map<string, ClientMessage[]>();
     for (const q of batch) {
       let list = byTopic.get(q.request.topic);
       if (!list) byTopic.set(q.request.topic, (list = []));
       list.push(q.message);
     }
-    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     // The deadline counts from the oldest message's send(), like delivery.timeout.ms.
     const deadline = Math.min(...batch.map((q) => q.request.enqueuedAt)) + this.tuning.deliveryTimeoutMs;
     let backoff = 100;
     for (let attempt = 1; ; attempt++) {
       try {
-        const md = await this.producer.sendBatch({
-          topicMessages,
-          acks: -1,
-          compression: compressionType(this.tuning.compression),
-        });
+        const md = await this.client.sendBatch(topicMessages);
         this.stats.batches++;
         this.stats.messages += batch.length;
         return md;
       } catch (err) {
-        if (isFatal(err)) throw err;
+        if (this.client.isFatal(err)) throw err;
         if (Date.now() + backoff > deadline) {
           const topics = [...byTopic.keys()].join(', ');
           throw new RtapError(
-            `kafka producer: ${batch.length} message(s) to ${topics} not acknowledged within the delivery timeout of ${Math.round(this.tuning.deliveryTimeoutMs / 1000)}s after ${attempt} attempt(s): ${describeKafkaError(err)}`,
+            `kafka producer: ${batch.length} message(s) to ${topics} not acknowledged within the delivery timeout of ${Math.round(this.tuning.deliveryTimeoutMs / 1000)}s after ${attempt} attempt(s): ${this.client.describe(err)}`,
           );
         }
         this.stats.retries++;
@@ -232,9 +234,9 @@ export class KafkaProducer implements Producer {
     }
   }
 
-  private acknowledge(batch: Queued[], metadata: RecordMetadata[]): void {
+  private acknowledge(batch: Queued[], metadata: PartitionBase[]): void {
     const base = new Map<string, number>();
-    for (const md of metadata) base.set(`${md.topicName}\u0000${md.partition}`, Number(md.baseOffset ?? -1));
+    for (const md of metadata) base.set(`${md.topic}\u0000${md.partition}`, md.baseOffset);
     // Records of one partition are appended in batch order from its base offset.
     const seen = new Map<string, number>();
     for (const q of batch) {
@@ -252,7 +254,7 @@ export class KafkaProducer implements Producer {
   }
 
   private fail(batch: Queued[], err: Error): void {
-    const e = err instanceof RtapError ? err : new RtapError(`kafka producer: ${describeKafkaError(err)}`);
+    const e = err instanceof RtapError ? err : new RtapError(`kafka producer: ${this.client.describe(err)}`);
     for (const q of batch) {
       if (!q.request.failed) {
         q.request.failed = true;
@@ -274,6 +276,6 @@ export class KafkaProducer implements Producer {
     await this.flush();
     this.closed = true;
     for (const w of this.roomWaiters.splice(0)) w();
-    if (this.connected) await this.producer.disconnect().catch(() => {});
+    if (this.connected) await this.client.disconnect().catch(() => {});
   }
 }
