@@ -69,9 +69,47 @@ export class DenseHistogram {
     return out;
   }
 
+  /**
+   * Compact form for snapshots and panes: [value, count, value, count, ...] of the non-empty cells in one
+   * flat array (a pair array per cell made tens of thousands of allocations per pane at high rates).
+   */
+  toFlat(): number[] {
+    const out: number[] = [];
+    const c = this.counts;
+    for (let i = 0; i < c.length; i++) if (c[i]) out.push(this.base + i, c[i]);
+    return out;
+  }
+
+  static fromFlat(flat: number[]): DenseHistogram {
+    const h = new DenseHistogram();
+    if (flat.length < 2) return h;
+    const lo = flat[0];
+    const hi = flat[flat.length - 2];
+    h.base = lo;
+    h.counts = new Uint32Array(hi - lo + 1);
+    for (let i = 0; i < flat.length; i += 2) {
+      h.counts[flat[i] - lo] += flat[i + 1];
+      h.total += flat[i + 1];
+    }
+    return h;
+  }
+
   static fromPairs(pairs: [number, number][]): DenseHistogram {
     const h = new DenseHistogram();
-    for (const [v, n] of pairs) h.add(v, n);
+    if (pairs.length === 0) return h;
+    // Pairs come in value order (toPairs): one allocation of the whole range, not growth step by step.
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const [v] of pairs) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    h.base = lo;
+    h.counts = new Uint32Array(hi - lo + 1);
+    for (const [v, n] of pairs) {
+      h.counts[v - lo] += n;
+      h.total += n;
+    }
     return h;
   }
 }

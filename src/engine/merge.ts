@@ -117,8 +117,9 @@ export class PaneMerger {
     return t;
   }
 
-  addPane(view: string, partition: number, paneStart: number, wire: WirePane): void {
-    const pane = decodePane(wire);
+  addPane(view: string, partition: number, paneStart: number, wire: WirePane | Pane<unknown>): void {
+    // A pane from the same thread comes as it is: the task dropped it, so it is this merger's now.
+    const pane = Array.isArray(wire) ? decodePane(wire) : wire;
     const r = this.runtime(view);
     // Final now: its provisional copy goes.
     this.provisional.get(view)?.get(partition)?.delete(paneStart);

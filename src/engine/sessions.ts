@@ -141,7 +141,14 @@ export class SessionRuntime<A> implements ViewRuntime<SessionTask<A>> {
   saveTask(t: SessionTask<A>): Json {
     return [...t].map(([key, list]) => [
       key,
-      list.map((s) => [s.start, s.last, encode(s.acc), s.n, encodeNum(s.ist), s.dirty]),
+      list.map((s) => [
+        s.start,
+        s.last,
+        this.spec.jsonSafe ? (s.acc as Json) : encode(s.acc),
+        s.n,
+        encodeNum(s.ist),
+        s.dirty,
+      ]),
     ]) as Json;
   }
 

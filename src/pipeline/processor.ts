@@ -211,6 +211,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       shipPanes: !merge,
       // The panes topic of scale-out carries finals only: early results come from an in-process merge.
       shipEarly: !this.o.scaleOut,
+      mergeHere: !this.o.scaleOut,
       merge: merge ? { engine: this.o.spec.engine, partitions: this.o.partitions } : undefined,
       reports: merge ? undefined : this.o.partitions.filter((p) => p % this.tasks === number),
       state,

@@ -5,6 +5,7 @@ import type { AnalyticsEvent } from '../events/types.js';
 import { InvalidEventError } from '../events/validate.js';
 import type { Engine, EngineHooks, EngineSnapshot } from '../engine/index.js';
 import { encodePane, PaneMerger, type WirePane } from '../engine/merge.js';
+import type { Pane } from '../engine/windowed.js';
 import type { EngineConfig } from '../engine/config.js';
 import type { ProcessorState } from '../checkpoint/coordinator.js';
 import type { Output } from '../sinks/types.js';
@@ -37,7 +38,8 @@ export interface DeadLetter {
 
 /** A record for the merge step: a pane of one task, a task's progress, or events it forwards. */
 export type PaneRecord =
-  | { view: string; task: number; start: number; pane: WirePane }
+  /** A pane on the wire (panes topic, threads), or as it is to a merge step on the same thread. */
+  | { view: string; task: number; start: number; pane: WirePane | Pane<unknown> }
   /** An open pane of a live view for early results, with the keys that changed in it. */
   | { early: string; task: number; start: number; pane: WirePane; changed: string[] }
   | { tasks: number[]; horizon: number | null; active: boolean }
@@ -71,6 +73,8 @@ export interface TaskSetup {
   shipPanes?: boolean;
   /** With shipPanes: also the live views' open panes every early interval, for the merge step's early results. */
   shipEarly?: boolean;
+  /** With shipPanes: the merge step runs on this thread, so final panes go as they are, not encoded. */
+  mergeHere?: boolean;
   /** Merge task: the engine config and the input partitions whose panes it merges. */
   merge?: { engine: EngineConfig; partitions: number[] };
   /** Scale-out task: the input partitions this one reports progress for. */
@@ -156,7 +160,7 @@ export class TaskRuntime {
         ...(setup.shipPanes
           ? {
               pane: (view, task, start, pane) =>
-                this.panes.push({ view, task, start, pane: encodePane(pane) }),
+                this.panes.push({ view, task, start, pane: setup.mergeHere ? pane : encodePane(pane) }),
             }
           : {}),
         ...(setup.shipPanes && setup.shipEarly

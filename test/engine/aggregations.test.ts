@@ -94,6 +94,11 @@ test('dense histogram: k-th largest is exact after growth in both directions and
   for (const k of [1, 2, 250, 2500, 4999, 5000]) assert.equal(a.kthLargest(k), sorted[k - 1]);
   assert.equal(a.kthLargest(5001), null);
   assert.deepEqual(DenseHistogram.fromPairs(a.toPairs()).toPairs(), a.toPairs());
+  const dense = DenseHistogram.fromFlat(a.toFlat());
+  assert.deepEqual(dense.toPairs(), a.toPairs());
+  for (const k of [1, 2500, 5000]) assert.equal(dense.kthLargest(k), sorted[k - 1]);
+  assert.deepEqual(new DenseHistogram().toFlat(), []);
+  assert.equal(DenseHistogram.fromFlat([]).total, 0);
 });
 
 test('unionExact: a union reused while its parts grow (through their rehashes) equals a fresh union every time', () => {

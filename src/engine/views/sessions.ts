@@ -58,6 +58,8 @@ export function sessionsView(ctx: ViewContext, gapMs: number): ViewSpec<Acc> {
   return {
     name: 'sessions',
     window: session(gapMs, 'sessions view'),
+    // Numbers (first/last are set by the session's first event), ids, labels, exact-sum partials.
+    jsonSafe: true,
     key: (e) => (e.event_type === 'session' ? null : e.user_id),
     create: () => ({
       first: Infinity,

@@ -48,4 +48,10 @@ export interface ViewSpec<A = unknown> {
    */
   combine?(parts: readonly A[]): A;
   result(acc: A, ctx: ResultContext): Record<string, FieldValue>;
+  /**
+   * The accumulator is plain JSON already (finite numbers, strings, arrays, plain objects): a snapshot
+   * takes it as it is instead of copying it through encode(). Checkpoints serialise a snapshot at once
+   * and a restore decodes a copy, so sharing it costs nothing and saves a deep copy per checkpoint.
+   */
+  jsonSafe?: boolean;
 }
