@@ -1,8 +1,6 @@
-import type { OptionsOf } from '../commands/define.js';
-import type { loadSettings, trafficSettings } from '../commands/settings.js';
 import { UsageError } from '../errors.js';
 import { duration as parseDuration, share as parseShare } from '../config/values.js';
-import type { Episode, SimulatorConfig } from './config.js';
+import type { Episode } from './config.js';
 import type { LoadProfile } from './schedule.js';
 
 /** `LENGTH/EVERY` of an episode flag, e.g. `30s/5m`. */
@@ -30,27 +28,3 @@ export function parseBounceSpike(spec: string, where = '--bounce-spike'): Episod
 }
 
 /** The traffic-model part of a simulator configuration, from the shared traffic flags. */
-export function trafficConfigFrom(o: OptionsOf<typeof trafficSettings>): Partial<SimulatorConfig> {
-  return {
-    sessionTimeoutMs: o.sessionTimeout,
-    bounceShare: o.bounceShare,
-    bounceSpike: o.bounceSpike ? parseBounceSpike(o.bounceSpike) : null,
-    fraudShare: o.fraudShare,
-    premiumShare: o.premiumShare,
-  };
-}
-
-/** The load part of a simulator configuration (seed, mix, users, injected faults), from the shared load flags. */
-export function loadConfigFrom(o: OptionsOf<typeof loadSettings>): Partial<SimulatorConfig> {
-  return {
-    seed: o.seed,
-    profile: o.mix,
-    users: o.users,
-    shards: o.shards,
-    lateShare: o.lateShare,
-    lateDelayMs: o.lateDelay,
-    duplicateShare: o.duplicateShare,
-    malformedShare: o.malformedShare,
-    encoding: o.encoding,
-  };
-}

@@ -1,6 +1,6 @@
-import { setting } from '../config/settings.js';
-import * as v from '../config/values.js';
-import { defineCommand } from './define.js';
+import { setting } from '../../config/settings.js';
+import * as v from '../../config/values.js';
+import { defineCommand } from '../define.js';
 
 export const stackUpSettings = {
   nodes: setting({
@@ -53,7 +53,7 @@ const up = defineCommand({
   examples: ['rtap stack up', 'rtap stack up --nodes 3', 'rtap stack up --port 19092 --runtime native'],
   settings: stackUpSettings,
   async run(options, ctx) {
-    const { stackUpCommand } = await import('../stack/command.js');
+    const { stackUpCommand } = await import('./wiring.js');
     return stackUpCommand(options, ctx);
   },
 });
@@ -64,7 +64,7 @@ const down = defineCommand({
   examples: ['rtap stack down', 'rtap stack down --purge'],
   settings: stackDownSettings,
   async run(options, ctx) {
-    const { stackDownCommand } = await import('../stack/command.js');
+    const { stackDownCommand } = await import('./wiring.js');
     return stackDownCommand(options, ctx);
   },
 });
@@ -75,7 +75,7 @@ const status = defineCommand({
   examples: ['rtap stack status', 'rtap --json stack status'],
   settings: {},
   async run(_options, ctx) {
-    const { stackStatusCommand } = await import('../stack/command.js');
+    const { stackStatusCommand } = await import('./wiring.js');
     return stackStatusCommand(ctx);
   },
 });

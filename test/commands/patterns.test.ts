@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { patternsCheckCommand } from '../../src/cep/command.js';
+import { patternsCheckCommand } from '../../src/commands/patterns/wiring.js';
 import type { CommandContext } from '../../src/commands/define.js';
 import { CepSyntaxError } from '../../src/cep/index.js';
 import { RtapError } from '../../src/errors.js';

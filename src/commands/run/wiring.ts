@@ -1,43 +1,20 @@
-import type { CommandContext, OptionsOf } from '../commands/define.js';
-import type { runSettings } from '../commands/run.js';
-import { EXIT, RtapError, UsageError } from '../errors.js';
-import { runBench } from '../bench/run.js';
-import { phaseText } from '../bench/phases.js';
-import type { Dashboard } from '../dashboard/index.js';
-import { renderReport } from '../reporting/table.js';
-import { buildSinks } from '../sinks/build.js';
-import { openTransport } from '../transport/open.js';
-import { DeferredFeed } from './deferred-feed.js';
-import { loadLiveView, startLiveView, type LiveViewHandle } from './live-view.js';
-import { UNTIL_STOPPED_MS } from './until-stopped.js';
-import { engineOverrides } from '../pipeline/assemble.js';
-import { moneyFrom, type Money } from '../events/currency.js';
+import type { Dashboard } from '../../dashboard/index.js';
+import type { CommandContext, OptionsOf } from '../define.js';
+import type { runSettings } from './index.js';
+import { EXIT, UsageError } from '../../errors.js';
+import { runBench } from '../../bench/run.js';
+import { phaseText } from '../../bench/phases.js';
+import { renderReport } from '../../reporting/table.js';
+import { buildSinks } from '../../sinks/build.js';
+import { openTransport } from '../../transport/open.js';
+import { DeferredFeed } from '../../ui/deferred-feed.js';
+import { loadLiveView, startLiveView, type LiveViewHandle } from '../../ui/live-view.js';
+import { UNTIL_STOPPED_MS } from '../../ui/until-stopped.js';
+import { engineOverrides } from '../../pipeline/assemble.js';
+import { moneyFrom } from '../../events/currency.js';
+import { startRunDashboard } from '../../ui/run-dashboard.js';
 
 type RunOptions = OptionsOf<typeof runSettings>;
-
-/** Starts the dashboard on `port`, turning the usual bind failures into messages that say what to do. */
-export async function startRunDashboard(port: number, feed: DeferredFeed, money?: Money): Promise<Dashboard> {
-  // Imported only when a dashboard is wanted: `--dashboard off` never loads the web server.
-  const { startDashboard } = await import('../dashboard/index.js');
-  try {
-    return await startDashboard({ port, feed, store: { money } });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE')
-      throw new RtapError(
-        `port ${port} is already in use (dashboard)`,
-        EXIT.FAILURE,
-        'choose another with --dashboard <port> (0 picks a free one), or --dashboard off',
-      );
-    if (e.code === 'EACCES')
-      throw new RtapError(
-        `port ${port} needs privileges (dashboard)`,
-        EXIT.FAILURE,
-        'choose a port above 1023 with --dashboard <port>',
-      );
-    throw err;
-  }
-}
 
 /**
  * `rtap run`: simulator + processor in this process (the bench runner's wiring, with no warm-up and no
@@ -61,7 +38,8 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
   try {
     const sinks = await buildSinks(o.sink, { transport, output: o.output });
     const feed = new DeferredFeed(`rtap run (${transport.description})`);
-    const liveStatsFeed = o.dashboard === null ? null : (await import('../dashboard/index.js')).liveStatsFeed;
+    const liveStatsFeed =
+      o.dashboard === null ? null : (await import('../../dashboard/index.js')).liveStatsFeed;
     if (o.dashboard !== null) dashboard = await startRunDashboard(o.dashboard, feed, moneyFrom(o));
     const interactive = ctx.interactive && !ctx.json;
     await loadLiveView(ctx.json ? ctx.stderr : ctx.stdout, interactive);

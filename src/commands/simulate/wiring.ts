@@ -1,22 +1,28 @@
 import { writeFileSync } from 'node:fs';
-import type { CommandContext, OptionsOf } from '../commands/define.js';
-import type { simulateSettings } from '../commands/simulate.js';
-import { UsageError } from '../errors.js';
-import { newHistogram, summarize, type LatencySummary } from '../reporting/histograms.js';
-import { parseLoadShape } from '../bench/load-shape.js';
-import { systemClock } from '../time/clock.js';
-import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
-import { defaultSimulatorConfig, type SimulatorConfig } from './config.js';
-import { loadConfigFrom, parseBursts, trafficConfigFrom } from './flags.js';
-import { createGenerator } from './generator.js';
-import { pacingFromSpec } from './pacing-spec.js';
-import { usableThreads } from './sharding.js';
-import type { PacingSpec } from './thread-protocol.js';
-import { runThreads, threadsForKafka } from './threads.js';
-import { runOpenLoop, type PacingHooks, type PacingOptions, type RunSummary } from './pacing.js';
-import { RecordingWriter, replay, writeRecording } from './recording.js';
-import { generateRecords } from './unpaced.js';
-import { describeCut, type InputCut } from '../files/lines.js';
+import type { CommandContext, OptionsOf } from '../define.js';
+import type { simulateSettings } from './index.js';
+import { UsageError } from '../../errors.js';
+import { newHistogram, summarize, type LatencySummary } from '../../reporting/histograms.js';
+import { parseLoadShape } from '../../bench/load-shape.js';
+import { systemClock } from '../../time/clock.js';
+import { kafkaSecurityOptions, openTransport } from '../../transport/open.js';
+import { defaultSimulatorConfig, type SimulatorConfig } from '../../simulator/config.js';
+import { parseBursts } from '../../simulator/flags.js';
+import { loadConfigFrom, trafficConfigFrom } from '../simulator-options.js';
+import { createGenerator } from '../../simulator/generator.js';
+import { pacingFromSpec } from '../../simulator/pacing-spec.js';
+import { usableThreads } from '../../simulator/sharding.js';
+import type { PacingSpec } from '../../simulator/thread-protocol.js';
+import { runThreads, threadsForKafka } from '../../simulator/threads.js';
+import {
+  runOpenLoop,
+  type PacingHooks,
+  type PacingOptions,
+  type RunSummary,
+} from '../../simulator/pacing.js';
+import { RecordingWriter, replay, writeRecording } from '../../simulator/recording.js';
+import { generateRecords } from '../../simulator/unpaced.js';
+import { describeCut, type InputCut } from '../../files/lines.js';
 
 type Options = OptionsOf<typeof simulateSettings>;
 

@@ -1,7 +1,7 @@
-import { setting } from '../config/settings.js';
-import * as v from '../config/values.js';
-import { defineCommand } from './define.js';
-import { currencySettings, sinkSettings, transportSettingsWithout } from './settings.js';
+import { setting } from '../../config/settings.js';
+import * as v from '../../config/values.js';
+import { defineCommand } from '../define.js';
+import { currencySettings, sinkSettings, transportSettingsWithout } from '../settings.js';
 
 export const dashboardSettings = {
   ...transportSettingsWithout('required: the dashboard reads the output topics there'),
@@ -71,7 +71,7 @@ export const dashboard = defineCommand({
   ],
   settings: dashboardSettings,
   async run(options, ctx) {
-    const { dashboardCommand } = await import('../dashboard/command.js');
+    const { dashboardCommand } = await import('./wiring.js');
     return dashboardCommand(options, ctx);
   },
 });

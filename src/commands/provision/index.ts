@@ -1,7 +1,7 @@
-import { setting } from '../config/settings.js';
-import * as v from '../config/values.js';
-import { defineCommand } from './define.js';
-import { transportSettingsWithout } from './settings.js';
+import { setting } from '../../config/settings.js';
+import * as v from '../../config/values.js';
+import { defineCommand } from '../define.js';
+import { transportSettingsWithout } from '../settings.js';
 
 /** Security options of a real cluster; the transport reads the same names (see src/transport/kafka/options.ts). */
 
@@ -44,7 +44,7 @@ export const provision = defineCommand({
   ],
   settings: provisionSettings,
   async run(options, ctx) {
-    const { provisionCommand } = await import('../provision/command.js');
+    const { provisionCommand } = await import('./wiring.js');
     return provisionCommand(options, ctx);
   },
 });

@@ -1,10 +1,10 @@
-import type { CommandContext, OptionsOf } from '../commands/define.js';
-import { moneyFrom } from '../events/currency.js';
-import type { dashboardSettings } from '../commands/dashboard.js';
-import { EXIT, RtapError, UsageError } from '../errors.js';
-import { openTransport } from '../transport/open.js';
-import { topicFeed } from './feeds/topics.js';
-import { startDashboard, type Dashboard } from './index.js';
+import type { CommandContext, OptionsOf } from '../define.js';
+import { moneyFrom } from '../../events/currency.js';
+import type { dashboardSettings } from './index.js';
+import { EXIT, RtapError, UsageError } from '../../errors.js';
+import { openTransport } from '../../transport/open.js';
+import { topicFeed } from '../../dashboard/feeds/topics.js';
+import { startDashboard, type Dashboard } from '../../dashboard/index.js';
 
 type DashboardOptions = OptionsOf<typeof dashboardSettings>;
 
@@ -46,7 +46,7 @@ export async function dashboardCommand(o: DashboardOptions, ctx: CommandContext)
   });
   const kpiArchive =
     o.kpisFrom === 'mongo'
-      ? await (await import('./mongo-kpis.js')).mongoKpiArchive(o.mongoUrl, money)
+      ? await (await import('../../dashboard/mongo-kpis.js')).mongoKpiArchive(o.mongoUrl, money)
       : undefined;
   let dash: Dashboard;
   try {

@@ -1,8 +1,8 @@
-import { setting } from '../config/settings.js';
-import * as v from '../config/values.js';
-import { defineCommand } from './define.js';
-import { uiSettings } from './run.js';
-import { engineSettings, loadSettings, transportSettings } from './settings.js';
+import { setting } from '../../config/settings.js';
+import * as v from '../../config/values.js';
+import { defineCommand } from '../define.js';
+import { uiSettings } from '../run/index.js';
+import { engineSettings, loadSettings, transportSettings } from '../settings.js';
 
 export const alertsSettings = {
   ...transportSettings,
@@ -89,7 +89,7 @@ export const alerts = defineCommand({
   ],
   settings: alertsSettings,
   async run(options, ctx) {
-    const { alertsCommand } = await import('../ui/alerts-command.js');
+    const { alertsCommand } = await import('./wiring.js');
     return alertsCommand(options, ctx);
   },
 });

@@ -1,14 +1,14 @@
 import { EventEmitter } from 'node:events';
-import type { CommandContext, OptionsOf } from '../commands/define.js';
-import type { alertsSettings } from '../commands/alerts.js';
-import { EXIT, RtapError, UsageError } from '../errors.js';
-import { runBench } from '../bench/run.js';
-import { openTransport } from '../transport/open.js';
-import { filterFromFlags } from './alert-filter.js';
-import { startAlertsView, type AlertsViewHandle } from './alerts-view.js';
-import { AlertFollower } from './follow-alerts.js';
-import { fmtClock, fmtCount, fmtRate } from './format.js';
-import { UNTIL_STOPPED_MS } from './until-stopped.js';
+import type { CommandContext, OptionsOf } from '../define.js';
+import type { alertsSettings } from './index.js';
+import { EXIT, RtapError, UsageError } from '../../errors.js';
+import { runBench } from '../../bench/run.js';
+import { openTransport } from '../../transport/open.js';
+import { filterFromFlags } from '../../ui/alert-filter.js';
+import { startAlertsView, type AlertsViewHandle } from '../../ui/alerts-view.js';
+import { AlertFollower } from '../../ui/follow-alerts.js';
+import { fmtClock, fmtCount, fmtRate } from '../../ui/format.js';
+import { UNTIL_STOPPED_MS } from '../../ui/until-stopped.js';
 
 type AlertsOptions = OptionsOf<typeof alertsSettings>;
 

@@ -1,13 +1,13 @@
-import { setting } from '../config/settings.js';
-import * as v from '../config/values.js';
-import { defineCommand } from './define.js';
+import { setting } from '../../config/settings.js';
+import * as v from '../../config/values.js';
+import { defineCommand } from '../define.js';
 import {
   currencySettings,
   engineSettings,
   sinkSettings,
   threadsSetting,
   transportSettingsWithout,
-} from './settings.js';
+} from '../settings.js';
 
 export const processSettings = {
   ...transportSettingsWithout('without it, give --input (file mode: the embedded log)'),
@@ -90,7 +90,7 @@ export const process_ = defineCommand({
   ],
   settings: processSettings,
   async run(options, ctx) {
-    const { processCommand } = await import('../pipeline/command.js');
+    const { processCommand } = await import('./wiring.js');
     return processCommand(options, ctx);
   },
 });

@@ -1,14 +1,14 @@
-import { UsageError } from '../errors.js';
-import { setting } from '../config/settings.js';
-import * as v from '../config/values.js';
-import { defineCommand } from './define.js';
+import { UsageError } from '../../errors.js';
+import { setting } from '../../config/settings.js';
+import * as v from '../../config/values.js';
+import { defineCommand } from '../define.js';
 import {
   currencySettings,
   engineSettings,
   loadSettings,
   threadsSetting,
   transportSettings,
-} from './settings.js';
+} from '../settings.js';
 
 /** Frames per second of a live view: 0.5 to 60. */
 const fps: v.Parser<number> = (raw, where) => {
@@ -95,7 +95,7 @@ export const run = defineCommand({
   ],
   settings: runSettings,
   async run(options, ctx) {
-    const { runCommand } = await import('../ui/run-command.js');
+    const { runCommand } = await import('./wiring.js');
     return runCommand(options, ctx);
   },
 });

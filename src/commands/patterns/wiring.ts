@@ -1,6 +1,6 @@
-import type { CommandContext } from '../commands/define.js';
-import { explainPattern } from './explain.js';
-import { defaultPatternDir, loadPatternFiles } from './load.js';
+import type { CommandContext } from '../define.js';
+import { explainPattern } from '../../cep/explain.js';
+import { defaultPatternDir, loadPatternFiles } from '../../cep/load.js';
 
 /** `rtap patterns check [files...]`: validation errors are thrown (CepSyntaxError, exit 2). */
 export async function patternsCheckCommand(ctx: CommandContext): Promise<number> {

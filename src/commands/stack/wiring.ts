@@ -1,7 +1,7 @@
-import type { CommandContext, OptionsOf } from '../commands/define.js';
-import type { stackDownSettings, stackUpSettings } from '../commands/stack.js';
-import { EXIT } from '../errors.js';
-import { stackDown, stackStatus, stackUp } from './index.js';
+import type { CommandContext, OptionsOf } from '../define.js';
+import type { stackDownSettings, stackUpSettings } from './index.js';
+import { EXIT } from '../../errors.js';
+import { stackDown, stackStatus, stackUp } from '../../stack/index.js';
 
 export async function stackUpCommand(
   o: OptionsOf<typeof stackUpSettings>,

@@ -1,31 +1,31 @@
 import { writeFileSync } from 'node:fs';
-import { EXIT, UsageError } from '../errors.js';
-import { describeCut } from '../files/lines.js';
-import { moneyFrom } from '../events/currency.js';
-import type { Sink } from '../sinks/types.js';
-import { FileProgress } from './file-progress.js';
-import { renderProcessSummary, type ProcessSummary } from './summary.js';
-import type { CommandContext, OptionsOf } from '../commands/define.js';
-import type { processSettings } from '../commands/process.js';
-import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
-import { buildSinks, storeSinkOptions } from '../sinks/build.js';
-import { LatencyRecorders } from '../reporting/histograms.js';
-import { systemClock } from '../time/clock.js';
-import { assemblePipeline, engineConfigFrom, engineOverrides } from './assemble.js';
-import { FileRun } from './file-run.js';
-import { unreadViewWarnings } from './task-spec.js';
-import { LiveStats } from './live-stats.js';
-import { loadLiveView, startLiveView } from '../ui/live-view.js';
-import { startRunDashboard } from '../ui/run-command.js';
-import { DeferredFeed } from '../ui/deferred-feed.js';
-import { changelogTopic, openCheckpointer, openTaskCheckpointer } from '../checkpoint/open.js';
-import { CHANGELOG_PARTITIONS, changelogTopicConfig } from '../checkpoint/topic-store.js';
-import { OutputRouter } from '../checkpoint/buffer.js';
-import type { EngineConfig } from '../engine/config.js';
-import type { KafkaTransport } from '../transport/kafka/index.js';
-import { DEFAULT_PARTITIONS, INPUT_TOPICS, taskCount } from '../transport/topics.js';
-import type { Transport } from '../transport/types.js';
-import { countersReport, type ScaleOutOptions } from './processor.js';
+import { EXIT, UsageError } from '../../errors.js';
+import { describeCut } from '../../files/lines.js';
+import { moneyFrom } from '../../events/currency.js';
+import type { Sink } from '../../sinks/types.js';
+import { FileProgress } from '../../pipeline/file-progress.js';
+import { renderProcessSummary, type ProcessSummary } from '../../pipeline/summary.js';
+import type { CommandContext, OptionsOf } from '../define.js';
+import type { processSettings } from './index.js';
+import { kafkaSecurityOptions, openTransport } from '../../transport/open.js';
+import { buildSinks, storeSinkOptions } from '../../sinks/build.js';
+import { LatencyRecorders } from '../../reporting/histograms.js';
+import { systemClock } from '../../time/clock.js';
+import { assemblePipeline, engineConfigFrom, engineOverrides } from '../../pipeline/assemble.js';
+import { FileRun } from '../../pipeline/file-run.js';
+import { unreadViewWarnings } from '../../pipeline/task-spec.js';
+import { LiveStats } from '../../pipeline/live-stats.js';
+import { loadLiveView, startLiveView } from '../../ui/live-view.js';
+import { startRunDashboard } from '../../ui/run-dashboard.js';
+import { DeferredFeed } from '../../ui/deferred-feed.js';
+import { changelogTopic, openCheckpointer, openTaskCheckpointer } from '../../checkpoint/open.js';
+import { CHANGELOG_PARTITIONS, changelogTopicConfig } from '../../checkpoint/topic-store.js';
+import { OutputRouter } from '../../checkpoint/buffer.js';
+import type { EngineConfig } from '../../engine/config.js';
+import type { KafkaTransport } from '../../transport/kafka/index.js';
+import { DEFAULT_PARTITIONS, INPUT_TOPICS, taskCount } from '../../transport/topics.js';
+import type { Transport } from '../../transport/types.js';
+import { countersReport, type ScaleOutOptions } from '../../pipeline/processor.js';
 
 type ProcessOptions = OptionsOf<typeof processSettings>;
 
@@ -113,7 +113,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
       live.start();
       let dashboard: Awaited<ReturnType<typeof startRunDashboard>> | null = null;
       if (o.dashboard !== undefined) {
-        const { liveStatsFeed } = await import('../dashboard/index.js');
+        const { liveStatsFeed } = await import('../../dashboard/index.js');
         const feed = new DeferredFeed('rtap process');
         feed.attach(liveStatsFeed(live, `rtap process (${transport.description})`));
         dashboard = await startRunDashboard(o.dashboard, feed, money);
@@ -245,7 +245,7 @@ async function fileMode(
   try {
     if (o.dashboard !== undefined) {
       // Bound before any work, so a busy port fails at once.
-      const { liveStatsFeed } = await import('../dashboard/index.js');
+      const { liveStatsFeed } = await import('../../dashboard/index.js');
       const feed = new DeferredFeed('rtap process');
       dashboard = await startRunDashboard(o.dashboard, feed, money);
       feed.attach(liveStatsFeed(live, `rtap process (${input})`));

@@ -1,8 +1,8 @@
-import { setting } from '../config/settings.js';
-import * as v from '../config/values.js';
-import type { CommandContext } from './define.js';
-import { defineCommand } from './define.js';
-import { currencySettings } from './settings.js';
+import { setting } from '../../config/settings.js';
+import * as v from '../../config/values.js';
+import type { CommandContext } from '../define.js';
+import { defineCommand } from '../define.js';
+import { currencySettings } from '../settings.js';
 
 export const reportSettings = {
   input: setting({
@@ -55,24 +55,24 @@ export const report = defineCommand({
   ],
   settings: reportSettings,
   async run(o, ctx) {
-    const { UsageError } = await import('../errors.js');
+    const { UsageError } = await import('../../errors.js');
     if (o.input && o.from) throw new UsageError('give --input <file> or --from <source>, not both');
     const source = o.from ?? o.input;
     if (!source)
       throw new UsageError(
         'report needs --from <source> (a results file, postgres://… or a Parquet directory) or --input <file>',
       );
-    const { moneyFrom } = await import('../events/currency.js');
+    const { moneyFrom } = await import('../../events/currency.js');
     return runReport({ source, pgSchema: o.pgSchema, top: o.top, money: moneyFrom(o) }, ctx);
   },
 });
 
 async function runReport(
-  o: { source: string; pgSchema: string; top: number; money: import('../events/currency.js').Money },
+  o: { source: string; pgSchema: string; top: number; money: import('../../events/currency.js').Money },
   ctx: CommandContext,
 ): Promise<void> {
-  const { loadBatchReport } = await import('../reporting/batch-source.js');
-  const { renderBatchReport } = await import('../engine/render-report.js');
+  const { loadBatchReport } = await import('../../reporting/batch-source.js');
+  const { renderBatchReport } = await import('../../engine/render-report.js');
   const { report, read } = await loadBatchReport(o.source, { pgSchema: o.pgSchema, money: o.money });
   ctx.log(`rtap report: ${read}`);
   if (ctx.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -1,14 +1,14 @@
-import { UsageError } from '../errors.js';
-import { setting } from '../config/settings.js';
-import * as v from '../config/values.js';
-import { defineCommand } from './define.js';
+import { UsageError } from '../../errors.js';
+import { setting } from '../../config/settings.js';
+import * as v from '../../config/values.js';
+import { defineCommand } from '../define.js';
 import {
   generatorSettings,
   loadSettings,
   profileSetting,
   trafficSettings,
   transportSettings,
-} from './settings.js';
+} from '../settings.js';
 
 /** `2`, `0.5`, `max`: a replay speed factor. */
 const speed: v.Parser<number | 'max'> = (raw, where) => {
@@ -108,7 +108,7 @@ export const simulate = defineCommand({
   ],
   settings: simulateSettings,
   async run(options, ctx) {
-    const { simulateCommand } = await import('../simulator/command.js');
+    const { simulateCommand } = await import('./wiring.js');
     return simulateCommand(options, ctx);
   },
 });

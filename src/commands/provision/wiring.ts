@@ -1,9 +1,9 @@
-import type { CommandContext, OptionsOf } from '../commands/define.js';
-import type { provisionSettings } from '../commands/provision.js';
-import { EXIT, RtapError } from '../errors.js';
-import { stackStatus } from '../stack/index.js';
-import { kafkaSecurityOptions, openTransport } from '../transport/open.js';
-import { DEFAULT_TOPOLOGY, formatProvision, loadTopology, provision } from './index.js';
+import type { CommandContext, OptionsOf } from '../define.js';
+import type { provisionSettings } from './index.js';
+import { EXIT, RtapError } from '../../errors.js';
+import { stackStatus } from '../../stack/index.js';
+import { kafkaSecurityOptions, openTransport } from '../../transport/open.js';
+import { DEFAULT_TOPOLOGY, formatProvision, loadTopology, provision } from '../../provision/index.js';
 
 /** Maps the TLS/SASL flags to transport options; shared by every command that talks to a real cluster. */
 

@@ -1,6 +1,6 @@
-import { setting } from '../config/settings.js';
-import * as v from '../config/values.js';
-import { defineCommand } from './define.js';
+import { setting } from '../../config/settings.js';
+import * as v from '../../config/values.js';
+import { defineCommand } from '../define.js';
 import {
   engineSettings,
   generatorSettings,
@@ -10,7 +10,7 @@ import {
   sinkSettings,
   trafficSettings,
   transportSettings,
-} from './settings.js';
+} from '../settings.js';
 
 export const benchSettings = {
   ...transportSettings,
@@ -120,7 +120,7 @@ export const bench = defineCommand({
   ],
   settings: benchSettings,
   async run(options, ctx) {
-    const { benchCommand } = await import('../bench/command.js');
+    const { benchCommand } = await import('./wiring.js');
     return benchCommand(options, ctx);
   },
 });

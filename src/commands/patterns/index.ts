@@ -1,4 +1,4 @@
-import { defineCommand } from './define.js';
+import { defineCommand } from '../define.js';
 
 const check = defineCommand({
   name: 'check',
@@ -19,7 +19,7 @@ const check = defineCommand({
   ],
   settings: {},
   async run(_options, ctx) {
-    const { patternsCheckCommand } = await import('../cep/command.js');
+    const { patternsCheckCommand } = await import('./wiring.js');
     return patternsCheckCommand(ctx);
   },
 });
