@@ -121,23 +121,7 @@ export async function runSchedule(
   const progressEvery = o.progressIntervalMs ?? 1000;
   const startedAt = o.origin ?? clock.now();
   const schedule = makeSchedule(startedAt);
-  const s: RunSummary = {
-    scheduled: 0,
-    sent: 0,
-    acked: 0,
-    failed: 0,
-    startedAt,
-    endedAt: startedAt,
-    elapsedMs: 0,
-    achievedRatePerSec: 0,
-    maxPublishDelayMs: 0,
-    byTopic: {},
-    malformed: 0,
-    duplicates: 0,
-    late: 0,
-    aborted: false,
-    firstError: null,
-  };
+  const s = emptySummary(startedAt);
   const inFlight = new Set<Promise<void>>();
   let nextProgress = startedAt + progressEvery;
   let nextOffset = schedule.next();
@@ -228,4 +212,25 @@ export async function runSchedule(
   s.elapsedMs = s.endedAt - startedAt;
   s.achievedRatePerSec = s.elapsedMs > 0 ? (s.acked * 1000) / s.elapsedMs : 0;
   return s;
+}
+
+/** A summary of nothing sent yet, starting at `at` (threads merge theirs into one). */
+export function emptySummary(at: number): RunSummary {
+  return {
+    scheduled: 0,
+    sent: 0,
+    acked: 0,
+    failed: 0,
+    startedAt: at,
+    endedAt: at,
+    elapsedMs: 0,
+    achievedRatePerSec: 0,
+    maxPublishDelayMs: 0,
+    byTopic: {},
+    malformed: 0,
+    duplicates: 0,
+    late: 0,
+    aborted: false,
+    firstError: null,
+  };
 }

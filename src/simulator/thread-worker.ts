@@ -8,7 +8,7 @@ import { systemClock } from '../time/clock.js';
 import { openTransport } from '../transport/open.js';
 import type { Producer } from '../transport/types.js';
 import { createShardGenerator, type Generator, type SimRecord } from './generator.js';
-import { runSchedule, type PacingHooks, type RunSummary } from './pacing.js';
+import { emptySummary, runSchedule, type PacingHooks, type RunSummary } from './pacing.js';
 import { pacingFromSpec } from './pacing-spec.js';
 import { recordingLine } from './recording.js';
 import { createSchedule, type Schedule } from './schedule.js';
@@ -71,7 +71,7 @@ port.on('message', (m: ToThread) => {
 
 async function unpaced(part: ReturnType<typeof ownPart>): Promise<RunSummary> {
   const start = spec.config.startTime;
-  const s = emptySummary();
+  const s = emptySummary(0);
   let lines: string[] = [];
   for (let offset = part.schedule.next(); offset !== null; offset = part.schedule.next()) {
     if (abort.signal.aborted) break;
@@ -166,26 +166,6 @@ async function main(): Promise<void> {
     await producer.close().catch(() => {});
     await transport.close().catch(() => {});
   }
-}
-
-function emptySummary(): RunSummary {
-  return {
-    scheduled: 0,
-    sent: 0,
-    acked: 0,
-    failed: 0,
-    startedAt: 0,
-    endedAt: 0,
-    elapsedMs: 0,
-    achievedRatePerSec: 0,
-    maxPublishDelayMs: 0,
-    byTopic: {},
-    malformed: 0,
-    duplicates: 0,
-    late: 0,
-    aborted: false,
-    firstError: null,
-  };
 }
 
 main()

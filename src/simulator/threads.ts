@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { RtapError, UsageError } from '../errors.js';
 import { systemClock } from '../time/clock.js';
 import type { SimulatorConfig } from './config.js';
-import type { PacingHooks, PacingProgress, RunSummary } from './pacing.js';
+import { emptySummary, type PacingHooks, type PacingProgress, type RunSummary } from './pacing.js';
 import type { Admin } from '../transport/types.js';
 import { shardOfIndex, topicsMixingShards, usableThreads } from './sharding.js';
 import type { FromThread, LineKind, PacingSpec, ThreadSpec, ToThread } from './thread-protocol.js';
@@ -136,23 +136,7 @@ export class LineMerger {
 }
 
 function mergeSummaries(all: RunSummary[], origin: number): RunSummary {
-  const out: RunSummary = {
-    scheduled: 0,
-    sent: 0,
-    acked: 0,
-    failed: 0,
-    startedAt: origin,
-    endedAt: origin,
-    elapsedMs: 0,
-    achievedRatePerSec: 0,
-    maxPublishDelayMs: 0,
-    byTopic: {},
-    malformed: 0,
-    duplicates: 0,
-    late: 0,
-    aborted: false,
-    firstError: null,
-  };
+  const out = emptySummary(origin);
   for (const s of all) {
     out.scheduled += s.scheduled;
     out.sent += s.sent;
