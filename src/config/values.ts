@@ -65,6 +65,26 @@ export const count: Parser<number> = (raw, where) => {
   return v;
 };
 
+const BYTE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+};
+
+/** `1048576`, `64KiB`, `1MiB`, `500kB`: a whole number of bytes ≥ 1. */
+export const bytes: Parser<number> = (raw, where) => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(raw);
+  const unit = m ? BYTE_UNITS[m[2].toLowerCase()] : undefined;
+  const v = m && unit ? Math.round(Number(m[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(v) || v < 1) bad(where, raw, 'a size in bytes ≥ 1 like 65536, 64KiB or 1MiB');
+  return v;
+};
+
 export const nonNegativeInt: Parser<number> = (raw, where) => {
   const v = Number(raw);
   if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(v)) bad(where, raw, 'a whole number ≥ 0');

@@ -6,7 +6,7 @@ import { EachRuntime } from './each.js';
 import type { EmitContext, ViewRuntime } from './runtime.js';
 import { decodeNum, encodeNum, type Json } from './serial.js';
 import { SessionRuntime } from './sessions.js';
-import { WatermarkTracker } from './watermark.js';
+import { WatermarkTracker, type Unread } from './watermark.js';
 import { WindowedRuntime, type Pane, type WindowedTask } from './windowed.js';
 import { buildViews } from './views/index.js';
 import type { ViewSpec } from './views/spec.js';
@@ -78,7 +78,8 @@ export type Verdict = 'accepted' | 'duplicate' | 'late' | 'future';
 
 export interface Engine {
   process(event: AnalyticsEvent, source: SourcePosition, wallNow: number): Verdict;
-  tick(wallNow: number): void;
+  /** Wall-time work; `unread`: partitions with records not read yet (never idle), see WatermarkTracker. */
+  tick(wallNow: number, unread?: Unread): void;
   drain(wallNow: number): void;
   watermark(): number;
   /** Watermark - allowed lateness: events before it are late, windows ending at or before it are closed. */
@@ -339,9 +340,9 @@ class StreamEngine implements Engine {
     return this.tasks.map((t) => t.partition);
   }
 
-  tick(wallNow: number): void {
+  tick(wallNow: number, unread?: Unread): void {
     // One stream (file mode) is never idle: its event time moves only with its events.
-    if (this.cfg.watermarkScope === 'partition') this.wm.tick(wallNow);
+    if (this.cfg.watermarkScope === 'partition') this.wm.tick(wallNow, unread);
     this.advance(wallNow, true);
     const interval = this.cfg.earlyIntervalMs;
     if (interval !== null && wallNow >= this.nextEarlyAt) {

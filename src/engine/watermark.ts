@@ -1,9 +1,20 @@
 import { encodeNum, decodeNum } from './serial.js';
 
+/**
+ * Input partitions that still have unread records ("topic/partition" keys), or 'all' when the consumer
+ * cannot tell (the broker does not answer): such a partition is never idle, whatever the wall clock says,
+ * so a backlog read slowly or a broker outage never makes its events late (docs/views.md, "Idle partitions").
+ */
+export type Unread = ReadonlySet<string> | 'all';
+
+export const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
+
 /** Event-time progress of one input partition. */
 export interface PartitionClock {
   topic: string;
   partition: number;
+  /** partitionKey(topic, partition) */
+  key: string;
   /** Largest event time seen (-Infinity before the first event). */
   maxTs: number;
   /** Wall time of the last event (or of the assignment): idleness is measured from it. */
@@ -15,7 +26,8 @@ export interface PartitionClock {
 /**
  * Watermarks (DESIGN.md, "Time"): per partition, max event time - out-of-orderness; the pipeline's is the
  * minimum over active partitions and never goes back. A partition quiet for `idleTimeoutMs` of wall time
- * stops holding it back. When every partition is quiet the stream as a whole is quiet: the watermark then
+ * stops holding it back, unless it has unread records (`Unread`): only a caught-up, quiet partition is idle,
+ * and one that turns out to have a backlog holds the watermark again. When every partition is quiet the stream as a whole is quiet: the watermark then
  * moves on with wall time (one event-time ms per wall ms after the idle timeout), so the last windows of a
  * stream that stopped still close instead of waiting forever for events that never come.
  */
@@ -54,7 +66,14 @@ export class WatermarkTracker {
     }
     let c = arr[partition];
     if (!c) {
-      c = { topic, partition, maxTs: -Infinity, lastWall: wallNow, active: true };
+      c = {
+        topic,
+        partition,
+        key: partitionKey(topic, partition),
+        maxTs: -Infinity,
+        lastWall: wallNow,
+        active: true,
+      };
       arr[partition] = c;
       this.all.push(c);
     }
@@ -80,11 +99,19 @@ export class WatermarkTracker {
     return changed ? this.recompute() : false;
   }
 
-  /** Re-evaluates idleness at `wallNow`; returns true when the pipeline watermark advanced. */
-  tick(wallNow: number): boolean {
+  /**
+   * Re-evaluates idleness at `wallNow`; returns true when the pipeline watermark advanced. Without `unread`
+   * (a source that cannot tell), idleness goes by the wall clock alone.
+   */
+  tick(wallNow: number, unread?: Unread): boolean {
     let anyActive = false;
     for (const c of this.all) {
-      if (c.active && wallNow - c.lastWall >= this.idleTimeoutMs) c.active = false;
+      const behind = unread === 'all' || (unread !== undefined && unread.has(c.key));
+      if (behind) {
+        // Its records are on their way: it holds the watermark from where it stands (which cannot go back).
+        c.lastWall = wallNow;
+        c.active = true;
+      } else if (c.active && wallNow - c.lastWall >= this.idleTimeoutMs) c.active = false;
       if (c.active) anyActive = true;
     }
     if (anyActive || this.all.length === 0) {

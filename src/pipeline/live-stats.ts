@@ -10,7 +10,8 @@ export interface PipelineSource extends EventEmitter<ProcessorEvents> {
   readonly counters: ProcessorCounters;
   readonly lag: Map<string, number>;
   watermark(): number;
-  totalLag(): number;
+  /** null: unknown (the broker does not answer). */
+  totalLag(): number | null;
 }
 
 /** One periodic sample of a running pipeline: what live views (terminal UI, dashboard, bench) show. */
@@ -25,7 +26,8 @@ export interface LiveSnapshot {
   consumedPerSec: number;
   resultsPerSec: number;
   alertsPerSec: number;
-  lag: { total: number; partitions: Record<string, number> };
+  /** total null: unknown (the broker does not answer). */
+  lag: { total: number | null; partitions: Record<string, number> };
   /** Pipeline watermark (event time), null before the first event. */
   watermark: number | null;
   /** Wall time minus watermark: how far event time trails behind now. */

@@ -18,6 +18,7 @@ import type {
 import { taskOf } from '../transport/topics.js';
 import type { OutputRouter } from '../checkpoint/buffer.js';
 import { FencedError, RtapError } from '../errors.js';
+import { BacklogWatch } from './backlog.js';
 import { addCounters, newCounters } from './counters.js';
 import { RemoteTask, TaskPool } from './threads/pool.js';
 import { deliverOutputs, deadLetterMessages } from './delivery.js';
@@ -157,6 +158,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private tickInFlight = false;
   /** Threads, at-least-once: offsets of batches whose outputs wait to be delivered before they commit. */
   private commitsAfterSettle: PartitionOffset[] = [];
+  /** What the consumer has not read yet (idleness, lag), where the transport can tell. */
+  private backlog: BacklogWatch | null = null;
 
   constructor(private readonly o: ProcessorOptions) {
     super();
@@ -280,6 +283,17 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         : undefined,
       tasks: so ? { panesTopic: so.panesTopic, units: so.units } : undefined,
     });
+    const consumer = this.consumer;
+    if (consumer.backlog) {
+      // Asked several times per idle timeout, so a partition is never idle on an answer older than that.
+      const idle = this.o.spec.engine.idleTimeoutMs;
+      const intervalMs = Math.min(1000, Math.max(20, Math.floor(idle / 4)));
+      this.backlog = new BacklogWatch(() => consumer.backlog!(), this.o.clock, {
+        intervalMs,
+        staleMs: Math.max(idle, 3 * intervalMs),
+        log: (line) => (this.o.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line),
+      });
+    }
     this.timer = setInterval(() => {
       this.serial(() => this.tick()).catch((err: Error) => this.fail(err));
     }, this.o.tickIntervalMs ?? 100);
@@ -531,16 +545,20 @@ export class Processor extends EventEmitter<ProcessorEvents> {
 
   private async tick(): Promise<void> {
     const now = this.o.clock.now();
+    this.backlog?.poll();
+    const unread = this.backlog?.unread();
+    const lag = this.backlog?.lag();
+    if (lag) for (const [k, v] of lag) this.lag.set(k, v);
     // A worker's tick answers after the batches before it: not awaited here, its outputs settle later.
     if (this.pool && !this.tickInFlight) {
       this.tickInFlight = true;
       void this.pool
-        .tick(now)
+        .tick(now, unread)
         .catch((err: Error) => this.fail(err))
         .finally(() => (this.tickInFlight = false));
     }
     for (const u of this.units.values()) {
-      if (u.runtime instanceof TaskRuntime) u.runtime.tick(now);
+      if (u.runtime instanceof TaskRuntime) u.runtime.tick(now, unread);
       await this.settle(u, now);
     }
   }
@@ -591,8 +609,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     });
   }
 
-  /** Total lag over all partitions the processor has seen. */
-  totalLag(): number {
+  /** Total lag over all partitions the processor has seen; null while the broker does not answer. */
+  totalLag(): number | null {
+    if (this.backlog?.silent()) return null;
     let sum = 0;
     for (const v of this.lag.values()) sum += v;
     return sum;

@@ -7,6 +7,7 @@ import type { Engine, EngineHooks, EngineSnapshot } from '../engine/index.js';
 import { encodePane, PaneMerger, type WirePane } from '../engine/merge.js';
 import type { Pane } from '../engine/windowed.js';
 import type { EngineConfig } from '../engine/config.js';
+import type { Unread } from '../engine/watermark.js';
 import type { ProcessorState } from '../checkpoint/coordinator.js';
 import type { Output } from '../sinks/types.js';
 import type { ProcessorCounters } from './counters.js';
@@ -254,9 +255,9 @@ export class TaskRuntime {
   }
 
   /** Wall-time work: idleness, window and session closing, early results. */
-  tick(wallNow: number): void {
+  tick(wallNow: number, unread?: Unread): void {
     this.now = wallNow;
-    this.engine?.tick(wallNow);
+    this.engine?.tick(wallNow, unread);
     this.advance(wallNow);
   }
 

@@ -74,7 +74,8 @@ export interface IntervalRow {
   t: number;
   produced: number;
   consumed: number;
-  lag: number;
+  /** null: unknown (the broker did not answer). */
+  lag: number | null;
   latency: Partial<Record<LatencyName, { count: number; p50: number; p99: number; max: number }>>;
   /** Process resources over the interval (absent in reports of older versions). */
   resources?: ResourceInterval;

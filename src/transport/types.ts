@@ -121,6 +121,11 @@ export interface ConsumerOptions {
   tasks?: { panesTopic: string; units: number };
 }
 
+/** Records of a partition not read yet: its end offset minus the position after everything handled. */
+export interface PartitionBacklog extends TopicPartition {
+  unread: number;
+}
+
 export interface Consumer {
   /**
    * Delivers batches until stop(); each handler call is awaited before the next batch of that partition, so
@@ -133,6 +138,11 @@ export interface Consumer {
   resume(partitions: TopicPartition[]): void;
   /** Currently assigned partitions. */
   assignment(): TopicPartition[];
+  /**
+   * Unread records of every assigned partition, asked of the log now (the broker's end offsets). Rejects
+   * when the broker does not answer. Idleness needs it: a partition with unread records is never idle.
+   */
+  backlog?(): Promise<PartitionBacklog[]>;
   stop(): Promise<void>;
 }
 

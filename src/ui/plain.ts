@@ -32,7 +32,7 @@ export function snapshotLine(title: string, s: LiveSnapshot, board: BoardState):
     ...(s.producedPerSec !== null ? [`sent ${fmtRate(s.producedPerSec)}`] : []),
     `in ${fmtRate(s.consumedPerSec)}`,
     `out ${fmtRate(s.resultsPerSec + s.alertsPerSec)}`,
-    `lag ${fmtCount(s.lag.total)}`,
+    `lag ${s.lag.total === null ? 'unknown' : fmtCount(s.lag.total)}`,
     `wm lag ${fmtMs(s.watermarkLagMs)}`,
   ];
   const latency = (lat('ingest') + lat('e2e') + lat('alert')).trim();

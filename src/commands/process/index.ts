@@ -67,6 +67,14 @@ export const processSettings = {
     parse: v.bool,
     default: false,
   }),
+  fetchMaxBytes: setting({
+    key: 'fetchMaxBytes',
+    flags: '--fetch-max-bytes <size>',
+    description:
+      "Kafka: most bytes one fetch returns per partition (the consumer's max.partition.fetch.bytes); smaller fetches share a backlog more evenly between partitions",
+    parse: v.bytes,
+    default: 1024 * 1024,
+  }),
   fromBeginning: setting({
     key: 'fromBeginning',
     flags: '--from-beginning',

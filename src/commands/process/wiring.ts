@@ -40,7 +40,11 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
   // The dashboard's money settings, checked before any work.
   const money = moneyFrom(o);
   if (o.input) return fileMode(o, o.input, ctx, money);
-  const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
+  const transport = await openTransport({
+    brokers: o.brokers,
+    ...kafkaSecurityOptions(o),
+    consumer: { maxBytesPerPartition: o.fetchMaxBytes },
+  });
   const output = o.output;
   const recorders = new LatencyRecorders();
   const engine = engineConfigFrom(engineOverrides(o));

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { RtapError } from '../../errors.js';
 import type { AnalyticsEvent } from '../../events/types.js';
+import type { Unread } from '../../engine/watermark.js';
 import type { Output } from '../../sinks/types.js';
 import type { ConsumedRecord, TopicPartition } from '../../transport/types.js';
 import type { ProcessorCounters } from '../counters.js';
@@ -212,8 +213,8 @@ class TaskThread {
     return new Promise((r) => this.waiters.push(r));
   }
 
-  async tick(now: number): Promise<void> {
-    await this.call({ type: 'tick', id: this.nextId++, now });
+  async tick(now: number, unread?: Unread): Promise<void> {
+    await this.call({ type: 'tick', id: this.nextId++, now, unread });
   }
 
   async drain(now: number): Promise<void> {
@@ -287,8 +288,8 @@ export class TaskPool {
     return this.threads.length;
   }
 
-  async tick(now: number): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.tick(now)));
+  async tick(now: number, unread?: Unread): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.tick(now, unread)));
   }
 
   async drain(now: number): Promise<void> {

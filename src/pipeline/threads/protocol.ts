@@ -1,6 +1,7 @@
 import type { AnalyticsEvent } from '../../events/types.js';
 import type { Output } from '../../sinks/types.js';
 import type { ProcessorCounters } from '../counters.js';
+import type { Unread } from '../../engine/watermark.js';
 import type { DeadLetterKind, PaneRecord, TaskState } from '../task-runtime.js';
 import type { TaskSpec } from '../task-spec.js';
 
@@ -36,7 +37,7 @@ export interface BatchMessage {
 
 export type ToWorker =
   | BatchMessage
-  | { type: 'tick'; id: number; now: number }
+  | { type: 'tick'; id: number; now: number; unread?: Unread }
   | { type: 'drain'; id: number; now: number }
   | { type: 'snapshot'; id: number }
   /** Answered when everything before it was: a barrier. */

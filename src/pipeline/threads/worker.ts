@@ -100,7 +100,7 @@ port.on('message', (m: ToWorker) => {
         return;
       }
       case 'tick':
-        for (const rt of units.values()) rt.tick(m.now);
+        for (const rt of units.values()) rt.tick(m.now, m.unread);
         reply(
           m.id,
           [...units.values()].map((rt) => collect(rt, null)),

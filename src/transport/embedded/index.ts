@@ -5,6 +5,7 @@ import type {
   ConsumerOptions,
   DeliveryReport,
   OutgoingMessage,
+  PartitionBacklog,
   Producer,
   RecordBatch,
   TopicDescription,
@@ -216,6 +217,13 @@ class EmbeddedConsumer implements Consumer {
 
   assignment(): TopicPartition[] {
     return [...this.assigned];
+  }
+
+  async backlog(): Promise<PartitionBacklog[]> {
+    return this.assigned.map((tp) => {
+      const log = this.broker.topic(tp.topic).partitions[tp.partition];
+      return { ...tp, unread: Math.max(0, log.endOffset - Math.max(this.position(tp), log.logStartOffset)) };
+    });
   }
 
   private position(tp: TopicPartition): number {

@@ -1,14 +1,18 @@
-import type { Consumer as KafkaJsConsumer, EachBatchPayload, IHeaders } from 'kafkajs';
+import type { Admin as KafkaJsAdmin, Consumer as KafkaJsConsumer, EachBatchPayload, IHeaders } from 'kafkajs';
 import { RtapError } from '../../errors.js';
 import type {
   ConsumedRecord,
   Consumer,
   ConsumerOptions,
   Headers,
+  PartitionBacklog,
   RecordBatch,
   TopicPartition,
 } from '../types.js';
-import { describeKafkaError } from './errors.js';
+import { describeKafkaError, withDeadline } from './errors.js';
+
+/** A backlog question the broker does not answer within this long counts as unanswered. */
+const BACKLOG_TIMEOUT_MS = 5_000;
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
@@ -48,14 +52,25 @@ export class KafkaConsumer implements Consumer {
   private running = false;
   private kafkaRunning = false;
   private settle: { resolve(): void; reject(err: Error): void } | null = null;
+  /** Per partition, the offset after everything handled (records and the control records after them). */
+  private readonly handled = new Map<string, number>();
+  /** Per partition not handled yet, where it starts reading (asked of the broker once per assignment). */
+  private readonly starts = new Map<string, number>();
 
   constructor(
     private readonly consumer: KafkaJsConsumer,
     private readonly options: ConsumerOptions,
     private readonly connect: (c: KafkaJsConsumer) => Promise<void>,
     private readonly partitionsConsumedConcurrently: number,
+    private readonly admin: () => Promise<KafkaJsAdmin>,
   ) {
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
+    // A fetch of only transaction markers (or aborted records) reaches no handler, but moves the position:
+    // without it the marker after a topic's last transaction would look like a record never read.
+    consumer.on(consumer.events.START_BATCH_PROCESS, (e) => {
+      const b = e.payload;
+      if (b.batchSize === 0) this.moved(b.topic, b.partition, Number(b.lastOffset) + 1);
+    });
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart)
         this.fail(
@@ -71,6 +86,10 @@ export class KafkaConsumer implements Consumer {
     const nextKeys = new Set(next.map((tp) => tpKey(tp.topic, tp.partition)));
     const prevKeys = new Set(this.assigned.map((tp) => tpKey(tp.topic, tp.partition)));
     const revoked = this.assigned.filter((tp) => !nextKeys.has(tpKey(tp.topic, tp.partition)));
+    for (const tp of revoked) {
+      this.handled.delete(tpKey(tp.topic, tp.partition));
+      this.starts.delete(tpKey(tp.topic, tp.partition));
+    }
     const added = next.filter((tp) => !prevKeys.has(tpKey(tp.topic, tp.partition)));
     this.assigned = next;
     // kafkajs applies a seek before its next fetch of the partition; after every join, so that a rejoin
@@ -158,8 +177,76 @@ export class KafkaConsumer implements Consumer {
     } finally {
       if (--this.inHandler === 0) for (const w of this.handlerIdle.splice(0)) w();
     }
+    this.moved(batch.topic, batch.partition, Number(batch.lastOffset()) + 1);
     payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
     await payload.heartbeat();
+  }
+
+  private moved(topic: string, partition: number, next: number): void {
+    const k = tpKey(topic, partition);
+    if (next > (this.handled.get(k) ?? -1)) this.handled.set(k, next);
+  }
+
+  /**
+   * Unread records per assigned partition: the broker's end offset (high watermark) minus the offset after
+   * what was handled; for a partition not read yet, minus where it starts (rtap's position, else the
+   * group's committed offset, else the reset policy's end of the log).
+   */
+  async backlog(): Promise<PartitionBacklog[]> {
+    const assigned = [...this.assigned];
+    if (assigned.length === 0) return [];
+    const asked = this.askBacklog(assigned);
+    asked.catch(() => {});
+    try {
+      return await withDeadline(
+        asked,
+        BACKLOG_TIMEOUT_MS,
+        () => new RtapError(`no answer to an end-offsets request within ${BACKLOG_TIMEOUT_MS / 1000} s`),
+      );
+    } catch (err) {
+      throw err instanceof RtapError ? err : new RtapError(describeKafkaError(err));
+    }
+  }
+
+  private async askBacklog(assigned: TopicPartition[]): Promise<PartitionBacklog[]> {
+    const a = await this.admin();
+    const topics = [...new Set(assigned.map((tp) => tp.topic))];
+    const ends = new Map<string, { low: number; high: number }>();
+    for (const topic of topics)
+      for (const p of await a.fetchTopicOffsets(topic))
+        ends.set(tpKey(topic, p.partition), { low: Number(p.low), high: Number(p.high) });
+    const unknown = assigned.filter((tp) => {
+      const k = tpKey(tp.topic, tp.partition);
+      return !this.handled.has(k) && !this.starts.has(k);
+    });
+    if (unknown.length) await this.learnStarts(a, unknown, ends);
+    return assigned.map((tp) => {
+      const k = tpKey(tp.topic, tp.partition);
+      const end = ends.get(k) ?? { low: 0, high: 0 };
+      const at = Math.max(this.handled.get(k) ?? this.starts.get(k) ?? end.high, end.low);
+      return { topic: tp.topic, partition: tp.partition, unread: Math.max(0, end.high - at) };
+    });
+  }
+
+  private async learnStarts(
+    a: KafkaJsAdmin,
+    tps: TopicPartition[],
+    ends: Map<string, { low: number; high: number }>,
+  ): Promise<void> {
+    const committed = new Map<string, number>();
+    if (!this.options.positions) {
+      const topics = [...new Set(tps.map((tp) => tp.topic))];
+      for (const t of await a.fetchOffsets({ groupId: this.options.groupId, topics }))
+        for (const p of t.partitions)
+          if (Number(p.offset) >= 0) committed.set(tpKey(t.topic, p.partition), Number(p.offset));
+    }
+    for (const tp of tps) {
+      const k = tpKey(tp.topic, tp.partition);
+      const end = ends.get(k) ?? { low: 0, high: 0 };
+      const start =
+        this.options.positions?.(tp) ?? committed.get(k) ?? (this.options.fromBeginning ? end.low : end.high);
+      this.starts.set(k, start);
+    }
   }
 
   async commit(offsets: (TopicPartition & { offset: number })[]): Promise<void> {

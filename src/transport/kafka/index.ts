@@ -175,6 +175,7 @@ export class KafkaTransport implements Transport {
       options,
       (k: KafkaJsConsumer) => this.connectBounded(k),
       c.partitionsConsumedConcurrently,
+      () => this.sharedAdmin(),
     );
     this.open.add({ close: () => consumer.stop() });
     return consumer;

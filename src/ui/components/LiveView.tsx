@@ -215,9 +215,11 @@ export function LiveView(props: LiveViewProps) {
             )}
             {show('lag') && (
               <Row label="lag" narrow={narrow}>
-                {narrow
-                  ? `lag ${fmtCount(snap.lag.total)}`
-                  : `${fmtCount(snap.lag.total)}   ${fmtPartitionLag(snap.lag.partitions, Math.max(10, inner - 6 - fmtCount(snap.lag.total).length))}`}
+                {snap.lag.total === null
+                  ? 'unknown (the broker does not answer)'
+                  : narrow
+                    ? `lag ${fmtCount(snap.lag.total)}`
+                    : `${fmtCount(snap.lag.total)}   ${fmtPartitionLag(snap.lag.partitions, Math.max(10, inner - 6 - fmtCount(snap.lag.total).length))}`}
               </Row>
             )}
             {show('watermark') && (

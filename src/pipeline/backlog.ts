@@ -1,0 +1,90 @@
+import { partitionKey, type Unread } from '../engine/watermark.js';
+import type { Clock } from '../time/clock.js';
+import type { PartitionBacklog } from '../transport/types.js';
+
+export interface BacklogWatchOptions {
+  /** How often the log is asked for its end offsets (wall ms). */
+  intervalMs: number;
+  /**
+   * An answer older than this no longer tells whether a partition is caught up: every partition then
+   * counts as unread (the engine's idle timeout, so no partition can go idle on stale knowledge).
+   */
+  staleMs: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * What the consumer has not read yet, asked of the log every `intervalMs` (docs/views.md, "Idle
+ * partitions"): the partitions with unread records, which are never idle, and the lag the status line and
+ * the dashboard show. While the broker does not answer, the lag is unknown (not 0), no partition counts as
+ * caught up, and the outage is said once when it starts and once, with its duration, when it ends.
+ */
+export class BacklogWatch {
+  private last: PartitionBacklog[] | null = null;
+  private answeredAt = Number.NEGATIVE_INFINITY;
+  private askedAt = Number.NEGATIVE_INFINITY;
+  private asking = false;
+  private silentSince: number | null = null;
+
+  constructor(
+    /** Consumer.backlog */
+    private readonly ask: () => Promise<PartitionBacklog[]>,
+    private readonly clock: Clock,
+    private readonly o: BacklogWatchOptions,
+  ) {}
+
+  /** Asks the log again when due; one question at a time, never blocking the caller. */
+  poll(): void {
+    const now = this.clock.now();
+    if (this.asking || now - this.askedAt < this.o.intervalMs) return;
+    this.asking = true;
+    this.askedAt = now;
+    this.ask()
+      .then(
+        (b) => this.answered(b),
+        (err: Error) => this.unanswered(err),
+      )
+      .finally(() => (this.asking = false));
+  }
+
+  private answered(backlog: PartitionBacklog[]): void {
+    const now = this.clock.now();
+    this.last = backlog;
+    this.answeredAt = now;
+    if (this.silentSince !== null) {
+      this.o.log?.(
+        `rtap process: the broker answers again after ${((now - this.silentSince) / 1000).toFixed(1)} s`,
+      );
+      this.silentSince = null;
+    }
+  }
+
+  private unanswered(err: Error): void {
+    if (this.silentSince !== null) return;
+    this.silentSince = this.askedAt;
+    this.o.log?.(
+      `rtap process: warning: the broker does not answer (${err.message}); lag unknown, and no partition counts as idle until it answers`,
+    );
+  }
+
+  private fresh(): boolean {
+    return this.silentSince === null && this.clock.now() - this.answeredAt < this.o.staleMs;
+  }
+
+  /** Partitions with unread records, or 'all' while the log's answer is missing or stale. */
+  unread(): Unread {
+    if (!this.last || !this.fresh()) return 'all';
+    return new Set(this.last.filter((b) => b.unread > 0).map((b) => partitionKey(b.topic, b.partition)));
+  }
+
+  /** The broker did not answer the last question: the lag is unknown. */
+  silent(): boolean {
+    return this.silentSince !== null;
+  }
+
+  /** Unread records per "topic/partition" from the latest answer; null while there is none or the broker is silent. */
+  lag(): Map<string, number> | null {
+    if (this.silentSince !== null || !this.last) return null;
+    return new Map(this.last.map((b) => [partitionKey(b.topic, b.partition), b.unread]));
+  }
+}

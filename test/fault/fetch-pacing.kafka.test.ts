@@ -1,0 +1,104 @@
+/**
+ * Issue 22: with the default idle timeout, results must not depend on how fast the consumer reads a
+ * backlog. The same input, already in the topics, goes through `rtap process` with default settings three
+ * ways: read straight through; read in small fetches with the process frozen (SIGSTOP) for longer than the
+ * idle timeout halfway; and in two incarnations with the processor down for longer than the idle timeout
+ * while the second half arrived. Outputs must be identical and, on a stream without late events, no event
+ * may be dead-lettered as late.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkTool } from '../../src/stack/tools.js';
+import { withPrivateKafka } from '../services/private-kafka.js';
+import { spawnRtap, type ProcessChild } from './helpers.js';
+import {
+  assertSameOutputs,
+  endOfStream,
+  outputEnds,
+  prepareInput,
+  readOutputs,
+  replayPart,
+  waitCaughtUp,
+  type Outputs,
+} from './outputs.js';
+
+const haveJava = checkTool('java', '-version').ok;
+/** Longer than the default idle timeout (5 s). */
+const PAUSE_MS = 8_000;
+
+const defaultArgs = (brokers: string, group: string, dir: string) => [
+  'process',
+  '--brokers',
+  brokers,
+  '--sink',
+  'topics',
+  '--from-beginning',
+  '--group',
+  group,
+  '--checkpoint-dir',
+  join(dir, `ck-${group}`),
+];
+
+async function stop(p: ProcessChild): Promise<void> {
+  p.child.kill('SIGTERM');
+  assert.equal(await p.exited, 130, p.stderr()); // 130: stopped by a signal, cleanly
+}
+
+function lateDeadLetters(o: Outputs): number {
+  return o['events-deadletter'].filter((x) => x.split(' ')[1] === 'late').length;
+}
+
+test(
+  'default settings: a backlog read at different paces, frozen or caught up after downtime, gives identical outputs and no late events',
+  { skip: !haveJava && 'java not installed', timeout: 300_000 },
+  async () => {
+    await withPrivateKafka(1, 'rtap-pacing-', async ({ brokers, dir }) => {
+      const [first, second] = await prepareInput(brokers, dir, 24_000, 2);
+      const eos = await endOfStream(brokers, [first, second], dir);
+
+      // Catch-up: stopped while reading the backlog, down for longer than the idle timeout while the rest
+      // arrives, then restarted from its checkpoint. (Stopped mid-backlog, not after catching up: a stream
+      // that stops for longer than the idle timeout lets event time move on with the wall clock, by design.)
+      const fromC = await outputEnds(brokers);
+      await replayPart(brokers, first);
+      await replayPart(brokers, second);
+      let p = spawnRtap(defaultArgs(brokers, 'pacing-restart', dir));
+      await p.resumed;
+      await sleep(300);
+      await stop(p);
+      await replayPart(brokers, eos);
+      await sleep(PAUSE_MS);
+      p = spawnRtap(defaultArgs(brokers, 'pacing-restart', dir));
+      await waitCaughtUp(brokers, 'pacing-restart', 120_000, p);
+      await stop(p);
+      const restarted = await readOutputs(brokers, fromC);
+
+      // Straight through, default fetches.
+      const fromA = await outputEnds(brokers);
+      p = spawnRtap(defaultArgs(brokers, 'pacing-straight', dir));
+      await waitCaughtUp(brokers, 'pacing-straight', 120_000, p);
+      await stop(p);
+      const straight = await readOutputs(brokers, fromA);
+
+      // Small fetches, and the process frozen for longer than the idle timeout once it has started.
+      const fromB = await outputEnds(brokers);
+      p = spawnRtap([...defaultArgs(brokers, 'pacing-frozen', dir), '--fetch-max-bytes', '16KiB']);
+      await p.resumed;
+      await sleep(300);
+      p.child.kill('SIGSTOP');
+      await sleep(PAUSE_MS);
+      p.child.kill('SIGCONT');
+      await waitCaughtUp(brokers, 'pacing-frozen', 180_000, p);
+      await stop(p);
+      const frozen = await readOutputs(brokers, fromB);
+
+      assert.equal(lateDeadLetters(straight), 0, 'straight through: events dead-lettered as late');
+      assert.equal(lateDeadLetters(frozen), 0, 'small fetches, frozen: events dead-lettered as late');
+      assert.equal(lateDeadLetters(restarted), 0, 'restarted after downtime: events dead-lettered as late');
+      assertSameOutputs(frozen, straight, 'small fetches and frozen vs straight through');
+      assertSameOutputs(restarted, straight, 'restarted after downtime vs straight through');
+    });
+  },
+);
