@@ -6,6 +6,8 @@ import type { ResolvedMongoOptions } from './options.js';
 /** Server error codes a later attempt can get past: shutdown, step-down, network, write conflicts. */
 const TRANSIENT_CODES = new Set([6, 7, 89, 91, 112, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 50]);
 const AUTH_CODES = new Set([13, 18]);
+/** What the driver says when the connection, not the request, failed. */
+const NETWORK_MESSAGE = /timed out|ECONNREFUSED|ECONNRESET|EPIPE|socket|connection .* closed/i;
 
 /**
  * Sends one batch of minute documents as one ordered bulk write of upserts by `_id` (the minute), so a
@@ -105,8 +107,13 @@ export function classifyMongoError(e: unknown): SendOutcome {
   };
   const reason = `${err?.name ?? 'Error'}${err?.code !== undefined ? ` ${err.code}` : ''}: ${String(err?.message ?? e).slice(0, 300)}`;
   const name = err?.name ?? '';
+  // A bulk write that failed as a whole (the connection timed out or closed) carries no document errors:
+  // only those say the server refused a document.
+  const writeErrors = err?.writeErrors;
+  const refusedDocuments = Array.isArray(writeErrors) ? writeErrors.length > 0 : Boolean(writeErrors);
   if (
     /Network|ServerSelection|Timeout|PoolCleared|NotConnected|TopologyClosed/.test(name) ||
+    (!refusedDocuments && NETWORK_MESSAGE.test(err?.message ?? '')) ||
     err?.hasErrorLabel?.('RetryableWriteError') ||
     err?.hasErrorLabel?.('ResetPool') ||
     (err?.code !== undefined && TRANSIENT_CODES.has(err.code))
@@ -120,6 +127,6 @@ export function classifyMongoError(e: unknown): SendOutcome {
       hint: 'check the user and password in --mongo-url and their rights on the database',
     };
   // A document the server refuses (validation, size): bisect to isolate it.
-  if (name === 'MongoBulkWriteError' || err?.writeErrors) return { ok: false, kind: 'reject', reason };
+  if (refusedDocuments) return { ok: false, kind: 'reject', reason };
   return { ok: false, kind: 'fatal', reason };
 }

@@ -20,7 +20,8 @@ after(async () => {
   await server?.destroy();
 });
 
-const OUTAGE_MS = 6_000;
+// Server selection fails after timeoutMs while the server is down: long enough for the breaker to open (3 failures).
+const OUTAGE_MS = 14_000;
 const MAX_BUFFERED = 60;
 const T0 = 1_700_000_040_000 - (1_700_000_040_000 % 60_000);
 
@@ -42,21 +43,25 @@ describe('mongo sink through a restart of the server', () => {
       maxRetryDelayMs: 1000,
       breakerThreshold: 3,
       breakerOpenMs: 1000,
-      timeoutMs: 1000,
+      // Generous: on a loaded machine a FerretDB bulk upsert can take over a second.
+      timeoutMs: 3000,
       log: (m) => logs.push(m),
     });
+    // The server goes down once half the minutes are written, so the rest meet the outage whatever the pace.
     let downAt = 0;
     let upAt = 0;
-    const outage = (async () => {
-      await sleep(1000);
-      await server.stop();
-      downAt = Date.now();
-      await sleep(OUTAGE_MS);
-      await server.start();
-      upAt = Date.now();
-    })();
+    let outage: Promise<void> = Promise.resolve();
     let maxBuffered = 0;
     for (let i = 0; i < outputs.length; i += 5) {
+      if (i === 100) {
+        await server.stop();
+        downAt = Date.now();
+        outage = (async () => {
+          await sleep(OUTAGE_MS);
+          await server.start();
+          upAt = Date.now();
+        })();
+      }
       await sink.write(outputs.slice(i, i + 5));
       maxBuffered = Math.max(maxBuffered, sink.stats().buffered);
       await sleep(25);
@@ -73,7 +78,8 @@ describe('mongo sink through a restart of the server', () => {
       const d = docs.get(T0 + m * 60_000)!;
       assert.equal(d.revenue, m >= 100 && m < 120 ? 10_000 + m : m, `minute ${m}`);
     }
-    assert.equal(stats.written, outputs.length);
+    const said = `${JSON.stringify(stats)}\n${logs.join('\n')}`;
+    assert.equal(stats.written, outputs.length, said);
     assert.equal(stats.failed, 0);
     assert.ok(stats.retried > 0 && stats.breaker_opens >= 1, JSON.stringify(stats) + '\n' + logs.join('\n'));
     assert.ok(stats.backpressure_waits > 0, 'the writer was paused while the buffer was full');
