@@ -142,3 +142,23 @@ export function asStored(kind: Kind, v: number | string | boolean): number | str
   }
   return v;
 }
+
+/**
+ * VictoriaMetrics: the number of samples a PromQL/MetricsQL user sees for the series carrying `tags`
+ * (`sum(count_over_time({tags}[1y]))` at now), through the query engine rather than the export API.
+ * With deduplication on it counts a point written twice once; without, twice.
+ */
+export async function countSamples(t: Target, tags: Record<string, string>): Promise<number> {
+  await fetch(`${t.url}/internal/force_flush`);
+  const selector = Object.entries(tags)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(',');
+  const query = `sum(count_over_time({${selector}}[1y]))`;
+  const res = await fetch(`${t.url}/api/v1/query`, {
+    method: 'POST',
+    body: new URLSearchParams({ query, time: String(Date.now() / 1000) }),
+  });
+  if (!res.ok) throw new Error(`query ${query}: HTTP ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+  return body.data.result.length ? Number(body.data.result[0].value[1]) : 0;
+}
