@@ -116,12 +116,9 @@ describe('influx sink against a real server', () => {
     const finals = run.finals.filter((r) => r.view === 'realtime').map((r) => expectedResult(r, tags));
     assert.equal(back.points.size, finals.length, 'one point per window, early or final');
     if (target.kind === 'victoria-metrics') {
-      // VictoriaMetrics keeps both samples of the same series and timestamp: each early field is one.
-      const earlyFields = run.early.reduce(
-        (n, r) => n + Object.keys(expectedResult(r, tags).fields).length,
-        0,
-      );
-      assert.equal(back.duplicates, earlyFields);
+      // The test server deduplicates equal series + timestamp like InfluxDB overwrites, but VictoriaMetrics
+      // 1.79 does not promise which of two different values stays: only the count can be checked.
+      assert.equal(back.duplicates, 0, 'early and final of a window are one sample per field');
     } else {
       for (const want of finals) {
         const got = [...back.points.values()].find((p) => p.time === want.time)!;
