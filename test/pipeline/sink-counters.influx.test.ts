@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startVictoriaMetrics, type VictoriaMetrics } from '../services/influx.js';
-import { targetFromEnv, type Target } from '../sinks/influx/readback.js';
+import { testTarget, type Target } from '../sinks/influx/readback.js';
 import { runCli, startCli } from '../helpers/cli.js';
 
 /**
@@ -13,18 +12,11 @@ import { runCli, startCli } from '../helpers/cli.js';
  * is the JSONL file itself: every final result and alert in it is one point the influx sink had to write.
  */
 let target: Target;
-let own: VictoriaMetrics | null = null;
+let stopTarget = async () => {};
 before(async () => {
-  const fromEnv = targetFromEnv();
-  if (fromEnv) target = fromEnv;
-  else {
-    own = await startVictoriaMetrics();
-    target = { kind: 'victoria-metrics', url: own.url, token: '', org: 'rtap', bucket: 'rtap' };
-  }
+  ({ target, stop: stopTarget } = await testTarget());
 });
-after(async () => {
-  await own?.destroy();
-});
+after(() => stopTarget());
 
 interface Prom {
   name: string;

@@ -7,6 +7,7 @@
  * - InfluxDB 2.x: a Flux query; a point written twice is one point (overwrite).
  */
 import { InfluxDB } from '@influxdata/influxdb-client';
+import { startVictoriaMetrics } from '../../services/influx.js';
 
 export type Kind = 'victoria-metrics' | 'influxdb';
 
@@ -39,6 +40,20 @@ export function targetFromEnv(env = process.env): Target | null {
     token: env.RTAP_INFLUX_TOKEN ?? '',
     org: env.RTAP_INFLUX_ORG ?? 'rtap',
     bucket: env.RTAP_INFLUX_BUCKET ?? 'rtap',
+  };
+}
+
+/**
+ * The server of `npm test` (RTAP_INFLUX_URL), or, when a file runs alone, a private VictoriaMetrics
+ * started here; `stop` ends that one.
+ */
+export async function testTarget(): Promise<{ target: Target; stop: () => Promise<void> }> {
+  const fromEnv = targetFromEnv();
+  if (fromEnv) return { target: fromEnv, stop: async () => {} };
+  const vm = await startVictoriaMetrics();
+  return {
+    target: { kind: 'victoria-metrics', url: vm.url, token: '', org: 'rtap', bucket: 'rtap' },
+    stop: () => vm.destroy(),
   };
 }
 

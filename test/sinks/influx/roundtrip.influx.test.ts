@@ -2,25 +2,17 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createInfluxSink } from '../../../src/sinks/influx/index.js';
-import { startVictoriaMetrics, type VictoriaMetrics } from '../../services/influx.js';
 import { expectedByMeasurement, expectedResult } from './expected.js';
-import { asStored, readMeasurement, targetFromEnv, type Target } from './readback.js';
+import { asStored, readMeasurement, testTarget, type Target } from './readback.js';
 import { seededRun } from './seeded.js';
 
 // When run outside `npm test` (no RTAP_INFLUX_URL), start a private server so the file works alone.
 let target: Target;
-let own: VictoriaMetrics | null = null;
+let stopTarget = async () => {};
 before(async () => {
-  const fromEnv = targetFromEnv();
-  if (fromEnv) target = fromEnv;
-  else {
-    own = await startVictoriaMetrics();
-    target = { kind: 'victoria-metrics', url: own.url, token: '', org: 'rtap', bucket: 'rtap' };
-  }
+  ({ target, stop: stopTarget } = await testTarget());
 });
-after(async () => {
-  await own?.destroy();
-});
+after(() => stopTarget());
 
 const HOUR = 3_600_000;
 /** Recent (servers drop points outside their retention) and minute-aligned. */
