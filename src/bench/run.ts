@@ -15,6 +15,7 @@ import { LATENCY_NAMES, LatencyRecorders } from '../reporting/histograms.js';
 import { LiveStats, type LiveSnapshot } from '../pipeline/live-stats.js';
 import { e2eByViewSection, latencySection, type BenchReport, type IntervalRow } from '../reporting/report.js';
 import { ResourceMonitor } from '../reporting/resources.js';
+import { sinkStatsOf } from '../sinks/stats.js';
 import type { Sink } from '../sinks/types.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import type { Transport } from '../transport/types.js';
@@ -317,7 +318,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     e2e_by_view: e2eByViewSection(recorders),
     resources: res,
     intervals,
-    sinks: Object.fromEntries(o.sinks.map((s) => [s.name, s.stats?.() ?? {}])),
+    sinks: sinkStatsOf(o.sinks),
   };
   if (o.check) report.verification = verifyResults(producedEvents, lateIds, finals);
   return { report, processor };

@@ -99,6 +99,31 @@ export function renderMetrics(store: DashboardStore, hub: HubStats): string {
       { value: h.deadLetters },
     ]);
     counter('rtap_results_total', 'View results emitted by the pipeline.', [{ value: h.results }]);
+    const perSink = (counterName: string) =>
+      Object.entries(h.sinks ?? {}).flatMap(([sink, s]) =>
+        typeof s[counterName] === 'number' ? [{ labels: { sink }, value: s[counterName] }] : [],
+      );
+    counter(
+      'rtap_sink_written_total',
+      'Items (points, rows, documents, lines, records) each sink has at its destination.',
+      perSink('written'),
+    );
+    counter(
+      'rtap_sink_retried_total',
+      'Item sends a sink repeated after a failed or timed-out request.',
+      perSink('retried'),
+    );
+    counter(
+      'rtap_sink_failed_total',
+      'Items a sink gave up on (rejected as invalid, or undeliverable): dropped.',
+      perSink('failed'),
+    );
+    fam.push({
+      name: 'rtap_sink_buffered',
+      help: 'Items accepted by a sink and not yet written (waiting in its buffer).',
+      type: 'gauge',
+      samples: perSink('buffered'),
+    });
   }
   counter(
     'rtap_dashboard_alerts_total',

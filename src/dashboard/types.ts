@@ -36,6 +36,11 @@ export interface HealthSample {
   errorRate: number | null;
   results: number;
   alerts: number;
+  /**
+   * Counters of the pipeline's sinks by sink name (written, retried, buffered, failed, and each sink's
+   * own); absent when the feed cannot see the sinks (the standalone dashboard).
+   */
+  sinks?: Record<string, Record<string, number>>;
 }
 
 export type TileId =

@@ -6,7 +6,8 @@ import { eventKey, type AnalyticsEvent } from '../events/types.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
 import { MALFORMED_LINE_KEY, parseRecordingLine } from '../simulator/index.js';
 import { JsonlSink } from '../sinks/jsonl.js';
-import type { Sink } from '../sinks/types.js';
+import { sinkStatsOf } from '../sinks/stats.js';
+import type { Sink, SinkStats } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
 import { partitionForKey } from '../transport/partitioner.js';
 import { DEFAULT_PARTITIONS, INPUT_TOPICS, TOPICS, topicForEventType } from '../transport/topics.js';
@@ -88,6 +89,11 @@ export class FileRun extends EventEmitter<ProcessorEvents> {
 
   totalLag(): number {
     return 0;
+  }
+
+  /** The counters of every sink, by sink name. */
+  sinkStats(): Record<string, SinkStats> {
+    return sinkStatsOf(this.o.sinks);
   }
 
   /** Reads the whole file, then drains (every window closes) and flushes the sinks. */

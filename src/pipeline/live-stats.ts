@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Histogram } from 'hdr-histogram-js';
 import { summarize, type LatencyName, type LatencyRecorders } from '../reporting/histograms.js';
+import type { SinkStats } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
 import type { ProcessorCounters } from './counters.js';
 import type { ProcessorEvents } from './processor.js';
@@ -12,6 +13,8 @@ export interface PipelineSource extends EventEmitter<ProcessorEvents> {
   watermark(): number;
   /** null: unknown (the broker does not answer). */
   totalLag(): number | null;
+  /** Counters of the pipeline's sinks, by sink name. */
+  sinkStats(): Record<string, SinkStats>;
 }
 
 /** One periodic sample of a running pipeline: what live views (terminal UI, dashboard, bench) show. */
@@ -35,6 +38,8 @@ export interface LiveSnapshot {
   /** Latency percentiles over the last interval only (ms). */
   latency: Partial<Record<LatencyName, { count: number; p50: number; p99: number; max: number }>>;
   counters: ProcessorCounters;
+  /** Every sink's counters (written, retried, buffered, failed and its own), by sink name. */
+  sinks: Record<string, SinkStats>;
 }
 
 /**
@@ -97,6 +102,7 @@ export class LiveStats extends EventEmitter<LiveStatsEvents> {
       watermarkLagMs: Number.isFinite(wm) ? Math.max(0, now - wm) : null,
       latency,
       counters: { ...c, deadLetterReasons: { ...c.deadLetterReasons } },
+      sinks: this.processor.sinkStats(),
     };
     this.last = {
       at: now,

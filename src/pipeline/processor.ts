@@ -5,7 +5,8 @@ import type { EngineConfig } from '../engine/config.js';
 import type { Checkpointer, ProcessorState } from '../checkpoint/coordinator.js';
 import type { PartitionOffset } from '../checkpoint/store.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
-import type { Sink } from '../sinks/types.js';
+import { sinkStatsOf } from '../sinks/stats.js';
+import type { Sink, SinkStats } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
 import type {
   ConsumedRecord,
@@ -237,6 +238,11 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     let wm = Infinity;
     for (const u of this.units.values()) if (u !== this.merge) wm = Math.min(wm, u.runtime.watermark());
     return wm === Infinity ? -Infinity : wm;
+  }
+
+  /** The counters of every sink, by sink name. */
+  sinkStats(): Record<string, SinkStats> {
+    return sinkStatsOf(this.o.sinks);
   }
 
   /** Starts consuming; resolves once the consumer loop ends (after stop()). */

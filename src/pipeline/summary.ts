@@ -1,3 +1,4 @@
+import type { SinkStats } from '../sinks/types.js';
 import type { countersReport } from './counters.js';
 
 /** File mode: the recording, how many records it held, and where it ended early if it did. */
@@ -17,6 +18,8 @@ export type ProcessSummary = ReturnType<typeof countersReport> & {
   elapsed_ms: number;
   /** Where results and alerts went ("-" is stdout). */
   outputs: string[];
+  /** Every sink's counters after it closed, by sink name (written, retried, buffered, failed, its own). */
+  sinks: Record<string, SinkStats>;
 };
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -45,5 +48,11 @@ export function renderProcessSummary(s: ProcessSummary): string {
     lines.push(`  checkpoints   ${int(s.checkpoints)} (state restored in ${int(s.recovery_ms ?? 0)} ms)`);
   if (s.outputs.length)
     lines.push(`  written to    ${s.outputs.map((o) => (o === '-' ? 'stdout' : o)).join(', ')}`);
+  for (const [name, c] of Object.entries(s.sinks)) {
+    // A sink's retries and losses are said even when zero: "0 failed" is the news after an outage.
+    lines.push(
+      `  sink ${name}: written ${int(c.written)} · retried ${int(c.retried)} · buffered ${int(c.buffered)} · failed ${int(c.failed)}`,
+    );
+  }
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { createGzip, type Gzip } from 'node:zlib';
 import { once } from 'node:events';
 import { RtapError } from '../errors.js';
-import type { Output, Sink } from './types.js';
+import type { Output, Sink, SinkStats } from './types.js';
 
 /**
  * Writes each output as one JSON line (`{"kind":"result",...}` / `{"kind":"alert",...}`) to a file
@@ -82,7 +82,8 @@ export class JsonlSink implements Sink {
     if (this.failure) throw this.failure;
   }
 
-  stats(): Record<string, number> {
-    return { written: this.written };
+  stats(): SinkStats {
+    // Lines go straight to the stream: nothing waits in rtap, nothing is retried.
+    return { written: this.written, retried: 0, buffered: 0, failed: 0 };
   }
 }

@@ -1,6 +1,6 @@
 import { resultId } from '../events/results.js';
 import type { Producer } from '../transport/types.js';
-import type { Output, Sink } from './types.js';
+import type { Output, Sink, SinkStats } from './types.js';
 
 export interface TopicSinkOptions {
   resultsTopic: string;
@@ -58,7 +58,15 @@ export class TopicSink implements Sink {
     await this.producer.flush();
   }
 
-  stats(): Record<string, number> {
-    return { results: this.results, alerts: this.alerts };
+  stats(): SinkStats {
+    // The producer retries and buffers on its own; what counts here is what it acknowledged.
+    return {
+      written: this.results + this.alerts,
+      retried: 0,
+      buffered: 0,
+      failed: 0,
+      results: this.results,
+      alerts: this.alerts,
+    };
   }
 }

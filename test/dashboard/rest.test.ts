@@ -192,6 +192,27 @@ test('/metrics is Prometheus text with throughput, lag, latencies and errors fro
   assert.equal(one('rtap_dashboard_clients'), 0);
 });
 
+test('/metrics has every sink’s written, retried, failed counters and buffered gauge, labelled by sink', async () => {
+  feed.health(
+    health(Date.now(), 10, {
+      sinks: {
+        influx: { written: 4992, retried: 2041, buffered: 12, failed: 1, requests: 85 },
+        'jsonl:/tmp/r "x".jsonl': { written: 7, retried: 0, buffered: 0, failed: 0 },
+      },
+    }),
+  );
+  const s = parseProm((await get('/metrics')).text);
+  const values = (name: string) =>
+    Object.fromEntries(s.filter((x) => x.name === name).map((x) => [x.labels.sink, x.value]));
+  const jsonl = 'jsonl:/tmp/r \\"x\\".jsonl'; // the label value as escaped in the text format
+  assert.deepEqual(values('rtap_sink_written_total'), { influx: 4992, [jsonl]: 7 });
+  assert.deepEqual(values('rtap_sink_retried_total'), { influx: 2041, [jsonl]: 0 });
+  assert.deepEqual(values('rtap_sink_failed_total'), { influx: 1, [jsonl]: 0 });
+  assert.deepEqual(values('rtap_sink_buffered'), { influx: 12, [jsonl]: 0 });
+  assert.match((await get('/metrics')).text, /# TYPE rtap_sink_buffered gauge\n/);
+  assert.match((await get('/metrics')).text, /# TYPE rtap_sink_retried_total counter\n/);
+});
+
 test('the page and uPlot are served from the package with a strict content security policy', async () => {
   const page = await get('/');
   assert.equal(page.status, 200);

@@ -74,6 +74,7 @@ async function run(threads: number, input: ReturnType<typeof records>) {
       ),
     flush: async () => {},
     close: async () => {},
+    stats: () => ({ written: outputs.length, retried: 0, buffered: 0, failed: 0 }),
   };
   const processor = await assemblePipeline({
     transport,

@@ -5,8 +5,11 @@
  * 2.x, with RTAP_INFLUX_TOKEN/ORG/BUCKET), that server is used instead.
  *
  * Environment passed to the tests: RTAP_INFLUX_URL and RTAP_INFLUX_KIND (`victoria-metrics` | `influxdb`).
- * `startVictoriaMetrics` is also used directly by tests that stop and restart the server (outages) and by
- * bench/influx-write.ts.
+ * `startVictoriaMetrics` is also used directly by tests that stop, pause and restart the server (outages)
+ * and by bench/influx-write.ts.
+ *
+ * VictoriaMetrics runs with InfluxDB's write semantics by default: a point written again with the same
+ * series and timestamp is one point, not two (see DEDUP_ARGS). Without that flag it keeps every copy.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -26,6 +29,18 @@ export interface VictoriaMetrics {
   start(): Promise<void>;
   /** Graceful stop (SIGTERM, which makes it persist what it holds); SIGKILL after 15 s. */
   stop(): Promise<void>;
+  /**
+   * SIGSTOP: the process hangs but its socket stays open, so the kernel still accepts connections and
+   * buffers requests that nobody answers (a hung server, unlike a stopped one, which refuses them).
+   */
+  pause(): void;
+  /** SIGCONT after pause(): the server wakes up and handles everything that queued meanwhile. */
+  resume(): void;
+  /**
+   * InfluxDB lines the server has parsed since it started (its own counter,
+   * vm_protoparser_rows_read_total{type="influx"}): every copy of a re-sent line counts.
+   */
+  influxLinesReceived(): Promise<number>;
   /** Stops it and deletes its data directory. */
   destroy(): Promise<void>;
   running(): boolean;
@@ -71,8 +86,24 @@ async function waitHealthy(url: string, proc: ChildProcess, timeoutMs: number): 
   throw new Error(`victoria-metrics did not answer ${url}/health within ${timeoutMs / 1000}s`);
 }
 
+/**
+ * InfluxDB overwrites a point written again with the same measurement, tag set and timestamp; plain
+ * VictoriaMetrics stores every copy as another sample. `-dedup.minScrapeInterval` makes it keep one
+ * sample per series per discrete interval of that length; at 1ms (its timestamp precision) only samples
+ * with the same timestamp collapse, and distinct timestamps are never merged. It applies to what queries
+ * and /api/v1/export return (and to background merges), so reads see what an InfluxDB user would.
+ * (Unlike InfluxDB, VictoriaMetrics 1.79 does not promise that the last write wins when the values differ.)
+ */
+export const DEDUP_ARGS = ['-dedup.minScrapeInterval=1ms'];
+
 export async function startVictoriaMetrics(
-  opts: { port?: number; dataDir?: string; extraArgs?: string[] } = {},
+  opts: {
+    port?: number;
+    dataDir?: string;
+    extraArgs?: string[];
+    /** InfluxDB's overwrite semantics (DEDUP_ARGS); true by default. false keeps every sample written. */
+    dedup?: boolean;
+  } = {},
 ): Promise<VictoriaMetrics> {
   const bin = vmBinary();
   const port = opts.port ?? (await freePort());
@@ -96,6 +127,7 @@ export async function startVictoriaMetrics(
           // Keep every timestamp tests and benches write; the default (1 month) silently drops older points.
           '-retentionPeriod=100y',
           '-loggerLevel=WARN',
+          ...(opts.dedup === false ? [] : DEDUP_ARGS),
           ...(opts.extraArgs ?? []),
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -109,10 +141,28 @@ export async function startVictoriaMetrics(
         throw new Error(`${(e as Error).message} (log: ${join(dataDir, 'victoria-metrics.log')})`);
       }
     },
+    pause() {
+      if (!vm.running()) throw new Error('victoria-metrics: pause() while not running');
+      proc!.kill('SIGSTOP');
+    },
+    resume() {
+      if (vm.running()) proc!.kill('SIGCONT');
+    },
+    async influxLinesReceived() {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const m = /^vm_protoparser_rows_read_total\{type="influx"\} (\d+)$/m.exec(text);
+      if (!m)
+        throw new Error(
+          `victoria-metrics ${url}/metrics has no vm_protoparser_rows_read_total{type="influx"}`,
+        );
+      return Number(m[1]);
+    },
     async stop() {
       const p = proc;
       if (!p || p.exitCode !== null) return;
       const exited = new Promise<void>((r) => p.once('exit', () => r()));
+      // A paused process would not act on SIGTERM until continued.
+      p.kill('SIGCONT');
       p.kill('SIGTERM');
       const killer = setTimeout(() => p.kill('SIGKILL'), 15_000);
       await exited;

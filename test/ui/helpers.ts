@@ -27,6 +27,7 @@ export function snapshot(over: Partial<LiveSnapshot> = {}): LiveSnapshot {
     watermarkLagMs: null,
     latency: {},
     counters: counters(),
+    sinks: {},
     ...over,
   };
 }

@@ -9,6 +9,7 @@ import type { CommandContext, OptionsOf } from '../define.js';
 import type { processSettings } from './index.js';
 import { kafkaSecurityOptions, openTransport } from '../../transport/open.js';
 import { buildSinks, storeSinkOptions } from '../../sinks/build.js';
+import { sinkStatsOf } from '../../sinks/stats.js';
 import { LatencyRecorders } from '../../reporting/histograms.js';
 import { systemClock } from '../../time/clock.js';
 import { assemblePipeline, engineConfigFrom, engineOverrides } from '../../pipeline/assemble.js';
@@ -165,6 +166,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
       last_batch_at: processor.activity.lastBatchAt || null,
       elapsed_ms: Date.now() - started,
       outputs: outputNames(sinks),
+      sinks: sinkStatsOf(sinks),
     },
     output,
     ctx,
@@ -274,6 +276,7 @@ async function fileMode(
       },
       elapsed_ms: Date.now() - started,
       outputs: outputNames(sinks),
+      sinks: sinkStatsOf(sinks),
     },
     output,
     ctx,

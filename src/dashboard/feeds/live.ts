@@ -30,6 +30,7 @@ export function healthFromSnapshot(
     errorRate: c.consumed ? (c.consumed - c.valid) / c.consumed : null,
     results: c.results,
     alerts: c.alerts,
+    sinks: s.sinks,
   };
 }
 

@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
 import type { SendOutcome } from '../delivery/delivery.js';
 import type { ResolvedInfluxOptions } from './options.js';
@@ -52,11 +54,39 @@ export function classify(e: unknown): SendOutcome {
   };
 }
 
+/**
+ * The client reports a request timeout but leaves the request's connection open, waiting for an answer
+ * it will ignore. Against a hung server (it accepts connections, never answers) every retry would leave
+ * one more open connection behind for as long as the hang lasts; this agent closes a connection when its
+ * request times out. (The server may still execute a request it had queued: retries are idempotent by
+ * point identity, docs/influx.md.)
+ */
+export function closingAgent(url: string): HttpAgent {
+  const agent =
+    new URL(url).protocol === 'https:'
+      ? new HttpsAgent({ keepAlive: true })
+      : new HttpAgent({ keepAlive: true });
+  const create = agent.createConnection.bind(agent);
+  agent.createConnection = (options, callback) => {
+    const socket = create(options, callback);
+    socket?.once('timeout', () => socket.destroy());
+    return socket;
+  };
+  return agent;
+}
+
 export class BatchWriter {
   private readonly api: WriteApi;
+  private readonly agent: HttpAgent;
 
   constructor(o: ResolvedInfluxOptions) {
-    const client = new InfluxDB({ url: o.url, token: o.token || undefined, timeout: o.timeoutMs });
+    this.agent = closingAgent(o.url);
+    const client = new InfluxDB({
+      url: o.url,
+      token: o.token || undefined,
+      timeout: o.timeoutMs,
+      transportOptions: { agent: this.agent },
+    });
     this.api = client.getWriteApi(o.org, o.bucket, 'ms', {
       batchSize: o.batchSize + 1,
       flushInterval: 0,
@@ -81,5 +111,6 @@ export class BatchWriter {
   /** Releases the client; nothing is buffered inside it between sends. */
   dispose(): void {
     this.api.dispose();
+    this.agent.destroy();
   }
 }

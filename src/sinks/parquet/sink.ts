@@ -3,7 +3,7 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { AnalyticsEvent } from '../../events/types.js';
-import type { Output, Sink } from '../types.js';
+import type { Output, Sink, SinkStats } from '../types.js';
 import { eventRow, resultRow, rowTime, type Row } from './columns.js';
 import { partitionOf, tempOwner, type Dataset } from './layout.js';
 import { PartFile } from './part-file.js';
@@ -20,8 +20,8 @@ export interface ParquetSinkOptions {
   log?: (message: string) => void;
 }
 
-export interface ParquetSinkStats {
-  [name: string]: number;
+export interface ParquetSinkStats extends SinkStats {
+  /** Rows handed to files (committed or still open). */
   results: number;
   events: number;
   files: number;
@@ -55,6 +55,8 @@ export class ParquetSink implements Sink {
     row_groups: 0,
     skipped: 0,
     stale_removed: 0,
+    /** Rows in committed files. */
+    written: 0,
   };
   private readonly rowGroupSize: number;
   private readonly rollMs: number;
@@ -99,7 +101,10 @@ export class ParquetSink implements Sink {
   }
 
   stats(): ParquetSinkStats {
-    return { ...this.counters };
+    // Rows in files still open (temporary names) are buffered: written once their file is committed.
+    let buffered = 0;
+    for (const { file } of this.open.values()) buffered += file.rows;
+    return { ...this.counters, retried: 0, buffered, failed: 0 };
   }
 
   private add(dataset: Dataset, row: Row): void {
@@ -129,6 +134,7 @@ export class ParquetSink implements Sink {
     entry.file.commit();
     this.counters.row_groups += entry.file.rowGroups - before;
     this.counters.files++;
+    this.counters.written += entry.file.rows;
   }
 
   private roll(): void {

@@ -7,6 +7,7 @@
  * - InfluxDB 2.x: a Flux query; a point written twice is one point (overwrite).
  */
 import { InfluxDB } from '@influxdata/influxdb-client';
+import { startVictoriaMetrics } from '../../services/influx.js';
 
 export type Kind = 'victoria-metrics' | 'influxdb';
 
@@ -39,6 +40,20 @@ export function targetFromEnv(env = process.env): Target | null {
     token: env.RTAP_INFLUX_TOKEN ?? '',
     org: env.RTAP_INFLUX_ORG ?? 'rtap',
     bucket: env.RTAP_INFLUX_BUCKET ?? 'rtap',
+  };
+}
+
+/**
+ * The server of `npm test` (RTAP_INFLUX_URL), or, when a file runs alone, a private VictoriaMetrics
+ * started here; `stop` ends that one.
+ */
+export async function testTarget(): Promise<{ target: Target; stop: () => Promise<void> }> {
+  const fromEnv = targetFromEnv();
+  if (fromEnv) return { target: fromEnv, stop: async () => {} };
+  const vm = await startVictoriaMetrics();
+  return {
+    target: { kind: 'victoria-metrics', url: vm.url, token: '', org: 'rtap', bucket: 'rtap' },
+    stop: () => vm.destroy(),
   };
 }
 
@@ -141,4 +156,24 @@ export function asStored(kind: Kind, v: number | string | boolean): number | str
     return v.trim() !== '' && Number.isFinite(n) ? n : 0;
   }
   return v;
+}
+
+/**
+ * VictoriaMetrics: the number of samples a PromQL/MetricsQL user sees for the series carrying `tags`
+ * (`sum(count_over_time({tags}[1y]))` at now), through the query engine rather than the export API.
+ * With deduplication on it counts a point written twice once; without, twice.
+ */
+export async function countSamples(t: Target, tags: Record<string, string>): Promise<number> {
+  await fetch(`${t.url}/internal/force_flush`);
+  const selector = Object.entries(tags)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(',');
+  const query = `sum(count_over_time({${selector}}[1y]))`;
+  const res = await fetch(`${t.url}/api/v1/query`, {
+    method: 'POST',
+    body: new URLSearchParams({ query, time: String(Date.now() / 1000) }),
+  });
+  if (!res.ok) throw new Error(`query ${query}: HTTP ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+  return body.data.result.length ? Number(body.data.result[0].value[1]) : 0;
 }

@@ -2,25 +2,17 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createInfluxSink } from '../../../src/sinks/influx/index.js';
-import { startVictoriaMetrics, type VictoriaMetrics } from '../../services/influx.js';
 import { expectedByMeasurement, expectedResult } from './expected.js';
-import { asStored, readMeasurement, targetFromEnv, type Target } from './readback.js';
+import { asStored, readMeasurement, testTarget, type Target } from './readback.js';
 import { seededRun } from './seeded.js';
 
 // When run outside `npm test` (no RTAP_INFLUX_URL), start a private server so the file works alone.
 let target: Target;
-let own: VictoriaMetrics | null = null;
+let stopTarget = async () => {};
 before(async () => {
-  const fromEnv = targetFromEnv();
-  if (fromEnv) target = fromEnv;
-  else {
-    own = await startVictoriaMetrics();
-    target = { kind: 'victoria-metrics', url: own.url, token: '', org: 'rtap', bucket: 'rtap' };
-  }
+  ({ target, stop: stopTarget } = await testTarget());
 });
-after(async () => {
-  await own?.destroy();
-});
+after(() => stopTarget());
 
 const HOUR = 3_600_000;
 /** Recent (servers drop points outside their retention) and minute-aligned. */
@@ -116,12 +108,9 @@ describe('influx sink against a real server', () => {
     const finals = run.finals.filter((r) => r.view === 'realtime').map((r) => expectedResult(r, tags));
     assert.equal(back.points.size, finals.length, 'one point per window, early or final');
     if (target.kind === 'victoria-metrics') {
-      // VictoriaMetrics keeps both samples of the same series and timestamp: each early field is one.
-      const earlyFields = run.early.reduce(
-        (n, r) => n + Object.keys(expectedResult(r, tags).fields).length,
-        0,
-      );
-      assert.equal(back.duplicates, earlyFields);
+      // The test server deduplicates equal series + timestamp like InfluxDB overwrites, but VictoriaMetrics
+      // 1.79 does not promise which of two different values stays: only the count can be checked.
+      assert.equal(back.duplicates, 0, 'early and final of a window are one sample per field');
     } else {
       for (const want of finals) {
         const got = [...back.points.values()].find((p) => p.time === want.time)!;
