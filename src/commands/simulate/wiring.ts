@@ -20,6 +20,7 @@ import {
   type PacingOptions,
   type RunSummary,
 } from '../../simulator/pacing.js';
+import { pipelineTopicsFrom, simulatorTopics } from '../preset-options.js';
 import { RecordingWriter, replay, writeRecording } from '../../simulator/recording.js';
 import { generateRecords } from '../../simulator/unpaced.js';
 import { describeCut, type InputCut } from '../../files/lines.js';
@@ -35,6 +36,7 @@ export function simulatorConfigFrom(o: Options): SimulatorConfig {
     ...defaultSimulatorConfig(),
     ...loadConfigFrom(o),
     ...trafficConfigFrom(o),
+    topics: simulatorTopics(pipelineTopicsFrom(o)),
     startTime: o.startTime,
     // Start with as many sessions in progress as the rate sustains.
     warmStartRatePerSec: o.rate,
@@ -194,7 +196,8 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
   }
   if (!o.replay && o.events === undefined && o.duration === undefined)
     ctx.log('rtap simulate: no --duration or --events: sending until interrupted (Ctrl-C)');
-  const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
+  const topics = pipelineTopicsFrom(o);
+  const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o), topics });
   const producer = transport.producer({ clientId: 'rtap-simulate' });
   const publish = newHistogram();
   const ack = newHistogram();
@@ -227,7 +230,7 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
         producer,
         {
           speed: o.speed,
-          topics: defaultSimulatorConfig().topics,
+          topics: simulatorTopics(topics),
           encoding: o.encoding,
           events: o.events,
           eventTime: o.eventTime,
