@@ -4,7 +4,7 @@ import type { EngineConfig } from '../engine/index.js';
 import { decodeJson } from '../events/codec.js';
 import { eventKey, type AnalyticsEvent } from '../events/types.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
-import { MALFORMED_LINE_KEY, parseRecordingLine } from '../simulator/index.js';
+import { CsvReader, MALFORMED_LINE_KEY, isCsvPath, parseRecordingLine } from '../simulator/index.js';
 import { JsonlSink } from '../sinks/jsonl.js';
 import type { Sink } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
@@ -108,9 +108,15 @@ export class FileRun extends EventEmitter<ProcessorEvents> {
       onBytes: (bytes) => (this.read.bytesRead = bytes),
       onCut: (cut) => (this.cut = cut),
     });
+    // A CSV recording (004's events.csv.gz) starts with its header row.
+    let csv: CsvReader | null | undefined = isCsvPath(this.o.path) ? undefined : null;
     for await (const { line, text } of lines) {
       this.read.lines++;
-      records.push(this.record(text, line));
+      if (csv === undefined) {
+        csv = new CsvReader(text, `${this.o.path}:${line}`);
+        continue;
+      }
+      records.push(csv ? this.csvRecord(csv, text, line) : this.record(text, line));
       if (records.length >= chunk) {
         await this.step(records);
         records = [];
@@ -153,6 +159,31 @@ export class FileRun extends EventEmitter<ProcessorEvents> {
     } catch {
       // Malformed: decoded again by the runtime, which dead-letters it with the reason.
       return { ...this.at(this.topics.names.events, null), offset: lineNo, value, source };
+    }
+    return {
+      ...this.at(topicForEventType(event.event_type, this.topics.names), eventKey(event)),
+      offset: lineNo,
+      value,
+      source,
+      event,
+    };
+  }
+
+  /** A CSV row as its event's record; a malformed row is dead-lettered with its file:line:column reason. */
+  private csvRecord(csv: CsvReader, line: string, lineNo: number): InputRecord {
+    const source = `${this.o.path}:${lineNo}`;
+    const value = Buffer.from(line);
+    let event: AnalyticsEvent;
+    try {
+      event = csv.parse(line, source);
+    } catch (err) {
+      return {
+        ...this.at(this.topics.names.events, null),
+        offset: lineNo,
+        value,
+        source,
+        invalid: err as Error,
+      };
     }
     return {
       ...this.at(topicForEventType(event.event_type, this.topics.names), eventKey(event)),

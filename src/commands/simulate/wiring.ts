@@ -21,6 +21,7 @@ import {
   type RunSummary,
 } from '../../simulator/pacing.js';
 import { pipelineTopicsFrom, simulatorTopics } from '../preset-options.js';
+import { isCsvPath } from '../../simulator/csv.js';
 import { RecordingWriter, replay, writeRecording } from '../../simulator/recording.js';
 import { generateRecords } from '../../simulator/unpaced.js';
 import { describeCut, type InputCut } from '../../files/lines.js';
@@ -190,6 +191,11 @@ async function recordThreaded(
 export async function simulateCommand(o: Options, ctx: CommandContext): Promise<number> {
   if (o.replay && o.out)
     throw new UsageError('--replay and --out cannot be combined (a recording is already a recording)');
+  if (o.out && isCsvPath(o.out) && o.malformedShare > 0)
+    throw new UsageError(
+      `--out ${o.out}: a CSV recording holds events only, not malformed records`,
+      'use a .jsonl[.gz] recording with --malformed-share, or --malformed-share 0',
+    );
   if (o.out && !o.brokers && !o.live && !o.replay) {
     print(await recordUnpaced(o, o.out, ctx), ctx);
     return 0;
