@@ -34,10 +34,13 @@ test('the four reference pipelines ship as presets, each naming its documents', 
 
 test("every target quotes its document's line verbatim", (t) => {
   const dir = referenceDir();
-  if (!dir) return t.skip('no ../shared/reference next to the checkout');
+  if (!dir) {
+    t.skip('no ../shared/reference next to the checkout');
+    return;
+  }
   for (const name of presetNames()) {
     for (const target of loadPreset(name, known).targets) {
-      const lines = readFileSync(join(dir, target.document), 'utf8').split('\n');
+      const lines: string[] = readFileSync(join(dir, target.document), 'utf8').split('\n');
       assert.equal(
         lines[target.line - 1]?.trim(),
         target.quote,

@@ -45,7 +45,7 @@ test('process --input a CSV recording gives the results of the JSONL one', async
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .map((o) => {
+      .map((o): Record<string, unknown> => {
         if (o.kind === 'dead_letter')
           return { ...o, source: null, reason: String(o.reason).replace(/@\d+$/, '') };
         // Wall-clock fields (emission time, the kpis view's processing latency) differ between any two runs.
