@@ -9,6 +9,7 @@ import { formatValue } from './config/values.js';
 import { checkInputFile, checkOutputFile, whereFrom } from './files/check.js';
 import type { CommandContext, CommandDefinition } from './commands/define.js';
 import { COMMANDS } from './commands/index.js';
+import type { Preset } from './presets/index.js';
 import { PACKAGE_ROOT } from './paths.js';
 import { join } from 'node:path';
 
@@ -131,6 +132,14 @@ export function buildProgram(
   return program;
 }
 
+/** The settings of every command that takes --preset, by command name: what a preset may set. */
+function presetCommands(): Record<string, Set<string>> {
+  const out: Record<string, Set<string>> = {};
+  for (const def of COMMANDS)
+    if ('preset' in def.settings) out[def.name] = new Set(Object.values(def.settings).map((s) => s.key));
+  return out;
+}
+
 function writeEffectiveConfig(ctx: CommandContext, path: string[]) {
   if (ctx.json) {
     ctx.stdout.write(
@@ -182,7 +191,17 @@ export async function main(argv: string[]): Promise<void> {
     const flagValues: Record<string, unknown> = {};
     const opts = cmd.opts();
     for (const s of settings) if (cmd.getOptionValueSource(s.key) === 'cli') flagValues[s.key] = opts[s.key];
-    const resolved = resolveSettings(settings, flagValues, process.env, config, path);
+    let resolved = resolveSettings(settings, flagValues, process.env, config, path);
+    // --preset (or RTAP_PRESET, or "preset" in --config) adds its settings as the lowest layer.
+    let preset: Preset | undefined;
+    if ('preset' in def.settings && typeof resolved.values.preset === 'string') {
+      const { loadPreset } = await import('./presets/load.js');
+      preset = loadPreset(resolved.values.preset, presetCommands());
+      resolved = resolveSettings(settings, flagValues, process.env, config, path, {
+        path: preset.file,
+        data: preset.settings,
+      });
+    }
     const color = globals.color !== false && !process.env.NO_COLOR && Boolean(process.stdout.isTTY);
     chalk.level = color ? chalk.level || 1 : 0;
     unredact = redactStream(process.stderr, secretValues(settings, resolved.values));
@@ -206,6 +225,7 @@ export async function main(argv: string[]): Promise<void> {
       args: cmd.args,
       signal: controller.signal,
       effectiveConfig,
+      preset,
     };
     if (globals.printConfig) {
       writeEffectiveConfig(ctx, path);

@@ -16,6 +16,8 @@ export interface Threshold {
   /** In the metric's unit: ms for latencies, events/s for throughput, a fraction for errors, a count otherwise. */
   value: number;
   unit: 'ms' | 'per_sec' | 'fraction' | 'count';
+  /** `e2e.VIEW.STAT`: the end-to-end latency of one result view (the report's e2e_by_view). */
+  view?: string;
 }
 
 const STATS = {
@@ -52,10 +54,24 @@ export function parseThreshold(src: string): Threshold {
     return { source: src, metric, op: op as Op, value: v, unit: 'count' };
   }
   const [name, stat] = metric.split(/\.(.+)/);
+  // e2e of one view: e2e.kpis.p95, e2e.products.tumbling.p99 (view names may hold dots).
+  const byView =
+    name === 'e2e' && stat && !(stat in STATS)
+      ? /^(.+?)\.(p50|p90|p95|p99\.9|p999|p99|max|mean)$/.exec(stat)
+      : null;
+  if (byView && byView[2] in STATS)
+    return {
+      source: src,
+      metric: `e2e.${byView[2]}`,
+      view: byView[1],
+      op: op as Op,
+      value: parseDuration(raw, where),
+      unit: 'ms',
+    };
   if (!(LATENCY_NAMES as readonly string[]).includes(name) || !stat || !(stat in STATS)) {
     throw new UsageError(
       `invalid ${where}: unknown metric '${metric}'`,
-      `metrics: throughput, errors, ${COUNTS.join(', ')}, or LATENCY.STAT with LATENCY one of ${LATENCY_NAMES.join(', ')} and STAT one of ${Object.keys(STATS).join(', ')}`,
+      `metrics: throughput, errors, ${COUNTS.join(', ')}, LATENCY.STAT with LATENCY one of ${LATENCY_NAMES.join(', ')} and STAT one of ${Object.keys(STATS).join(', ')}, or e2e.VIEW.STAT for one result view`,
     );
   }
   return { source: src, metric, op: op as Op, value: parseDuration(raw, where), unit: 'ms' };
@@ -81,6 +97,10 @@ function actualOf(t: Threshold, r: BenchReport): number | null {
       return r.pipeline.results;
   }
   const [name, stat] = t.metric.split(/\.(.+)/);
+  if (t.view !== undefined) {
+    const v = r.e2e_by_view?.[t.view];
+    return v ? v[STATS[stat as keyof typeof STATS]] : null;
+  }
   const s = r.latency[name as LatencyName];
   return s ? s[STATS[stat as keyof typeof STATS]] : null;
 }
@@ -110,7 +130,7 @@ export function evaluateThresholds(thresholds: Threshold[], r: BenchReport): Gat
         threshold: t.source,
         passed: false,
         actual: NaN,
-        message: `${t.source}: no ${t.metric} was measured in this run`,
+        message: `${t.source}: no ${t.view === undefined ? t.metric : `e2e of view ${t.view}`} was measured in this run`,
       };
     }
     const passed = holds(actual, t.op, t.value);

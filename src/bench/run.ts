@@ -19,6 +19,7 @@ import { sinkStatsOf } from '../sinks/stats.js';
 import type { Sink } from '../sinks/types.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import type { Transport } from '../transport/types.js';
+import type { PipelineTopics } from '../transport/topics.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { AnalyticsEvent } from '../events/types.js';
 import type { ViewResult } from '../events/results.js';
@@ -61,6 +62,9 @@ export interface BenchOptions {
    * (simulator/threads.ts); the same stream as one thread.
    */
   generator?: { threads: number; transport: ThreadedRun['transport'] };
+  /** The pipeline's topics (a topology file); the reference topology by default. The simulator's own
+   * `topics` say where it sends. */
+  topics?: PipelineTopics;
 }
 
 /**
@@ -111,6 +115,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     clock,
     injectStall: o.injectStall,
     fromBeginning: false,
+    topics: o.topics,
     groupId: `rtap-bench-${process.pid}-${Date.now()}`,
     threads: o.threads,
   });

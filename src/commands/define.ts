@@ -1,4 +1,5 @@
 import type { Setting, SettingValue } from '../config/settings.js';
+import type { Preset } from '../presets/index.js';
 
 /** What every command receives besides its options: output streams and the global switches. */
 export interface CommandContext {
@@ -20,6 +21,8 @@ export interface CommandContext {
   signal: AbortSignal;
   /** The resolved settings with where each came from, for reports' run metadata. */
   effectiveConfig: Record<string, { value: unknown; source: string }>;
+  /** The preset (--preset) the settings were resolved with, if any. */
+  preset?: Preset;
 }
 
 type Settings = Record<string, Setting<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -411,3 +411,22 @@ export const sinkSettings = {
     parse: v.string,
   }),
 };
+
+/** `--preset`: one reference pipeline (src/presets, docs/presets.md), a settings layer below --config. */
+export const presetSetting = setting({
+  key: 'preset',
+  flags: '--preset <name>',
+  description:
+    "a reference pipeline: website (000/001), eventflow (002), products (003) or kpis (004), or a preset file: its topology, mix, views, patterns, sinks and the document's targets; --config, RTAP_* and flags override it (docs/presets.md)",
+  parse: v.string,
+});
+
+/** `--topology`: the pipeline's topics, partitions and what each is for (fixtures/topology). */
+export const topologySetting = setting({
+  key: 'topology',
+  flags: '--topology <file>',
+  description:
+    "topology file (JSON): the topics the pipeline produces to and reads, by role; the reference documents' topics by default (fixtures/topology/default.json)",
+  parse: v.string,
+  file: 'input',
+});

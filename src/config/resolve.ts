@@ -52,9 +52,10 @@ function configValueToString(v: unknown, where: string): string {
 }
 
 /**
- * Resolves every setting of a command with precedence defaults < config file < RTAP_* env < flags.
- * `flagValues` holds only values the user typed (commander's source 'cli').
- * The config file may hold top-level keys (all commands) and a section per command name.
+ * Resolves every setting of a command with precedence defaults < preset < config file < RTAP_* env <
+ * flags. `flagValues` holds only values the user typed (commander's source 'cli').
+ * The config file (and a preset's settings, checked when the preset was loaded: src/presets) may hold
+ * top-level keys (all commands) and a section per command name.
  */
 export function resolveSettings(
   settings: Setting[],
@@ -62,25 +63,40 @@ export function resolveSettings(
   env: NodeJS.ProcessEnv,
   config: ConfigFile | null,
   commandPath: string[],
+  preset: ConfigFile | null = null,
 ): Resolved {
   const values: Record<string, unknown> = {};
   const sources: Resolved['sources'] = {};
   const known = new Set(settings.map((s) => s.key));
 
-  // Config layers: top level, then nested command sections ("stack": {"up": {...}}), later wins.
-  const layers: { data: Record<string, unknown>; path: string }[] = [];
+  // Config layers: top level, then nested command sections ("stack": {"up": {...}}), later wins; a
+  // preset's layers come first.
+  const layers: { data: Record<string, unknown>; path: string; file: string; source: Source }[] = [];
+  if (preset) {
+    layers.push({ data: preset.data, path: '', file: preset.path, source: 'preset' });
+    let node: unknown = preset.data;
+    let path = '';
+    for (const name of commandPath) {
+      node = (node as Record<string, unknown> | undefined)?.[name];
+      path += `/${name}`;
+      if (node && typeof node === 'object' && !Array.isArray(node))
+        layers.push({ data: node as Record<string, unknown>, path, file: preset.path, source: 'preset' });
+      else break;
+    }
+  }
   if (config) {
-    layers.push({ data: config.data, path: '' });
+    const first = layers.length;
+    layers.push({ data: config.data, path: '', file: config.path, source: 'config' });
     let node: unknown = config.data;
     let path = '';
     for (const name of commandPath) {
       node = (node as Record<string, unknown> | undefined)?.[name];
       path += `/${name}`;
       if (node && typeof node === 'object' && !Array.isArray(node))
-        layers.push({ data: node as Record<string, unknown>, path });
+        layers.push({ data: node as Record<string, unknown>, path, file: config.path, source: 'config' });
       else break;
     }
-    const last = layers[layers.length - 1];
+    const last = layers[Math.max(first, layers.length - 1)];
     for (const key of Object.keys(last.data)) {
       const v = last.data[key];
       const isSection = v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -100,8 +116,8 @@ export function resolveSettings(
     for (const layer of layers) {
       if (s.key in layer.data) {
         raw = layer.data[s.key];
-        source = 'config';
-        from = `${config!.path}#${layer.path}/${s.key}`;
+        source = layer.source;
+        from = `${layer.file}#${layer.path}/${s.key}`;
       }
     }
     const e = envName(s);
@@ -125,7 +141,7 @@ export function resolveSettings(
           ? (raw as string[]).flatMap((r) => s.parse(r, longFlag(s)) as unknown[])
           : s.parse(raw as string, longFlag(s));
     } else {
-      const where = source === 'env' ? `environment variable ${from}` : `config ${from}`;
+      const where = source === 'env' ? `environment variable ${from}` : `${source} ${from}`;
       if (s.repeatable && Array.isArray(raw))
         value = raw.flatMap((r) => s.parse(configValueToString(r, where), where) as unknown[]);
       else if (isBooleanFlag(s) && typeof raw === 'boolean') value = raw;

@@ -46,4 +46,4 @@ export function longFlag(s: Setting): string {
   return /--[a-z0-9-]+/.exec(s.flags)![0];
 }
 
-export type Source = 'default' | 'config' | 'env' | 'flag';
+export type Source = 'default' | 'preset' | 'config' | 'env' | 'flag';

@@ -2,7 +2,12 @@ import { defaultEngineConfig, type EngineConfig } from '../engine/index.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
 import type { Sink } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
-import { DEFAULT_PARTITIONS, INPUT_TOPICS, TOPICS, taskCount } from '../transport/topics.js';
+import {
+  DEFAULT_PIPELINE_TOPICS,
+  inputTopicsOf,
+  taskCount,
+  type PipelineTopics,
+} from '../transport/topics.js';
 import type { Transport } from '../transport/types.js';
 import { Processor, type ScaleOutOptions } from './processor.js';
 import type { Checkpointer } from '../checkpoint/coordinator.js';
@@ -45,6 +50,9 @@ export interface PipelineOptions {
   recorders: LatencyRecorders;
   clock: Clock;
   groupId?: string;
+  /** The pipeline's topics (a topology file); the reference topology by default. */
+  topics?: PipelineTopics;
+  /** Overrides the input topics of `topics`. */
   inputTopics?: string[];
   deadLetterTopic?: string;
   fromBeginning?: boolean;
@@ -67,19 +75,21 @@ export interface PipelineOptions {
 export async function inputTopology(
   transport: Transport,
   topics: string[],
+  planned: Record<string, number> = DEFAULT_PIPELINE_TOPICS.partitions,
 ): Promise<{ tasks: number; partitions: number[] }> {
   const admin = transport.admin();
   const existing = new Set(await admin.listTopics());
   const described = await admin.describeTopics(topics.filter((t) => existing.has(t)));
   const known = new Map(described.map((d) => [d.name, d.partitions]));
-  const counts = topics.map((t) => known.get(t) ?? DEFAULT_PARTITIONS[t] ?? 1);
+  const counts = topics.map((t) => known.get(t) ?? planned[t] ?? 1);
   return { tasks: taskCount(counts), partitions: Array.from({ length: Math.max(...counts) }, (_, i) => i) };
 }
 
 /** Builds the processor with its engine and CEP; commands call this and only add sinks and reporting. */
 export async function assemblePipeline(o: PipelineOptions): Promise<Processor> {
-  const inputTopics = o.inputTopics ?? INPUT_TOPICS;
-  const topology = await inputTopology(o.transport, inputTopics);
+  const topics = o.topics ?? DEFAULT_PIPELINE_TOPICS;
+  const inputTopics = o.inputTopics ?? inputTopicsOf(topics);
+  const topology = await inputTopology(o.transport, inputTopics, topics.partitions);
   const spec: TaskSpec = {
     engine: { ...o.engine, tasks: o.engine.tasks ?? topology.tasks },
     patterns: o.patterns,
@@ -90,7 +100,7 @@ export async function assemblePipeline(o: PipelineOptions): Promise<Processor> {
     transport: o.transport,
     groupId: o.groupId ?? 'rtap-processor',
     inputTopics,
-    deadLetterTopic: o.deadLetterTopic ?? TOPICS.deadLetter,
+    deadLetterTopic: o.deadLetterTopic ?? topics.names.deadLetter,
     fromBeginning: o.fromBeginning ?? true,
     spec,
     partitions: topology.partitions,

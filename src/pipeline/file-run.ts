@@ -4,13 +4,18 @@ import type { EngineConfig } from '../engine/index.js';
 import { decodeJson } from '../events/codec.js';
 import { eventKey, type AnalyticsEvent } from '../events/types.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
-import { MALFORMED_LINE_KEY, parseRecordingLine } from '../simulator/index.js';
+import { CsvReader, MALFORMED_LINE_KEY, isCsvPath, parseRecordingLine } from '../simulator/index.js';
 import { JsonlSink } from '../sinks/jsonl.js';
 import { sinkStatsOf } from '../sinks/stats.js';
 import type { Sink, SinkStats } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
 import { partitionForKey } from '../transport/partitioner.js';
-import { DEFAULT_PARTITIONS, INPUT_TOPICS, TOPICS, topicForEventType } from '../transport/topics.js';
+import {
+  DEFAULT_PIPELINE_TOPICS,
+  inputTopicsOf,
+  topicForEventType,
+  type PipelineTopics,
+} from '../transport/topics.js';
 import { newCounters } from './counters.js';
 import { deliverOutputs } from './delivery.js';
 import { readNumberedLines, type InputCut } from '../files/lines.js';
@@ -30,6 +35,8 @@ export interface FileRunOptions {
   /** Lines per step: engine ticks (sessions close), CEP advances and outputs are delivered per chunk. */
   chunkLines?: number;
   signal?: AbortSignal;
+  /** The topics (and partitions) a producer would have sent each line to; the reference topology by default. */
+  topics?: PipelineTopics;
 }
 
 /** Progress of a file run: records and bytes read so far, of how many (bytes of the file on disk). */
@@ -58,12 +65,15 @@ export class FileRun extends EventEmitter<ProcessorEvents> {
   /** Where the input ended early (a cut .gz), if it did: everything before it was processed. */
   cut: InputCut | null = null;
 
+  private readonly topics: PipelineTopics;
+
   constructor(private readonly o: FileRunOptions) {
     super();
+    this.topics = o.topics ?? DEFAULT_PIPELINE_TOPICS;
     const engine: EngineConfig = { ...o.engine, watermarkScope: 'stream' };
     this.runtime = new TaskRuntime({
       name: 'file',
-      ...taskFactories({ engine, patterns: o.patterns, inputTopics: INPUT_TOPICS }, 'single'),
+      ...taskFactories({ engine, patterns: o.patterns, inputTopics: inputTopicsOf(this.topics) }, 'single'),
       counters: this.counters,
       archive: o.sinks.some((s) => s.archive),
       ingest: (ist, now) => o.recorders.recordFrom('ingest', ist, now),
@@ -104,9 +114,15 @@ export class FileRun extends EventEmitter<ProcessorEvents> {
       onBytes: (bytes) => (this.read.bytesRead = bytes),
       onCut: (cut) => (this.cut = cut),
     });
+    // A CSV recording (004's events.csv.gz) starts with its header row.
+    let csv: CsvReader | null | undefined = isCsvPath(this.o.path) ? undefined : null;
     for await (const { line, text } of lines) {
       this.read.lines++;
-      records.push(this.record(text, line));
+      if (csv === undefined) {
+        csv = new CsvReader(text, `${this.o.path}:${line}`);
+        continue;
+      }
+      records.push(csv ? this.csvRecord(csv, text, line) : this.record(text, line));
       if (records.length >= chunk) {
         await this.step(records);
         records = [];
@@ -148,10 +164,35 @@ export class FileRun extends EventEmitter<ProcessorEvents> {
       event = decodeJson(line);
     } catch {
       // Malformed: decoded again by the runtime, which dead-letters it with the reason.
-      return { ...this.at(TOPICS.events, null), offset: lineNo, value, source };
+      return { ...this.at(this.topics.names.events, null), offset: lineNo, value, source };
     }
     return {
-      ...this.at(topicForEventType(event.event_type), eventKey(event)),
+      ...this.at(topicForEventType(event.event_type, this.topics.names), eventKey(event)),
+      offset: lineNo,
+      value,
+      source,
+      event,
+    };
+  }
+
+  /** A CSV row as its event's record; a malformed row is dead-lettered with its file:line:column reason. */
+  private csvRecord(csv: CsvReader, line: string, lineNo: number): InputRecord {
+    const source = `${this.o.path}:${lineNo}`;
+    const value = Buffer.from(line);
+    let event: AnalyticsEvent;
+    try {
+      event = csv.parse(line, source);
+    } catch (err) {
+      return {
+        ...this.at(this.topics.names.events, null),
+        offset: lineNo,
+        value,
+        source,
+        invalid: err as Error,
+      };
+    }
+    return {
+      ...this.at(topicForEventType(event.event_type, this.topics.names), eventKey(event)),
       offset: lineNo,
       value,
       source,
@@ -160,7 +201,7 @@ export class FileRun extends EventEmitter<ProcessorEvents> {
   }
 
   private at(topic: string, key: string | null): { topic: string; partition: number; key: string | null } {
-    const partitions = DEFAULT_PARTITIONS[topic] ?? 1;
+    const partitions = this.topics.partitions[topic] ?? 1;
     return { topic, key, partition: key === null ? 0 : partitionForKey(key, partitions) };
   }
 

@@ -23,6 +23,8 @@ export interface InputRecord {
   source?: string;
   /** Already decoded (file mode parses each line once): `value` is then only the dead-letter text. */
   event?: AnalyticsEvent;
+  /** Already found malformed (file mode: a CSV row that does not parse): dead-lettered with this reason. */
+  invalid?: Error;
 }
 
 export type DeadLetterKind = 'malformed' | 'late' | 'future';
@@ -192,6 +194,7 @@ export class TaskRuntime {
       c.consumed++;
       let event: AnalyticsEvent;
       try {
+        if (record.invalid) throw record.invalid;
         event = record.event ?? decodeEvent(record.value);
       } catch (err) {
         c.malformed++;

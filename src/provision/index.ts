@@ -1,4 +1,4 @@
-export { loadTopology, parseTopology, type Topology } from './topology.js';
+export { loadTopology, parseTopology, pipelineTopicsOf, type Topology } from './topology.js';
 export {
   planProvision,
   planDelete,
@@ -12,5 +12,12 @@ export { provision, type ProvisionOptions, type ProvisionResult } from './apply.
 export { formatProvision } from './format.js';
 
 import { fixturePath } from '../paths.js';
+import { loadTopology, pipelineTopicsOf } from './topology.js';
+import type { PipelineTopics } from '../transport/topics.js';
 /** The topology of the reference documents. */
 export const DEFAULT_TOPOLOGY = fixturePath('topology', 'default.json');
+
+/** The pipeline topics of a topology file (the reference topology without one). */
+export function loadPipelineTopics(file: string | undefined): PipelineTopics {
+  return pipelineTopicsOf(loadTopology(file ?? DEFAULT_TOPOLOGY));
+}

@@ -2,6 +2,13 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { duration } from '../config/values.js';
 import type { TopicSpec } from '../transport/types.js';
+import {
+  TOPIC_ROLES,
+  TOPICS,
+  DEFAULT_PARTITIONS,
+  type PipelineTopics,
+  type TopicRole,
+} from '../transport/topics.js';
 
 /**
  * A topology file: the topics rtap provisions. Per topic: name, partitions, replicationFactor (or the
@@ -10,11 +17,16 @@ import type { TopicSpec } from '../transport/types.js';
  *   { "defaults": { "replicationFactor": 3 },
  *     "topics": [ { "name": "orders", "partitions": 3, "retention": "30d", "cleanupPolicy": "delete",
  *                   "config": { "min.insync.replicas": "2" } } ] }
+ *
+ * A topic may say what the pipeline uses it for ("role": events, userEvents, productView, orders,
+ * deadLetter, results, alerts); a topic named as in the reference documents has that role without saying.
  */
 export interface Topology {
   file: string;
   description?: string;
   topics: TopicSpec[];
+  /** The role of each topic that has one (explicit, or by its reference name). */
+  roles: Partial<Record<TopicRole, string>>;
 }
 
 const CLEANUP = ['delete', 'compact', 'compact,delete'];
@@ -27,7 +39,11 @@ const TOPIC_KEYS = new Set([
   'retention',
   'cleanupPolicy',
   'config',
+  'role',
 ]);
+const ROLE_OF_NAME = new Map<string, TopicRole>(
+  (Object.entries(TOPICS) as [TopicRole, string][]).map(([role, name]) => [name, role]),
+);
 
 function fail(file: string, path: string, message: string): never {
   throw new UsageError(`${file}: ${path}: ${message}`);
@@ -72,6 +88,8 @@ export function parseTopology(json: unknown, file: string): Topology {
   if (!Array.isArray(json.topics) || json.topics.length === 0)
     fail(file, '/topics', 'expected a non-empty array of topics');
   const seen = new Set<string>();
+  const roles: Partial<Record<TopicRole, string>> = {};
+  const roleAt: Partial<Record<TopicRole, string>> = {};
   const topics = json.topics.map((t: unknown, i: number): TopicSpec => {
     const at = `/topics/${i}`;
     if (!isObject(t)) fail(file, at, 'expected an object');
@@ -86,6 +104,14 @@ export function parseTopology(json: unknown, file: string): Topology {
       );
     if (seen.has(t.name)) fail(file, `${at}/name`, `topic '${t.name}' is listed twice`);
     seen.add(t.name);
+    if (t.role !== undefined) {
+      if (typeof t.role !== 'string' || !(TOPIC_ROLES as readonly string[]).includes(t.role))
+        fail(file, `${at}/role`, `expected one of ${TOPIC_ROLES.join(', ')}, got ${JSON.stringify(t.role)}`);
+      const role = t.role as TopicRole;
+      if (roleAt[role]) fail(file, `${at}/role`, `role '${role}' is already taken by ${roleAt[role]}`);
+      roles[role] = t.name;
+      roleAt[role] = `${at} (${t.name})`;
+    }
     const config: Record<string, string> = {};
     if (t.config !== undefined) {
       if (!isObject(t.config)) fail(file, `${at}/config`, 'expected an object of Kafka topic configs');
@@ -115,7 +141,44 @@ export function parseTopology(json: unknown, file: string): Topology {
       config,
     };
   });
-  return { file, description: typeof json.description === 'string' ? json.description : undefined, topics };
+  // A reference name gives its role unless another topic claimed that role explicitly.
+  for (const t of topics) {
+    const role = ROLE_OF_NAME.get(t.name);
+    if (role && !roles[role] && !Object.values(roles).includes(t.name)) roles[role] = t.name;
+  }
+  return {
+    file,
+    description: typeof json.description === 'string' ? json.description : undefined,
+    topics,
+    roles,
+  };
+}
+
+/**
+ * The pipeline's topics from a topology: the events topic is required; EventFlow's topics fall back to
+ * it (004 sends every event type to events_raw); dead letters, results and alerts fall back to the
+ * reference names, which the embedded log then creates with the reference partition counts.
+ */
+export function pipelineTopicsOf(t: Topology): PipelineTopics {
+  // EventFlow's topology (002) has no website stream: its first topic takes what the website mix sends.
+  const events = t.roles.events ?? t.roles.userEvents ?? t.roles.productView ?? t.roles.orders;
+  if (!events)
+    throw new UsageError(
+      `${t.file}: /topics: no topic for the events (give one "role": "events", or name it ${TOPICS.events})`,
+    );
+  const names = {
+    events,
+    userEvents: t.roles.userEvents ?? events,
+    productView: t.roles.productView ?? events,
+    orders: t.roles.orders ?? events,
+    deadLetter: t.roles.deadLetter ?? TOPICS.deadLetter,
+    results: t.roles.results ?? TOPICS.results,
+    alerts: t.roles.alerts ?? TOPICS.alerts,
+  };
+  const partitions: Record<string, number> = {};
+  for (const name of Object.values(names)) partitions[name] = DEFAULT_PARTITIONS[name] ?? 1;
+  for (const spec of t.topics) partitions[spec.name] = spec.partitions;
+  return { names, partitions };
 }
 
 export function loadTopology(file: string): Topology {

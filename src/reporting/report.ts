@@ -1,6 +1,7 @@
 import type { LatencyName, LatencyRecorders, LatencySummary } from './histograms.js';
 import { LATENCY_DESCRIPTIONS, encodeHistogram, summarize } from './histograms.js';
 import type { ResourceInterval, ResourceSummary } from './resources.js';
+import type { PresetSection } from '../presets/targets.js';
 
 /**
  * The bench report: the JSON written by `rtap bench --json <file>` (documented in docs/report.md) and the
@@ -67,6 +68,8 @@ export interface BenchReport {
     passed: boolean;
     results: { threshold: string; passed: boolean; actual: number; message: string }[];
   };
+  /** --preset: the reference document's targets next to the measured figures (docs/presets.md). */
+  preset?: PresetSection;
 }
 
 export interface IntervalRow {

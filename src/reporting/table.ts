@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import { Chalk } from 'chalk';
 import type { BenchReport } from './report.js';
 import { LATENCY_NAMES } from './histograms.js';
+import { renderPresetSection } from '../presets/render.js';
 
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -104,5 +105,6 @@ export function renderReport(r: BenchReport, color: boolean): string {
     for (const g of r.gate.results)
       lines.push(g.passed ? c.green(`✓ ${g.message}`) : c.red(`✗ ${g.message}`));
   }
+  if (r.preset) lines.push(renderPresetSection(r.preset, color));
   return lines.join('\n');
 }

@@ -53,3 +53,4 @@ export {
 export { generateRecords } from './unpaced.js';
 export { shardOfIndex, shardOfKey, shardsOfThread, topicsMixingShards, usableThreads } from './sharding.js';
 export { Rng } from './random.js';
+export { CsvReader, CSV_COLUMNS, csvHeader, csvRow, isCsvPath } from './csv.js';

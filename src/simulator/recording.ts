@@ -11,6 +11,7 @@ import type { Producer } from '../transport/types.js';
 import type { SimulatorTopics } from './config.js';
 import { topicFor, type SimRecord } from './generator.js';
 import { LineReader, RecentSet } from './line-reader.js';
+import { CsvReader, csvHeader, csvRow, isCsvPath } from './csv.js';
 import { runSchedule, type PacingHooks, type PacingOptions, type RunSummary } from './pacing.js';
 
 /**
@@ -93,15 +94,41 @@ export function parseRecordingLine(line: string, where: string): RecordedEntry {
   }
 }
 
-/** Writes records as recording lines to a file (gzip for .gz), honouring stream back-pressure. */
+/**
+ * The line parser of a recording, by its name: JSONL (recordingLine) or CSV (src/simulator/csv.ts,
+ * header row first). Returns null for a CSV file's header row. Errors name file:line (CSV: :column).
+ */
+export function recordingParser(path: string): (line: string, where: string) => RecordedEntry | null {
+  if (!isCsvPath(path)) return parseRecordingLine;
+  let csv: CsvReader | null = null;
+  return (line, where) => {
+    if (!csv) {
+      csv = new CsvReader(line, where);
+      return null;
+    }
+    try {
+      return { kind: 'event', event: csv.parse(line, where) };
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  };
+}
+
+/**
+ * Writes records as recording lines to a file (gzip for .gz), honouring stream back-pressure: JSONL, or
+ * CSV when the name ends in .csv[.gz] (events only: a malformed record's bytes have no CSV form).
+ */
 export class RecordingWriter {
   private readonly file: WriteStream;
   private readonly out: NodeJS.WritableStream;
   private readonly gzip: Gzip | null;
   private buffer = '';
+  private readonly csv: boolean;
   records = 0;
 
   constructor(readonly path: string) {
+    this.csv = isCsvPath(path);
+    if (this.csv) this.buffer = csvHeader() + '\n';
     this.file = createWriteStream(path);
     this.gzip = path.endsWith('.gz') ? createGzip() : null;
     if (this.gzip) this.gzip.pipe(this.file);
@@ -110,13 +137,20 @@ export class RecordingWriter {
 
   /** Buffers the line; call drain() now and then (or await write) to pass back-pressure on. */
   add(record: SimRecord, intendedSendTime: number): void {
-    this.buffer += recordingLine(record, intendedSendTime) + '\n';
+    if (this.csv) {
+      if (!record.event) throw csvMalformed(this.path);
+      this.buffer += csvRow(record.event) + '\n';
+    } else this.buffer += recordingLine(record, intendedSendTime) + '\n';
     this.records++;
   }
 
   /** A line made elsewhere (recordingLine() on a generator thread). */
   addLine(line: string): void {
-    this.buffer += line + '\n';
+    if (this.csv) {
+      const entry = parseRecordingLine(line, this.path);
+      if (entry.kind !== 'event') throw csvMalformed(this.path);
+      this.buffer += csvRow(entry.event) + '\n';
+    } else this.buffer += line + '\n';
     this.records++;
   }
 
@@ -137,6 +171,13 @@ export class RecordingWriter {
     this.out.end();
     await once(this.file, 'close');
   }
+}
+
+function csvMalformed(path: string): UsageError {
+  return new UsageError(
+    `${path}: a CSV recording holds events only, not the bytes of malformed records`,
+    'record with --malformed-share to a .jsonl[.gz] file, or give --malformed-share 0',
+  );
 }
 
 /** Writes a whole sequence of records; returns how many. */
@@ -160,8 +201,11 @@ export async function writeRecording(
  * every complete line before the cut and tells `options.onCut` (without it, the cut is an error).
  */
 export async function* readRecording(path: string, options: LineOptions = {}): AsyncGenerator<RecordedEntry> {
-  for await (const { line, text } of readNumberedLines(path, options))
-    yield parseRecordingLine(text, `${path}:${line}`);
+  const parse = recordingParser(path);
+  for await (const { line, text } of readNumberedLines(path, options)) {
+    const entry = parse(text, `${path}:${line}`);
+    if (entry) yield entry;
+  }
 }
 
 export interface ReplayOptions {
@@ -213,15 +257,19 @@ export async function replay(
   let shift: number | null = null;
   const seen = new RecentSet(DUPLICATE_MEMORY);
   let batchStart = clock.now();
+  const parse = recordingParser(path);
   const recordedTime = (e: RecordedEntry) =>
     e.kind === 'event' ? e.event.intended_send_time : e.intendedSendTime;
 
   const makeSchedule = (startedAt: number) => ({
     next(): number | null {
       if (parsed >= limit) return null;
-      const line = lines.shift();
-      if (line === undefined) return null;
-      const entry = parseRecordingLine(line, `${path}:${lines.lineNumber}`);
+      let entry: RecordedEntry | null = null;
+      while (!entry) {
+        const line = lines.shift();
+        if (line === undefined) return null;
+        entry = parse(line, `${path}:${lines.lineNumber}`); // null: a CSV header row
+      }
       parsed++;
       ahead.push(entry);
       const t = recordedTime(entry);

@@ -22,6 +22,8 @@ export interface SinkContext {
   onWriteLatency?: (ms: number, count: number) => void;
   /** Producer for the topics sink instead of a new one (exactly-once: the checkpoint's transaction buffer). */
   resultsProducer?: Producer;
+  /** The topics sink's destinations (a topology's results and alerts topics); the reference names by default. */
+  topics?: { results: string; alerts: string };
 }
 
 /** The store sinks' part of a sink context, from the sink settings (src/commands/settings.ts sinkSettings). */
@@ -54,8 +56,8 @@ export async function buildSinks(kinds: string[], c: SinkContext): Promise<Sink[
       case 'topics':
         sinks.push(
           new TopicSink(c.resultsProducer ?? c.transport.producer({ clientId: 'rtap-results' }), {
-            resultsTopic: TOPICS.results,
-            alertsTopic: TOPICS.alerts,
+            resultsTopic: c.topics?.results ?? TOPICS.results,
+            alertsTopic: c.topics?.alerts ?? TOPICS.alerts,
           }),
         );
         break;

@@ -2,11 +2,13 @@ import { createEmbeddedTransport, type EmbeddedOptions } from './embedded/index.
 import type { KafkaClientName, KafkaTransportOptions } from './kafka/options.js';
 import { EXIT, RtapError } from '../errors.js';
 import type { Transport } from './types.js';
-import { DEFAULT_PARTITIONS } from './topics.js';
+import { DEFAULT_PIPELINE_TOPICS, type PipelineTopics } from './topics.js';
 
 export interface OpenTransportOptions extends Partial<KafkaTransportOptions> {
   /** Options of the embedded log, used when no brokers are given. */
   embedded?: EmbeddedOptions;
+  /** The pipeline's topics (a topology file): what the embedded log starts with. */
+  topics?: PipelineTopics;
 }
 
 /**
@@ -14,14 +16,14 @@ export interface OpenTransportOptions extends Partial<KafkaTransportOptions> {
  * in-process log. The Kafka client is imported lazily so embedded runs never load kafkajs.
  */
 export async function openTransport(options: OpenTransportOptions = {}): Promise<Transport> {
-  const { embedded, brokers, ...kafka } = options;
+  const { embedded, brokers, topics, ...kafka } = options;
   if (brokers && brokers.length > 0) {
     const { createKafkaTransport } = await import('./kafka/index.js');
     return createKafkaTransport({ ...kafka, brokers });
   }
   // The embedded log starts with the reference topology, so a newcomer's run needs no provisioning step.
   return createEmbeddedTransport({
-    topics: Object.entries(DEFAULT_PARTITIONS).map(([name, partitions]) => ({
+    topics: Object.entries((topics ?? DEFAULT_PIPELINE_TOPICS).partitions).map(([name, partitions]) => ({
       name,
       partitions,
       replicationFactor: 1,

@@ -23,17 +23,49 @@ export const DEFAULT_PARTITIONS: Record<string, number> = {
   [TOPICS.orders]: 3,
 };
 
+/** What a topic is for in the pipeline; a topology file may say it per topic (`"role"`). */
+export const TOPIC_ROLES = [
+  'events',
+  'userEvents',
+  'productView',
+  'orders',
+  'deadLetter',
+  'results',
+  'alerts',
+] as const;
+export type TopicRole = (typeof TOPIC_ROLES)[number];
+
+/**
+ * The topics one pipeline uses, by role, with the partition count of each (for the embedded log and
+ * for topics that do not exist yet). The reference topology (000, 002) by default; a topology file with
+ * roles sets others (004: `events_raw` 3 partitions, `events_deadletter` 1).
+ */
+export interface PipelineTopics {
+  names: Record<TopicRole, string>;
+  partitions: Record<string, number>;
+}
+
+export const DEFAULT_PIPELINE_TOPICS: PipelineTopics = {
+  names: { ...TOPICS },
+  partitions: { ...DEFAULT_PARTITIONS },
+};
+
+/** The topics a processor reads: the input roles' topics, each once (roles may share a topic). */
+export function inputTopicsOf(t: PipelineTopics): string[] {
+  return [...new Set([t.names.events, t.names.userEvents, t.names.productView, t.names.orders])];
+}
+
 /** Where each event type is published: the website stream, or EventFlow's own topics (002). */
-export function topicForEventType(type: string): string {
+export function topicForEventType(type: string, names: Record<TopicRole, string> = TOPICS): string {
   switch (type) {
     case 'user_event':
-      return TOPICS.userEvents;
+      return names.userEvents;
     case 'product_view':
-      return TOPICS.productView;
+      return names.productView;
     case 'order':
-      return TOPICS.orders;
+      return names.orders;
     default:
-      return TOPICS.events;
+      return names.events;
   }
 }
 

@@ -73,3 +73,21 @@ test('baseline comparison flags latency growth and throughput drops beyond the a
   assert.ok(worse.some((g) => !g.passed && g.threshold === 'baseline ingest.p95'));
   assert.ok(worse.some((g) => !g.passed && g.threshold === 'baseline throughput'));
 });
+
+test('e2e.VIEW.STAT gates one result view, view names with dots included', () => {
+  const r = report(100, 200);
+  const s = { count: 5, min: 1, mean: 2, p50: 2, p90: 3, p95: 700, p99: 900, p999: 950, max: 990 };
+  r.e2e_by_view = { kpis: s, 'products.tumbling': { ...s, p95: 30 } };
+  const t = parseThreshold('e2e.products.tumbling.p99.9<1s');
+  assert.equal(t.view, 'products.tumbling');
+  const [kpis, products, missing] = evaluateThresholds(
+    ['e2e.kpis.p95<850ms', 'e2e.products.tumbling.p95<20ms', 'e2e.sessions.p95<1s'].map(parseThreshold),
+    r,
+  );
+  assert.equal(kpis.passed, true);
+  assert.equal(kpis.actual, 700);
+  assert.equal(products.passed, false);
+  assert.equal(missing.passed, false);
+  assert.match(missing.message, /no e2e of view sessions was measured/);
+  assert.throws(() => parseThreshold('e2e.kpis.p97<1s'), /unknown metric 'e2e\.kpis\.p97'/);
+});

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_TOPOLOGY, loadTopology, parseTopology } from '../../src/provision/index.js';
+import {
+  DEFAULT_TOPOLOGY,
+  loadTopology,
+  parseTopology,
+  pipelineTopicsOf,
+} from '../../src/provision/index.js';
 
 const DAY = 86_400_000;
 
@@ -116,4 +121,51 @@ test('unreadable and invalid JSON files are usage errors naming the file', () =>
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('roles: explicit, by reference name, EventFlow and dead letters falling back', () => {
+  const f = 'roles.json';
+  const t = parseTopology(
+    {
+      topics: [
+        { name: 'events_raw', role: 'events', partitions: 3 },
+        { name: 'events_deadletter', role: 'deadLetter', partitions: 1 },
+        { name: 'cep-alerts', partitions: 2 },
+      ],
+    },
+    f,
+  );
+  const p = pipelineTopicsOf(t);
+  assert.deepEqual(p.names, {
+    events: 'events_raw',
+    userEvents: 'events_raw',
+    productView: 'events_raw',
+    orders: 'events_raw',
+    deadLetter: 'events_deadletter',
+    results: 'processed-metrics', // not in the file: the reference name, created by the embedded log
+    alerts: 'cep-alerts', // by its reference name
+  });
+  assert.equal(p.partitions.events_raw, 3);
+  assert.equal(p.partitions['cep-alerts'], 2);
+  assert.equal(p.partitions['processed-metrics'], 6);
+  const bad: [unknown, RegExp][] = [
+    [
+      { topics: [{ name: 'a', role: 'input', partitions: 1 }] },
+      /roles\.json: \/topics\/0\/role: expected one of events/,
+    ],
+    [
+      {
+        topics: [
+          { name: 'a', role: 'events', partitions: 1 },
+          { name: 'b', role: 'events', partitions: 1 },
+        ],
+      },
+      /\/topics\/1\/role: role 'events' is already taken by \/topics\/0 \(a\)/,
+    ],
+  ];
+  for (const [json, re] of bad) assert.throws(() => parseTopology(json, f), re);
+  assert.throws(
+    () => pipelineTopicsOf(parseTopology({ topics: [{ name: 'x', partitions: 1 }] }, f)),
+    /roles\.json: \/topics: no topic for the events/,
+  );
 });

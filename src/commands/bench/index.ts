@@ -10,9 +10,13 @@ import {
   sinkSettings,
   trafficSettings,
   transportSettings,
+  presetSetting,
+  topologySetting,
 } from '../settings.js';
 
 export const benchSettings = {
+  preset: presetSetting,
+  topology: topologySetting,
   ...transportSettings,
   ...loadSettings,
   ...trafficSettings,

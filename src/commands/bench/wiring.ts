@@ -13,9 +13,17 @@ import { runBench } from '../../bench/run.js';
 import { phaseText } from '../../bench/phases.js';
 import { findMaxRate } from '../../bench/find-max.js';
 import { loadConfigFrom, trafficConfigFrom } from '../simulator-options.js';
+import {
+  checkPresetTargets,
+  chooseSinks,
+  outputTopics,
+  pipelineTopicsFrom,
+  simulatorTopics,
+} from '../preset-options.js';
 import { buildSinks, storeSinkOptions } from '../../sinks/build.js';
 import type { LiveSnapshot } from '../../pipeline/live-stats.js';
 import { engineOverrides, type EngineOverrides } from '../../pipeline/assemble.js';
+import type { PipelineTopics } from '../../transport/topics.js';
 import { loadLiveView, startLiveView, type LiveViewHandle } from '../../ui/live-view.js';
 
 type BenchOptions = OptionsOf<typeof benchSettings>;
@@ -45,13 +53,16 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
     if (baseline?.rtap_report !== 1)
       throw new UsageError(`--baseline ${o.baseline}: not an rtap bench JSON report`);
   }
-  const simulator = { ...loadConfigFrom(o), ...trafficConfigFrom(o) };
+  const topics = pipelineTopicsFrom(o);
+  const simulator = { ...loadConfigFrom(o), ...trafficConfigFrom(o), topics: simulatorTopics(topics) };
   const engine = engineOverrides(o);
-  if (o.findMax) return findMaxCommand(o, ctx, { simulator, engine });
-  const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
+  if (o.findMax) return findMaxCommand(o, ctx, { simulator, engine, topics });
+  const chosen = chooseSinks(ctx, 'bench', o.sink);
+  const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o), topics });
   const recorders = new LatencyRecorders();
-  const sinks = await buildSinks(o.sink, {
+  const sinks = await buildSinks(chosen.used, {
     transport,
+    topics: outputTopics(topics),
     output: o.output,
     influx: { url: o.influxUrl, token: o.influxToken, org: o.influxOrg, bucket: o.influxBucket },
     ...storeSinkOptions(o),
@@ -73,6 +84,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
       generator: { threads: o.threads, transport: { brokers: o.brokers, ...kafkaSecurityOptions(o) } },
       recorders,
       simulator,
+      topics,
       shape,
       durationMs: o.duration,
       warmupMs: o.warmup,
@@ -120,6 +132,10 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
     const results = evaluateThresholds(thresholds, report);
     if (baseline) results.push(...compareBaseline(report, baseline, o.maxRegression));
     if (results.length) report.gate = { passed: results.every((r) => r.passed), results };
+    const targetsMet = checkPresetTargets(ctx, 'bench', report, {
+      used: sinks.map((s) => s.name),
+      skipped: chosen.skipped,
+    });
 
     if (ctx.jsonFile) writeFileSync(ctx.jsonFile, JSON.stringify(report, null, 2) + '\n');
     if (o.hdrLog) writeFileSync(o.hdrLog, hdrLogChunks.join(''));
@@ -152,6 +168,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
       );
       return EXIT.THRESHOLD_FAILED;
     }
+    if (!targetsMet) return EXIT.THRESHOLD_FAILED;
     return EXIT.OK;
   } finally {
     (view as LiveViewHandle | null)?.stop();
@@ -162,7 +179,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
 async function findMaxCommand(
   o: BenchOptions,
   ctx: CommandContext,
-  parts: { simulator: Record<string, unknown>; engine: EngineOverrides },
+  parts: { simulator: Record<string, unknown>; engine: EngineOverrides; topics: PipelineTopics },
 ): Promise<number> {
   const slo = o.slo.map(parseThreshold);
   ctx.log(
@@ -173,10 +190,12 @@ async function findMaxCommand(
     startRate: o.rate,
     maxRate: o.maxRate,
     refineSteps: 3,
-    openTransport: () => openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) }),
+    openTransport: () =>
+      openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o), topics: parts.topics }),
     base: {
       generator: { threads: o.threads, transport: { brokers: o.brokers, ...kafkaSecurityOptions(o) } },
       simulator: parts.simulator,
+      topics: parts.topics,
       durationMs: o.duration,
       warmupMs: o.warmup,
       engine: parts.engine,

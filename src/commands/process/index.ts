@@ -7,9 +7,13 @@ import {
   sinkSettings,
   threadsSetting,
   transportSettingsWithout,
+  presetSetting,
+  topologySetting,
 } from '../settings.js';
 
 export const processSettings = {
+  preset: presetSetting,
+  topology: topologySetting,
   ...transportSettingsWithout('without it, give --input (file mode: the embedded log)'),
   ...engineSettings,
   threads: threadsSetting,

@@ -24,7 +24,8 @@ import { CHANGELOG_PARTITIONS, changelogTopicConfig } from '../../checkpoint/top
 import { OutputRouter } from '../../checkpoint/buffer.js';
 import type { EngineConfig } from '../../engine/config.js';
 import type { KafkaTransport } from '../../transport/kafka/index.js';
-import { DEFAULT_PARTITIONS, INPUT_TOPICS, taskCount } from '../../transport/topics.js';
+import { inputTopicsOf, taskCount, type PipelineTopics } from '../../transport/topics.js';
+import { chooseSinks, outputTopics, pipelineTopicsFrom } from '../preset-options.js';
 import type { Transport } from '../../transport/types.js';
 import { countersReport, type ScaleOutOptions } from '../../pipeline/processor.js';
 
@@ -40,10 +41,13 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
   if (o.input && o.brokers) throw new UsageError('--input (file mode) and --brokers cannot be combined');
   // The dashboard's money settings, checked before any work.
   const money = moneyFrom(o);
-  if (o.input) return fileMode(o, o.input, ctx, money);
+  const topics = pipelineTopicsFrom(o);
+  const chosen = chooseSinks(ctx, 'process', o.sink);
+  if (o.input) return fileMode(o, o.input, ctx, money, topics, chosen.used);
   const transport = await openTransport({
     brokers: o.brokers,
     ...kafkaSecurityOptions(o),
+    topics,
     consumer: { maxBytesPerPartition: o.fetchMaxBytes },
   });
   const output = o.output;
@@ -54,7 +58,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
       ? await ensureGroupTopic(transport, changelogTopic(o.group), CHANGELOG_PARTITIONS, changelogTopicConfig)
       : undefined;
   const scaleOut = o.scaleOut
-    ? await scaleOutOptions(transport, o, engine, ctx.log, changelogPartitions)
+    ? await scaleOutOptions(transport, o, engine, ctx.log, changelogPartitions, inputTopicsOf(topics))
     : undefined;
   // Kafka mode checkpoints by default: outputs to the topics then leave in the checkpoint's transaction.
   const checkpointer =
@@ -66,10 +70,12 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
           changelogPartitions,
           dir: o.checkpointDir,
           log: ctx.log,
+          inputTopics: inputTopicsOf(topics),
         })
       : undefined;
-  const sinks = await buildSinks(o.sink, {
+  const sinks = await buildSinks(chosen.used, {
     transport,
+    topics: outputTopics(topics),
     resultsProducer: scaleOut?.router ?? checkpointer?.outputs,
     output,
     influx: { url: o.influxUrl, token: o.influxToken, org: o.influxOrg, bucket: o.influxBucket },
@@ -87,6 +93,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     sinks,
     recorders,
     clock: systemClock,
+    topics,
     groupId: o.group,
     fromBeginning: o.fromBeginning,
     checkpointer,
@@ -199,8 +206,12 @@ async function fileMode(
   input: string,
   ctx: CommandContext,
   money: ReturnType<typeof moneyFrom>,
+  topics: PipelineTopics,
+  sinkKinds: string[],
 ): Promise<number> {
-  if (o.sink.includes('topics'))
+  if (sinkKinds.includes('topics') && ctx.preset && !o.sink.includes('topics'))
+    sinkKinds = sinkKinds.filter((k) => k !== 'topics');
+  if (sinkKinds.includes('topics'))
     throw new UsageError(
       '--sink topics: file mode has no Kafka topics to write to',
       'use --output <file> (results, alerts and dead letters as JSON lines), --sink influx, or --brokers to run on Kafka',
@@ -209,8 +220,8 @@ async function fileMode(
     ctx.log('rtap process: warning: --idle-timeout has no effect in file mode (a recording is never idle)');
   const recorders = new LatencyRecorders();
   const transport = await openTransport({});
-  const output = o.output ?? (o.sink.length === 0 ? '-' : undefined);
-  const sinks = await buildSinks(o.sink, {
+  const output = o.output ?? (sinkKinds.length === 0 ? '-' : undefined);
+  const sinks = await buildSinks(sinkKinds, {
     transport,
     output,
     influx: { url: o.influxUrl, token: o.influxToken, org: o.influxOrg, bucket: o.influxBucket },
@@ -218,11 +229,12 @@ async function fileMode(
     onWriteLatency: (ms) => recorders.record('sink_write', ms),
   });
   const engine = engineConfigFrom({ ...engineOverrides(o), earlyInterval: o.earlyInterval ?? null });
-  const spec = { engine, patterns: o.patterns, inputTopics: INPUT_TOPICS };
+  const spec = { engine, patterns: o.patterns, inputTopics: inputTopicsOf(topics) };
   for (const w of unreadViewWarnings(spec)) ctx.log(`rtap: warning: ${w}`);
   const run = new FileRun({
     path: input,
-    engine: { ...engine, tasks: taskCount(INPUT_TOPICS.map((t) => DEFAULT_PARTITIONS[t])) },
+    engine: { ...engine, tasks: taskCount(spec.inputTopics.map((t) => topics.partitions[t] ?? 1)) },
+    topics,
     patterns: o.patterns,
     sinks,
     recorders,
@@ -306,6 +318,7 @@ async function scaleOutOptions(
   engine: EngineConfig,
   log: (line: string) => void,
   changelogPartitions: number | undefined,
+  inputTopics: string[],
 ): Promise<ScaleOutOptions> {
   if (transport.kind !== 'kafka')
     throw new UsageError('--scale-out needs --brokers: the processes share the work through Kafka');
@@ -314,7 +327,7 @@ async function scaleOutOptions(
       '--scale-out needs checkpoints (--checkpoint-interval > 0): tasks move between processes with their checkpointed state',
     );
   const admin = transport.admin();
-  const inputs = await admin.describeTopics(INPUT_TOPICS);
+  const inputs = await admin.describeTopics(inputTopics);
   const panesTopic = `${o.group}-panes`;
   // One partition: one merge task; its input is a few records per pane and checkpoint, not the events.
   await ensureGroupTopic(transport, panesTopic, 1, { 'retention.ms': String(7 * 86_400_000) });

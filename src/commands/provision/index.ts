@@ -1,11 +1,12 @@
 import { setting } from '../../config/settings.js';
 import * as v from '../../config/values.js';
 import { defineCommand } from '../define.js';
-import { transportSettingsWithout } from '../settings.js';
+import { presetSetting, transportSettingsWithout } from '../settings.js';
 
 /** Security options of a real cluster; the transport reads the same names (see src/transport/kafka/options.ts). */
 
 export const provisionSettings = {
+  preset: presetSetting,
   ...transportSettingsWithout('without it, the brokers of the local stack started by `rtap stack up`'),
   topology: setting({
     key: 'topology',

@@ -8,6 +8,9 @@ import {
   loadSettings,
   threadsSetting,
   transportSettings,
+  presetSetting,
+  sinkSettings,
+  topologySetting,
 } from '../settings.js';
 
 /** Frames per second of a live view: 0.5 to 60. */
@@ -33,6 +36,8 @@ export const uiSettings = {
 };
 
 export const runSettings = {
+  preset: presetSetting,
+  topology: topologySetting,
   ...transportSettings,
   seed: loadSettings.seed,
   rate: loadSettings.rate,
@@ -59,7 +64,8 @@ export const runSettings = {
   sink: setting({
     key: 'sink',
     flags: '--sink <list>',
-    description: "extra sinks: 'jsonl' (with --output), 'topics', 'influx'",
+    description:
+      "extra sinks: 'jsonl' (with --output), 'topics', 'influx', 'postgres', 'mongo', 'parquet' (with --parquet-dir)",
     parse: v.list,
     default: [] as string[],
   }),
@@ -70,6 +76,15 @@ export const runSettings = {
     parse: v.string,
     file: 'output',
   }),
+  influxUrl: sinkSettings.influxUrl,
+  influxToken: sinkSettings.influxToken,
+  influxOrg: sinkSettings.influxOrg,
+  influxBucket: sinkSettings.influxBucket,
+  pgUrl: sinkSettings.pgUrl,
+  pgSchema: sinkSettings.pgSchema,
+  mongoUrl: sinkSettings.mongoUrl,
+  mongoRetention: sinkSettings.mongoRetention,
+  parquetDir: sinkSettings.parquetDir,
   dashboard: setting({
     key: 'dashboard',
     flags: '--dashboard <port|off>',

@@ -5,7 +5,15 @@ import { EXIT, UsageError } from '../../errors.js';
 import { runBench } from '../../bench/run.js';
 import { phaseText } from '../../bench/phases.js';
 import { renderReport } from '../../reporting/table.js';
-import { buildSinks } from '../../sinks/build.js';
+import { buildSinks, storeSinkOptions } from '../../sinks/build.js';
+import { LatencyRecorders } from '../../reporting/histograms.js';
+import {
+  checkPresetTargets,
+  chooseSinks,
+  outputTopics,
+  pipelineTopicsFrom,
+  simulatorTopics,
+} from '../preset-options.js';
 import { openTransport } from '../../transport/open.js';
 import { DeferredFeed } from '../../ui/deferred-feed.js';
 import { loadLiveView, startLiveView, type LiveViewHandle } from '../../ui/live-view.js';
@@ -22,7 +30,10 @@ type RunOptions = OptionsOf<typeof runSettings>;
  */
 export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<number> {
   if (o.sink.includes('jsonl') && !o.output) throw new UsageError('--sink jsonl needs --output <file>');
-  const transport = await openTransport({ brokers: o.brokers });
+  const topics = pipelineTopicsFrom(o);
+  const chosen = chooseSinks(ctx, 'run', o.sink);
+  const transport = await openTransport({ brokers: o.brokers, topics });
+  const recorders = new LatencyRecorders();
   const quit = new AbortController();
   const signal = AbortSignal.any([ctx.signal, quit.signal]);
   let dashboard: Dashboard | null = null;
@@ -36,7 +47,14 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
   };
   signal.addEventListener('abort', stopView, { once: true });
   try {
-    const sinks = await buildSinks(o.sink, { transport, output: o.output });
+    const sinks = await buildSinks(chosen.used, {
+      transport,
+      output: o.output,
+      topics: outputTopics(topics),
+      influx: { url: o.influxUrl, token: o.influxToken, org: o.influxOrg, bucket: o.influxBucket },
+      ...storeSinkOptions(o),
+      onWriteLatency: (ms) => recorders.record('sink_write', ms),
+    });
     const feed = new DeferredFeed(`rtap run (${transport.description})`);
     const liveStatsFeed =
       o.dashboard === null ? null : (await import('../../dashboard/index.js')).liveStatsFeed;
@@ -53,7 +71,10 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
     );
     const { report } = await runBench({
       transport,
+      recorders,
+      topics,
       simulator: {
+        topics: simulatorTopics(topics),
         seed: o.seed,
         profile: o.mix,
         users: o.users,
@@ -99,11 +120,16 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
       },
     });
     stopView();
+    const targetsMet = checkPresetTargets(ctx, 'run', report, {
+      used: sinks.map((s) => s.name),
+      skipped: chosen.skipped,
+    });
     if (ctx.jsonFile)
       (await import('node:fs')).writeFileSync(ctx.jsonFile, JSON.stringify(report, null, 2) + '\n');
     if (ctx.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else ctx.stdout.write(renderReport(report, ctx.color) + '\n');
-    return ctx.signal.aborted ? EXIT.INTERRUPTED : EXIT.OK;
+    if (ctx.signal.aborted) return EXIT.INTERRUPTED;
+    return targetsMet ? EXIT.OK : EXIT.THRESHOLD_FAILED;
   } finally {
     stopView();
     signal.removeEventListener('abort', stopView);

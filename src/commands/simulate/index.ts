@@ -8,6 +8,8 @@ import {
   profileSetting,
   trafficSettings,
   transportSettings,
+  presetSetting,
+  topologySetting,
 } from '../settings.js';
 
 /** `2`, `0.5`, `max`: a replay speed factor. */
@@ -34,6 +36,8 @@ const time: v.Parser<number> = (raw, where) => {
 };
 
 export const simulateSettings = {
+  preset: presetSetting,
+  topology: topologySetting,
   ...transportSettings,
   ...loadSettings,
   ...trafficSettings,

@@ -20,6 +20,8 @@ import {
   type PacingOptions,
   type RunSummary,
 } from '../../simulator/pacing.js';
+import { pipelineTopicsFrom, simulatorTopics } from '../preset-options.js';
+import { isCsvPath } from '../../simulator/csv.js';
 import { RecordingWriter, replay, writeRecording } from '../../simulator/recording.js';
 import { generateRecords } from '../../simulator/unpaced.js';
 import { describeCut, type InputCut } from '../../files/lines.js';
@@ -35,6 +37,7 @@ export function simulatorConfigFrom(o: Options): SimulatorConfig {
     ...defaultSimulatorConfig(),
     ...loadConfigFrom(o),
     ...trafficConfigFrom(o),
+    topics: simulatorTopics(pipelineTopicsFrom(o)),
     startTime: o.startTime,
     // Start with as many sessions in progress as the rate sustains.
     warmStartRatePerSec: o.rate,
@@ -188,13 +191,19 @@ async function recordThreaded(
 export async function simulateCommand(o: Options, ctx: CommandContext): Promise<number> {
   if (o.replay && o.out)
     throw new UsageError('--replay and --out cannot be combined (a recording is already a recording)');
+  if (o.out && isCsvPath(o.out) && o.malformedShare > 0)
+    throw new UsageError(
+      `--out ${o.out}: a CSV recording holds events only, not malformed records`,
+      'use a .jsonl[.gz] recording with --malformed-share, or --malformed-share 0',
+    );
   if (o.out && !o.brokers && !o.live && !o.replay) {
     print(await recordUnpaced(o, o.out, ctx), ctx);
     return 0;
   }
   if (!o.replay && o.events === undefined && o.duration === undefined)
     ctx.log('rtap simulate: no --duration or --events: sending until interrupted (Ctrl-C)');
-  const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o) });
+  const topics = pipelineTopicsFrom(o);
+  const transport = await openTransport({ brokers: o.brokers, ...kafkaSecurityOptions(o), topics });
   const producer = transport.producer({ clientId: 'rtap-simulate' });
   const publish = newHistogram();
   const ack = newHistogram();
@@ -227,7 +236,7 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
         producer,
         {
           speed: o.speed,
-          topics: defaultSimulatorConfig().topics,
+          topics: simulatorTopics(topics),
           encoding: o.encoding,
           events: o.events,
           eventTime: o.eventTime,
