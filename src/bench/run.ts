@@ -224,23 +224,30 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
             onLine: o.check ? (line) => void (line && producedEvents.push(JSON.parse(line))) : undefined,
           },
         )
-      : await runOpenLoop(
-          createGenerator(simConfig),
-          producer,
-          {
-            ratePerSec: o.shape.ratePerSec,
-            durationMs: totalMs,
-            rateAt: (ms: number) => rateAt(o.shape, ms, totalMs),
-          },
-          clock,
-          {
-            signal: o.signal,
-            onRecord: o.check
-              ? (record) => void (record.event && producedEvents.push(record.event))
-              : undefined,
-            onPublished,
-          },
-        );
+      : await (async () => {
+          const generator = createGenerator(simConfig);
+          // The schedule starts once the generator is built (its users): throughput and the warm-up count from there.
+          loadStart = clock.now();
+          recorders.measureFrom = loadStart + o.warmupMs;
+          return runOpenLoop(
+            generator,
+            producer,
+            {
+              origin: loadStart,
+              ratePerSec: o.shape.ratePerSec,
+              durationMs: totalMs,
+              rateAt: (ms: number) => rateAt(o.shape, ms, totalMs),
+            },
+            clock,
+            {
+              signal: o.signal,
+              onRecord: o.check
+                ? (record) => void (record.event && producedEvents.push(record.event))
+                : undefined,
+              onPublished,
+            },
+          );
+        })();
   const loadEnd = clock.now();
   await producer.flush();
 
