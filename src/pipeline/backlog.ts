@@ -25,6 +25,7 @@ export class BacklogWatch {
   private askedAt = Number.NEGATIVE_INFINITY;
   private asking = false;
   private silentSince: number | null = null;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     /** Consumer.backlog */
@@ -32,6 +33,21 @@ export class BacklogWatch {
     private readonly clock: Clock,
     private readonly o: BacklogWatchOptions,
   ) {}
+
+  /**
+   * Asks on a timer of its own, not on the processor's ticks: those wait behind a batch or a checkpoint,
+   * which is exactly what hangs while the broker is away.
+   */
+  start(): void {
+    this.poll();
+    this.timer = setInterval(() => this.poll(), this.o.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
 
   /** Asks the log again when due; one question at a time, never blocking the caller. */
   poll(): void {
@@ -49,8 +65,12 @@ export class BacklogWatch {
 
   private answered(backlog: PartitionBacklog[]): void {
     const now = this.clock.now();
-    this.last = backlog;
-    this.answeredAt = now;
+    // No partitions yet (the group has not assigned them): that says nothing about the partitions a
+    // restored state holds, which must not go idle on it.
+    if (backlog.length > 0) {
+      this.last = backlog;
+      this.answeredAt = now;
+    }
     if (this.silentSince !== null) {
       this.o.log?.(
         `rtap process: the broker answers again after ${((now - this.silentSince) / 1000).toFixed(1)} s`,

@@ -299,6 +299,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         staleMs: Math.max(idle, 3 * intervalMs),
         log: (line) => (this.o.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line),
       });
+      this.backlog.start();
     }
     this.timer = setInterval(() => {
       this.serial(() => this.tick()).catch((err: Error) => this.fail(err));
@@ -551,7 +552,6 @@ export class Processor extends EventEmitter<ProcessorEvents> {
 
   private async tick(): Promise<void> {
     const now = this.o.clock.now();
-    this.backlog?.poll();
     const unread = this.backlog?.unread();
     const lag = this.backlog?.lag();
     if (lag) for (const [k, v] of lag) this.lag.set(k, v);
@@ -629,6 +629,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     this.timer = null;
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     this.checkpointTimer = null;
+    this.backlog?.stop();
     await this.consumer?.stop();
     await this.runPromise?.catch((err: Error) => (this.failure ??= err));
     await this.chain;

@@ -8,6 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkTool } from '../../src/stack/tools.js';
@@ -46,6 +47,21 @@ async function stop(p: ProcessChild): Promise<void> {
   assert.equal(await p.exited, 130, p.stderr()); // 130: stopped by a signal, cleanly
 }
 
+/**
+ * Without what the end-of-stream events made: the results of the windows that hold them and the alerts
+ * over those windows or those events. Nothing comes after them, so those windows close only once the
+ * whole stream has been quiet for the idle timeout, which depends on how long a run lingers after
+ * catching up, not on how it read.
+ */
+function beforeEndOfStream(o: Outputs, eosTime: number): Outputs {
+  const value = (x: string) => JSON.parse(x.slice(x.indexOf(' ') + 1)) as Record<string, number>;
+  return {
+    ...o,
+    'processed-metrics': o['processed-metrics'].filter((x) => !(value(x).window_end > eosTime)),
+    'cep-alerts': o['cep-alerts'].filter((x) => !(value(x).last_event_time >= eosTime)),
+  };
+}
+
 function lateDeadLetters(o: Outputs): number {
   return o['events-deadletter'].filter((x) => x.split(' ')[1] === 'late').length;
 }
@@ -57,6 +73,8 @@ test(
     await withPrivateKafka(1, 'rtap-pacing-', async ({ brokers, dir }) => {
       const [first, second] = await prepareInput(brokers, dir, 24_000, 2);
       const eos = await endOfStream(brokers, [first, second], dir);
+      const eosTime = (JSON.parse(readFileSync(eos, 'utf8').split('\n')[0]) as { event_time: number })
+        .event_time;
 
       // Catch-up: stopped while reading the backlog, down for longer than the idle timeout while the rest
       // arrives, then restarted from its checkpoint. (Stopped mid-backlog, not after catching up: a stream
@@ -97,8 +115,17 @@ test(
       assert.equal(lateDeadLetters(straight), 0, 'straight through: events dead-lettered as late');
       assert.equal(lateDeadLetters(frozen), 0, 'small fetches, frozen: events dead-lettered as late');
       assert.equal(lateDeadLetters(restarted), 0, 'restarted after downtime: events dead-lettered as late');
-      assertSameOutputs(frozen, straight, 'small fetches and frozen vs straight through');
-      assertSameOutputs(restarted, straight, 'restarted after downtime vs straight through');
+      const expected = beforeEndOfStream(straight, eosTime);
+      assertSameOutputs(
+        beforeEndOfStream(frozen, eosTime),
+        expected,
+        'small fetches and frozen vs straight through',
+      );
+      assertSameOutputs(
+        beforeEndOfStream(restarted, eosTime),
+        expected,
+        'restarted after downtime vs straight through',
+      );
     });
   },
 );
