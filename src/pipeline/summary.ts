@@ -1,3 +1,4 @@
+import type { CheckpointRecord } from '../checkpoint/coordinator.js';
 import type { countersReport } from './counters.js';
 
 /** File mode: the recording, how many records it held, and where it ended early if it did. */
@@ -11,6 +12,8 @@ export interface InputSummary {
 export type ProcessSummary = ReturnType<typeof countersReport> & {
   checkpoints?: number;
   recovery_ms?: number;
+  /** The most recent checkpoints of a single processor, oldest first (`--json` only). */
+  checkpoint_log?: CheckpointRecord[];
   first_batch_at?: number | null;
   last_batch_at?: number | null;
   input?: InputSummary;

@@ -1,0 +1,376 @@
+import { createHash } from 'node:crypto';
+import { RtapError } from '../errors.js';
+import type { PartitionOffset } from './store.js';
+
+/**
+ * Incremental checkpoints. A checkpoint's state is cut into keyed chunks (splitState): per unit, the CEP's
+ * bound events by sequence range and its reorder buffer by arrival range, each input partition's dedup
+ * ids per event-time bucket, every view's state per partition or task, and what remains of each unit.
+ * A chunk whose content cannot have changed since the previous checkpoint (a signature: bound events and
+ * buffered events never change once taken, dedup buckets only grow) is not even encoded; one whose
+ * encoding hashes the same as before is not written again. A checkpoint is one blob: its manifest (every
+ * chunk of the state, with where it is: this blob or an earlier one) and the chunks that changed.
+ * A full checkpoint (every FULL_EVERY, and the first after a start) writes every chunk, so a manifest
+ * never reaches further back than the last full one, and older blobs can be deleted.
+ *
+ * Encoding, chosen by measurement (bench/checkpoint-size.ts, docs/fault-tolerance.md): each chunk is
+ * JSON text. Deflate shrank it 4-5x but cost more CPU than the whole encode; the state is mostly event ids
+ * and event objects, which a hand-written binary encoding would save little on. What made checkpoints
+ * slow was writing all of it every time.
+ */
+
+/** Checkpoints between full ones. */
+export const FULL_EVERY = 30;
+
+/** Manifest entry: chunk key, the blob holding it (seq, writer), offset and length there, signature/hash. */
+export type ChunkRef = [
+  key: string,
+  seq: number,
+  writer: string,
+  offset: number,
+  length: number,
+  sig: string,
+];
+
+export interface Manifest {
+  format: 'rtap-checkpoint';
+  version: 2;
+  seq: number;
+  writer: string;
+  createdAt: number;
+  offsets: PartitionOffset[];
+  /** Writes every chunk itself (references no earlier blob). */
+  full: boolean;
+  /** Checkpoints since the last full one (0: this one is full). */
+  sinceFull: number;
+  chunks: ChunkRef[];
+}
+
+const MAGIC = Buffer.from('RTAPCK2\n');
+
+export function isBlob(b: Buffer): boolean {
+  return b.length >= MAGIC.length + 4 && b.subarray(0, MAGIC.length).equals(MAGIC);
+}
+
+/** What one save cost: for CheckpointStats and the bench. */
+export interface SaveStats {
+  bytes: number;
+  chunks: number;
+  written: number;
+  full: boolean;
+  encodeMs: number;
+}
+
+interface Chunk {
+  key: string;
+  /** Equal signatures mean equal content, without encoding it. */
+  sig?: string;
+  value: () => unknown;
+}
+
+/** Blob names: "seq writer". */
+const blobId = (seq: number, writer: string) => `${seq} ${writer}`;
+
+/**
+ * Writes checkpoints as blobs relative to the previous one it wrote (or restored from, once its blobs are
+ * known to be there). One per checkpointer.
+ */
+export class DeltaEncoder {
+  private prev: Map<string, ChunkRef> | null = null;
+  private sinceFull = 0;
+  last: SaveStats = { bytes: 0, chunks: 0, written: 0, full: true, encodeMs: 0 };
+
+  constructor(private readonly fullEvery = FULL_EVERY) {}
+
+  /** The blob of checkpoint `seq`; `prev` of the next one is this one. */
+  encode(
+    c: { seq: number; writer: string; createdAt: number; offsets: PartitionOffset[] },
+    state: unknown,
+  ): { blob: Buffer; manifest: Manifest } {
+    const t0 = performance.now();
+    const full = this.prev === null || this.sinceFull + 1 >= this.fullEvery;
+    const prev = full ? null : this.prev;
+    const bodies: Buffer[] = [];
+    let at = 0;
+    const refs: ChunkRef[] = [];
+    for (const ch of splitState(state)) {
+      const old = prev?.get(ch.key);
+      if (old && ch.sig !== undefined && old[5] === ch.sig) {
+        refs.push(old);
+        continue;
+      }
+      const body = Buffer.from(JSON.stringify(ch.value() ?? null));
+      const sig = ch.sig ?? createHash('sha1').update(body).digest('base64');
+      if (old && old[5] === sig) {
+        refs.push(old);
+        continue;
+      }
+      refs.push([ch.key, c.seq, c.writer, at, body.length, sig]);
+      bodies.push(body);
+      at += body.length;
+    }
+    const manifest: Manifest = {
+      format: 'rtap-checkpoint',
+      version: 2,
+      ...c,
+      full,
+      sinceFull: full ? 0 : this.sinceFull + 1,
+      chunks: refs,
+    };
+    const head = Buffer.from(JSON.stringify(manifest));
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(head.length);
+    const blob = Buffer.concat([MAGIC, len, head, ...bodies]);
+    this.last = {
+      bytes: blob.length,
+      chunks: refs.length,
+      written: bodies.length,
+      full,
+      encodeMs: performance.now() - t0,
+    };
+    return { blob, manifest };
+  }
+
+  /** Checkpoint `m` committed: the next one is relative to it. */
+  committed(m: Manifest): void {
+    this.prev = new Map(m.chunks.map((r) => [r[0], r]));
+    this.sinceFull = m.sinceFull;
+  }
+
+  /** A restored checkpoint: its blobs exist, so the next one may refer to them. */
+  restored(m: Manifest): void {
+    this.prev = new Map(m.chunks.map((r) => [r[0], r]));
+    this.sinceFull = m.sinceFull;
+  }
+
+  /** Write the next one in full (a store that cannot keep the restored blobs). */
+  reset(): void {
+    this.prev = null;
+  }
+}
+
+/** The manifest at the head of a blob. */
+export function readManifest(blob: Buffer, source: string): Manifest {
+  if (!isBlob(blob)) throw new RtapError(`checkpoint ${source}: not an rtap checkpoint blob`);
+  const len = blob.readUInt32BE(MAGIC.length);
+  let m: Manifest;
+  try {
+    m = JSON.parse(blob.subarray(MAGIC.length + 4, MAGIC.length + 4 + len).toString('utf8')) as Manifest;
+  } catch (err) {
+    throw new RtapError(`checkpoint ${source}: manifest cannot be read: ${(err as Error).message}`);
+  }
+  if (m?.format !== 'rtap-checkpoint' || m.version !== 2 || !Array.isArray(m.chunks))
+    throw new RtapError(`checkpoint ${source}: not an rtap checkpoint manifest (version 2)`);
+  return m;
+}
+
+/** Where a blob's chunk bodies begin. */
+function bodyStart(blob: Buffer): number {
+  return MAGIC.length + 4 + blob.readUInt32BE(MAGIC.length);
+}
+
+/** The blobs a manifest refers to ("seq writer"), its own included. */
+export function blobsOf(m: Manifest): { seq: number; writer: string }[] {
+  const seen = new Map<string, { seq: number; writer: string }>();
+  seen.set(blobId(m.seq, m.writer), { seq: m.seq, writer: m.writer });
+  for (const r of m.chunks) seen.set(blobId(r[1], r[2]), { seq: r[1], writer: r[2] });
+  return [...seen.values()];
+}
+
+/**
+ * The state of manifest `m`, its chunks read from the blobs `blob(seq, writer)` returns (the caller says
+ * where a missing one was expected). Throws naming the chunk that is missing or unreadable.
+ */
+export function assembleState(
+  m: Manifest,
+  blob: (seq: number, writer: string) => Buffer | undefined,
+  source: string,
+): unknown {
+  const values = new Map<string, unknown>();
+  for (const [key, seq, writer, offset, length] of m.chunks) {
+    const b = blob(seq, writer);
+    if (!b)
+      throw new RtapError(
+        `checkpoint ${source}: chunk ${key} is in checkpoint ${seq}${writer ? ` (writer ${writer})` : ''}, which is missing`,
+      );
+    const start = bodyStart(b) + offset;
+    if (start + length > b.length)
+      throw new RtapError(`checkpoint ${source}: chunk ${key} lies past the end of checkpoint ${seq}`);
+    try {
+      values.set(key, JSON.parse(b.subarray(start, start + length).toString('utf8')));
+    } catch (err) {
+      throw new RtapError(`checkpoint ${source}: chunk ${key} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  return joinState(values);
+}
+
+// ---- the split of a processor state into chunks and back ----
+
+/** Events and buffer entries per chunk (by sequence number / arrival). */
+const RANGE = 2048;
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * Chunks of a state. A ProcessorState with `units` is cut per unit as described above; any other state
+ * (a test's) is one chunk. The shapes are the snapshots of engine.ts (version 2), cep.ts (version 1) and
+ * merge.ts; joinState puts them back together exactly.
+ */
+export function splitState(state: unknown): Chunk[] {
+  if (!isObj(state) || !isObj(state.units)) return [{ key: 'state', value: () => state }];
+  const out: Chunk[] = [];
+  const { units, ...top } = state;
+  out.push({ key: 'top', value: () => top });
+  for (const [u, s] of Object.entries(units)) {
+    if (!isObj(s)) {
+      out.push({ key: `u/${u}`, value: () => s });
+      continue;
+    }
+    const { engine, cep, ...restOfUnit } = s;
+    out.push({ key: `u/${u}`, value: () => restOfUnit });
+    if (isObj(engine)) splitEngine(`e/${u}`, engine, out);
+    else out.push({ key: `e/${u}`, value: () => engine ?? null });
+    if (isObj(cep)) splitCep(`c/${u}`, cep, out);
+    else out.push({ key: `c/${u}`, value: () => cep ?? null });
+  }
+  return out;
+}
+
+interface EngineTaskJson {
+  partition: number;
+  dedup: { bucketMs: number; buckets: [number, string[]][] } | null;
+  views: Obj;
+}
+
+function splitEngine(k: string, engine: Obj, out: Chunk[]): void {
+  const { tasks, groups, ...head } = engine as Obj & {
+    tasks: EngineTaskJson[];
+    groups: { task: number; views: Obj }[];
+  };
+  // The head lists the partitions, groups and views, so the join rebuilds them in their order.
+  const index = {
+    tasks: tasks.map((t) => ({
+      partition: t.partition,
+      dedup: t.dedup ? { bucketMs: t.dedup.bucketMs, starts: t.dedup.buckets.map((b) => b[0]) } : null,
+      views: Object.keys(t.views),
+    })),
+    groups: groups.map((g) => ({ task: g.task, views: Object.keys(g.views) })),
+  };
+  out.push({ key: k, value: () => ({ ...head, index }) });
+  for (const t of tasks) {
+    // Ids only join a bucket until it expires as a whole: its size is its signature.
+    if (t.dedup)
+      for (const [start, ids] of t.dedup.buckets)
+        out.push({ key: `${k}/d/${t.partition}/${start}`, sig: `n${ids.length}`, value: () => ids });
+    for (const [v, j] of Object.entries(t.views))
+      out.push({ key: `${k}/v/${t.partition}/${v}`, value: () => j });
+  }
+  for (const g of groups)
+    for (const [v, j] of Object.entries(g.views)) out.push({ key: `${k}/g/${g.task}/${v}`, value: () => j });
+}
+
+function splitCep(k: string, cep: Obj, out: Chunk[]): void {
+  const { events, buffer, ...head } = cep as Obj & {
+    events: Record<string, unknown>;
+    buffer: { arrival: number; event: unknown }[];
+  };
+  const evRanges = new Map<number, { seqs: number[]; sum: number }>();
+  for (const s of Object.keys(events)) {
+    const seq = Number(s);
+    const r = Math.floor(seq / RANGE);
+    let g = evRanges.get(r);
+    if (!g) evRanges.set(r, (g = { seqs: [], sum: 0 }));
+    g.seqs.push(seq);
+    g.sum += seq;
+  }
+  const bufRanges = new Map<number, { items: typeof buffer; sum: number }>();
+  for (const b of buffer) {
+    const r = Math.floor(b.arrival / RANGE);
+    let g = bufRanges.get(r);
+    if (!g) bufRanges.set(r, (g = { items: [], sum: 0 }));
+    g.items.push(b);
+    g.sum += b.arrival;
+  }
+  out.push({
+    key: k,
+    value: () => ({ ...head, eventRanges: [...evRanges.keys()], bufferRanges: [...bufRanges.keys()] }),
+  });
+  // A bound event (by its sequence number) and a buffered event (by its arrival) never change: which of
+  // them a range holds is its content.
+  for (const [r, g] of evRanges)
+    out.push({
+      key: `${k}/ev/${r}`,
+      sig: `${g.seqs.length}:${g.sum}`,
+      value: () => g.seqs.map((s) => [s, events[s]]),
+    });
+  for (const [r, g] of bufRanges)
+    out.push({
+      key: `${k}/buf/${r}`,
+      sig: `${g.items.length}:${g.sum}`,
+      value: () => [...g.items].sort((a, b) => a.arrival - b.arrival),
+    });
+}
+
+function joinState(values: Map<string, unknown>): unknown {
+  const get = (key: string) => {
+    if (!values.has(key)) throw new RtapError(`checkpoint: chunk ${key} is missing from its manifest`);
+    return values.get(key);
+  };
+  if (values.has('state')) return values.get('state');
+  const units: Obj = {};
+  const top = get('top') as Obj;
+  for (const key of values.keys()) {
+    if (!key.startsWith('u/')) continue;
+    const u = key.slice(2);
+    const rest = get(key);
+    if (!isObj(rest)) {
+      units[u] = rest;
+      continue;
+    }
+    units[u] = { ...rest, engine: joinEngine(`e/${u}`, get), cep: joinCep(`c/${u}`, get) };
+  }
+  return { ...top, units };
+}
+
+function joinEngine(k: string, get: (key: string) => unknown): unknown {
+  const head = get(k);
+  if (!isObj(head) || !isObj(head.index)) return head;
+  const { index, ...rest } = head as Obj & {
+    index: {
+      tasks: { partition: number; dedup: { bucketMs: number; starts: number[] } | null; views: string[] }[];
+      groups: { task: number; views: string[] }[];
+    };
+  };
+  return {
+    ...rest,
+    tasks: index.tasks.map((t) => ({
+      partition: t.partition,
+      dedup: t.dedup
+        ? {
+            bucketMs: t.dedup.bucketMs,
+            buckets: t.dedup.starts.map((s) => [s, get(`${k}/d/${t.partition}/${s}`)]),
+          }
+        : null,
+      views: Object.fromEntries(t.views.map((v) => [v, get(`${k}/v/${t.partition}/${v}`)])),
+    })),
+    groups: index.groups.map((g) => ({
+      task: g.task,
+      views: Object.fromEntries(g.views.map((v) => [v, get(`${k}/g/${g.task}/${v}`)])),
+    })),
+  };
+}
+
+function joinCep(k: string, get: (key: string) => unknown): unknown {
+  const head = get(k);
+  if (!isObj(head) || !Array.isArray(head.eventRanges)) return head;
+  const { eventRanges, bufferRanges, ...rest } = head as Obj & {
+    eventRanges: number[];
+    bufferRanges: number[];
+  };
+  const events: Record<string, unknown> = {};
+  for (const r of eventRanges) for (const [s, e] of get(`${k}/ev/${r}`) as [number, unknown][]) events[s] = e;
+  const buffer = bufferRanges.flatMap((r) => get(`${k}/buf/${r}`) as unknown[]);
+  return { ...rest, buffer, events };
+}
