@@ -178,8 +178,8 @@ export function blobsOf(m: Manifest): { seq: number; writer: string }[] {
 }
 
 /**
- * The state of manifest `m`, its chunks read from the blobs `blob(seq, writer)` returns (the caller says
- * where a missing one was expected). Throws naming the chunk that is missing or unreadable.
+ * The state of manifest `m`, its chunks read from the blobs `blob(seq, writer)` returns (called once per
+ * blob; the caller says where a missing one was expected). Throws naming the chunk that is missing or unreadable.
  */
 export function assembleState(
   m: Manifest,
@@ -187,8 +187,13 @@ export function assembleState(
   source: string,
 ): unknown {
   const values = new Map<string, unknown>();
+  // Each blob is fetched once, however many chunks it holds: a manifest lists hundreds of chunks of a
+  // few blobs, and fetching a file (or joining a topic's records) per chunk made a restore quadratic.
+  const blobs = new Map<string, Buffer | undefined>();
   for (const [key, seq, writer, offset, length] of m.chunks) {
-    const b = blob(seq, writer);
+    const id = blobId(seq, writer);
+    let b = blobs.get(id);
+    if (!blobs.has(id)) blobs.set(id, (b = blob(seq, writer)));
     if (!b)
       throw new RtapError(
         `checkpoint ${source}: chunk ${key} is in checkpoint ${seq}${writer ? ` (writer ${writer})` : ''}, which is missing`,

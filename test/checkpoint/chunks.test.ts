@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectoryStore } from '../../src/checkpoint/store.js';
-import { FULL_EVERY } from '../../src/checkpoint/chunks.js';
+import { assembleState, blobsOf, DeltaEncoder, FULL_EVERY } from '../../src/checkpoint/chunks.js';
 
 const offsets = [{ topic: 't', partition: 0, offset: 1 }];
 const committed = (seq: number, writer = 'a1') => [
@@ -121,4 +121,30 @@ test('a blob whose referenced chunk is gone is refused, naming the chunk and the
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a restore fetches each blob of the chain once, however many of its chunks the manifest lists', () => {
+  // Fetching per chunk made restores quadratic: hundreds of chunks, each re-reading its blob's file.
+  const enc = new DeltaEncoder();
+  const blobs = new Map<string, Buffer>();
+  let manifest: ReturnType<DeltaEncoder['encode']>['manifest'] | null = null;
+  for (let seq = 0; seq < FULL_EVERY - 1; seq++) {
+    const { blob, manifest: m } = enc.encode({ seq, writer: 'a1', createdAt: 0, offsets }, state(seq % 5));
+    enc.committed(m);
+    blobs.set(`${seq} a1`, blob);
+    manifest = m;
+  }
+  assert.ok(manifest && manifest.chunks.length >= 10, `${manifest?.chunks.length} chunks`);
+  const fetched: string[] = [];
+  const got = assembleState(
+    manifest,
+    (seq, writer) => {
+      fetched.push(`${seq} ${writer}`);
+      return blobs.get(`${seq} ${writer}`);
+    },
+    'here',
+  );
+  assert.deepEqual(got, state((FULL_EVERY - 2) % 5));
+  assert.equal(fetched.length, new Set(fetched).size, `fetched: ${fetched.join(', ')}`);
+  assert.equal(fetched.length, blobsOf(manifest).length);
 });
