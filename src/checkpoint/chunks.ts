@@ -212,8 +212,16 @@ export function assembleState(
 
 // ---- the split of a processor state into chunks and back ----
 
-/** Events and buffer entries per chunk (by sequence number / arrival). */
+/** Bound events per chunk (by processing sequence number). */
 const RANGE = 2048;
+/**
+ * Reorder-buffer entries per chunk, by arrival. In `rtap process` an arrival is the record's position
+ * (offset * 2^14 + topic * 2^10 + partition, task-spec.ts positionOrder): 2^20 is 64 offsets of every
+ * input partition, some hundreds of events, where 2048 made a chunk (and a manifest entry) per offset.
+ */
+const BUFFER_RANGE = 2 ** 20;
+/** Hash buckets a session view's keys are cut into: a checkpoint rewrites only the buckets that changed. */
+const SESSION_BUCKETS = 64;
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -269,11 +277,53 @@ function splitEngine(k: string, engine: Obj, out: Chunk[]): void {
     if (t.dedup)
       for (const [start, ids] of t.dedup.buckets)
         out.push({ key: `${k}/d/${t.partition}/${start}`, sig: `n${ids.length}`, value: () => ids });
-    for (const [v, j] of Object.entries(t.views))
-      out.push({ key: `${k}/v/${t.partition}/${v}`, value: () => j });
+    for (const [v, j] of Object.entries(t.views)) splitView(`${k}/v/${t.partition}/${v}`, j, out);
   }
   for (const g of groups)
-    for (const [v, j] of Object.entries(g.views)) out.push({ key: `${k}/g/${g.task}/${v}`, value: () => j });
+    for (const [v, j] of Object.entries(g.views)) splitSessions(`${k}/g/${g.task}/${v}`, j, out);
+}
+
+/** FNV-1a of a key: its session bucket. */
+function bucketOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % SESSION_BUCKETS;
+}
+
+/**
+ * A windowed view's task state (windowed.ts saveTask: [pane start, slots][]) one chunk per pane, so panes
+ * no event reached since are not written again; anything else is one chunk. The head lists the panes.
+ */
+function splitView(k: string, j: unknown, out: Chunk[]): void {
+  if (!Array.isArray(j) || !j.every((p) => Array.isArray(p) && typeof p[0] === 'number')) {
+    out.push({ key: k, value: () => j });
+    return;
+  }
+  const panes = j as [number, unknown][];
+  out.push({ key: k, value: () => ({ $panes: panes.map((p) => p[0]) }) });
+  for (const p of panes) out.push({ key: `${k}/w/${p[0]}`, value: () => p });
+}
+
+/**
+ * A session view's state (sessions.ts saveTask: [key, sessions][]) in SESSION_BUCKETS chunks by key hash:
+ * at 10k events/s it is megabytes, of which a second's events touch a part. The order of keys is not
+ * kept across buckets: it is a map's, and no output depends on it (sessions.ts sorts what it emits).
+ */
+function splitSessions(k: string, j: unknown, out: Chunk[]): void {
+  if (!Array.isArray(j) || !j.every((e) => Array.isArray(e) && typeof e[0] === 'string')) {
+    out.push({ key: k, value: () => j });
+    return;
+  }
+  const buckets = new Map<number, unknown[]>();
+  for (const e of j as [string, unknown][]) {
+    const b = bucketOf(e[0]);
+    let list = buckets.get(b);
+    if (!list) buckets.set(b, (list = []));
+    list.push(e);
+  }
+  const present = [...buckets.keys()].sort((a, b) => a - b);
+  out.push({ key: k, value: () => ({ $buckets: present }) });
+  for (const b of present) out.push({ key: `${k}/h/${b}`, value: () => buckets.get(b) });
 }
 
 function splitCep(k: string, cep: Obj, out: Chunk[]): void {
@@ -292,7 +342,7 @@ function splitCep(k: string, cep: Obj, out: Chunk[]): void {
   }
   const bufRanges = new Map<number, { items: typeof buffer; sum: number }>();
   for (const b of buffer) {
-    const r = Math.floor(b.arrival / RANGE);
+    const r = Math.floor(b.arrival / BUFFER_RANGE);
     let g = bufRanges.get(r);
     if (!g) bufRanges.set(r, (g = { items: [], sum: 0 }));
     g.items.push(b);
@@ -358,13 +408,25 @@ function joinEngine(k: string, get: (key: string) => unknown): unknown {
             buckets: t.dedup.starts.map((s) => [s, get(`${k}/d/${t.partition}/${s}`)]),
           }
         : null,
-      views: Object.fromEntries(t.views.map((v) => [v, get(`${k}/v/${t.partition}/${v}`)])),
+      views: Object.fromEntries(t.views.map((v) => [v, joinView(`${k}/v/${t.partition}/${v}`, get)])),
     })),
     groups: index.groups.map((g) => ({
       task: g.task,
-      views: Object.fromEntries(g.views.map((v) => [v, get(`${k}/g/${g.task}/${v}`)])),
+      views: Object.fromEntries(g.views.map((v) => [v, joinSessions(`${k}/g/${g.task}/${v}`, get)])),
     })),
   };
+}
+
+function joinView(k: string, get: (key: string) => unknown): unknown {
+  const head = get(k);
+  if (!isObj(head) || !Array.isArray(head.$panes)) return head;
+  return (head.$panes as number[]).map((start) => get(`${k}/w/${start}`));
+}
+
+function joinSessions(k: string, get: (key: string) => unknown): unknown {
+  const head = get(k);
+  if (!isObj(head) || !Array.isArray(head.$buckets)) return head;
+  return (head.$buckets as number[]).flatMap((b) => get(`${k}/h/${b}`) as unknown[]);
 }
 
 function joinCep(k: string, get: (key: string) => unknown): unknown {
