@@ -212,16 +212,23 @@ export function assembleState(
 
 // ---- the split of a processor state into chunks and back ----
 
-/** Bound events per chunk (by processing sequence number). */
-const RANGE = 2048;
+/**
+ * Bound events per chunk (by processing sequence number). A range is rewritten whenever a run holding
+ * one of its events ends; 256 keeps that to a few kB at 200 events/s (2048 rewrote one chunk of all).
+ */
+const RANGE = 256;
 /**
  * Reorder-buffer entries per chunk, by arrival. In `rtap process` an arrival is the record's position
  * (offset * 2^14 + topic * 2^10 + partition, task-spec.ts positionOrder): 2^20 is 64 offsets of every
  * input partition, some hundreds of events, where 2048 made a chunk (and a manifest entry) per offset.
  */
 const BUFFER_RANGE = 2 ** 20;
-/** Hash buckets a session view's keys are cut into: a checkpoint rewrites only the buckets that changed. */
-const SESSION_BUCKETS = 64;
+/**
+ * Hash buckets a session view's keys, and a CEP's partition keys, are cut into: a checkpoint rewrites only
+ * the buckets a key of which changed. At 200 events/s a second's events reach most of 64 buckets.
+ */
+const SESSION_BUCKETS = 256;
+const KEY_BUCKETS = 256;
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -283,11 +290,11 @@ function splitEngine(k: string, engine: Obj, out: Chunk[]): void {
     for (const [v, j] of Object.entries(g.views)) splitSessions(`${k}/g/${g.task}/${v}`, j, out);
 }
 
-/** FNV-1a of a key: its session bucket. */
-function bucketOf(key: string): number {
+/** FNV-1a of a key, mod `n`: its bucket. */
+function bucketOf(key: string, n: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % SESSION_BUCKETS;
+  return (h >>> 0) % n;
 }
 
 /**
@@ -316,7 +323,7 @@ function splitSessions(k: string, j: unknown, out: Chunk[]): void {
   }
   const buckets = new Map<number, unknown[]>();
   for (const e of j as [string, unknown][]) {
-    const b = bucketOf(e[0]);
+    const b = bucketOf(e[0], SESSION_BUCKETS);
     let list = buckets.get(b);
     if (!list) buckets.set(b, (list = []));
     list.push(e);
@@ -327,10 +334,24 @@ function splitSessions(k: string, j: unknown, out: Chunk[]): void {
 }
 
 function splitCep(k: string, cep: Obj, out: Chunk[]): void {
-  const { events, buffer, ...head } = cep as Obj & {
+  const { events, buffer, keys, ...head } = cep as Obj & {
     events: Record<string, unknown>;
     buffer: { arrival: number; event: unknown }[];
+    keys: { pattern: string; key: string }[];
   };
+  // The partial matches per key, by key hash: most keys' runs are as they were a second ago. The head
+  // keeps each key's bucket in order, so the join restores the order keys were inserted in (eviction
+  // takes the oldest key first, and timers tie-break in that order: outputs depend on it).
+  const keyBuckets = new Map<number, unknown[]>();
+  const order: number[] = [];
+  for (const e of Array.isArray(keys) ? keys : []) {
+    const b = bucketOf(`${e.pattern}\u0000${e.key}`, KEY_BUCKETS);
+    let list = keyBuckets.get(b);
+    if (!list) keyBuckets.set(b, (list = []));
+    list.push(e);
+    order.push(b);
+  }
+  for (const [b, list] of keyBuckets) out.push({ key: `${k}/k/${b}`, value: () => list });
   const evRanges = new Map<number, { seqs: number[]; sum: number }>();
   for (const s of Object.keys(events)) {
     const seq = Number(s);
@@ -350,7 +371,12 @@ function splitCep(k: string, cep: Obj, out: Chunk[]): void {
   }
   out.push({
     key: k,
-    value: () => ({ ...head, eventRanges: [...evRanges.keys()], bufferRanges: [...bufRanges.keys()] }),
+    value: () => ({
+      ...head,
+      eventRanges: [...evRanges.keys()],
+      bufferRanges: [...bufRanges.keys()],
+      keyOrder: order,
+    }),
   });
   // A bound event (by its sequence number) and a buffered event (by its arrival) never change: which of
   // them a range holds is its content.
@@ -432,10 +458,19 @@ function joinSessions(k: string, get: (key: string) => unknown): unknown {
 function joinCep(k: string, get: (key: string) => unknown): unknown {
   const head = get(k);
   if (!isObj(head) || !Array.isArray(head.eventRanges)) return head;
-  const { eventRanges, bufferRanges, ...rest } = head as Obj & {
+  const { eventRanges, bufferRanges, keyOrder, ...rest } = head as Obj & {
     eventRanges: number[];
     bufferRanges: number[];
+    keyOrder?: number[];
   };
+  if (keyOrder) {
+    const next = new Map<number, number>();
+    rest.keys = keyOrder.map((b) => {
+      const i = next.get(b) ?? 0;
+      next.set(b, i + 1);
+      return (get(`${k}/k/${b}`) as unknown[])[i];
+    });
+  }
   const events: Record<string, unknown> = {};
   for (const r of eventRanges) for (const [s, e] of get(`${k}/ev/${r}`) as [number, unknown][]) events[s] = e;
   const buffer = bufferRanges.flatMap((r) => get(`${k}/buf/${r}`) as unknown[]);

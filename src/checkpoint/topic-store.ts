@@ -99,9 +99,15 @@ export class TopicStore implements CheckpointStore {
     if (id === 'fresh') return null;
     // Every checkpoint still in the partition, by tag: the committed one's manifest names the blobs it needs.
     const byTag = new Map<string, { chunks: Buffer[]; count: number; have: number; at: string }>();
+    // A manifest refers only to blobs of its own chain, at most FULL_EVERY checkpoints back: only those are
+    // kept of what the scan reads (until compaction, the partition still holds every older checkpoint).
+    const inChain = (tag: string) => {
+      const seq = Number(/^rtap-checkpoint (\d+)/.exec(tag)?.[1] ?? NaN);
+      return seq <= id.seq && seq >= id.seq - FULL_EVERY;
+    };
     await this.reader.scan(this.topic, this.partition, (r) => {
       const tag = r.headers[TAG_HEADER];
-      if (!r.key?.startsWith(`${this.name}/`) || !tag || !r.value) return false;
+      if (!r.key?.startsWith(`${this.name}/`) || !tag || !r.value || !inChain(tag)) return false;
       const m = /^(\d+)\/(\d+)$/.exec(r.headers[CHUNK_HEADER] ?? '');
       if (!m) return false;
       let b = byTag.get(tag);
