@@ -3,6 +3,7 @@ import { eventKind, type AnalyticsEvent } from '../events/types.js';
 import type { PatternDefinition, SequencePattern, ThresholdRule } from './ast.js';
 import { fieldOf } from './expr.js';
 import { Heap } from './heap.js';
+import { eventProjection } from './project.js';
 import { ReorderBuffer } from './reorder.js';
 import {
   compareRuns,
@@ -111,6 +112,8 @@ class CepImpl implements Cep {
   /** Event kind → the patterns it can affect; events no pattern cares about are never buffered. */
   private readonly routes = new Map<string, number[]>();
   private readonly buffer = new ReorderBuffer();
+  /** What of an event is buffered and bound: the fields the patterns read (project.ts). */
+  private readonly project: (e: AnalyticsEvent) => AnalyticsEvent;
   private readonly timers = new Heap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.order < b.order));
   private readonly maxRunsPerKey: number;
   private readonly maxPartialMatches: number;
@@ -144,6 +147,7 @@ class CepImpl implements Cep {
       return (e: AnalyticsEvent) => fieldOf(e, path);
     });
     this.interests = this.patterns.map(interestOf);
+    this.project = eventProjection(this.patterns.map((p) => p.def));
     this.maxRunsPerKey = options.maxRunsPerKey ?? 64;
     this.maxPartialMatches = options.maxPartialMatches ?? 100_000;
     for (const d of defs) this.perPattern.set(d.name, 0);
@@ -162,7 +166,7 @@ class CepImpl implements Cep {
     const route = this.routeOf(kind);
     for (let ri = 0; ri < route.length; ri++) {
       if (this.keyIfInterested(route[ri], event, kind) === null) continue;
-      this.buffer.push({ arrival: order ?? this.arrivals++, event });
+      this.buffer.push({ arrival: order ?? this.arrivals++, event: this.project(event) });
       break;
     }
     if (event.event_time > this.maxEventTime) this.maxEventTime = event.event_time;

@@ -40,7 +40,27 @@ export interface CheckpointStats {
   lastMs: number;
   /** Outputs (results, alerts, dead letters) committed in transactions so far. */
   committedOutputs: number;
+  /** The most recent checkpoints (up to HISTORY), oldest first: what each cost, for summaries and benches. */
+  history: CheckpointRecord[];
 }
+
+export interface CheckpointRecord {
+  seq: number;
+  /** Wall time (epoch ms) it committed. */
+  at: number;
+  /** Wall ms from taking the snapshot to the commit. */
+  ms: number;
+  /** Wall ms of the snapshot (engine, CEP) and of cutting and encoding its chunks. */
+  snapshotMs: number;
+  encodeMs: number;
+  /** Bytes written (the blob: manifest + changed chunks), chunks in the state, chunks written. */
+  bytes: number;
+  chunks: number;
+  written: number;
+  full: boolean;
+}
+
+const HISTORY = 10_000;
 
 /** The processor's side of checkpointing; the Kafka one below is exactly-once, others may not be. */
 export interface Checkpointer {
@@ -83,7 +103,13 @@ export interface KafkaCheckpointerOptions {
 export class KafkaCheckpointer implements Checkpointer {
   readonly intervalMs: number;
   readonly outputs = new TransactionBuffer();
-  readonly stats: CheckpointStats = { checkpoints: 0, lastSeq: -1, lastMs: 0, committedOutputs: 0 };
+  readonly stats: CheckpointStats = {
+    checkpoints: 0,
+    lastSeq: -1,
+    lastMs: 0,
+    committedOutputs: 0,
+    history: [],
+  };
   private committed = new Map<string, number>();
   /** Names this checkpointer's files and tags apart from any other owner's of the same sequence numbers. */
   private readonly writer = randomBytes(4).toString('hex');
@@ -125,13 +151,11 @@ export class KafkaCheckpointer implements Checkpointer {
     const started = Date.now();
     const seq = this.stats.lastSeq + 1;
     const writer = this.writer;
-    const records = this.o.store.save({
-      seq,
-      writer,
-      createdAt: started,
-      offsets,
-      state: typeof state === 'function' ? state() : state,
-    });
+    const t0 = performance.now();
+    const taken = typeof state === 'function' ? state() : state;
+    const snapshotMs = performance.now() - t0;
+    const records = this.o.store.save({ seq, writer, createdAt: started, offsets, state: taken });
+    const saved = this.o.store.lastSave;
     const messages = this.outputs.take();
     let n = 0;
     for (const list of messages.values()) n += list.length;
@@ -147,6 +171,9 @@ export class KafkaCheckpointer implements Checkpointer {
     this.stats.lastSeq = seq;
     this.stats.lastMs = Date.now() - started;
     this.stats.committedOutputs += n;
+    const h = this.stats.history;
+    h.push({ seq, at: Date.now(), ms: this.stats.lastMs, snapshotMs, ...saved });
+    if (h.length > HISTORY) h.splice(0, h.length - HISTORY);
     return true;
   }
 }

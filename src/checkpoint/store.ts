@@ -7,11 +7,19 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  writeSync,
+  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, RtapError } from '../errors.js';
 import type { OutgoingMessage } from '../transport/types.js';
+import {
+  assembleState,
+  blobsOf,
+  DeltaEncoder,
+  readManifest,
+  type Manifest,
+  type SaveStats,
+} from './chunks.js';
 
 export interface PartitionOffset {
   topic: string;
@@ -34,7 +42,8 @@ export interface CheckpointId {
 
 export interface Checkpoint<S = unknown> {
   format: 'rtap-checkpoint';
-  version: 1;
+  /** 1: one JSON file of the whole state (older rtap); 2: a manifest of chunks (chunks.ts). */
+  version: 1 | 2;
   /** Increases by one per checkpoint of a group; orders the files. */
   seq: number;
   writer?: string;
@@ -43,9 +52,10 @@ export interface Checkpoint<S = unknown> {
   state: S;
 }
 
-const NAME = /^checkpoint-(\d{12})(?:-([0-9a-f]+))?\.json$/;
-const fileName = ({ seq, writer }: CheckpointId) =>
-  `checkpoint-${String(seq).padStart(12, '0')}${writer ? `-${writer}` : ''}.json`;
+/** `.ck`: a blob (manifest + changed chunks, chunks.ts); `.json`: a whole state, as older rtap wrote. */
+const NAME = /^checkpoint-(\d{12})(?:-([0-9a-f]+))?\.(json|ck)$/;
+const fileName = ({ seq, writer }: CheckpointId, ext: 'json' | 'ck' = 'json') =>
+  `checkpoint-${String(seq).padStart(12, '0')}${writer ? `-${writer}` : ''}.${ext}`;
 const sameId = (a: CheckpointId, b: CheckpointId) => a.seq === b.seq && a.writer === b.writer;
 
 /** Committed offsets as the group returns them: with the commit's metadata (the checkpoint tag). */
@@ -67,8 +77,31 @@ export interface CheckpointStore {
    * nothing; a changelog topic returns it as records, which the transaction commits with the offsets.
    */
   save<S>(c: NewCheckpoint<S>): Map<string, OutgoingMessage[]>;
-  /** Checkpoint `seq` has committed: what came before it can go. */
+  /** Checkpoint `seq` has committed: what came before it (and no later checkpoint refers to) can go. */
   committed(seq: number): void;
+  /** What the last save cost (size, chunks written, encode time). */
+  readonly lastSave: SaveStats;
+}
+
+/** A version-2 checkpoint as a restore returns it: the state assembled from the manifest's chunks. */
+export function fromManifest<S>(m: Manifest, state: unknown): Checkpoint<S> {
+  return {
+    format: 'rtap-checkpoint',
+    version: 2,
+    seq: m.seq,
+    writer: m.writer,
+    createdAt: m.createdAt,
+    offsets: m.offsets,
+    state: state as S,
+  };
+}
+
+/** Checks that a blob's manifest is checkpoint `id`'s. */
+export function checkManifest(m: Manifest, id: CheckpointId, source: string): void {
+  if (m.seq !== id.seq || (m.writer ?? '') !== id.writer || !Array.isArray(m.offsets))
+    throw new RtapError(
+      `checkpoint ${source}: not an rtap checkpoint for sequence ${id.seq}${id.writer ? ` of writer ${id.writer}` : ''}`,
+    );
 }
 
 /** Parses and checks a stored checkpoint's text: it must be rtap's, version 1, of checkpoint `id`. */
@@ -101,8 +134,18 @@ export function parseCheckpoint<S>(text: string, id: CheckpointId, source: strin
  * crash. A reader therefore sees whole checkpoints or none, never a torn one.
  */
 export class DirectoryStore implements CheckpointStore {
+  private readonly encoder = new DeltaEncoder();
+  /** Blobs ("seq writer") the last two committed checkpoints (or the restored one) need. */
+  private keep: Set<string>[] = [];
+  /** The manifest saved last, until it commits. */
+  private pending: Manifest | null = null;
+
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
+  }
+
+  get lastSave(): SaveStats {
+    return this.encoder.last;
   }
 
   get where(): string {
@@ -117,13 +160,30 @@ export class DirectoryStore implements CheckpointStore {
   }
 
   save<S>(c: NewCheckpoint<S>): Map<string, OutgoingMessage[]> {
-    this.write(c);
+    const { blob, manifest } = this.encoder.encode(
+      { seq: c.seq, writer: c.writer ?? '', createdAt: c.createdAt, offsets: c.offsets },
+      c.state,
+    );
+    this.durably(join(this.dir, fileName({ seq: c.seq, writer: c.writer ?? '' }, 'ck')), blob);
+    this.pending = manifest;
     return new Map();
   }
 
   committed(seq: number): void {
-    // The one before stays until the next commit: a crash between writing seq+1 and committing it resumes from seq.
-    this.pruneBefore(seq - 1);
+    const m = this.pending;
+    this.pending = null;
+    if (!m || m.seq !== seq) return this.pruneBefore(seq - 1);
+    this.encoder.committed(m);
+    // The one before stays until the next commit (a crash between writing seq+1 and committing it resumes
+    // from seq), and so does every blob either refers to; nothing else older is needed.
+    this.keep = [this.keep[this.keep.length - 1] ?? new Set(), new Set(blobsOf(m).map(blobKey))];
+    const keep = new Set(this.keep.flatMap((k) => [...k]));
+    for (const f of readdirSync(this.dir)) {
+      const n = NAME.exec(f);
+      if (f.includes('.tmp-')) rmSync(join(this.dir, f), { force: true });
+      else if (n && Number(n[1]) <= seq && !keep.has(`${Number(n[1])} ${n[2] ?? ''}`))
+        rmSync(join(this.dir, f), { force: true });
+    }
   }
 
   /** Checkpoints present, oldest first. */
@@ -132,16 +192,21 @@ export class DirectoryStore implements CheckpointStore {
       .map((f) => NAME.exec(f))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => ({ seq: Number(m[1]), writer: m[2] ?? '' }))
+      .filter((c, i, all) => all.findIndex((d) => sameId(c, d)) === i)
       .sort((a, b) => a.seq - b.seq || (a.writer < b.writer ? -1 : a.writer > b.writer ? 1 : 0));
   }
 
+  /** Writes checkpoint `c` whole, as one JSON file (version 1, as rtap did before chunks). */
   write<S>(c: NewCheckpoint<S>): void {
     const body: Checkpoint<S> = { format: 'rtap-checkpoint', version: 1, ...c };
-    const final = join(this.dir, fileName({ seq: c.seq, writer: c.writer ?? '' }));
+    this.durably(join(this.dir, fileName({ seq: c.seq, writer: c.writer ?? '' })), JSON.stringify(body));
+  }
+
+  private durably(final: string, data: string | Buffer): void {
     const tmp = `${final}.tmp-${process.pid}`;
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, JSON.stringify(body));
+      writeFileSync(fd, data);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -156,6 +221,24 @@ export class DirectoryStore implements CheckpointStore {
   }
 
   read<S>(id: CheckpointId): Checkpoint<S> {
+    const blobFile = join(this.dir, fileName(id, 'ck'));
+    const blob = readOr(blobFile);
+    if (blob) {
+      const m = readManifest(blob, blobFile);
+      checkManifest(m, id, blobFile);
+      const state = assembleState(
+        m,
+        (seq, writer) =>
+          seq === id.seq && writer === id.writer
+            ? blob
+            : readOr(join(this.dir, fileName({ seq, writer }, 'ck'))),
+        blobFile,
+      );
+      // The next checkpoint may refer to this one's blobs: they stay until it has committed.
+      this.encoder.restored(m);
+      this.keep = [new Set(blobsOf(m).map(blobKey))];
+      return fromManifest<S>(m, state);
+    }
     const file = join(this.dir, fileName(id));
     let text: string;
     try {
@@ -179,8 +262,19 @@ export class DirectoryStore implements CheckpointStore {
   private remove(which: (seq: number) => boolean): void {
     for (const f of readdirSync(this.dir)) {
       const m = NAME.exec(f);
-      if ((m && which(Number(m[1]))) || f.includes('.json.tmp-')) rmSync(join(this.dir, f), { force: true });
+      if ((m && which(Number(m[1]))) || f.includes('.tmp-')) rmSync(join(this.dir, f), { force: true });
     }
+  }
+}
+
+const blobKey = (b: { seq: number; writer: string }) => `${b.seq} ${b.writer}`;
+
+function readOr(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new RtapError(`checkpoint ${file}: cannot be read: ${(err as Error).message}`);
   }
 }
 

@@ -1,7 +1,18 @@
 import type { ScannedRecord } from '../transport/kafka/scan.js';
 import type { OutgoingMessage } from '../transport/types.js';
 import {
+  assembleState,
+  DeltaEncoder,
+  FULL_EVERY,
+  isBlob,
+  readManifest,
+  type Manifest,
+  type SaveStats,
+} from './chunks.js';
+import {
+  checkManifest,
   checkpointTag,
+  fromManifest,
   committedCheckpoint,
   missingCheckpoint,
   parseCheckpoint,
@@ -63,6 +74,12 @@ const CHUNK_HEADER = 'rtap-chunk';
  */
 export class TopicStore implements CheckpointStore {
   private readonly partition: number;
+  private readonly encoder = new DeltaEncoder();
+  private pending: Manifest | null = null;
+
+  get lastSave(): SaveStats {
+    return this.encoder.last;
+  }
 
   constructor(
     private readonly reader: ChangelogReader,
@@ -80,46 +97,81 @@ export class TopicStore implements CheckpointStore {
   async load<S>(committed: CommittedOffset[], where: string): Promise<Checkpoint<S> | null> {
     const id = committedCheckpoint(committed, where);
     if (id === 'fresh') return null;
-    const tag = checkpointTag(id);
-    const chunks: Buffer[] = [];
-    let count = -1;
-    let have = 0;
-    let at = '';
+    // Every checkpoint still in the partition, by tag: the committed one's manifest names the blobs it needs.
+    const byTag = new Map<string, { chunks: Buffer[]; count: number; have: number; at: string }>();
+    // A manifest refers only to blobs of its own chain, at most FULL_EVERY checkpoints back: only those are
+    // kept of what the scan reads (until compaction, the partition still holds every older checkpoint).
+    const inChain = (tag: string) => {
+      const seq = Number(/^rtap-checkpoint (\d+)/.exec(tag)?.[1] ?? NaN);
+      return seq <= id.seq && seq >= id.seq - FULL_EVERY;
+    };
     await this.reader.scan(this.topic, this.partition, (r) => {
-      if (!r.key?.startsWith(`${this.name}/`) || r.headers[TAG_HEADER] !== tag || !r.value) return false;
+      const tag = r.headers[TAG_HEADER];
+      if (!r.key?.startsWith(`${this.name}/`) || !tag || !r.value || !inChain(tag)) return false;
       const m = /^(\d+)\/(\d+)$/.exec(r.headers[CHUNK_HEADER] ?? '');
       if (!m) return false;
+      let b = byTag.get(tag);
+      if (!b || b.count !== Number(m[2]))
+        byTag.set(
+          tag,
+          (b = {
+            chunks: [],
+            count: Number(m[2]),
+            have: 0,
+            at: `${this.topic}[${this.partition}]@${r.offset}`,
+          }),
+        );
       const i = Number(m[1]);
-      count = Number(m[2]);
-      if (chunks[i] === undefined) have++;
-      chunks[i] = r.value;
-      at ||= `${this.topic}[${this.partition}]@${r.offset}`;
-      return have === count;
+      if (b.chunks[i] === undefined) b.have++;
+      b.chunks[i] = r.value;
+      return false;
     });
-    if (have === 0 || have !== count)
+    const blob = (seq: number, writer: string): Buffer | undefined => {
+      const b = byTag.get(checkpointTag({ seq, writer }));
+      return b && b.have === b.count ? Buffer.concat(b.chunks) : undefined;
+    };
+    const mine = blob(id.seq, id.writer);
+    if (!mine)
       throw missingCheckpoint(
         where,
         id,
         this.where,
         'give the --checkpoint-store (and --checkpoint-dir) that process used, or a new --group',
       );
-    return parseCheckpoint<S>(Buffer.concat(chunks).toString('utf8'), id, at);
+    const at = byTag.get(checkpointTag(id))!.at;
+    // Version 1 (older rtap): the JSON of a checkpoint file.
+    if (!isBlob(mine)) return parseCheckpoint<S>(mine.toString('utf8'), id, at);
+    const m = readManifest(mine, at);
+    checkManifest(m, id, at);
+    const state = assembleState(m, blob, `${at} in ${this.where}`);
+    this.encoder.restored(m);
+    return fromManifest<S>(m, state);
   }
 
   save<S>(c: NewCheckpoint<S>): Map<string, OutgoingMessage[]> {
-    const json = Buffer.from(JSON.stringify({ format: 'rtap-checkpoint', version: 1, ...c }));
-    const n = Math.max(1, Math.ceil(json.length / CHUNK_BYTES));
+    const { blob, manifest } = this.encoder.encode(
+      { seq: c.seq, writer: c.writer ?? '', createdAt: c.createdAt, offsets: c.offsets },
+      c.state,
+    );
+    this.pending = manifest;
+    const n = Math.max(1, Math.ceil(blob.length / CHUNK_BYTES));
     const tag = checkpointTag({ seq: c.seq, writer: c.writer ?? '' });
+    // A slot per checkpoint of the last two chains: a manifest refers to blobs of its own chain only
+    // (at most FULL_EVERY back), so a slot is reused only once nothing committed can refer to it, and
+    // compaction keeps the newest record of each slot's keys.
+    const slot = c.seq % (2 * FULL_EVERY);
     const records = Array.from({ length: n }, (_, i) => ({
-      key: `${this.name}/${i}`,
-      value: json.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES),
+      key: `${this.name}/${slot}/${i}`,
+      value: blob.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES),
       partition: this.partition,
       headers: { [TAG_HEADER]: tag, [CHUNK_HEADER]: `${i}/${n}` },
     }));
     return new Map([[this.topic, records]]);
   }
 
-  committed(): void {
-    // Compaction keeps the newest record of the key; older checkpoints go with it.
+  committed(seq: number): void {
+    // Compaction keeps the newest record of each key; older checkpoints go with it.
+    if (this.pending?.seq === seq) this.encoder.committed(this.pending);
+    this.pending = null;
   }
 }

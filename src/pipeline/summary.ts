@@ -1,3 +1,4 @@
+import type { CheckpointRecord } from '../checkpoint/coordinator.js';
 import type { SinkStats } from '../sinks/types.js';
 import type { countersReport } from './counters.js';
 
@@ -12,6 +13,8 @@ export interface InputSummary {
 export type ProcessSummary = ReturnType<typeof countersReport> & {
   checkpoints?: number;
   recovery_ms?: number;
+  /** The most recent checkpoints of a single processor, oldest first (`--json` only). */
+  checkpoint_log?: CheckpointRecord[];
   first_batch_at?: number | null;
   last_batch_at?: number | null;
   input?: InputSummary;

@@ -168,6 +168,8 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
       ...(checkpointer || scaleOut
         ? { checkpoints: processor.recovery.checkpoints, recovery_ms: processor.recovery.recoveryMs }
         : {}),
+      // What each checkpoint cost (size, chunks written, encode and commit time): bench/checkpoint-size.ts.
+      ...(checkpointer ? { checkpoint_log: checkpointer.stats.history } : {}),
       // The busy period: a backlog's drain rate is consumed / (last - first).
       first_batch_at: processor.activity.firstBatchAt || null,
       last_batch_at: processor.activity.lastBatchAt || null,

@@ -1,0 +1,478 @@
+import { createHash } from 'node:crypto';
+import { RtapError } from '../errors.js';
+import type { PartitionOffset } from './store.js';
+
+/**
+ * Incremental checkpoints. A checkpoint's state is cut into keyed chunks (splitState): per unit, the CEP's
+ * bound events by sequence range and its reorder buffer by arrival range, each input partition's dedup
+ * ids per event-time bucket, every view's state per partition or task, and what remains of each unit.
+ * A chunk whose content cannot have changed since the previous checkpoint (a signature: bound events and
+ * buffered events never change once taken, dedup buckets only grow) is not even encoded; one whose
+ * encoding hashes the same as before is not written again. A checkpoint is one blob: its manifest (every
+ * chunk of the state, with where it is: this blob or an earlier one) and the chunks that changed.
+ * A full checkpoint (every FULL_EVERY, and the first after a start) writes every chunk, so a manifest
+ * never reaches further back than the last full one, and older blobs can be deleted.
+ *
+ * Encoding, chosen by measurement (bench/checkpoint-size.ts, docs/fault-tolerance.md): each chunk is
+ * JSON text. Deflate (level 1) shrank a blob 3.2x for about 20 ms per MB, not applied while the CPU, not
+ * the bytes written, is the limit; the state is mostly event ids and event fields, which a hand-written
+ * binary encoding would save little on. What made checkpoints slow was writing all of it every time.
+ */
+
+/** Checkpoints between full ones. */
+export const FULL_EVERY = 30;
+
+/** Manifest entry: chunk key, the blob holding it (seq, writer), offset and length there, signature/hash. */
+export type ChunkRef = [
+  key: string,
+  seq: number,
+  writer: string,
+  offset: number,
+  length: number,
+  sig: string,
+];
+
+export interface Manifest {
+  format: 'rtap-checkpoint';
+  version: 2;
+  seq: number;
+  writer: string;
+  createdAt: number;
+  offsets: PartitionOffset[];
+  /** Writes every chunk itself (references no earlier blob). */
+  full: boolean;
+  /** Checkpoints since the last full one (0: this one is full). */
+  sinceFull: number;
+  chunks: ChunkRef[];
+}
+
+const MAGIC = Buffer.from('RTAPCK2\n');
+
+export function isBlob(b: Buffer): boolean {
+  return b.length >= MAGIC.length + 4 && b.subarray(0, MAGIC.length).equals(MAGIC);
+}
+
+/** What one save cost: for CheckpointStats and the bench. */
+export interface SaveStats {
+  bytes: number;
+  chunks: number;
+  written: number;
+  full: boolean;
+  encodeMs: number;
+}
+
+interface Chunk {
+  key: string;
+  /** Equal signatures mean equal content, without encoding it. */
+  sig?: string;
+  value: () => unknown;
+}
+
+/** Blob names: "seq writer". */
+const blobId = (seq: number, writer: string) => `${seq} ${writer}`;
+
+/**
+ * Writes checkpoints as blobs relative to the previous one it wrote (or restored from, once its blobs are
+ * known to be there). One per checkpointer.
+ */
+export class DeltaEncoder {
+  private prev: Map<string, ChunkRef> | null = null;
+  private sinceFull = 0;
+  last: SaveStats = { bytes: 0, chunks: 0, written: 0, full: true, encodeMs: 0 };
+
+  constructor(private readonly fullEvery = FULL_EVERY) {}
+
+  /** The blob of checkpoint `seq`; `prev` of the next one is this one. */
+  encode(
+    c: { seq: number; writer: string; createdAt: number; offsets: PartitionOffset[] },
+    state: unknown,
+  ): { blob: Buffer; manifest: Manifest } {
+    const t0 = performance.now();
+    const full = this.prev === null || this.sinceFull + 1 >= this.fullEvery;
+    const prev = full ? null : this.prev;
+    const bodies: Buffer[] = [];
+    let at = 0;
+    const refs: ChunkRef[] = [];
+    for (const ch of splitState(state)) {
+      const old = prev?.get(ch.key);
+      if (old && ch.sig !== undefined && old[5] === ch.sig) {
+        refs.push(old);
+        continue;
+      }
+      const body = Buffer.from(JSON.stringify(ch.value() ?? null));
+      const sig = ch.sig ?? createHash('sha1').update(body).digest('base64');
+      if (old && old[5] === sig) {
+        refs.push(old);
+        continue;
+      }
+      refs.push([ch.key, c.seq, c.writer, at, body.length, sig]);
+      bodies.push(body);
+      at += body.length;
+    }
+    const manifest: Manifest = {
+      format: 'rtap-checkpoint',
+      version: 2,
+      ...c,
+      full,
+      sinceFull: full ? 0 : this.sinceFull + 1,
+      chunks: refs,
+    };
+    const head = Buffer.from(JSON.stringify(manifest));
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(head.length);
+    const blob = Buffer.concat([MAGIC, len, head, ...bodies]);
+    this.last = {
+      bytes: blob.length,
+      chunks: refs.length,
+      written: bodies.length,
+      full,
+      encodeMs: performance.now() - t0,
+    };
+    return { blob, manifest };
+  }
+
+  /** Checkpoint `m` committed: the next one is relative to it. */
+  committed(m: Manifest): void {
+    this.prev = new Map(m.chunks.map((r) => [r[0], r]));
+    this.sinceFull = m.sinceFull;
+  }
+
+  /** A restored checkpoint: its blobs exist, so the next one may refer to them. */
+  restored(m: Manifest): void {
+    this.prev = new Map(m.chunks.map((r) => [r[0], r]));
+    this.sinceFull = m.sinceFull;
+  }
+
+  /** Write the next one in full (a store that cannot keep the restored blobs). */
+  reset(): void {
+    this.prev = null;
+  }
+}
+
+/** The manifest at the head of a blob. */
+export function readManifest(blob: Buffer, source: string): Manifest {
+  if (!isBlob(blob)) throw new RtapError(`checkpoint ${source}: not an rtap checkpoint blob`);
+  const len = blob.readUInt32BE(MAGIC.length);
+  let m: Manifest;
+  try {
+    m = JSON.parse(blob.subarray(MAGIC.length + 4, MAGIC.length + 4 + len).toString('utf8')) as Manifest;
+  } catch (err) {
+    throw new RtapError(`checkpoint ${source}: manifest cannot be read: ${(err as Error).message}`);
+  }
+  if (m?.format !== 'rtap-checkpoint' || m.version !== 2 || !Array.isArray(m.chunks))
+    throw new RtapError(`checkpoint ${source}: not an rtap checkpoint manifest (version 2)`);
+  return m;
+}
+
+/** Where a blob's chunk bodies begin. */
+function bodyStart(blob: Buffer): number {
+  return MAGIC.length + 4 + blob.readUInt32BE(MAGIC.length);
+}
+
+/** The blobs a manifest refers to ("seq writer"), its own included. */
+export function blobsOf(m: Manifest): { seq: number; writer: string }[] {
+  const seen = new Map<string, { seq: number; writer: string }>();
+  seen.set(blobId(m.seq, m.writer), { seq: m.seq, writer: m.writer });
+  for (const r of m.chunks) seen.set(blobId(r[1], r[2]), { seq: r[1], writer: r[2] });
+  return [...seen.values()];
+}
+
+/**
+ * The state of manifest `m`, its chunks read from the blobs `blob(seq, writer)` returns (called once per
+ * blob; the caller says where a missing one was expected). Throws naming the chunk that is missing or unreadable.
+ */
+export function assembleState(
+  m: Manifest,
+  blob: (seq: number, writer: string) => Buffer | undefined,
+  source: string,
+): unknown {
+  const values = new Map<string, unknown>();
+  // Each blob is fetched once, however many chunks it holds: a manifest lists hundreds of chunks of a
+  // few blobs, and fetching a file (or joining a topic's records) per chunk made a restore quadratic.
+  const blobs = new Map<string, Buffer | undefined>();
+  for (const [key, seq, writer, offset, length] of m.chunks) {
+    const id = blobId(seq, writer);
+    let b = blobs.get(id);
+    if (!blobs.has(id)) blobs.set(id, (b = blob(seq, writer)));
+    if (!b)
+      throw new RtapError(
+        `checkpoint ${source}: chunk ${key} is in checkpoint ${seq}${writer ? ` (writer ${writer})` : ''}, which is missing`,
+      );
+    const start = bodyStart(b) + offset;
+    if (start + length > b.length)
+      throw new RtapError(`checkpoint ${source}: chunk ${key} lies past the end of checkpoint ${seq}`);
+    try {
+      values.set(key, JSON.parse(b.subarray(start, start + length).toString('utf8')));
+    } catch (err) {
+      throw new RtapError(`checkpoint ${source}: chunk ${key} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  return joinState(values);
+}
+
+// ---- the split of a processor state into chunks and back ----
+
+/**
+ * Bound events per chunk (by processing sequence number). A range is rewritten whenever a run holding
+ * one of its events ends; 256 keeps that to a few kB at 200 events/s (2048 rewrote one chunk of all).
+ */
+const RANGE = 256;
+/**
+ * Reorder-buffer entries per chunk, by arrival. In `rtap process` an arrival is the record's position
+ * (offset * 2^14 + topic * 2^10 + partition, task-spec.ts positionOrder): 2^20 is 64 offsets of every
+ * input partition, some hundreds of events, where 2048 made a chunk (and a manifest entry) per offset.
+ */
+const BUFFER_RANGE = 2 ** 20;
+/**
+ * Hash buckets a session view's keys, and a CEP's partition keys, are cut into: a checkpoint rewrites only
+ * the buckets a key of which changed. At 200 events/s a second's events reach most of 64 buckets.
+ */
+const SESSION_BUCKETS = 256;
+const KEY_BUCKETS = 256;
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * Chunks of a state. A ProcessorState with `units` is cut per unit as described above; any other state
+ * (a test's) is one chunk. The shapes are the snapshots of engine.ts (version 2), cep.ts (version 1) and
+ * merge.ts; joinState puts them back together exactly.
+ */
+export function splitState(state: unknown): Chunk[] {
+  if (!isObj(state) || !isObj(state.units)) return [{ key: 'state', value: () => state }];
+  const out: Chunk[] = [];
+  const { units, ...top } = state;
+  out.push({ key: 'top', value: () => top });
+  for (const [u, s] of Object.entries(units)) {
+    if (!isObj(s)) {
+      out.push({ key: `u/${u}`, value: () => s });
+      continue;
+    }
+    const { engine, cep, ...restOfUnit } = s;
+    out.push({ key: `u/${u}`, value: () => restOfUnit });
+    if (isObj(engine)) splitEngine(`e/${u}`, engine, out);
+    else out.push({ key: `e/${u}`, value: () => engine ?? null });
+    if (isObj(cep)) splitCep(`c/${u}`, cep, out);
+    else out.push({ key: `c/${u}`, value: () => cep ?? null });
+  }
+  return out;
+}
+
+interface EngineTaskJson {
+  partition: number;
+  dedup: { bucketMs: number; buckets: [number, string[]][] } | null;
+  views: Obj;
+}
+
+function splitEngine(k: string, engine: Obj, out: Chunk[]): void {
+  const { tasks, groups, ...head } = engine as Obj & {
+    tasks: EngineTaskJson[];
+    groups: { task: number; views: Obj }[];
+  };
+  // The head lists the partitions, groups and views, so the join rebuilds them in their order.
+  const index = {
+    tasks: tasks.map((t) => ({
+      partition: t.partition,
+      dedup: t.dedup ? { bucketMs: t.dedup.bucketMs, starts: t.dedup.buckets.map((b) => b[0]) } : null,
+      views: Object.keys(t.views),
+    })),
+    groups: groups.map((g) => ({ task: g.task, views: Object.keys(g.views) })),
+  };
+  out.push({ key: k, value: () => ({ ...head, index }) });
+  for (const t of tasks) {
+    // Ids only join a bucket until it expires as a whole: its size is its signature.
+    if (t.dedup)
+      for (const [start, ids] of t.dedup.buckets)
+        out.push({ key: `${k}/d/${t.partition}/${start}`, sig: `n${ids.length}`, value: () => ids });
+    for (const [v, j] of Object.entries(t.views)) splitView(`${k}/v/${t.partition}/${v}`, j, out);
+  }
+  for (const g of groups)
+    for (const [v, j] of Object.entries(g.views)) splitSessions(`${k}/g/${g.task}/${v}`, j, out);
+}
+
+/** FNV-1a of a key, mod `n`: its bucket. */
+function bucketOf(key: string, n: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % n;
+}
+
+/**
+ * A windowed view's task state (windowed.ts saveTask: [pane start, slots][]) one chunk per pane, so panes
+ * no event reached since are not written again; anything else is one chunk. The head lists the panes.
+ */
+function splitView(k: string, j: unknown, out: Chunk[]): void {
+  if (!Array.isArray(j) || !j.every((p) => Array.isArray(p) && typeof p[0] === 'number')) {
+    out.push({ key: k, value: () => j });
+    return;
+  }
+  const panes = j as [number, unknown][];
+  out.push({ key: k, value: () => ({ $panes: panes.map((p) => p[0]) }) });
+  for (const p of panes) out.push({ key: `${k}/w/${p[0]}`, value: () => p });
+}
+
+/**
+ * A session view's state (sessions.ts saveTask: [key, sessions][]) in SESSION_BUCKETS chunks by key hash:
+ * at 10k events/s it is megabytes, of which a second's events touch a part. The order of keys is not
+ * kept across buckets: it is a map's, and no output depends on it (sessions.ts sorts what it emits).
+ */
+function splitSessions(k: string, j: unknown, out: Chunk[]): void {
+  if (!Array.isArray(j) || !j.every((e) => Array.isArray(e) && typeof e[0] === 'string')) {
+    out.push({ key: k, value: () => j });
+    return;
+  }
+  const buckets = new Map<number, unknown[]>();
+  for (const e of j as [string, unknown][]) {
+    const b = bucketOf(e[0], SESSION_BUCKETS);
+    let list = buckets.get(b);
+    if (!list) buckets.set(b, (list = []));
+    list.push(e);
+  }
+  const present = [...buckets.keys()].sort((a, b) => a - b);
+  out.push({ key: k, value: () => ({ $buckets: present }) });
+  for (const b of present) out.push({ key: `${k}/h/${b}`, value: () => buckets.get(b) });
+}
+
+function splitCep(k: string, cep: Obj, out: Chunk[]): void {
+  const { events, buffer, keys, ...head } = cep as Obj & {
+    events: Record<string, unknown>;
+    buffer: { arrival: number; event: unknown }[];
+    keys: { pattern: string; key: string }[];
+  };
+  // The partial matches per key, by key hash: most keys' runs are as they were a second ago. The head
+  // keeps each key's bucket in order, so the join restores the order keys were inserted in (eviction
+  // takes the oldest key first, and timers tie-break in that order: outputs depend on it).
+  const keyBuckets = new Map<number, unknown[]>();
+  const order: number[] = [];
+  for (const e of Array.isArray(keys) ? keys : []) {
+    const b = bucketOf(`${e.pattern}\u0000${e.key}`, KEY_BUCKETS);
+    let list = keyBuckets.get(b);
+    if (!list) keyBuckets.set(b, (list = []));
+    list.push(e);
+    order.push(b);
+  }
+  for (const [b, list] of keyBuckets) out.push({ key: `${k}/k/${b}`, value: () => list });
+  const evRanges = new Map<number, { seqs: number[]; sum: number }>();
+  for (const s of Object.keys(events)) {
+    const seq = Number(s);
+    const r = Math.floor(seq / RANGE);
+    let g = evRanges.get(r);
+    if (!g) evRanges.set(r, (g = { seqs: [], sum: 0 }));
+    g.seqs.push(seq);
+    g.sum += seq;
+  }
+  const bufRanges = new Map<number, { items: typeof buffer; sum: number }>();
+  for (const b of buffer) {
+    const r = Math.floor(b.arrival / BUFFER_RANGE);
+    let g = bufRanges.get(r);
+    if (!g) bufRanges.set(r, (g = { items: [], sum: 0 }));
+    g.items.push(b);
+    g.sum += b.arrival;
+  }
+  out.push({
+    key: k,
+    value: () => ({
+      ...head,
+      eventRanges: [...evRanges.keys()],
+      bufferRanges: [...bufRanges.keys()],
+      keyOrder: order,
+    }),
+  });
+  // A bound event (by its sequence number) and a buffered event (by its arrival) never change: which of
+  // them a range holds is its content.
+  for (const [r, g] of evRanges)
+    out.push({
+      key: `${k}/ev/${r}`,
+      sig: `${g.seqs.length}:${g.sum}`,
+      value: () => g.seqs.map((s) => [s, events[s]]),
+    });
+  for (const [r, g] of bufRanges)
+    out.push({
+      key: `${k}/buf/${r}`,
+      sig: `${g.items.length}:${g.sum}`,
+      value: () => [...g.items].sort((a, b) => a.arrival - b.arrival),
+    });
+}
+
+function joinState(values: Map<string, unknown>): unknown {
+  const get = (key: string) => {
+    if (!values.has(key)) throw new RtapError(`checkpoint: chunk ${key} is missing from its manifest`);
+    return values.get(key);
+  };
+  if (values.has('state')) return values.get('state');
+  const units: Obj = {};
+  const top = get('top') as Obj;
+  for (const key of values.keys()) {
+    if (!key.startsWith('u/')) continue;
+    const u = key.slice(2);
+    const rest = get(key);
+    if (!isObj(rest)) {
+      units[u] = rest;
+      continue;
+    }
+    units[u] = { ...rest, engine: joinEngine(`e/${u}`, get), cep: joinCep(`c/${u}`, get) };
+  }
+  return { ...top, units };
+}
+
+function joinEngine(k: string, get: (key: string) => unknown): unknown {
+  const head = get(k);
+  if (!isObj(head) || !isObj(head.index)) return head;
+  const { index, ...rest } = head as Obj & {
+    index: {
+      tasks: { partition: number; dedup: { bucketMs: number; starts: number[] } | null; views: string[] }[];
+      groups: { task: number; views: string[] }[];
+    };
+  };
+  return {
+    ...rest,
+    tasks: index.tasks.map((t) => ({
+      partition: t.partition,
+      dedup: t.dedup
+        ? {
+            bucketMs: t.dedup.bucketMs,
+            buckets: t.dedup.starts.map((s) => [s, get(`${k}/d/${t.partition}/${s}`)]),
+          }
+        : null,
+      views: Object.fromEntries(t.views.map((v) => [v, joinView(`${k}/v/${t.partition}/${v}`, get)])),
+    })),
+    groups: index.groups.map((g) => ({
+      task: g.task,
+      views: Object.fromEntries(g.views.map((v) => [v, joinSessions(`${k}/g/${g.task}/${v}`, get)])),
+    })),
+  };
+}
+
+function joinView(k: string, get: (key: string) => unknown): unknown {
+  const head = get(k);
+  if (!isObj(head) || !Array.isArray(head.$panes)) return head;
+  return (head.$panes as number[]).map((start) => get(`${k}/w/${start}`));
+}
+
+function joinSessions(k: string, get: (key: string) => unknown): unknown {
+  const head = get(k);
+  if (!isObj(head) || !Array.isArray(head.$buckets)) return head;
+  return (head.$buckets as number[]).flatMap((b) => get(`${k}/h/${b}`) as unknown[]);
+}
+
+function joinCep(k: string, get: (key: string) => unknown): unknown {
+  const head = get(k);
+  if (!isObj(head) || !Array.isArray(head.eventRanges)) return head;
+  const { eventRanges, bufferRanges, keyOrder, ...rest } = head as Obj & {
+    eventRanges: number[];
+    bufferRanges: number[];
+    keyOrder?: number[];
+  };
+  if (keyOrder) {
+    const next = new Map<number, number>();
+    rest.keys = keyOrder.map((b) => {
+      const i = next.get(b) ?? 0;
+      next.set(b, i + 1);
+      return (get(`${k}/k/${b}`) as unknown[])[i];
+    });
+  }
+  const events: Record<string, unknown> = {};
+  for (const r of eventRanges) for (const [s, e] of get(`${k}/ev/${r}`) as [number, unknown][]) events[s] = e;
+  const buffer = bufferRanges.flatMap((r) => get(`${k}/buf/${r}`) as unknown[]);
+  return { ...rest, buffer, events };
+}
