@@ -10,6 +10,7 @@
  *   npm test -- test/engine      only files under a path (or matching a substring)
  */
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,6 +28,11 @@ export interface TestService {
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
+const concurrency = Number(process.env.RTAP_TEST_CONCURRENCY ?? Math.max(2, availableParallelism() - 1));
+if (!Number.isInteger(concurrency) || concurrency < 1)
+  throw new Error(
+    `RTAP_TEST_CONCURRENCY must be a whole number ≥ 1, got ${process.env.RTAP_TEST_CONCURRENCY}`,
+  );
 const filters = args.filter((a) => !a.startsWith('--'));
 
 function walk(dir: string): string[] {
@@ -99,7 +105,16 @@ try {
   code = await new Promise<number>((resolveCode) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-reporter=spec', ...files.map((f) => relative(root, f))],
+      [
+        '--import',
+        'tsx',
+        '--test',
+        // Node's default is one file at a time on a 2-core machine (cores - 1); the slow files mostly wait on
+        // brokers and servers, so two at a time halves the wall time (RTAP_TEST_CONCURRENCY overrides).
+        `--test-concurrency=${concurrency}`,
+        '--test-reporter=spec',
+        ...files.map((f) => relative(root, f)),
+      ],
       { cwd: root, env, stdio: 'inherit' },
     );
     testRun = child;
