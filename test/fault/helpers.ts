@@ -115,7 +115,15 @@ export async function readCommitted(
   const pos = new Map<string, number>();
   const done = () =>
     [...ends].every(([tp, end]) => (pos.get(tp) ?? from.get(tp) ?? 0) >= end - 1 || end === 0);
-  let quietSince = Date.now();
+  // Time to join the group before the safety net below counts.
+  let quietSince = Date.now() + 20_000;
+  // A fetch of only markers (a partition's last commit marker) reaches no eachBatch, but moves the position.
+  // (Not the batch's high watermark: that is the partition's end, reached only after its last batch.)
+  consumer.on(consumer.events.START_BATCH_PROCESS, (e) => {
+    quietSince = Date.now();
+    const tp = `${topic}/${e.payload.partition}`;
+    if (e.payload.batchSize === 0) pos.set(tp, Math.max(pos.get(tp) ?? -1, Number(e.payload.lastOffset)));
+  });
   await consumer.run({
     eachBatch: async ({ batch }) => {
       quietSince = Date.now();
@@ -132,13 +140,13 @@ export async function readCommitted(
           offset: Number(m.offset),
         });
       }
-      // The last offset may be a transaction marker, which is never delivered: the batch's LSO says where we are.
-      pos.set(tp, Math.max(pos.get(tp) ?? 0, Number(batch.highWatermark) - 1));
+      // The batch's last offset counts its transaction markers, which are never delivered as messages.
+      pos.set(tp, Math.max(pos.get(tp) ?? -1, Number(batch.lastOffset())));
     },
   });
-  // Stop once every partition is read to its end, or nothing arrived for 3 s (partitions with markers only).
-  const deadline = Date.now() + 60_000;
-  while (!done() && Date.now() - quietSince < 3000 && Date.now() < deadline)
+  // Stop once every partition is read to its end; nothing arriving for 10 s is only a safety net.
+  const deadline = Date.now() + 120_000;
+  while (!done() && Date.now() - quietSince < 10_000 && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 500));
   await consumer.disconnect();
