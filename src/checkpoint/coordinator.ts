@@ -3,7 +3,8 @@ import type { CepSnapshot } from '../cep/index.js';
 import type { EngineSnapshot } from '../engine/index.js';
 import type { MergerSnapshot } from '../engine/merge.js';
 import type { KafkaTransactions } from '../transport/kafka/transactions.js';
-import type { Producer } from '../transport/types.js';
+import type { OutgoingMessage, Producer } from '../transport/types.js';
+import type { SaveStats } from './chunks.js';
 import { TransactionBuffer } from './buffer.js';
 import {
   checkpointTag,
@@ -76,6 +77,18 @@ export interface Checkpointer {
    * is called only then: a snapshot costs time in proportion to the state.
    */
   checkpoint(state: ProcessorState | (() => ProcessorState), offsets: PartitionOffset[]): Promise<boolean>;
+  /**
+   * checkpoint() in two halves, so processing need not wait for the writes: before it returns, it has
+   * taken the state (and encoded it) and the outputs collected so far, and the input may move on; the
+   * promise resolves once the checkpoint has committed. `beforeCommit` runs after the state is durable,
+   * before the transaction commits (the sinks' flush). Null when nothing moved. One at a time: the next
+   * begins after this one's promise has settled.
+   */
+  begin(
+    state: ProcessorState | (() => ProcessorState),
+    offsets: PartitionOffset[],
+    beforeCommit?: () => Promise<void>,
+  ): Promise<void> | null;
   /** Releases its producer (a task that moved to another process). */
   close(): Promise<void>;
 }
@@ -144,36 +157,85 @@ export class KafkaCheckpointer implements Checkpointer {
     state: ProcessorState | (() => ProcessorState),
     offsets: PartitionOffset[],
   ): Promise<boolean> {
-    if (offsets.length === 0) return false;
+    const done = this.begin(state, offsets);
+    if (!done) return false;
+    await done;
+    return true;
+  }
+
+  begin(
+    state: ProcessorState | (() => ProcessorState),
+    offsets: PartitionOffset[],
+    beforeCommit?: () => Promise<void>,
+  ): Promise<void> | null {
+    if (offsets.length === 0) return null;
     const now = offsetMap(offsets);
     const moved = now.size !== this.committed.size || [...now].some(([k, v]) => this.committed.get(k) !== v);
-    if (!moved && this.outputs.size === 0) return false;
+    if (!moved && this.outputs.size === 0) return null;
     const started = Date.now();
     const seq = this.stats.lastSeq + 1;
     const writer = this.writer;
     const t0 = performance.now();
     const taken = typeof state === 'function' ? state() : state;
     const snapshotMs = performance.now() - t0;
-    const records = this.o.store.save({ seq, writer, createdAt: started, offsets, state: taken });
+    // Everything taken from the live state happens before the first await: the state is encoded here,
+    // and the outputs of this checkpoint are those sent until now.
+    const { records, written } = this.o.store.save({
+      seq,
+      writer,
+      createdAt: started,
+      offsets,
+      state: taken,
+    });
     const saved = this.o.store.lastSave;
     const messages = this.outputs.take();
+    return this.finish({
+      seq,
+      writer,
+      started,
+      snapshotMs,
+      saved,
+      now,
+      messages,
+      records,
+      written,
+      offsets,
+      beforeCommit,
+    });
+  }
+
+  private async finish(c: {
+    seq: number;
+    writer: string;
+    started: number;
+    snapshotMs: number;
+    saved: SaveStats;
+    now: Map<string, number>;
+    messages: Map<string, OutgoingMessage[]>;
+    records: Map<string, OutgoingMessage[]>;
+    written: Promise<void>;
+    offsets: PartitionOffset[];
+    beforeCommit?: () => Promise<void>;
+  }): Promise<void> {
+    const { seq, writer, messages } = c;
     let n = 0;
     for (const list of messages.values()) n += list.length;
-    for (const [topic, list] of records) messages.set(topic, [...(messages.get(topic) ?? []), ...list]);
+    for (const [topic, list] of c.records) messages.set(topic, [...(messages.get(topic) ?? []), ...list]);
+    await c.written;
+    await c.beforeCommit?.();
     await this.o.transactions.commit(
       messages,
       this.o.groupId,
-      offsets.map((p) => ({ ...p, metadata: checkpointTag({ seq, writer }) })),
+      c.offsets.map((p) => ({ ...p, metadata: checkpointTag({ seq, writer }) })),
     );
-    this.committed = now;
+    this.committed = c.now;
     this.o.store.committed(seq);
     this.stats.checkpoints++;
     this.stats.lastSeq = seq;
-    this.stats.lastMs = Date.now() - started;
+    this.stats.lastMs = Date.now() - c.started;
     this.stats.committedOutputs += n;
     const h = this.stats.history;
-    h.push({ seq, at: Date.now(), ms: this.stats.lastMs, snapshotMs, ...saved });
+    h.push({ seq, at: Date.now(), ms: this.stats.lastMs, snapshotMs: c.snapshotMs, ...c.saved });
     if (h.length > HISTORY) h.splice(0, h.length - HISTORY);
-    return true;
   }
 }

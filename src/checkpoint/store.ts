@@ -1,14 +1,5 @@
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EXIT, RtapError } from '../errors.js';
 import type { OutgoingMessage } from '../transport/types.js';
@@ -63,6 +54,12 @@ export type CommittedOffset = PartitionOffset & { metadata?: string | null };
 
 export type NewCheckpoint<S> = Omit<Checkpoint<S>, 'format' | 'version'>;
 
+/** A checkpoint encoded by CheckpointStore.save. */
+export interface Saved {
+  records: Map<string, OutgoingMessage[]>;
+  written: Promise<void>;
+}
+
 /** Where a checkpointer keeps state: a local directory, or a compacted changelog topic (topic-store.ts). */
 export interface CheckpointStore {
   /** For messages: the directory or topic. */
@@ -73,10 +70,12 @@ export interface CheckpointStore {
    */
   load<S>(committed: CommittedOffset[], where: string): Promise<Checkpoint<S> | null>;
   /**
-   * Persists checkpoint `c` before its transaction commits. A directory writes it durably now and returns
-   * nothing; a changelog topic returns it as records, which the transaction commits with the offsets.
+   * Persists checkpoint `c` before its transaction commits. It is encoded before save returns (the
+   * state's objects may change after that: the processor goes on); `written` resolves once it is durable.
+   * A directory writes a file (`records` empty); a changelog topic returns it as records, which the
+   * transaction commits with the offsets.
    */
-  save<S>(c: NewCheckpoint<S>): Map<string, OutgoingMessage[]>;
+  save<S>(c: NewCheckpoint<S>): Saved;
   /** Checkpoint `seq` has committed: what came before it (and no later checkpoint refers to) can go. */
   committed(seq: number): void;
   /** What the last save cost (size, chunks written, encode time). */
@@ -159,14 +158,14 @@ export class DirectoryStore implements CheckpointStore {
     return id === 'fresh' ? null : this.read<S>(id);
   }
 
-  save<S>(c: NewCheckpoint<S>): Map<string, OutgoingMessage[]> {
+  save<S>(c: NewCheckpoint<S>): Saved {
     const { blob, manifest } = this.encoder.encode(
       { seq: c.seq, writer: c.writer ?? '', createdAt: c.createdAt, offsets: c.offsets },
       c.state,
     );
-    this.durably(join(this.dir, fileName({ seq: c.seq, writer: c.writer ?? '' }, 'ck')), blob);
     this.pending = manifest;
-    return new Map();
+    const file = join(this.dir, fileName({ seq: c.seq, writer: c.writer ?? '' }, 'ck'));
+    return { records: new Map(), written: this.durably(file, blob) };
   }
 
   committed(seq: number): void {
@@ -197,26 +196,30 @@ export class DirectoryStore implements CheckpointStore {
   }
 
   /** Writes checkpoint `c` whole, as one JSON file (version 1, as rtap did before chunks). */
-  write<S>(c: NewCheckpoint<S>): void {
+  write<S>(c: NewCheckpoint<S>): Promise<void> {
     const body: Checkpoint<S> = { format: 'rtap-checkpoint', version: 1, ...c };
-    this.durably(join(this.dir, fileName({ seq: c.seq, writer: c.writer ?? '' })), JSON.stringify(body));
+    return this.durably(
+      join(this.dir, fileName({ seq: c.seq, writer: c.writer ?? '' })),
+      JSON.stringify(body),
+    );
   }
 
-  private durably(final: string, data: string | Buffer): void {
+  /** Off the event loop: the processor goes on while the file is written and synced. */
+  private async durably(final: string, data: string | Buffer): Promise<void> {
     const tmp = `${final}.tmp-${process.pid}`;
-    const fd = openSync(tmp, 'w');
+    const f = await open(tmp, 'w');
     try {
-      writeFileSync(fd, data);
-      fsyncSync(fd);
+      await f.writeFile(data);
+      await f.sync();
     } finally {
-      closeSync(fd);
+      await f.close();
     }
-    renameSync(tmp, final);
-    const dfd = openSync(this.dir, 'r');
+    await rename(tmp, final);
+    const d = await open(this.dir, 'r');
     try {
-      fsyncSync(dfd);
+      await d.sync();
     } finally {
-      closeSync(dfd);
+      await d.close();
     }
   }
 

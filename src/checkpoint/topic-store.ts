@@ -1,5 +1,4 @@
 import type { ScannedRecord } from '../transport/kafka/scan.js';
-import type { OutgoingMessage } from '../transport/types.js';
 import {
   assembleState,
   DeltaEncoder,
@@ -18,6 +17,7 @@ import {
   parseCheckpoint,
   type Checkpoint,
   type CheckpointStore,
+  type Saved,
   type CommittedOffset,
   type NewCheckpoint,
 } from './store.js';
@@ -148,7 +148,7 @@ export class TopicStore implements CheckpointStore {
     return fromManifest<S>(m, state);
   }
 
-  save<S>(c: NewCheckpoint<S>): Map<string, OutgoingMessage[]> {
+  save<S>(c: NewCheckpoint<S>): Saved {
     const { blob, manifest } = this.encoder.encode(
       { seq: c.seq, writer: c.writer ?? '', createdAt: c.createdAt, offsets: c.offsets },
       c.state,
@@ -166,7 +166,7 @@ export class TopicStore implements CheckpointStore {
       partition: this.partition,
       headers: { [TAG_HEADER]: tag, [CHUNK_HEADER]: `${i}/${n}` },
     }));
-    return new Map([[this.topic, records]]);
+    return { records: new Map([[this.topic, records]]), written: Promise.resolve() };
   }
 
   committed(seq: number): void {

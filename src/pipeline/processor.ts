@@ -143,6 +143,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private runPromise: Promise<void> | null = null;
   private stopping = false;
   private checkpointTimer: NodeJS.Timeout | null = null;
+  /** The checkpoint being written and committed, if any (its failure goes to fail()). */
+  private committing: Promise<void> | null = null;
   /** Next offset per "topic/partition" reflected in the state (checkpointing only). */
   private readonly positions = new Map<string, PartitionOffset>();
   private readonly checkpointed: boolean;
@@ -390,11 +392,13 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       for (const u of this.units.values()) await this.checkpointUnit(u);
       return;
     }
+    // One at a time; processing went on while the previous one was written and committed.
+    await this.committing;
+    if (this.failure) return;
     // Threads: every batch handed over is processed and its outputs delivered before the snapshot.
     await this.pool?.idle();
     for (const u of this.units.values()) await this.settle(u, this.o.clock.now());
     const remote = this.pool ? await this.pool.snapshot() : {};
-    await this.flushSinks();
     const state = (): ProcessorState => ({
       engine: null,
       cep: null,
@@ -405,7 +409,21 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         ]),
       ),
     });
-    if (await ck.checkpoint(state, [...this.positions.values()])) this.recovery.checkpoints++;
+    // The snapshot and the outputs are taken now; the state's write, the sinks' flush and the transaction
+    // run while the next batches are processed (Flink's asynchronous snapshot): a checkpoint that waited
+    // for its fsync and commit took most of a 1 s interval from processing at 10k events/s.
+    const done = ck.begin(state, [...this.positions.values()], () => this.flushSinks());
+    if (!done) return;
+    this.committing = done.then(
+      () => {
+        this.recovery.checkpoints++;
+        this.committing = null;
+      },
+      (err: Error) => {
+        this.committing = null;
+        this.fail(err);
+      },
+    );
   }
 
   private async checkpointUnit(u: Unit): Promise<void> {
@@ -636,6 +654,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     // Clean stop (SIGTERM, q): a final checkpoint, so a successor resumes exactly here.
     if (this.checkpointed && !this.failure)
       await this.serial(() => this.checkpoint()).catch((err: Error) => (this.failure ??= err));
+    await this.committing;
     for (const dlq of new Set([...this.units.values()].map((u) => u.dlq))) {
       await dlq.flush();
       await dlq.close();

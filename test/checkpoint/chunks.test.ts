@@ -55,14 +55,14 @@ function state(step: number) {
   };
 }
 
-test('an incremental checkpoint writes only the chunks that changed, and restores the whole state', () => {
+test('an incremental checkpoint writes only the chunks that changed, and restores the whole state', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rtap-chunks-'));
   try {
     const store = new DirectoryStore(dir);
-    store.save({ seq: 0, writer: 'a1', createdAt: 0, offsets, state: state(0) });
+    await store.save({ seq: 0, writer: 'a1', createdAt: 0, offsets, state: state(0) }).written;
     store.committed(0);
     const first = store.lastSave;
-    store.save({ seq: 1, writer: 'a1', createdAt: 0, offsets, state: state(1) });
+    await store.save({ seq: 1, writer: 'a1', createdAt: 0, offsets, state: state(1) }).written;
     store.committed(1);
     const second = store.lastSave;
     assert.equal(first.full, true);
@@ -88,7 +88,7 @@ test('old blobs go once no kept checkpoint refers to them; a full one every FULL
     const store = new DirectoryStore(dir);
     const n = FULL_EVERY + 3;
     for (let seq = 0; seq < n; seq++) {
-      store.save({ seq, writer: 'a1', createdAt: 0, offsets, state: state(seq % 4) });
+      await store.save({ seq, writer: 'a1', createdAt: 0, offsets, state: state(seq % 4) }).written;
       store.committed(seq);
     }
     const files = readdirSync(dir).sort();
@@ -104,13 +104,13 @@ test('old blobs go once no kept checkpoint refers to them; a full one every FULL
   }
 });
 
-test('a blob whose referenced chunk is gone is refused, naming the chunk and the checkpoint it was in', () => {
+test('a blob whose referenced chunk is gone is refused, naming the chunk and the checkpoint it was in', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rtap-chunks-'));
   try {
     const store = new DirectoryStore(dir);
-    store.save({ seq: 0, writer: 'a1', createdAt: 0, offsets, state: state(0) });
+    await store.save({ seq: 0, writer: 'a1', createdAt: 0, offsets, state: state(0) }).written;
     store.committed(0);
-    store.save({ seq: 1, writer: 'a1', createdAt: 0, offsets, state: state(1) });
+    await store.save({ seq: 1, writer: 'a1', createdAt: 0, offsets, state: state(1) }).written;
     rmSync(join(dir, 'checkpoint-000000000000-a1.ck'));
     assert.throws(
       () => new DirectoryStore(dir).read({ seq: 1, writer: 'a1' }),

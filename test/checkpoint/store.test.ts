@@ -10,10 +10,10 @@ import {
   verifyOffsets,
 } from '../../src/checkpoint/store.js';
 
-function withDir(fn: (dir: string) => void): void {
+async function withDir(fn: (dir: string) => void | Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rtap-ckpt-'));
   try {
-    fn(dir);
+    await fn(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -27,10 +27,10 @@ const offsets = [
 ];
 
 test('a written checkpoint reads back identical and leaves no temporary file', () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const store = new DirectoryStore(join(dir, 'g'));
     const state = { engine: { nested: [1, 2, { x: 'y' }] }, cep: null };
-    store.write({ seq: 3, writer: 'a1', createdAt: 123, offsets, state });
+    await store.write({ seq: 3, writer: 'a1', createdAt: 123, offsets, state });
     assert.deepEqual(store.list(), [id(3)]);
     assert.deepEqual(store.read(id(3)), {
       format: 'rtap-checkpoint',
@@ -45,9 +45,9 @@ test('a written checkpoint reads back identical and leaves no temporary file', (
   }));
 
 test('a torn temporary file from a crash mid-write is not a checkpoint and is cleaned up by pruning', () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const store = new DirectoryStore(dir);
-    store.write({ seq: 1, writer: 'a1', createdAt: 0, offsets, state: {} });
+    await store.write({ seq: 1, writer: 'a1', createdAt: 0, offsets, state: {} });
     writeFileSync(join(dir, 'checkpoint-000000000002-a1.json.tmp-999'), '{"format":"rtap-chec');
     assert.deepEqual(store.list(), [id(1)]);
     store.pruneBefore(1);
@@ -55,7 +55,7 @@ test('a torn temporary file from a crash mid-write is not a checkpoint and is cl
   }));
 
 test('a corrupt checkpoint file is refused with its path', () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const store = new DirectoryStore(dir);
     writeFileSync(join(dir, 'checkpoint-000000000004.json'), '{"format":"other"}');
     assert.throws(
@@ -67,9 +67,10 @@ test('a corrupt checkpoint file is refused with its path', () =>
   }));
 
 test('pruning keeps the chosen range: before drops older, after drops newer (uncommitted) checkpoints', () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const store = new DirectoryStore(dir);
-    for (const seq of [1, 2, 3, 4, 5]) store.write({ seq, writer: 'a1', createdAt: 0, offsets, state: {} });
+    for (const seq of [1, 2, 3, 4, 5])
+      await store.write({ seq, writer: 'a1', createdAt: 0, offsets, state: {} });
     store.pruneBefore(2);
     store.pruneAfter(4);
     assert.deepEqual(store.list(), [id(2), id(3), id(4)]);
@@ -81,12 +82,12 @@ test('the committed tag names the checkpoint to restore, even when a newer file 
 });
 
 test('two writers of one sequence number keep separate files, and the tag picks the one that committed', () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     // A fenced previous owner writes its file before its transaction fails: it must not replace the
     // successor's file of the same sequence number.
     const store = new DirectoryStore(dir);
-    store.write({ seq: 6, writer: 'b2', createdAt: 0, offsets, state: { by: 'successor' } });
-    store.write({ seq: 6, writer: 'a1', createdAt: 1, offsets, state: { by: 'fenced' } });
+    await store.write({ seq: 6, writer: 'b2', createdAt: 0, offsets, state: { by: 'successor' } });
+    await store.write({ seq: 6, writer: 'a1', createdAt: 1, offsets, state: { by: 'fenced' } });
     assert.deepEqual(store.list(), [id(6, 'a1'), id(6, 'b2')]);
     const committed = offsets.map((o) => ({ ...o, metadata: checkpointTag(id(6, 'b2')) }));
     const chosen = chooseCheckpoint(committed, store.list(), 'here');
@@ -99,7 +100,7 @@ test('two writers of one sequence number keep separate files, and the tag picks 
   }));
 
 test('checkpoints written before writers were named (no writer in file name or tag) still restore', () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const store = new DirectoryStore(dir);
     writeFileSync(
       join(dir, 'checkpoint-000000000002.json'),
@@ -112,9 +113,9 @@ test('checkpoints written before writers were named (no writer in file name or t
   }));
 
 test('a file whose content names another writer than its file name is refused', () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const store = new DirectoryStore(dir);
-    store.write({ seq: 3, writer: 'a1', createdAt: 0, offsets, state: {} });
+    await store.write({ seq: 3, writer: 'a1', createdAt: 0, offsets, state: {} });
     assert.throws(() => store.read(id(3, 'b2')), /cannot be read/);
     writeFileSync(
       join(dir, 'checkpoint-000000000003-b2.json'),
