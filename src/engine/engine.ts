@@ -85,6 +85,8 @@ export interface Engine {
   /** Watermark - allowed lateness: events before it are late, windows ending at or before it are closed. */
   horizon(): number;
   stats(): EngineStats;
+  /** Whether any input partition is active (not idle): stats().activePartitions > 0, without counting state. */
+  anyActive(): boolean;
   snapshot(): EngineSnapshot;
   /** Registers partitions before their first event, so they hold the watermark back until they send or go idle. */
   assign(partitions: { topic: string; partition: number }[], wallNow: number): void;
@@ -375,6 +377,10 @@ class StreamEngine implements Engine {
 
   horizon(): number {
     return this.closeAt;
+  }
+
+  anyActive(): boolean {
+    return this.wm.partitions().some((p) => p.active);
   }
 
   stats(): EngineStats {

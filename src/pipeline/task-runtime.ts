@@ -283,7 +283,8 @@ export class TaskRuntime {
     const reports = this.setup.reports;
     if (!reports || !this.engine) return;
     const horizon = this.engine.horizon();
-    const active = this.engine.stats().activePartitions > 0;
+    // Not stats(): it counts every view's open windows, and per batch that was 7 % of a worker's CPU at 20k/s.
+    const active = this.engine.anyActive();
     const now = `${horizon}/${active}`;
     if (now === this.reported) return;
     this.reported = now;
