@@ -3,8 +3,7 @@ import type { CepSnapshot } from '../cep/index.js';
 import type { EngineSnapshot } from '../engine/index.js';
 import type { MergerSnapshot } from '../engine/merge.js';
 import type { KafkaTransactions } from '../transport/kafka/transactions.js';
-import type { OutgoingMessage, Producer } from '../transport/types.js';
-import type { SaveStats } from './chunks.js';
+import type { Producer } from '../transport/types.js';
 import { TransactionBuffer } from './buffer.js';
 import {
   checkpointTag,
@@ -189,53 +188,27 @@ export class KafkaCheckpointer implements Checkpointer {
     });
     const saved = this.o.store.lastSave;
     const messages = this.outputs.take();
-    return this.finish({
-      seq,
-      writer,
-      started,
-      snapshotMs,
-      saved,
-      now,
-      messages,
-      records,
-      written,
-      offsets,
-      beforeCommit,
-    });
-  }
-
-  private async finish(c: {
-    seq: number;
-    writer: string;
-    started: number;
-    snapshotMs: number;
-    saved: SaveStats;
-    now: Map<string, number>;
-    messages: Map<string, OutgoingMessage[]>;
-    records: Map<string, OutgoingMessage[]>;
-    written: Promise<void>;
-    offsets: PartitionOffset[];
-    beforeCommit?: () => Promise<void>;
-  }): Promise<void> {
-    const { seq, writer, messages } = c;
     let n = 0;
     for (const list of messages.values()) n += list.length;
-    for (const [topic, list] of c.records) messages.set(topic, [...(messages.get(topic) ?? []), ...list]);
-    await c.written;
-    await c.beforeCommit?.();
-    await this.o.transactions.commit(
-      messages,
-      this.o.groupId,
-      c.offsets.map((p) => ({ ...p, metadata: checkpointTag({ seq, writer }) })),
-    );
-    this.committed = c.now;
-    this.o.store.committed(seq);
-    this.stats.checkpoints++;
-    this.stats.lastSeq = seq;
-    this.stats.lastMs = Date.now() - c.started;
-    this.stats.committedOutputs += n;
-    const h = this.stats.history;
-    h.push({ seq, at: Date.now(), ms: this.stats.lastMs, snapshotMs: c.snapshotMs, ...c.saved });
-    if (h.length > HISTORY) h.splice(0, h.length - HISTORY);
+    for (const [topic, list] of records) messages.set(topic, [...(messages.get(topic) ?? []), ...list]);
+    const commit = async () => {
+      await written;
+      await beforeCommit?.();
+      await this.o.transactions.commit(
+        messages,
+        this.o.groupId,
+        offsets.map((p) => ({ ...p, metadata: checkpointTag({ seq, writer }) })),
+      );
+      this.committed = now;
+      this.o.store.committed(seq);
+      this.stats.checkpoints++;
+      this.stats.lastSeq = seq;
+      this.stats.lastMs = Date.now() - started;
+      this.stats.committedOutputs += n;
+      const h = this.stats.history;
+      h.push({ seq, at: Date.now(), ms: this.stats.lastMs, snapshotMs, ...saved });
+      if (h.length > HISTORY) h.splice(0, h.length - HISTORY);
+    };
+    return commit();
   }
 }
