@@ -23,7 +23,7 @@ import type { PipelineTopics } from '../transport/topics.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { AnalyticsEvent } from '../events/types.js';
 import type { ViewResult } from '../events/results.js';
-import { runThreads, threadsForKafka, type ThreadedRun } from '../simulator/threads.js';
+import { runThreads, threadsForTopics, type ThreadedRun } from '../simulator/threads.js';
 import { verifyResults } from './check.js';
 import type { LoadShape } from './load-shape.js';
 import { rateAt } from './load-shape.js';
@@ -58,10 +58,11 @@ export interface BenchOptions {
   /** What the run does after the load stops, for people waiting on it (see BenchPhase). */
   onPhase?(phase: BenchPhase): void;
   /**
-   * Generator threads (--threads) on Kafka, each with a producer of its own from `transport` options
-   * (simulator/threads.ts); the same stream as one thread.
+   * Generator threads (--threads; simulator/threads.ts), the same stream as one thread: on Kafka each
+   * with a producer of its own from `transport` options, on the embedded log relaying its records to
+   * this thread's producer (the log lives here), so generation and encoding leave the main thread.
    */
-  generator?: { threads: number; transport: ThreadedRun['transport'] };
+  generator?: { threads: number; transport: Exclude<ThreadedRun['transport'], 'relay' | null> };
   /** The pipeline's topics (a topology file); the reference topology by default. The simulator's own
    * `topics` say where it sends. */
   topics?: PipelineTopics;
@@ -195,8 +196,8 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     if (intended >= recorders.measureFrom) recorders.record('ack', ackedAt - sentAt, count);
   };
   const threads =
-    o.generator && o.transport.kind === 'kafka' && clock === systemClock
-      ? await threadsForKafka(o.generator.threads, simConfig, o.transport.admin(), () => {})
+    o.generator && clock === systemClock
+      ? await threadsForTopics(o.generator.threads, simConfig, o.transport.admin(), () => {})
       : 1;
   const summary =
     threads > 1
@@ -209,7 +210,8 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
               durationMs: totalMs,
               shape: { shape: o.shape, totalMs },
             },
-            transport: o.generator!.transport,
+            transport: o.transport.kind === 'kafka' ? o.generator!.transport : 'relay',
+            relay: producer,
             clientId: 'rtap-bench',
             lines: o.check ? 'events' : undefined,
           },

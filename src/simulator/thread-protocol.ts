@@ -2,6 +2,7 @@ import type { LoadShape } from '../bench/load-shape.js';
 import type { OpenTransportOptions } from '../transport/open.js';
 import type { SimulatorConfig } from './config.js';
 import type { PacingOptions, PacingProgress, RunSummary } from './pacing.js';
+import type { RelayReply, RelayRequest } from './relay.js';
 import type { LoadProfile } from './schedule.js';
 
 /** The messages between the main thread (threads.ts) and a generator thread (thread-worker.ts). */
@@ -30,18 +31,22 @@ export interface ThreadSpec {
   threads: number;
   config: SimulatorConfig;
   pacing: PacingSpec;
-  /** Where to send; null generates unpaced (a recording) without sending. */
-  transport: Omit<OpenTransportOptions, 'embedded' | 'log'> | null;
+  /**
+   * Where to send: a producer of the thread's own (Kafka), 'relay' to the main thread's producer (the
+   * embedded log, which lives there: relay.ts), or null to generate unpaced (a recording) without sending.
+   */
+  transport: Omit<OpenTransportOptions, 'embedded' | 'log'> | 'relay' | null;
   clientId: string;
   /** Send [intended, sentAt, ackedAt, count] tuples of acknowledged groups (latency histograms). */
   published: boolean;
   lines: LineKind | null;
 }
 
-export type ToThread = { kind: 'go'; origin: number } | { kind: 'stop' } | { kind: 'credit' };
+export type ToThread = { kind: 'go'; origin: number } | { kind: 'stop' } | { kind: 'credit' } | RelayReply;
 
 export type FromThread =
   | { kind: 'ready' }
+  | RelayRequest
   | { kind: 'progress'; progress: PacingProgress }
   /** Flat [intended, sentAt, ackedAt, count, ...]. */
   | { kind: 'published'; tuples: Float64Array }

@@ -11,6 +11,7 @@ import { createShardGenerator, type Generator, type SimRecord } from './generato
 import { emptySummary, runSchedule, type PacingHooks, type RunSummary } from './pacing.js';
 import { pacingFromSpec } from './pacing-spec.js';
 import { recordingLine } from './recording.js';
+import { RelayProducer } from './relay.js';
 import { createSchedule, type Schedule } from './schedule.js';
 import { shardOfIndex, shardsOfThread } from './sharding.js';
 import type { FromThread, ThreadSpec, ToThread } from './thread-protocol.js';
@@ -59,8 +60,10 @@ let credit = CHUNKS_AHEAD;
 let creditWaiter: (() => void) | null = null;
 let go: ((origin: number) => void) | null = null;
 const abort = new AbortController();
+const relay = spec.transport === 'relay' ? new RelayProducer(post) : null;
 port.on('message', (m: ToThread) => {
   if (m.kind === 'go') go?.(m.origin);
+  else if (m.kind === 'sent' || m.kind === 'send-failed') relay?.settle(m);
   else if (m.kind === 'stop') abort.abort();
   else if (m.kind === 'credit') {
     credit++;
@@ -153,6 +156,10 @@ async function main(): Promise<void> {
   const part = ownPart(createSchedule(pacingFromSpec(spec.pacing)), generators, spec.config.shards);
   if (!spec.transport) {
     post({ kind: 'done', summary: await unpaced(part) });
+    return;
+  }
+  if (spec.transport === 'relay') {
+    post({ kind: 'done', summary: await live(part, relay!) });
     return;
   }
   const transport = await openTransport(spec.transport);

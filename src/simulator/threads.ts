@@ -5,7 +5,8 @@ import { RtapError, UsageError } from '../errors.js';
 import { systemClock } from '../time/clock.js';
 import type { SimulatorConfig } from './config.js';
 import { emptySummary, type PacingHooks, type PacingProgress, type RunSummary } from './pacing.js';
-import type { Admin } from '../transport/types.js';
+import type { Admin, Producer } from '../transport/types.js';
+import { serveRelay } from './relay.js';
 import { shardOfIndex, topicsMixingShards, usableThreads } from './sharding.js';
 import type { FromThread, LineKind, PacingSpec, ThreadSpec, ToThread } from './thread-protocol.js';
 
@@ -14,8 +15,13 @@ export interface ThreadedRun {
   threads: number;
   config: SimulatorConfig;
   pacing: PacingSpec;
-  /** Where each thread sends with a producer of its own; null: unpaced generation (a recording). */
+  /**
+   * Where each thread sends: with a producer of its own (Kafka options), through `relay` on this thread
+   * ('relay': the embedded log), or nowhere (null: unpaced generation, a recording).
+   */
   transport: ThreadSpec['transport'];
+  /** The producer relayed sends go to (transport 'relay'). */
+  relay?: Producer;
   clientId: string;
   /** The records' lines to merge back in schedule order and hand to onLine. */
   lines?: LineKind;
@@ -40,11 +46,11 @@ export interface ThreadedHooks extends Pick<
 }
 
 /**
- * Generator threads for a run into Kafka: at most one per shard, and one when a topic's partition count
+ * Generator threads for a run into a log (Kafka or embedded): at most one per shard, and one when a topic's partition count
  * is not a multiple of the shard count (its partitions would mix shards, so several threads would write
  * to one partition and its order would depend on timing).
  */
-export async function threadsForKafka(
+export async function threadsForTopics(
   requested: number,
   config: SimulatorConfig,
   admin: Admin,
@@ -169,6 +175,8 @@ export async function runThreads(run: ThreadedRun, hooks: ThreadedHooks = {}): P
     throw new UsageError(
       `invalid --threads ${threads}: expected 1 to ${run.config.shards} (the number of shards, --shards)`,
     );
+  if (run.transport === 'relay' && !run.relay)
+    throw new RtapError("generator threads with transport 'relay' need the producer to relay to");
   const workers: Worker[] = [];
   const summaries: (RunSummary | null)[] = Array.from({ length: threads }, () => null);
   const progress: (PacingProgress | null)[] = Array.from({ length: threads }, () => null);
@@ -238,6 +246,9 @@ export async function runThreads(run: ThreadedRun, hooks: ThreadedHooks = {}): P
               hooks.onStart?.(origin);
               for (const x of workers) post(x, { kind: 'go', origin });
             }
+            break;
+          case 'send':
+            serveRelay(run.relay!, m, (r) => post(w, r));
             break;
           case 'progress':
             progress[thread] = m.progress;

@@ -13,7 +13,7 @@ import { createGenerator } from '../../simulator/generator.js';
 import { pacingFromSpec } from '../../simulator/pacing-spec.js';
 import { usableThreads } from '../../simulator/sharding.js';
 import type { PacingSpec } from '../../simulator/thread-protocol.js';
-import { runThreads, threadsForKafka } from '../../simulator/threads.js';
+import { runThreads, threadsForTopics } from '../../simulator/threads.js';
 import {
   runOpenLoop,
   type PacingHooks,
@@ -253,7 +253,7 @@ export async function simulateCommand(o: Options, ctx: CommandContext): Promise<
       const origin = Math.ceil(systemClock.now()) + LIVE_START_MS;
       const config = { ...simulatorConfigFrom(o), startTime: origin };
       const threads = o.brokers
-        ? await threadsForKafka(o.threads, config, transport.admin(), (m) => ctx.log(`rtap simulate: ${m}`))
+        ? await threadsForTopics(o.threads, config, transport.admin(), (m) => ctx.log(`rtap simulate: ${m}`))
         : 1;
       ctx.log(
         `rtap simulate: ${o.mix} traffic at ${o.rate}/s via ${transport.description}${threads > 1 ? ` on ${threads} generator threads` : ''}${o.out ? `, recording to ${o.out}` : ''}`,
