@@ -5,6 +5,7 @@ import type { MergerSnapshot } from '../engine/merge.js';
 import type { KafkaTransactions } from '../transport/kafka/transactions.js';
 import type { Producer } from '../transport/types.js';
 import { TransactionBuffer } from './buffer.js';
+import type { EncodedUnit } from './chunks.js';
 import {
   checkpointTag,
   offsetMap,
@@ -24,6 +25,11 @@ export interface ProcessorState {
   merger?: MergerSnapshot;
   /** One process's tasks and merge step (`task-<n>`, `merge`). */
   units?: Record<string, ProcessorState>;
+}
+
+/** A state to checkpoint: some units may come encoded already, by the threads they run on. */
+export interface CheckpointInput extends Omit<ProcessorState, 'units'> {
+  units?: Record<string, ProcessorState | EncodedUnit>;
 }
 
 export interface Restored {
@@ -75,7 +81,7 @@ export interface Checkpointer {
    * last one; false (and `state` never taken) when neither the offsets nor the outputs moved. A function
    * is called only then: a snapshot costs time in proportion to the state.
    */
-  checkpoint(state: ProcessorState | (() => ProcessorState), offsets: PartitionOffset[]): Promise<boolean>;
+  checkpoint(state: CheckpointInput | (() => CheckpointInput), offsets: PartitionOffset[]): Promise<boolean>;
   /**
    * checkpoint() in two halves, so processing need not wait for the writes: before it returns, it has
    * taken the state (and encoded it) and the outputs collected so far, and the input may move on; the
@@ -84,10 +90,12 @@ export interface Checkpointer {
    * begins after this one's promise has settled.
    */
   begin(
-    state: ProcessorState | (() => ProcessorState),
+    state: CheckpointInput | (() => CheckpointInput),
     offsets: PartitionOffset[],
     beforeCommit?: () => Promise<void>,
   ): Promise<void> | null;
+  /** What a unit encoded elsewhere is encoded relative to (CheckpointStore.known). */
+  known(): ReadonlyMap<string, string> | null;
   /** Releases its producer (a task that moved to another process). */
   close(): Promise<void>;
 }
@@ -152,8 +160,12 @@ export class KafkaCheckpointer implements Checkpointer {
     await this.o.transactions.close();
   }
 
+  known(): ReadonlyMap<string, string> | null {
+    return this.o.store.known();
+  }
+
   async checkpoint(
-    state: ProcessorState | (() => ProcessorState),
+    state: CheckpointInput | (() => CheckpointInput),
     offsets: PartitionOffset[],
   ): Promise<boolean> {
     const done = this.begin(state, offsets);
@@ -163,7 +175,7 @@ export class KafkaCheckpointer implements Checkpointer {
   }
 
   begin(
-    state: ProcessorState | (() => ProcessorState),
+    state: CheckpointInput | (() => CheckpointInput),
     offsets: PartitionOffset[],
     beforeCommit?: () => Promise<void>,
   ): Promise<void> | null {

@@ -80,6 +80,8 @@ export interface CheckpointStore {
   committed(seq: number): void;
   /** What the last save cost (size, chunks written, encode time). */
   readonly lastSave: SaveStats;
+  /** Chunk signatures the next save may refer to (DeltaEncoder.known); null: it writes everything. */
+  known(): ReadonlyMap<string, string> | null;
 }
 
 /** A version-2 checkpoint as a restore returns it: the state assembled from the manifest's chunks. */
@@ -145,6 +147,10 @@ export class DirectoryStore implements CheckpointStore {
 
   get lastSave(): SaveStats {
     return this.encoder.last;
+  }
+
+  known(): ReadonlyMap<string, string> | null {
+    return this.encoder.known();
   }
 
   get where(): string {

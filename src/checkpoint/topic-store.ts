@@ -81,6 +81,10 @@ export class TopicStore implements CheckpointStore {
     return this.encoder.last;
   }
 
+  known(): ReadonlyMap<string, string> | null {
+    return this.encoder.known();
+  }
+
   constructor(
     private readonly reader: ChangelogReader,
     readonly topic: string,

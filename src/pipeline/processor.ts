@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Alert, ViewResult } from '../events/results.js';
 import type { AnalyticsEvent } from '../events/types.js';
 import type { EngineConfig } from '../engine/config.js';
-import type { Checkpointer, ProcessorState } from '../checkpoint/coordinator.js';
+import type { CheckpointInput, Checkpointer, ProcessorState } from '../checkpoint/coordinator.js';
 import type { PartitionOffset } from '../checkpoint/store.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
 import { sinkStatsOf } from '../sinks/stats.js';
@@ -145,6 +145,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private checkpointTimer: NodeJS.Timeout | null = null;
   /** The checkpoint being written and committed, if any (its failure goes to fail()). */
   private committing: Promise<void> | null = null;
+  /** The interval came round while a checkpoint was still committing: the next starts when it has. */
+  private checkpointDue = false;
   /** Next offset per "topic/partition" reflected in the state (checkpointing only). */
   private readonly positions = new Map<string, PartitionOffset>();
   private readonly checkpointed: boolean;
@@ -386,20 +388,26 @@ export class Processor extends EventEmitter<ProcessorEvents> {
    * One checkpoint: outputs so far into the sinks, then state + offsets through the checkpointer — every
    * unit's own in scale-out, one for all of them otherwise.
    */
-  private async checkpoint(): Promise<void> {
+  private async checkpoint(final = false): Promise<void> {
     const ck = this.o.checkpointer;
     if (!ck) {
       for (const u of this.units.values()) await this.checkpointUnit(u);
       return;
     }
-    // One at a time; processing went on while the previous one was written and committed.
+    // One at a time; processing goes on while the previous one is written and committed (waiting for it
+    // here would hold every batch behind it), and the next begins as soon as it has committed.
+    if (this.committing && !final) {
+      this.checkpointDue = true;
+      return;
+    }
     await this.committing;
     if (this.failure) return;
     // Threads: every batch handed over is processed and its outputs delivered before the snapshot.
     await this.pool?.idle();
     for (const u of this.units.values()) await this.settle(u, this.o.clock.now());
-    const remote = this.pool ? await this.pool.snapshot() : {};
-    const state = (): ProcessorState => ({
+    // Task threads encode their own state's chunks; this thread encodes the units it runs.
+    const remote = this.pool ? await this.pool.snapshot(ck.known()) : {};
+    const state = (): CheckpointInput => ({
       engine: null,
       cep: null,
       units: Object.fromEntries(
@@ -418,6 +426,10 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       () => {
         this.recovery.checkpoints++;
         this.committing = null;
+        if (this.checkpointDue && !this.stopping) {
+          this.checkpointDue = false;
+          this.serial(() => this.checkpoint()).catch((err: Error) => this.fail(err));
+        }
       },
       (err: Error) => {
         this.committing = null;
@@ -653,7 +665,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     await this.chain;
     // Clean stop (SIGTERM, q): a final checkpoint, so a successor resumes exactly here.
     if (this.checkpointed && !this.failure)
-      await this.serial(() => this.checkpoint()).catch((err: Error) => (this.failure ??= err));
+      await this.serial(() => this.checkpoint(true)).catch((err: Error) => (this.failure ??= err));
     await this.committing;
     for (const dlq of new Set([...this.units.values()].map((u) => u.dlq))) {
       await dlq.flush();

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectoryStore } from '../../src/checkpoint/store.js';
-import { assembleState, blobsOf, DeltaEncoder, FULL_EVERY } from '../../src/checkpoint/chunks.js';
+import { assembleState, blobsOf, DeltaEncoder, encodeUnit, FULL_EVERY } from '../../src/checkpoint/chunks.js';
 
 const offsets = [{ topic: 't', partition: 0, offset: 1 }];
 const committed = (seq: number, writer = 'a1') => [
@@ -217,4 +217,88 @@ test('CEP partial matches cut by key hash come back in the order their keys were
     assembleState(manifest, () => blob, 'here'),
     st,
   );
+});
+
+test('units encoded on their own thread (encodeUnit against known) give the blobs the store would have written', () => {
+  const here = new DeltaEncoder(4);
+  const there = new DeltaEncoder(4);
+  for (let step = 0; step < 6; step++) {
+    const c = { seq: step, writer: 'a1', createdAt: 0, offsets };
+    const s = state(step);
+    const mine = here.encode(c, s);
+    // The task's unit arrives encoded, relative to what the encoder says the next checkpoint may refer to.
+    const known = there.known();
+    assert.equal(known === null, step % 4 === 0, `step ${step}: full ones know nothing`);
+    const task = encodeUnit('task-0', s.units['task-0'], known);
+    if (known)
+      assert.ok(
+        task.$chunks.some((ch) => ch[2] === null),
+        'unchanged chunks come without a body',
+      );
+    const theirs = there.encode(c, { ...s, units: { ...s.units, 'task-0': task } });
+    assert.deepEqual(theirs.blob, mine.blob, `step ${step}`);
+    here.committed(mine.manifest);
+    there.committed(theirs.manifest);
+  }
+});
+
+test('a chunk sent without its body that the previous checkpoint does not hold is refused', () => {
+  const enc = new DeltaEncoder();
+  const s = state(0);
+  const task = encodeUnit('task-0', s.units['task-0'], new Map([['u/task-0', 'stale']]));
+  task.$chunks = task.$chunks.map(([k, sig]) => [k, sig, null]);
+  assert.throws(
+    () =>
+      enc.encode(
+        { seq: 0, writer: 'a1', createdAt: 0, offsets },
+        { ...s, units: { ...s.units, 'task-0': task } },
+      ),
+    /chunk u\/task-0 came without its body/,
+  );
+});
+
+test('a buffer chunk that lost two events and gained two of the same count and sum is written again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rtap-chunks-'));
+  try {
+    const withBuffer = (arrivals: number[]) => {
+      const s = state(0);
+      s.units['task-0'].cep.buffer = arrivals.map((arrival) => ({
+        arrival,
+        event: { event_id: `e${arrival}`, event_time: 1_704_067_200_000 + 10 },
+      }));
+      return s;
+    };
+    const store = new DirectoryStore(dir);
+    await store.save({ seq: 0, writer: 'a1', createdAt: 0, offsets, state: withBuffer([10, 12, 14]) })
+      .written;
+    store.committed(0);
+    // {10, 14} released, {11, 13} arrived: three events, sum 36, in the same second of event time.
+    const after = withBuffer([11, 12, 13]);
+    await store.save({ seq: 1, writer: 'a1', createdAt: 0, offsets, state: after }).written;
+    store.committed(1);
+    const c = new DirectoryStore(dir).read<ReturnType<typeof state>>({ seq: 1, writer: 'a1' });
+    assert.deepEqual(c.state.units['task-0'].cep.buffer, after.units['task-0'].cep.buffer);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with many partial-match keys, a few new keys rewrite a few chunks, not a bucket of every key', () => {
+  const withKeys = (n: number) => {
+    const s = state(0);
+    s.units['task-0'].cep.keys = Array.from({ length: n }, (_, i) => ({
+      pattern: 'session_abandonment',
+      key: `s-${i}`,
+      runs: [],
+    }));
+    return s;
+  };
+  const enc = new DeltaEncoder();
+  const first = enc.encode({ seq: 0, writer: 'a1', createdAt: 0, offsets }, withKeys(20_000));
+  enc.committed(first.manifest);
+  enc.encode({ seq: 1, writer: 'a1', createdAt: 0, offsets }, withKeys(20_050));
+  const keyChunks = first.manifest.chunks.filter((c) => c[0].includes('/k/')).length;
+  assert.ok(keyChunks >= 512, `${keyChunks} key chunks for 20,000 keys`);
+  // 50 new keys: at most 50 key chunks, the CEP head (key order) and the dedup/top heads change.
+  assert.ok(enc.last.written <= 60, `${enc.last.written} of ${enc.last.chunks} chunks written`);
 });

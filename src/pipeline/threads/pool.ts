@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { RtapError } from '../../errors.js';
+import type { EncodedUnit } from '../../checkpoint/chunks.js';
 import type { AnalyticsEvent } from '../../events/types.js';
 import type { Unread } from '../../engine/watermark.js';
 import type { Output } from '../../sinks/types.js';
@@ -225,8 +226,8 @@ class TaskThread {
     await this.call({ type: 'assign', id: this.nextId++, partitions, now });
   }
 
-  async snapshot(): Promise<Record<string, TaskState>> {
-    return (await this.call({ type: 'snapshot', id: this.nextId++ })).states ?? {};
+  async snapshot(known: ReadonlyMap<string, string> | null): Promise<Record<string, EncodedUnit>> {
+    return (await this.call({ type: 'snapshot', id: this.nextId++, known })).states ?? {};
   }
 
   /** Resolves once every call handed over so far has returned (calls are answered in order). */
@@ -305,9 +306,10 @@ export class TaskPool {
     await Promise.all(this.threads.map((t) => t.idle()));
   }
 
-  async snapshot(): Promise<Record<string, TaskState>> {
-    const parts = await Promise.all(this.threads.map((t) => t.snapshot()));
-    return Object.assign({}, ...parts) as Record<string, TaskState>;
+  /** Every task's state as checkpoint chunks, encoded on its thread relative to `known`. */
+  async snapshot(known: ReadonlyMap<string, string> | null): Promise<Record<string, EncodedUnit>> {
+    const parts = await Promise.all(this.threads.map((t) => t.snapshot(known)));
+    return Object.assign({}, ...parts) as Record<string, EncodedUnit>;
   }
 
   async close(): Promise<void> {

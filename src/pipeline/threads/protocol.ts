@@ -2,6 +2,7 @@ import type { AnalyticsEvent } from '../../events/types.js';
 import type { Output } from '../../sinks/types.js';
 import type { ProcessorCounters } from '../counters.js';
 import type { Unread } from '../../engine/watermark.js';
+import type { EncodedUnit } from '../../checkpoint/chunks.js';
 import type { DeadLetterKind, PaneRecord, TaskState } from '../task-runtime.js';
 import type { TaskSpec } from '../task-spec.js';
 
@@ -39,7 +40,8 @@ export type ToWorker =
   | BatchMessage
   | { type: 'tick'; id: number; now: number; unread?: Unread }
   | { type: 'drain'; id: number; now: number }
-  | { type: 'snapshot'; id: number }
+  /** Each task's state, encoded as checkpoint chunks relative to `known` (DeltaEncoder.known). */
+  | { type: 'snapshot'; id: number; known: ReadonlyMap<string, string> | null }
   /** Answered when everything before it was: a barrier. */
   | { type: 'ping'; id: number }
   | { type: 'assign'; id: number; partitions: { topic: string; partition: number }[]; now: number };
@@ -74,7 +76,7 @@ export type FromWorker =
       counters: ProcessorCounters;
       /** Intended send time of every valid event of a batch (ingest latency, recorded by the caller). */
       ingest: Float64Array | null;
-      states?: Record<string, TaskState>;
+      states?: Record<string, EncodedUnit>;
     }
   | { type: 'error'; id: number; message: string; stack?: string }
   | { type: 'warn'; message: string };

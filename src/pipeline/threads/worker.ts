@@ -4,6 +4,7 @@
  * thread consumes, delivers, commits and checkpoints.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { encodeUnit, type EncodedUnit } from '../../checkpoint/chunks.js';
 import { newCounters, resetCounters } from '../counters.js';
 import { TaskRuntime, type DeadLetter, type InputRecord } from '../task-runtime.js';
 import { taskFactories } from '../task-spec.js';
@@ -65,6 +66,7 @@ function reply(
   id: number,
   results: TaskOutput[],
   extra: Partial<Extract<FromWorker, { type: 'done' }>> = {},
+  transfer: ArrayBuffer[] = [],
 ) {
   const ist = ingest.length ? Float64Array.from(ingest) : null;
   // Counts are per reply: copied out, then the runtimes' shared object starts from zero again.
@@ -73,8 +75,28 @@ function reply(
   ingest = [];
   send(
     { type: 'done', id, results, counters: c, ingest: ist, ...extra },
-    ist ? [ist.buffer as ArrayBuffer] : [],
+    ist ? [ist.buffer as ArrayBuffer, ...transfer] : transfer,
   );
+}
+
+/**
+ * Moves the chunk bodies into one new buffer, to be transferred rather than copied: small Buffers share
+ * Node's allocation pool, which must not be transferred away.
+ */
+function packBodies(units: EncodedUnit[]): ArrayBuffer {
+  let total = 0;
+  for (const u of units) for (const c of u.$chunks) total += c[2]?.length ?? 0;
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const u of units)
+    for (const c of u.$chunks) {
+      const body = c[2];
+      if (!body) continue;
+      all.set(body, at);
+      c[2] = all.subarray(at, at + body.length);
+      at += body.length;
+    }
+  return all.buffer;
 }
 
 port.on('message', (m: ToWorker) => {
@@ -126,11 +148,13 @@ port.on('message', (m: ToWorker) => {
       case 'ping':
         reply(m.id, []);
         return;
-      case 'snapshot':
-        reply(m.id, [], {
-          states: Object.fromEntries([...units].map(([name, rt]) => [name, rt.snapshot()])),
-        });
+      case 'snapshot': {
+        const states = Object.fromEntries(
+          [...units].map(([name, rt]) => [name, encodeUnit(name, rt.snapshot(), m.known)]),
+        );
+        reply(m.id, [], { states }, [packBodies(Object.values(states))]);
         return;
+      }
     }
   } catch (err) {
     const e = err as Error;
