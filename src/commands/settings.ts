@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { setting } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import * as v from '../config/values.js';
+import { DEFAULT_KAFKA_CLIENT, type KafkaClientName } from '../transport/kafka/clients.js';
 
 /**
  * Settings shared by several commands, defined once so flags, env variables, config keys and help stay
@@ -13,9 +14,9 @@ const kafkaSecuritySettings = {
     key: 'kafkaClient',
     flags: '--kafka-client <name>',
     description:
-      "client library that produces to Kafka: 'kafkajs' or 'platformatic' (@platformatic/kafka); consumers and transactions use kafkajs (docs/kafka.md)",
+      "client library that produces to Kafka: 'platformatic' (@platformatic/kafka) or 'kafkajs'; consumers and transactions use kafkajs (docs/kafka.md)",
     parse: v.oneOf('kafkajs', 'platformatic'),
-    default: 'kafkajs' as 'kafkajs' | 'platformatic',
+    default: DEFAULT_KAFKA_CLIENT as KafkaClientName,
   }),
   ssl: setting({
     key: 'ssl',

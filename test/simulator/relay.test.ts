@@ -1,23 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  createGenerator,
-  createSchedule,
-  defaultSimulatorConfig,
-  type SimulatorConfig,
-} from '../../src/simulator/index.js';
+import { createGenerator, createSchedule } from '../../src/simulator/index.js';
 import { packMessages, RelayProducer, unpackMessages, type RelayReply } from '../../src/simulator/relay.js';
 import { runThreads } from '../../src/simulator/threads.js';
+import { faultyConfig } from './faulty-config.js';
 import { createEmbeddedTransport, type EmbeddedTransport } from '../../src/transport/embedded/index.js';
 import { DEFAULT_PIPELINE_TOPICS } from '../../src/transport/topics.js';
 import type { Producer } from '../../src/transport/types.js';
 
-const config: SimulatorConfig = {
-  ...defaultSimulatorConfig(),
-  lateShare: 0.05,
-  duplicateShare: 0.02,
-  malformedShare: 0.02,
-};
+const config = faultyConfig;
 const N = 3001;
 const RATE = 20_000;
 

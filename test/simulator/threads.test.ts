@@ -4,18 +4,13 @@ import { createHash } from 'node:crypto';
 import {
   createGenerator,
   createSchedule,
-  defaultSimulatorConfig,
   recordingLine,
   type SimulatorConfig,
 } from '../../src/simulator/index.js';
 import { LineMerger, runThreads } from '../../src/simulator/threads.js';
+import { faultyConfig } from './faulty-config.js';
 
-const config: SimulatorConfig = {
-  ...defaultSimulatorConfig(),
-  lateShare: 0.05,
-  duplicateShare: 0.02,
-  malformedShare: 0.02,
-};
+const config = faultyConfig;
 const N = 3001;
 
 /** The reference: one generator on the calling thread, its records' recording lines in schedule order. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import { UsageError } from '../../errors.js';
+import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, type KafkaClientName } from './clients.js';
 import { COMPRESSIONS, type Compression } from './codecs.js';
 import { DEFAULT_BATCH_BYTES } from './record-size.js';
 import { KAFKA_LOG_LEVELS, levelFromEnv, plainLogCreator, type KafkaLogLevel } from './logger.js';
@@ -47,13 +48,7 @@ export interface ConsumerTuning {
   partitionsConsumedConcurrently: number;
 }
 
-/**
- * The client library that produces (docs/kafka.md has the measurements): kafkajs, or @platformatic/kafka.
- * Consumers, transactions and admin requests use kafkajs either way.
- */
-export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
-export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
-export const DEFAULT_KAFKA_CLIENT: KafkaClientName = 'kafkajs';
+export { KAFKA_CLIENTS, DEFAULT_KAFKA_CLIENT, type KafkaClientName } from './clients.js';
 
 export interface KafkaTransportOptions {
   brokers: string[];
