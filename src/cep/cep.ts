@@ -436,8 +436,9 @@ class CepImpl implements Cep {
         });
       }
     });
-    // No deep copy: the checkpoint store serialises it at once, restore() copies what it takes, and the
-    // events it shares are never mutated. (A structuredClone of this cost seconds with large state.)
+    // No deep copy: the checkpoint store serialises it at once, restore() copies the runs and buffer
+    // entries it takes and shares the events, which are never mutated. (A structuredClone of this cost
+    // seconds with large state.)
     return {
       version: 1,
       patterns: [...this.patterns.map((p) => p.def.name), ...this.rules.map((r) => r.rule.name)],
@@ -474,9 +475,10 @@ class CepImpl implements Cep {
       if (k.startsWith('alerts:')) this.perPattern.set(k.slice(7), v);
       else if (k in this.c) this.c[k as keyof typeof this.c] = v;
     }
-    for (const b of s.buffer) this.buffer.push(structuredClone(b));
+    // Events are shared, not cloned: neither side ever mutates one (project() made them; see snapshot).
+    for (const b of s.buffer) this.buffer.push({ arrival: b.arrival, event: b.event });
     const byName = new Map(this.patterns.map((p, i) => [p.def.name, i]));
-    const events = new Map(Object.entries(structuredClone(s.events)).map(([k, v]) => [Number(k), v]));
+    const events = new Map(Object.entries(s.events).map(([k, v]) => [Number(k), v]));
     for (const k of s.keys) {
       const pi = byName.get(k.pattern)!;
       const n = this.patterns[pi].elements.length;

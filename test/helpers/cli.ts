@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -67,5 +68,16 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliChild 
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  running.add(child);
+  void exited.then(() => running.delete(child));
   return { child, stdout: () => out, stderr: () => err, exited };
 }
+
+/**
+ * Children still running when a test file's tests are over (a test that failed before stopping them):
+ * killed, or their pipes would keep the file's process, and with it the whole test run, alive.
+ */
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const c of running) c.kill('SIGKILL');
+});
