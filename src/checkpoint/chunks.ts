@@ -82,7 +82,7 @@ export interface EncodedUnit {
   $chunks: EncodedChunk[];
 }
 
-export const isEncodedUnit = (x: unknown): x is EncodedUnit =>
+const isEncodedUnit = (x: unknown): x is EncodedUnit =>
   isObj(x) && Array.isArray((x as Partial<EncodedUnit>).$chunks);
 
 /**
