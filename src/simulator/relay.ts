@@ -1,3 +1,4 @@
+import { packBytes, partAt, type PackedBytes } from '../transport/packed.js';
 import type { DeliveryReport, OutgoingMessage, Producer } from '../transport/types.js';
 
 /**
@@ -8,38 +9,18 @@ import type { DeliveryReport, OutgoingMessage, Producer } from '../transport/typ
  */
 export interface PackedMessages {
   keys: (string | null)[];
-  /** The values back to back; value i is bytes [ends[i-1], ends[i]). */
-  bytes: Uint8Array;
-  ends: Uint32Array;
+  values: PackedBytes;
 }
 
 export function packMessages(messages: OutgoingMessage[]): PackedMessages {
-  const ends = new Uint32Array(messages.length);
-  let total = 0;
-  for (let i = 0; i < messages.length; i++) ends[i] = total += messages[i].value.length;
-  const bytes = new Uint8Array(total);
-  const keys = new Array<string | null>(messages.length);
-  let at = 0;
-  for (let i = 0; i < messages.length; i++) {
-    const m = messages[i];
+  for (const m of messages)
     if (m.headers || m.partition !== undefined || m.timestamp !== undefined)
       throw new Error('relayed messages carry a key and a value only');
-    bytes.set(m.value, at);
-    at = ends[i];
-    keys[i] = m.key;
-  }
-  return { keys, bytes, ends };
+  return { keys: messages.map((m) => m.key), values: packBytes(messages.map((m) => m.value)) };
 }
 
 export function unpackMessages(p: PackedMessages): OutgoingMessage[] {
-  const out = new Array<OutgoingMessage>(p.keys.length);
-  const buf = Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength);
-  let start = 0;
-  for (let i = 0; i < out.length; i++) {
-    out[i] = { key: p.keys[i], value: buf.subarray(start, p.ends[i]) };
-    start = p.ends[i];
-  }
-  return out;
+  return p.keys.map((key, i) => ({ key, value: partAt(p.values, i) }));
 }
 
 export type RelayRequest = { kind: 'send'; id: number; topic: string; messages: PackedMessages };
@@ -67,7 +48,10 @@ export class RelayProducer implements Producer {
       reject = rej;
     });
     this.pending.set(id, { resolve, reject, done: done.catch(() => {}) });
-    this.request({ kind: 'send', id, topic, messages: packed }, [packed.bytes.buffer as ArrayBuffer]);
+    this.request({ kind: 'send', id, topic, messages: packed }, [
+      packed.values.bytes.buffer as ArrayBuffer,
+      packed.values.ends.buffer as ArrayBuffer,
+    ]);
     return done;
   }
 

@@ -4,6 +4,7 @@ import type { EncodedUnit } from '../../checkpoint/chunks.js';
 import type { AnalyticsEvent } from '../../events/types.js';
 import type { Unread } from '../../engine/watermark.js';
 import type { Output } from '../../sinks/types.js';
+import { packBytes } from '../../transport/packed.js';
 import type { ConsumedRecord, TopicPartition } from '../../transport/types.js';
 import type { ProcessorCounters } from '../counters.js';
 import type { DeadLetter, PaneRecord, TaskProducts, TaskState } from '../task-runtime.js';
@@ -166,18 +167,9 @@ class TaskThread {
   }
 
   batch(task: string, records: readonly ConsumedRecord[], now: number): Promise<void> {
-    let size = 0;
-    for (const r of records) size += r.value.length;
-    const values = new Uint8Array(size);
-    const ends = new Uint32Array(records.length);
+    const values = packBytes(records.map((r) => r.value));
     const offsets = new Float64Array(records.length);
-    let at = 0;
-    records.forEach((r, i) => {
-      values.set(r.value, at);
-      at += r.value.length;
-      ends[i] = at;
-      offsets[i] = r.offset;
-    });
+    for (let i = 0; i < records.length; i++) offsets[i] = records[i].offset;
     const id = this.nextId++;
     this.inFlight++;
     return this.call(
@@ -190,11 +182,10 @@ class TaskThread {
         offsets,
         keys: records.map((r) => r.key),
         values,
-        ends,
         now,
       },
       records,
-      [values.buffer, ends.buffer, offsets.buffer],
+      [values.bytes.buffer as ArrayBuffer, values.ends.buffer as ArrayBuffer, offsets.buffer],
     ).then(
       () => this.release(),
       (err: Error) => {

@@ -3,6 +3,7 @@ import type { Output } from '../../sinks/types.js';
 import type { ProcessorCounters } from '../counters.js';
 import type { Unread } from '../../engine/watermark.js';
 import type { EncodedUnit } from '../../checkpoint/chunks.js';
+import type { PackedBytes } from '../../transport/packed.js';
 import type { DeadLetterKind, PaneRecord, TaskState } from '../task-runtime.js';
 import type { TaskSpec } from '../task-spec.js';
 
@@ -30,9 +31,8 @@ export interface BatchMessage {
   partition: number;
   offsets: Float64Array;
   keys: (string | null)[];
-  values: Uint8Array;
-  /** End of each value in `values`. */
-  ends: Uint32Array;
+  /** The records' values, back to back (transport/packed.ts). */
+  values: PackedBytes;
   now: number;
 }
 

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeUnit, type EncodedUnit } from '../../checkpoint/chunks.js';
+import { packBytes, partAt } from '../../transport/packed.js';
 import { newCounters, resetCounters } from '../counters.js';
 import { TaskRuntime, type DeadLetter, type InputRecord } from '../task-runtime.js';
 import { taskFactories } from '../task-spec.js';
@@ -79,24 +80,12 @@ function reply(
   );
 }
 
-/**
- * Moves the chunk bodies into one new buffer, to be transferred rather than copied: small Buffers share
- * Node's allocation pool, which must not be transferred away.
- */
+/** Moves the chunk bodies into one new buffer (packed.ts), to be transferred rather than copied. */
 function packBodies(units: EncodedUnit[]): ArrayBuffer {
-  let total = 0;
-  for (const u of units) for (const c of u.$chunks) total += c[2]?.length ?? 0;
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const u of units)
-    for (const c of u.$chunks) {
-      const body = c[2];
-      if (!body) continue;
-      all.set(body, at);
-      c[2] = all.subarray(at, at + body.length);
-      at += body.length;
-    }
-  return all.buffer;
+  const chunks = units.flatMap((u) => u.$chunks.filter((c) => c[2] !== null));
+  const packed = packBytes(chunks.map((c) => c[2]!));
+  chunks.forEach((c, i) => (c[2] = partAt(packed, i)));
+  return packed.bytes.buffer as ArrayBuffer;
 }
 
 port.on('message', (m: ToWorker) => {
@@ -105,18 +94,14 @@ port.on('message', (m: ToWorker) => {
       case 'batch': {
         const rt = units.get(m.task)!;
         const records: InputRecord[] = new Array(m.offsets.length);
-        let start = 0;
-        for (let i = 0; i < records.length; i++) {
-          const end = m.ends[i];
+        for (let i = 0; i < records.length; i++)
           records[i] = {
             topic: m.topic,
             partition: m.partition,
             offset: m.offsets[i],
             key: m.keys[i],
-            value: Buffer.from(m.values.buffer, m.values.byteOffset + start, end - start),
+            value: partAt(m.values, i),
           };
-          start = end;
-        }
         rt.process(records, m.now);
         reply(m.id, [collect(rt, records)]);
         return;
