@@ -67,11 +67,17 @@ export class KafkaTransactions {
    */
   init(): Promise<void> {
     if (!this.connected) {
-      this.connected = (async () => {
-        await this.connect(this.producer);
-        const tx = await this.producer.transaction();
-        await tx.abort();
-      })();
+      // A cluster just started (or one whose transaction coordinator moved) answers
+      // COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR until __transaction_state is loaded, for longer
+      // than kafkajs's own retries last: retriable errors are retried here for a bounded time.
+      this.connected = retryingRetriable(
+        `kafka transaction ${this.transactionalId}: initialising`,
+        async () => {
+          await this.connect(this.producer);
+          const tx = await this.producer.transaction();
+          await tx.abort();
+        },
+      );
       this.connected.catch(() => (this.connected = null));
     }
     return this.connected;
@@ -81,31 +87,21 @@ export class KafkaTransactions {
   async committedOffsets(groupId: string, topics: string[]): Promise<PartitionOffsets> {
     // A group new to the broker (or whose coordinator moved) answers NOT_COORDINATOR /
     // COORDINATOR_LOAD_IN_PROGRESS until its __consumer_offsets partition is loaded; kafkajs's admin does
-    // not retry fetchOffsets on those, so retriable errors are retried here for a bounded time.
-    const deadline = Date.now() + 30_000;
-    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
-      try {
-        const admin = await this.admin();
-        const res = await admin.fetchOffsets({ groupId, topics });
-        return res.flatMap((t) =>
-          t.partitions
-            .filter((p) => Number(p.offset) >= 0)
-            .map((p) => ({
-              topic: t.topic,
-              partition: p.partition,
-              offset: Number(p.offset),
-              metadata: p.metadata,
-            })),
-        );
-      } catch (err) {
-        if (isFatal(err) || Date.now() + wait > deadline) {
-          throw new RtapError(
-            `kafka: reading the committed offsets of group ${groupId}: ${describeKafkaError(err)}`,
-          );
-        }
-        await new Promise((r) => setTimeout(r, wait));
-      }
-    }
+    // not retry fetchOffsets on those.
+    return retryingRetriable(`kafka: reading the committed offsets of group ${groupId}`, async () => {
+      const admin = await this.admin();
+      const res = await admin.fetchOffsets({ groupId, topics });
+      return res.flatMap((t) =>
+        t.partitions
+          .filter((p) => Number(p.offset) >= 0)
+          .map((p) => ({
+            topic: t.topic,
+            partition: p.partition,
+            offset: Number(p.offset),
+            metadata: p.metadata,
+          })),
+      );
+    });
   }
 
   /**
@@ -266,5 +262,22 @@ export class KafkaTransactions {
   async close(): Promise<void> {
     if (this.connected) await this.producer.disconnect().catch(() => {});
     this.connected = null;
+  }
+}
+
+/** `fn` again while it fails with an error that is not fatal, for up to `budgetMs`; then an RtapError naming `what`. */
+async function retryingRetriable<T>(what: string, fn: () => Promise<T>, budgetMs = 30_000): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof RtapError) throw err;
+      if (isFatal(err) || Date.now() + wait > deadline) {
+        // The kafkajs error stays the cause: callers tell fencing and fatal errors by its type.
+        throw Object.assign(new RtapError(`${what}: ${describeKafkaError(err)}`), { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 }
