@@ -147,6 +147,10 @@ try {
         ),
       )} ms`,
     );
+    const meanOf = (k: 'writtenMs' | 'transactionMs' | 'outputs') => f0(mean(steady.map((c) => c[k])));
+    console.log(
+      `  of which          state durable after ${meanOf('writtenMs')} ms, transaction ${meanOf('transactionMs')} ms (${meanOf('outputs')} output records), means`,
+    );
     console.log(`  restore of the last checkpoint: ${f0(restoreMs)} ms`);
   }
 } finally {

@@ -1,7 +1,9 @@
 /**
  * The whole pipeline against its parts, in one run (issue 17): the same backlog of seeded events in the
  * input topics of a real broker, drained by
- *   1. a bare kafkajs consume loop (the client's ceiling: it decodes nothing),
+ *   1. bare kafkajs consume loops: eachBatch counting the records of each fetched batch (the client's
+ *      ceiling), eachMessage (kafkajs's documented loop: a call per record), and eachMessage decoding each
+ *      value (the least a consumer that reads the events does),
  *   2. `rtap process --patterns none` (every view, no CEP), exactly-once (checkpoints in transactions),
  *   3. `rtap process` with everything on (every view, every shipped pattern), exactly-once,
  * each as a fresh consumer group, and the ratios to the bare loop; then file mode (`rtap process --input`)
@@ -23,6 +25,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
+import { decodeEvent } from '../src/events/codec.js';
 import { defaultSimulatorConfig, generateRecords } from '../src/simulator/index.js';
 import { partitionForKey } from '../src/transport/partitioner.js';
 import { DEFAULT_PARTITIONS, INPUT_TOPICS } from '../src/transport/topics.js';
@@ -73,7 +76,7 @@ async function kafkaRuns(): Promise<void> {
     const prov = spawnSync(process.execPath, [rtap, 'provision', '--brokers', brokers], { encoding: 'utf8' });
     if (prov.status !== 0) throw new Error(`provision failed: ${prov.stderr}`);
     await produceBacklog(kafka);
-    rows.push(await bareConsume(kafka));
+    for (const mode of BARE_MODES) rows.push(await bareConsume(kafka, mode));
     const threads = values.threads?.split(',') ?? [null];
     for (const t of threads) {
       const th = t === null ? [] : ['--threads', t];
@@ -92,11 +95,13 @@ async function kafkaRuns(): Promise<void> {
     await broker.stop();
   }
   console.log(`\nbacklog: ${fmt(N)} events (${broker.where}); ${cpus().length} cores`);
-  const bare = rows[0].rate;
-  console.log('drain                                       events/s   CPU-s per 1M   ratio to bare kafkajs');
+  const bare = rows.slice(0, BARE_MODES.length).map((r) => r.rate);
+  console.log(
+    `drain                                       events/s   CPU-s per 1M   ratio to bare: ${BARE_MODES.join(' / ')}`,
+  );
   for (const r of rows)
     console.log(
-      `${r.what.padEnd(42)} ${fmt(r.rate).padStart(9)}   ${r.cpuPerMillion.toFixed(1).padStart(12)}   ${(r.rate / bare).toFixed(2).padStart(8)}×`,
+      `${r.what.padEnd(42)} ${fmt(r.rate).padStart(9)}   ${r.cpuPerMillion.toFixed(1).padStart(12)}   ${bare.map((b) => `${(r.rate / b).toFixed(2)}×`).join(' / ')}`,
     );
 }
 
@@ -132,31 +137,51 @@ async function produceBacklog(kafka: InstanceType<typeof kafkajs.Kafka>): Promis
   );
 }
 
-async function bareConsume(kafka: InstanceType<typeof kafkajs.Kafka>): Promise<Row> {
+const BARE_MODES = ['eachBatch', 'eachMessage', 'eachMessage + decode'] as const;
+type BareMode = (typeof BARE_MODES)[number];
+
+async function bareConsume(kafka: InstanceType<typeof kafkajs.Kafka>, mode: BareMode): Promise<Row> {
   const consumer = kafka.consumer({ groupId: `bench-bare-${Date.now()}` });
   await consumer.connect();
   await consumer.subscribe({ topics: INPUT_TOPICS, fromBeginning: true });
   let seen = 0;
   let first = 0;
   let cpu0 = process.cpuUsage();
+  // Decoded events land here so that the decode is not optimised away.
+  let sink = 0;
   const done = new Promise<number>((resolve) => {
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        if (seen === 0) {
-          first = performance.now();
-          cpu0 = process.cpuUsage();
-        }
-        seen += batch.messages.length;
-        if (seen >= N) resolve(performance.now());
-      },
-    });
+    const started = () => {
+      if (seen === 0) {
+        first = performance.now();
+        cpu0 = process.cpuUsage();
+      }
+    };
+    void consumer.run(
+      mode === 'eachBatch'
+        ? {
+            eachBatch: async ({ batch }) => {
+              started();
+              seen += batch.messages.length;
+              if (seen >= N) resolve(performance.now());
+            },
+          }
+        : {
+            eachMessage: async ({ message }) => {
+              started();
+              if (mode === 'eachMessage + decode' && message.value)
+                sink += decodeEvent(message.value).event_time;
+              if (++seen >= N) resolve(performance.now());
+            },
+          },
+    );
   });
   const end = await done;
   const cpu = process.cpuUsage(cpu0);
   await consumer.disconnect();
   const secs = (end - first) / 1000;
+  if (Number.isNaN(sink)) process.stderr.write('(a decoded timestamp was not a number)\n');
   return {
-    what: 'bare kafkajs consume loop',
+    what: `bare kafkajs, ${mode}`,
     rate: N / secs,
     cpuPerMillion: ((cpu.user + cpu.system) / 1e6 / N) * 1e6,
   };

@@ -59,6 +59,11 @@ export interface CheckpointRecord {
   /** Wall ms of the snapshot (engine, CEP) and of cutting and encoding its chunks. */
   snapshotMs: number;
   encodeMs: number;
+  /** Wall ms from the snapshot until the state was durable, and of the transaction (outputs and offsets). */
+  writtenMs: number;
+  transactionMs: number;
+  /** Output records the transaction carried (results, alerts, dead letters; not the state's own records). */
+  outputs: number;
   /** Bytes written (the blob: manifest + changed chunks), chunks in the state, chunks written. */
   bytes: number;
   chunks: number;
@@ -205,7 +210,9 @@ export class KafkaCheckpointer implements Checkpointer {
     for (const [topic, list] of records) messages.set(topic, [...(messages.get(topic) ?? []), ...list]);
     const commit = async () => {
       await written;
+      const writtenMs = Date.now() - started;
       await beforeCommit?.();
+      const tx = Date.now();
       await this.o.transactions.commit(
         messages,
         this.o.groupId,
@@ -218,7 +225,17 @@ export class KafkaCheckpointer implements Checkpointer {
       this.stats.lastMs = Date.now() - started;
       this.stats.committedOutputs += n;
       const h = this.stats.history;
-      h.push({ seq, at: Date.now(), ms: this.stats.lastMs, snapshotMs, ...saved });
+      const transactionMs = Date.now() - tx;
+      h.push({
+        seq,
+        at: Date.now(),
+        ms: this.stats.lastMs,
+        snapshotMs,
+        writtenMs,
+        transactionMs,
+        outputs: n,
+        ...saved,
+      });
       if (h.length > HISTORY) h.splice(0, h.length - HISTORY);
     };
     return commit();

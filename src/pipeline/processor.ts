@@ -285,8 +285,11 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       fromBeginning: this.o.fromBeginning,
       // Every assigned partition holds the watermark back from the start, not from its first event:
       // otherwise catching up one partition at a time would make the others' events look late.
-      onAssigned: (partitions) => (so ? this.serial(() => this.adopt(partitions)) : this.assign(partitions)),
-      onRevoked: so ? (partitions) => this.serial(() => this.release(partitions)) : undefined,
+      // Scale-out adopts every task of the assignment it does not run: also one dropped when fenced (a
+      // process that lost its membership may fence a task's owner before the rebalance reaches either).
+      onAssigned: (added, assignment) =>
+        so ? this.serial(() => this.adopt(assignment)) : added.length ? this.assign(added) : undefined,
+      onRevoked: so ? (partitions, lost) => this.serial(() => this.release(partitions, lost)) : undefined,
       // With checkpoints the state says where each partition is; the group's offsets follow the checkpoints.
       positions: this.checkpointed
         ? (tp) => this.positions.get(`${tp.topic}/${tp.partition}`)?.offset
@@ -361,7 +364,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
    * fences this process's, so nothing of the dropped work can commit any more). On stop they are
    * checkpointed first, so the next owner starts where this one stopped.
    */
-  private async release(partitions: TopicPartition[]): Promise<void> {
+  private async release(partitions: TopicPartition[], lost: boolean): Promise<void> {
     const so = this.o.scaleOut!;
     const names = new Set(partitions.map((tp) => taskOf(tp.topic, tp.partition, so.panesTopic, so.units)));
     for (const name of names) {
@@ -369,7 +372,14 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       if (!unit) continue;
       if (this.stopping && !this.failure) await this.checkpointUnit(unit);
       if (this.units.has(name))
-        await this.drop(unit, this.stopping || this.failure ? null : 'moved to another process');
+        await this.drop(
+          unit,
+          this.stopping || this.failure
+            ? null
+            : lost
+              ? 'given up: this process had been removed from the group (it may have moved meanwhile); restored again if assigned'
+              : 'moved to another process',
+        );
     }
   }
 

@@ -100,10 +100,16 @@ export interface ConsumerOptions {
   topics: string[];
   /** Where a group without committed offsets starts. */
   fromBeginning: boolean;
-  /** Called after partitions are assigned and before their first batch is delivered (state restore). */
-  onAssigned?: (partitions: TopicPartition[]) => Promise<void> | void;
-  /** Called before partitions are taken away (final checkpoint). */
-  onRevoked?: (partitions: TopicPartition[]) => Promise<void> | void;
+  /**
+   * Called after every assignment, before the first batch of a newly assigned partition is delivered
+   * (state restore), with the partitions added and the whole assignment.
+   */
+  onAssigned?: (added: TopicPartition[], assignment: TopicPartition[]) => Promise<void> | void;
+  /**
+   * Called before partitions are taken away (final checkpoint); `lost` when this consumer found itself
+   * removed from the group, so another member may hold them already.
+   */
+  onRevoked?: (partitions: TopicPartition[], lost: boolean) => Promise<void> | void;
   /**
    * rtap, not the group, owns this consumer's positions (checkpoint mode, as Flink does): it reads every
    * partition of `topics` by itself, each assigned partition starts at `positions(tp)` (undefined: per

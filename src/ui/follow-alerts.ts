@@ -115,8 +115,8 @@ export class AlertFollower extends EventEmitter<AlertFollowerEvents> {
       groupId: this.o.groupId ?? `rtap-alerts-${process.pid}-${randomUUID().slice(0, 8)}`,
       topics: [this.topic],
       fromBeginning: Boolean(this.o.fromBeginning) || tail !== null,
-      onAssigned: () => {
-        this.assignedAt ??= this.clock.now();
+      onAssigned: (added) => {
+        if (added.length) this.assignedAt ??= this.clock.now();
       },
     });
     const quietMs = this.o.quietMs ?? (this.o.transport.kind === 'kafka' ? 2000 : 300);

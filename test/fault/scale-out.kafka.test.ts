@@ -3,7 +3,8 @@
  * the merge task is killed with -9 mid-run; the other two take over its tasks (restored from their
  * checkpoints) and the committed outputs equal one process's run over the same input. Once with the
  * checkpoints in a directory the three share, once in the group's changelog topic with a directory of
- * each process's own, as on three machines.
+ * each process's own, as on three machines. And a process paused past its session timeout: the group
+ * gives its tasks to the other, and once resumed it must not go on with the state it held.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,6 +56,13 @@ async function settled(brokers: string, procs: ProcessChild[], limitMs: number):
   }
 }
 
+/** A process's log without its periodic status lines (what it took over, warnings, errors), and its last status. */
+function eventLines(p: ProcessChild): string {
+  const lines = p.stderr().split('\n');
+  const status = (l: string) => l.startsWith('[rtap process ');
+  return [...lines.filter((l) => !status(l)).slice(-40), lines.filter(status).pop() ?? ''].join('\n');
+}
+
 /** Waits until the merge task committed a checkpoint: the group's offset on the panes topic moved past 0. */
 async function mergeCheckpointed(brokers: string, procs: ProcessChild[], limitMs: number): Promise<void> {
   const admin = kafka(brokers).admin();
@@ -66,7 +74,7 @@ async function mergeCheckpointed(brokers: string, procs: ProcessChild[], limitMs
       if (fetched?.[0].partitions.some((p) => Number(p.offset) > 0)) return;
       assert.ok(
         Date.now() < deadline,
-        `the merge task committed no checkpoint within ${limitMs} ms:\n${procs.map((p) => p.stderr().slice(-1500)).join('\n---\n')}`,
+        `the merge task committed no checkpoint within ${limitMs} ms:\n${procs.map(eventLines).join('\n---\n')}`,
       );
       await sleep(250);
     }
@@ -169,3 +177,64 @@ async function killMergeHolder(store: 'dir' | 'kafka'): Promise<void> {
     assertSameOutputs(actual, expected, 'scale-out');
   });
 }
+
+test(
+  'a process paused past its session timeout loses its tasks; resumed, it gives up what it held and the outputs equal one process',
+  { skip: !haveJava && 'java not installed', timeout: 480_000 },
+  async () => {
+    await withPrivateKafka(1, 'rtap-paused-member-', async ({ brokers, dir }) => {
+      const parts = await prepareInput(brokers, dir, 8_000, 2);
+      const from = await outputEnds(brokers);
+      const args = [
+        ...processArgs(brokers),
+        '--scale-out',
+        '--group',
+        GROUP,
+        '--checkpoint-dir',
+        join(dir, 'ck-scale-out'),
+      ];
+      const procs = [spawnRtap(args), spawnRtap(args)];
+      const deadline = Date.now() + 60_000;
+      while (!procs.every((p) => /took over task-/.test(p.stderr()))) {
+        assert.ok(
+          Date.now() < deadline,
+          `the tasks were not spread:\n${procs.map(eventLines).join('\n---\n')}`,
+        );
+        await sleep(250);
+      }
+      await replayPart(brokers, parts[0]);
+      await mergeCheckpointed(brokers, procs, 90_000);
+      // Stopped well past the scale-out session timeout (10 s): the coordinator removes it from the group
+      // and the other process takes its tasks from their checkpoints and goes on with the second half.
+      const [paused, other] = procs;
+      const logAtPause = paused.stderr().length;
+      paused.child.kill('SIGSTOP');
+      await replayPart(brokers, parts[1]);
+      await sleep(25_000);
+      paused.child.kill('SIGCONT');
+      await replayPart(brokers, await endOfStream(brokers, parts, dir));
+      await settled(brokers, procs, 240_000);
+      const after = paused.stderr().slice(logAtPause);
+      for (const p of procs) p.child.kill('SIGTERM');
+      for (const p of procs) assert.equal(await p.exited, 130, p.stderr());
+      // What the paused process did on resuming: gave its tasks up (a new member id) or was fenced.
+      assert.match(
+        after,
+        /given up|fenced by its new owner/,
+        `the paused process went on as before:\n${eventLines(paused)}`,
+      );
+      assert.match(other.stderr(), /took over \S+ at checkpoint/, eventLines(other));
+      const actual = await readOutputs(brokers, from);
+      const expected = await uninterruptedOutputs(
+        brokers,
+        `${GROUP}-single`,
+        join(dir, 'ck-single'),
+        180_000,
+      );
+      process.stderr.write(
+        `paused member test: after resuming, the paused process logged:\n${after.match(/.*(took over|moved|fenced|given up).*/g)?.join('\n') ?? '(nothing)'}\n`,
+      );
+      assertSameOutputs(actual, expected, 'paused-member');
+    });
+  },
+);

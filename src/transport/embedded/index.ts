@@ -244,13 +244,13 @@ class EmbeddedConsumer implements Consumer {
     if (this.pendingRevoke.length) {
       const revoked = this.pendingRevoke;
       this.pendingRevoke = [];
-      await this.options.onRevoked?.(revoked);
+      await this.options.onRevoked?.(revoked, false);
       for (const tp of revoked) this.positions.delete(tpKey(tp.topic, tp.partition));
     }
     if (this.pendingAssign) {
       const assigned = this.pendingAssign;
       this.pendingAssign = null;
-      if (assigned.length) await this.options.onAssigned?.(assigned);
+      await this.options.onAssigned?.(assigned, this.assigned);
     }
   }
 
@@ -304,7 +304,7 @@ class EmbeddedConsumer implements Consumer {
     this.broker.wake();
     await this.done;
     if (this.running) {
-      await this.options.onRevoked?.(this.assigned);
+      await this.options.onRevoked?.(this.assigned, false);
       this.broker.leave(this.options.groupId, this);
     }
   }

@@ -43,6 +43,8 @@ function flatten(assignment: Record<string, number[]>): TopicPartition[] {
  */
 export class KafkaConsumer implements Consumer {
   private assigned: TopicPartition[] = [];
+  /** The member id of the last join: a different one at the next join means the membership was lost. */
+  private memberId: string | null = null;
   private paused = new Set<string>();
   private rebalance: Promise<void> = Promise.resolve();
   private inHandler = 0;
@@ -64,7 +66,9 @@ export class KafkaConsumer implements Consumer {
     private readonly partitionsConsumedConcurrently: number,
     private readonly admin: () => Promise<KafkaJsAdmin>,
   ) {
-    consumer.on(consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
+    consumer.on(consumer.events.GROUP_JOIN, (e) =>
+      this.onJoin(e.payload.memberId, e.payload.memberAssignment),
+    );
     // A fetch of only transaction markers (or aborted records) reaches no handler, but moves the position:
     // without it the marker after a topic's last transaction would look like a record never read.
     consumer.on(consumer.events.START_BATCH_PROCESS, (e) => {
@@ -81,10 +85,15 @@ export class KafkaConsumer implements Consumer {
     });
   }
 
-  private onJoin(memberAssignment: Record<string, number[]>): void {
+  private onJoin(memberId: string, memberAssignment: Record<string, number[]>): void {
     const next = flatten(memberAssignment);
-    const nextKeys = new Set(next.map((tp) => tpKey(tp.topic, tp.partition)));
-    const prevKeys = new Set(this.assigned.map((tp) => tpKey(tp.topic, tp.partition)));
+    // A new member id: the coordinator had removed this member (a session timeout while the process or
+    // the broker stalled), and generations without it may have given its partitions to others. Nothing it
+    // held is its own any more, even a partition assigned to it again: all of it is revoked and re-added.
+    const lost = this.memberId !== null && memberId !== this.memberId;
+    this.memberId = memberId;
+    const nextKeys = new Set(lost ? [] : next.map((tp) => tpKey(tp.topic, tp.partition)));
+    const prevKeys = new Set(lost ? [] : this.assigned.map((tp) => tpKey(tp.topic, tp.partition)));
     const revoked = this.assigned.filter((tp) => !nextKeys.has(tpKey(tp.topic, tp.partition)));
     for (const tp of revoked) {
       this.handled.delete(tpKey(tp.topic, tp.partition));
@@ -92,25 +101,33 @@ export class KafkaConsumer implements Consumer {
     }
     const added = next.filter((tp) => !prevKeys.has(tpKey(tp.topic, tp.partition)));
     this.assigned = next;
-    // kafkajs applies a seek before its next fetch of the partition; after every join, so that a rejoin
-    // continues where rtap is, not where the (empty) member group would start.
-    const positions = this.options.positions;
-    if (positions) {
-      for (const tp of next) {
-        const at = positions(tp);
-        if (at !== undefined)
-          this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(at) });
-      }
-    }
     const previous = this.rebalance;
     this.rebalance = (async () => {
       await previous;
-      if (revoked.length) await this.options.onRevoked?.(revoked);
-      if (added.length) await this.options.onAssigned?.(added);
+      if (revoked.length) await this.options.onRevoked?.(revoked, lost);
+      await this.options.onAssigned?.(added, next);
+      this.seekToPositions(next);
     })();
     this.rebalance.catch((err: Error) =>
       this.fail(new RtapError(`kafka consumer: rebalance callback failed: ${err.message}`)),
     );
+  }
+
+  /**
+   * kafkajs applies a seek before its next fetch of the partition (a batch fetched before it is stale and
+   * dropped). After every join, so that a rejoin continues where rtap is, not where the (empty) member
+   * group would start; and after the callbacks, which restore a task's positions from its checkpoint
+   * (one re-adopted after a fence or a lost membership, which kafkajs had read on past).
+   */
+  private seekToPositions(tps: TopicPartition[]): void {
+    const positions = this.options.positions;
+    if (!positions) return;
+    const assigned = new Set(this.assigned.map((tp) => tpKey(tp.topic, tp.partition)));
+    for (const tp of tps) {
+      const at = positions(tp);
+      if (at !== undefined && assigned.has(tpKey(tp.topic, tp.partition)))
+        this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(at) });
+    }
   }
 
   run(handler: (batch: RecordBatch) => Promise<void>): Promise<void> {
@@ -309,7 +326,7 @@ export class KafkaConsumer implements Consumer {
         if (this.inHandler > 0) await new Promise<void>((r) => this.handlerIdle.push(r));
         await this.rebalance.catch(() => {});
         try {
-          if (this.running && this.assigned.length) await this.options.onRevoked?.(this.assigned);
+          if (this.running && this.assigned.length) await this.options.onRevoked?.(this.assigned, false);
         } finally {
           await this.consumer.disconnect().catch(() => {});
         }

@@ -26,6 +26,7 @@ export type PartitionOffsets = (TopicPartition & { offset: number; metadata?: st
 export class KafkaTransactions {
   private producer: KafkaJsProducer;
   private connected: Promise<void> | null = null;
+  private closed = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -66,6 +67,7 @@ export class KafkaTransactions {
    * first transaction(), so an empty transaction is begun and aborted here (no request but InitProducerId).
    */
   init(): Promise<void> {
+    if (this.closed) return Promise.reject(new FencedError(this.transactionalId));
     if (!this.connected) {
       // A cluster just started (or one whose transaction coordinator moved) answers
       // COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR until __transaction_state is loaded, for longer
@@ -135,6 +137,7 @@ export class KafkaTransactions {
         await this.attempt(messages, groupId, offsets, phase);
         return;
       } catch (err) {
+        if (err instanceof FencedError) throw err;
         const type = rootCause(err)?.type;
         if (type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED') {
           throw new FencedError(this.transactionalId);
@@ -259,7 +262,12 @@ export class KafkaTransactions {
     }
   }
 
+  /**
+   * Releases the producer for good: a commit still retrying (a task that moved while its checkpoint was
+   * in flight) must not run InitProducerId again, which would fence the task's new owner.
+   */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.connected) await this.producer.disconnect().catch(() => {});
     this.connected = null;
   }
