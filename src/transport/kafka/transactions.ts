@@ -75,6 +75,8 @@ export class KafkaTransactions {
       this.connected = retryingRetriable(
         `kafka transaction ${this.transactionalId}: initialising`,
         async () => {
+          // Closed while retrying: the released task's new owner must not be fenced by this one.
+          if (this.closed) throw new FencedError(this.transactionalId);
           await this.connect(this.producer);
           const tx = await this.producer.transaction();
           await tx.abort();
