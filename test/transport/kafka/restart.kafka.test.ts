@@ -68,6 +68,9 @@ for (const client of KAFKA_CLIENTS)
       const topic = `restart-events-${client}`;
       await t.admin().createTopics([{ name: topic, partitions: 3, replicationFactor: 1, config: {} }]);
       const producer = t.producer();
+      // Connected before the outage: this test is about sends in flight. A producer whose first connect
+      // meets a dead broker fails within the connect bound instead (the unreachable-broker test).
+      await producer.connect!([topic]);
       const N = 6000;
       const ids: string[] = [];
       const pending: Promise<DeliveryReport[]>[] = [];
