@@ -6,7 +6,7 @@
  * snapshot and encode time, the commit interval achieved (mean, p95, max) and the restore time.
  *
  *   npm run build && node --import tsx bench/checkpoint-size.ts [--rates 200,10000] [--duration 30s]
- *     [--store dir|kafka] [--brokers host:port]
+ *     [--store dir|kafka] [--brokers host:port] [--cpu-prof DIR] [--keep]
  *
  * Only checkpoints from --warmup (default 5 s) after the load started until it ended are counted.
  */
@@ -25,6 +25,10 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '5' },
     store: { type: 'string', default: 'dir' },
     brokers: { type: 'string' },
+    // A CPU profile of each `rtap process` thread into this directory (node --cpu-prof).
+    'cpu-prof': { type: 'string' },
+    // Keep the checkpoint directories (to look at what the chunks hold).
+    keep: { type: 'boolean', default: false },
   },
 });
 const root = join(import.meta.dirname, '..');
@@ -34,7 +38,9 @@ const WARMUP = Number(values.warmup) * 1000;
 const dir = mkdtempSync(join(tmpdir(), 'rtap-ckpt-bench-'));
 
 function run(args: string[], opts: { wait?: boolean } = {}) {
-  const child = spawn(process.execPath, [rtap, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const prof =
+    values['cpu-prof'] && args[0] === 'process' ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
+  const child = spawn(process.execPath, [...prof, rtap, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -147,7 +153,11 @@ try {
         ),
       )} ms`,
     );
-    const meanOf = (k: 'writtenMs' | 'transactionMs' | 'outputs') => f0(mean(steady.map((c) => c[k])));
+    const meanOf = (k: 'preparedMs' | 'writtenMs' | 'transactionMs' | 'outputs') =>
+      f0(mean(steady.map((c) => c[k])));
+    console.log(
+      `  before it         due to snapshot mean ${meanOf('preparedMs')} ms (or from the previous commit: batches in flight, the task threads' encoding)`,
+    );
     console.log(
       `  of which          state durable after ${meanOf('writtenMs')} ms, transaction ${meanOf('transactionMs')} ms (${meanOf('outputs')} output records), means`,
     );
@@ -155,5 +165,6 @@ try {
   }
 } finally {
   await broker.stop();
-  rmSync(dir, { recursive: true, force: true });
+  if (values.keep) console.log(`checkpoints kept in ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }

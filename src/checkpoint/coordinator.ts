@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { CepSnapshot } from '../cep/index.js';
 import type { EngineSnapshot } from '../engine/index.js';
 import type { MergerSnapshot } from '../engine/merge.js';
-import type { KafkaTransactions } from '../transport/kafka/transactions.js';
+import type { Transactions } from '../transport/kafka/transactions.js';
 import type { Producer } from '../transport/types.js';
 import { TransactionBuffer } from './buffer.js';
 import type { EncodedUnit } from './chunks.js';
@@ -59,6 +59,11 @@ export interface CheckpointRecord {
   /** Wall ms of the snapshot (engine, CEP) and of cutting and encoding its chunks. */
   snapshotMs: number;
   encodeMs: number;
+  /**
+   * Wall ms from the checkpoint falling due until its snapshot began (the previous one committing, the
+   * batches handed to task threads being processed, their encoding of their state).
+   */
+  preparedMs: number;
   /** Wall ms from the snapshot until the state was durable, and of the transaction (outputs and offsets). */
   writtenMs: number;
   transactionMs: number;
@@ -98,6 +103,7 @@ export interface Checkpointer {
     state: CheckpointInput | (() => CheckpointInput),
     offsets: PartitionOffset[],
     beforeCommit?: () => Promise<void>,
+    dueAt?: number,
   ): Promise<void> | null;
   /** What a unit encoded elsewhere is encoded relative to (CheckpointStore.known). */
   known(): ReadonlyMap<string, string> | null;
@@ -107,7 +113,7 @@ export interface Checkpointer {
 
 export interface KafkaCheckpointerOptions {
   store: CheckpointStore;
-  transactions: KafkaTransactions;
+  transactions: Transactions;
   groupId: string;
   inputTopics: string[];
   /** Scale-out: the input partitions of one task; the group's other offsets belong to other tasks. */
@@ -183,12 +189,14 @@ export class KafkaCheckpointer implements Checkpointer {
     state: CheckpointInput | (() => CheckpointInput),
     offsets: PartitionOffset[],
     beforeCommit?: () => Promise<void>,
+    dueAt?: number,
   ): Promise<void> | null {
     if (offsets.length === 0) return null;
     const now = offsetMap(offsets);
     const moved = now.size !== this.committed.size || [...now].some(([k, v]) => this.committed.get(k) !== v);
     if (!moved && this.outputs.size === 0) return null;
     const started = Date.now();
+    const preparedMs = dueAt === undefined ? 0 : Math.max(0, started - dueAt);
     const seq = this.stats.lastSeq + 1;
     const writer = this.writer;
     const t0 = performance.now();
@@ -231,6 +239,7 @@ export class KafkaCheckpointer implements Checkpointer {
         at: Date.now(),
         ms: this.stats.lastMs,
         snapshotMs,
+        preparedMs,
         writtenMs,
         transactionMs,
         outputs: n,

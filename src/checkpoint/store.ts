@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { writeDurably } from './durable-write.js';
 import { join } from 'node:path';
 import { EXIT, RtapError } from '../errors.js';
 import type { OutgoingMessage } from '../transport/types.js';
@@ -210,23 +210,9 @@ export class DirectoryStore implements CheckpointStore {
     );
   }
 
-  /** Off the event loop: the processor goes on while the file is written and synced. */
-  private async durably(final: string, data: string | Buffer): Promise<void> {
-    const tmp = `${final}.tmp-${process.pid}`;
-    const f = await open(tmp, 'w');
-    try {
-      await f.writeFile(data);
-      await f.sync();
-    } finally {
-      await f.close();
-    }
-    await rename(tmp, final);
-    const d = await open(this.dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
+  /** On the writer thread: the processor goes on while the file is written and synced. */
+  private durably(final: string, data: string | Buffer): Promise<void> {
+    return writeDurably(final, this.dir, data);
   }
 
   read<S>(id: CheckpointId): Checkpoint<S> {

@@ -147,6 +147,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private committing: Promise<void> | null = null;
   /** The interval came round while a checkpoint was still committing: the next starts when it has. */
   private checkpointDue = false;
+  /** When the checkpoint about to be taken fell due (CheckpointRecord.preparedMs). */
+  private dueAt: number | null = null;
   /** Next offset per "topic/partition" reflected in the state (checkpointing only). */
   private readonly positions = new Map<string, PartitionOffset>();
   private readonly checkpointed: boolean;
@@ -410,6 +412,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       this.checkpointDue = true;
       return;
     }
+    // Due from now, or from when the previous one committed: what comes before the snapshot from here is
+    // this one's own preparation.
+    this.dueAt ??= Date.now();
     await this.committing;
     if (this.failure) return;
     // Threads: every batch handed over is processed and its outputs delivered before the snapshot.
@@ -430,7 +435,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     // The snapshot and the outputs are taken now; the state's write, the sinks' flush and the transaction
     // run while the next batches are processed (Flink's asynchronous snapshot): a checkpoint that waited
     // for its fsync and commit took most of a 1 s interval from processing at 10k events/s.
-    const done = ck.begin(state, [...this.positions.values()], () => this.flushSinks());
+    const dueAt = this.dueAt;
+    this.dueAt = null;
+    const done = ck.begin(state, [...this.positions.values()], () => this.flushSinks(), dueAt ?? undefined);
     if (!done) return;
     this.committing = done.then(
       () => {
@@ -438,6 +445,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         this.committing = null;
         if (this.checkpointDue && !this.stopping) {
           this.checkpointDue = false;
+          this.dueAt ??= Date.now();
           this.serial(() => this.checkpoint()).catch((err: Error) => this.fail(err));
         }
       },

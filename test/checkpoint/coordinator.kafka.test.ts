@@ -11,9 +11,7 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { KafkaCheckpointer, type ProcessorState } from '../../src/checkpoint/coordinator.js';
 import { DirectoryStore } from '../../src/checkpoint/store.js';
-import { PartitionCounts } from '../../src/transport/kafka/metadata.js';
-import { KafkaTransactions } from '../../src/transport/kafka/transactions.js';
-import { transport, uniqueTopic } from '../transport/kafka/helpers.js';
+import { transactionsOn, transport, uniqueTopic } from '../transport/kafka/helpers.js';
 import { readCommitted } from '../fault/helpers.js';
 
 const brokers = process.env.RTAP_KAFKA_BROKERS;
@@ -269,13 +267,7 @@ for (const landed of [true, false]) {
           ],
         });
         const faulty = failingFirstCommit(k, landed);
-        const transactions = new KafkaTransactions(
-          faulty.kafka,
-          `rtap-${group}`,
-          async () => admin,
-          (p) => p.connect(),
-          new PartitionCounts(async () => admin, brokers!.split(','), 30_000),
-        );
+        const transactions = transactionsOn(faulty.kafka, `rtap-${group}`, admin);
         const retries: string[] = [];
         transactions.onRetry = (_, reason) => retries.push(reason);
         const ck = new KafkaCheckpointer({

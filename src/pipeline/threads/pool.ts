@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { RtapError } from '../../errors.js';
+import { workerEntry } from '../../worker-entry.js';
 import type { EncodedUnit } from '../../checkpoint/chunks.js';
 import type { AnalyticsEvent } from '../../events/types.js';
 import type { Unread } from '../../engine/watermark.js';
@@ -13,18 +14,6 @@ import type { FromWorker, TaskOutput, ToWorker, WorkerInit } from './protocol.js
 
 /** Batches a worker may hold before the consumer waits: enough to keep it busy, bounded in memory. */
 const MAX_IN_FLIGHT = 8;
-
-/** Compiled, the worker is worker.js beside this file; from source (tests), a bootstrap registers tsx. */
-function workerEntry(): { url: URL; workerData: (init: WorkerInit) => unknown } {
-  if (import.meta.url.endsWith('.ts')) {
-    const entry = new URL('./worker.ts', import.meta.url).href;
-    return {
-      url: new URL('./tsx-worker.mjs', import.meta.url),
-      workerData: (init) => ({ ...init, entry }),
-    };
-  }
-  return { url: new URL('./worker.js', import.meta.url), workerData: (init) => init };
-}
 
 interface Pending {
   resolve: (m: Extract<FromWorker, { type: 'done' }>) => void;
@@ -119,7 +108,7 @@ class TaskThread {
     init: WorkerInit,
     private readonly hooks: ThreadHooks,
   ) {
-    const entry = workerEntry();
+    const entry = workerEntry(new URL('./worker.js', import.meta.url));
     this.worker = new Worker(entry.url, { workerData: entry.workerData(init) });
     for (const name of Object.keys(init.units)) this.tasks.set(name, new RemoteTask(name, this));
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));

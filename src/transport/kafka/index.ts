@@ -17,7 +17,8 @@ import { kafkajsBatchClient } from './kafkajs-client.js';
 import { platformaticBatchClient, type PlatformaticClientOptions } from './platformatic-client.js';
 import { KafkaProducer } from './producer.js';
 import { scanPartition, type ScannedRecord } from './scan.js';
-import { KafkaTransactions } from './transactions.js';
+import { KafkaTransactions, type Transactions } from './transactions.js';
+import { TransactionsThread } from './transactions-thread.js';
 
 const { Kafka } = kafkajs;
 
@@ -31,7 +32,11 @@ export class KafkaTransport implements Transport {
   private readonly counts: PartitionCounts;
   private readonly open = new Set<{ close(): Promise<void> }>();
 
-  constructor(options: KafkaTransportOptions) {
+  /** Where the transactions run: a thread started with the first transactions() (transactions-thread.ts). */
+  private txThread: TransactionsThread | null = null;
+
+  constructor(private readonly given: KafkaTransportOptions) {
+    const options = given;
     registerCodecs();
     this.options = resolveKafkaOptions(options);
     this.description = `kafka ${this.options.brokers.join(',')}`;
@@ -123,8 +128,22 @@ export class KafkaTransport implements Transport {
     return producer;
   }
 
-  /** A transactional producer (exactly-once outputs + offsets); closed with the transport. */
-  transactions(transactionalId: string): KafkaTransactions {
+  /**
+   * A transactional producer (exactly-once outputs + offsets), on the transport's transactions thread;
+   * closed with the transport.
+   */
+  transactions(transactionalId: string): Transactions {
+    this.txThread ??= new TransactionsThread(
+      this.given,
+      this.given.log ?? ((line) => process.stderr.write(line + '\n')),
+    );
+    const t = this.txThread.transactions(transactionalId);
+    this.open.add(t);
+    return t;
+  }
+
+  /** The same, run on the calling thread (what the transactions thread itself runs). */
+  localTransactions(transactionalId: string): KafkaTransactions {
     const t = new KafkaTransactions(
       this.kafka,
       transactionalId,
@@ -184,6 +203,8 @@ export class KafkaTransport implements Transport {
   async close(): Promise<void> {
     for (const c of [...this.open].reverse()) await c.close().catch(() => {});
     this.open.clear();
+    await this.txThread?.close();
+    this.txThread = null;
     if (this.adminClient) {
       const a = await this.adminClient.catch(() => null);
       this.adminClient = null;
@@ -196,7 +217,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
   return new KafkaTransport(options);
 }
 
-export { KafkaTransactions, type PartitionOffsets } from './transactions.js';
+export { KafkaTransactions, type PartitionOffsets, type Transactions } from './transactions.js';
 export { KAFKA_CLIENTS, DEFAULT_KAFKA_CLIENT, type KafkaClientName } from './options.js';
 export type {
   KafkaTransportOptions,

@@ -3,12 +3,12 @@ import { RtapError } from '../../errors.js';
 import { describeKafkaError } from './errors.js';
 
 /**
- * Partition counts per topic, read once from the cluster and cached: the producer places keyed records
- * itself (murmur2, like the Java client) and needs the count. A topic that does not exist is an error
+ * Partition counts (and leaders) per topic, read once from the cluster and cached: the producer places
+ * keyed records itself (murmur2, like the Java client) and needs the count. A topic that does not exist is an error
  * here, not an auto-creation: topics come from `rtap provision`.
  */
 export class PartitionCounts {
-  private counts = new Map<string, Promise<number>>();
+  private layouts = new Map<string, Promise<number[]>>();
 
   constructor(
     private readonly admin: () => Promise<KafkaJsAdmin>,
@@ -16,23 +16,35 @@ export class PartitionCounts {
     private readonly retryForMs: number,
   ) {}
 
-  get(topic: string): Promise<number> {
-    let p = this.counts.get(topic);
+  async get(topic: string): Promise<number> {
+    return (await this.layout(topic)).length;
+  }
+
+  /**
+   * The leader (node id) of each partition of `topic`, as of the lookup: the transactional producer
+   * groups its sends by it. It may be stale after a leader moved; `invalidate` forgets it.
+   */
+  leaders(topic: string): Promise<number[]> {
+    return this.layout(topic);
+  }
+
+  private layout(topic: string): Promise<number[]> {
+    let p = this.layouts.get(topic);
     if (!p) {
       p = this.fetch(topic);
-      this.counts.set(topic, p);
+      this.layouts.set(topic, p);
       // A failed lookup is not cached: the next send asks again.
-      p.catch(() => this.counts.delete(topic));
+      p.catch(() => this.layouts.delete(topic));
     }
     return p;
   }
 
-  /** Forget a topic's count (after a partition increase or a metadata error). */
+  /** Forget a topic's layout (after a partition increase, a leader change or a metadata error). */
   invalidate(topic: string): void {
-    this.counts.delete(topic);
+    this.layouts.delete(topic);
   }
 
-  private async fetch(topic: string): Promise<number> {
+  private async fetch(topic: string): Promise<number[]> {
     // A broker that is restarting comes back: transient errors are retried until the deadline, like sends.
     const deadline = Date.now() + this.retryForMs;
     let backoff = 100;
@@ -43,8 +55,12 @@ export class PartitionCounts {
         exists = (await admin.listTopics()).includes(topic);
         if (exists) {
           const md = await admin.fetchTopicMetadata({ topics: [topic] });
-          const n = md.topics[0]?.partitions.length ?? 0;
-          if (n >= 1) return n;
+          const partitions = md.topics[0]?.partitions ?? [];
+          if (partitions.length >= 1) {
+            const leaders = new Array<number>(partitions.length).fill(-1);
+            for (const p of partitions) leaders[p.partitionId] = p.leader;
+            return leaders;
+          }
         }
       } catch (err) {
         if (Date.now() + backoff > deadline) {

@@ -3,6 +3,7 @@ import kafkajs, {
   type Kafka,
   type Message,
   type Producer as KafkaJsProducer,
+  type Transaction,
 } from 'kafkajs';
 import { FencedError, RtapError } from '../../errors.js';
 import type { OutgoingMessage, TopicPartition } from '../types.js';
@@ -16,6 +17,29 @@ const { Partitioners } = kafkajs;
 /** Offsets with the commit's metadata string (rtap stores the checkpoint sequence there). */
 export type PartitionOffsets = (TopicPartition & { offset: number; metadata?: string | null })[];
 
+/** One partition's messages of a transaction, in runs under the broker's batch limit. */
+interface PartitionRuns {
+  topic: string;
+  partition: number;
+  runs: Message[][];
+}
+
+/** Exactly-once commits of outputs with the consumed offsets (KafkaTransactions; TransactionsThread runs them on a thread). */
+export interface Transactions {
+  readonly transactionalId: string;
+  init(): Promise<void>;
+  committedOffsets(groupId: string, topics: string[]): Promise<PartitionOffsets>;
+  commit(
+    messages: Map<string, OutgoingMessage[]>,
+    groupId: string,
+    offsets: PartitionOffsets,
+    budgetMs?: number,
+  ): Promise<void>;
+  close(): Promise<void>;
+  /** Called before a failed transaction is run again (for logs). */
+  onRetry?: (attempt: number, reason: string) => void;
+}
+
 /**
  * A transactional kafkajs producer: outputs and the consumed offsets they correspond to become visible
  * to read_committed readers atomically, or not at all. One transactional id per processor group (a
@@ -23,10 +47,11 @@ export type PartitionOffsets = (TopicPartition & { offset: number; metadata?: st
  * broker aborts its open transaction during initTransactions. Transactions are strictly serial here:
  * kafkajs refuses a second transaction() while one is open ("There is already an ongoing transaction").
  */
-export class KafkaTransactions {
+export class KafkaTransactions implements Transactions {
   private producer: KafkaJsProducer;
   private connected: Promise<void> | null = null;
   private closed = false;
+  private produceRequests = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -39,7 +64,7 @@ export class KafkaTransactions {
   }
 
   private newProducer(): KafkaJsProducer {
-    return this.kafka.producer({
+    const p = this.kafka.producer({
       transactionalId: this.transactionalId,
       idempotent: true,
       maxInFlightRequests: 1,
@@ -50,6 +75,14 @@ export class KafkaTransactions {
       // is retriable: enough retries to outlast the abort.
       retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 },
     });
+    // Produce requests answered or timed out: a batch sent to one leader that took more than one was
+    // retried inside kafkajs (sendAll).
+    const count = (e: { payload: { apiName: string } }) => {
+      if (e.payload.apiName === 'Produce') this.produceRequests++;
+    };
+    p.on(p.events.REQUEST, count);
+    p.on(p.events.REQUEST_TIMEOUT, count);
+    return p;
   }
 
   /** A producer whose transaction could not even be aborted is replaced (its state machine is stuck). */
@@ -136,7 +169,7 @@ export class KafkaTransactions {
           if (await this.landed(groupId, offsets)) return;
           phase.ending = false;
         }
-        await this.attempt(messages, groupId, offsets, phase);
+        await this.attempt(messages, groupId, offsets, phase, attempt);
         return;
       } catch (err) {
         if (err instanceof FencedError) throw err;
@@ -158,6 +191,8 @@ export class KafkaTransactions {
           );
         }
         this.onRetry?.(attempt, describeKafkaError(err));
+        // A leader may have moved: the next attempt's lookups ask the cluster again.
+        for (const topic of messages.keys()) this.counts.invalidate(topic);
         await new Promise((r) => setTimeout(r, wait));
       }
     }
@@ -188,10 +223,8 @@ export class KafkaTransactions {
    * each partition's in runs under the broker's batch limit (kafkajs sends one batch per partition and
    * request, and does not split it).
    */
-  private async perPartition(
-    messages: Map<string, OutgoingMessage[]>,
-  ): Promise<{ topic: string; runs: Message[][] }[]> {
-    const out = new Map<string, { topic: string; messages: OutgoingMessage[] }>();
+  private async perPartition(messages: Map<string, OutgoingMessage[]>): Promise<PartitionRuns[]> {
+    const out = new Map<string, { topic: string; partition: number; messages: OutgoingMessage[] }>();
     for (const [topic, ms] of messages) {
       if (ms.length === 0) continue;
       const partitions = await this.counts.get(topic);
@@ -201,12 +234,13 @@ export class KafkaTransactions {
           m.partition ?? (m.key !== null ? partitionForKey(m.key, partitions) : next++ % partitions);
         const k = `${topic}\u0000${partition}`;
         let b = out.get(k);
-        if (!b) out.set(k, (b = { topic, messages: [] }));
+        if (!b) out.set(k, (b = { topic, partition, messages: [] }));
         b.messages.push({ ...m, partition });
       }
     }
-    return [...out.values()].map(({ topic, messages: ms }) => ({
+    return [...out.values()].map(({ topic, partition, messages: ms }) => ({
       topic,
+      partition,
       runs: splitBySize(ms, (m) => recordBytes(m.key, m.value, m.headers), DEFAULT_BATCH_BYTES).map((run) =>
         run.map((m) => ({
           key: m.key,
@@ -219,27 +253,74 @@ export class KafkaTransactions {
     }));
   }
 
+  /**
+   * The sends of one attempt. Every sendBatch goes to one broker: a kafkajs sendBatch spanning several
+   * re-sends to a broker whose request is still in flight when another broker's fails (its retry sees
+   * no answer from it yet), with the next sequence number, and the broker appends those records twice,
+   * inside this transaction.
+   *
+   * A first attempt sends one batch per partition leader (one AddPartitionsToTxn and one produce each,
+   * leader after leader). Per partition instead, kafkajs holds its per-broker lock over both requests
+   * of each partition in turn, and every AddPartitionsToTxn but the first meets the coordinator still
+   * busy with the previous one (CONCURRENT_TRANSACTIONS, retried after 100 ms or more): 150-470 ms for
+   * 24 partitions against 30-67 ms as one batch on the local broker. If such a batch took more than one
+   * Produce request, kafkajs retried it, perhaps over two brokers after a leader moved: the attempt is
+   * aborted (no read_committed reader sees what it wrote) and the retry sends per partition, where even
+   * a stale leader cannot make a batch span two brokers.
+   */
+  private async sendAll(tx: Transaction, batches: PartitionRuns[], attempt: number): Promise<void> {
+    const send = (topicMessages: { topic: string; messages: Message[] }[]) =>
+      tx.sendBatch({ topicMessages, acks: -1 });
+    if (attempt > 1) {
+      // Every send settles before an abort, so none lands after it. A partition's runs go in order.
+      const sent = await Promise.allSettled(
+        batches.map(async ({ topic, runs }) => {
+          for (const messages of runs) await send([{ topic, messages }]);
+        }),
+      );
+      const failed = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return;
+    }
+    const byLeader = new Map<number, PartitionRuns[]>();
+    for (const b of batches) {
+      const leader = (await this.counts.leaders(b.topic))[b.partition] ?? -1;
+      let list = byLeader.get(leader);
+      if (!list) byLeader.set(leader, (list = []));
+      list.push(b);
+    }
+    for (const group of byLeader.values()) {
+      // Round r carries the r-th run of each partition: a partition's runs stay in order.
+      const rounds = Math.max(...group.map((b) => b.runs.length));
+      for (let r = 0; r < rounds; r++) {
+        const byTopic = new Map<string, Message[]>();
+        for (const { topic, runs } of group) {
+          if (r >= runs.length) continue;
+          let list = byTopic.get(topic);
+          if (!list) byTopic.set(topic, (list = []));
+          list.push(...runs[r]);
+        }
+        const before = this.produceRequests;
+        await send([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+        if (this.produceRequests - before > 1)
+          throw new Error(
+            `a batch for one leader took ${this.produceRequests - before} produce requests (retried inside kafkajs, perhaps over two brokers): aborted, sent again per partition`,
+          );
+      }
+    }
+  }
+
   private async attempt(
     messages: Map<string, OutgoingMessage[]>,
     groupId: string,
     offsets: PartitionOffsets,
     phase: { ending: boolean },
+    attempt: number,
   ): Promise<void> {
     const batches = await this.perPartition(messages);
     const tx = await this.producer.transaction();
     try {
-      // sendBatch per partition, so each goes to one leader. A kafkajs sendBatch spanning several
-      // brokers re-sends to a broker whose request is still in flight when another broker's fails (its
-      // retry sees no answer from it yet), with the next sequence number: the broker appends those
-      // records twice, inside this transaction. Every send settles before an abort, so none lands after it.
-      // A partition's runs go one after the other, in order.
-      const sent = await Promise.allSettled(
-        batches.map(async ({ topic, runs }) => {
-          for (const messages of runs) await tx.sendBatch({ topicMessages: [{ topic, messages }], acks: -1 });
-        }),
-      );
-      const failed = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      await this.sendAll(tx, batches, attempt);
       if (offsets.length) {
         // kafkajs passes each partition's metadata through to TxnOffsetCommit (its types omit it).
         const byTopic = new Map<string, { partition: number; offset: string; metadata: string | null }[]>();

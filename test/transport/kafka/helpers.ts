@@ -4,6 +4,9 @@ import {
   type KafkaTransport,
   type KafkaTransportOptions,
 } from '../../../src/transport/kafka/index.js';
+import type { Admin, Kafka } from 'kafkajs';
+import { PartitionCounts } from '../../../src/transport/kafka/metadata.js';
+import { KafkaTransactions } from '../../../src/transport/kafka/transactions.js';
 import type { ConsumedRecord, Consumer } from '../../../src/transport/types.js';
 
 export function brokers(): string[] {
@@ -17,6 +20,17 @@ export function brokers(): string[] {
 
 export function transport(extra: Partial<KafkaTransportOptions> = {}): KafkaTransport {
   return createKafkaTransport({ brokers: brokers(), connectTimeoutMs: 20_000, ...extra });
+}
+
+/** Transactions on this thread over kafkajs client `kafka` (which a test may wrap to inject faults). */
+export function transactionsOn(kafka: Kafka, transactionalId: string, admin: Admin): KafkaTransactions {
+  return new KafkaTransactions(
+    kafka,
+    transactionalId,
+    async () => admin,
+    (p) => p.connect(),
+    new PartitionCounts(async () => admin, brokers(), 30_000),
+  );
 }
 
 /** Kafka's default batch limit (message.max.bytes), for a topic: the test broker's own limit is higher. */

@@ -26,6 +26,8 @@ function loading(): Error {
 function failing(times: number, error: () => Error): { kafka: Kafka; calls: () => number } {
   let calls = 0;
   const producer = {
+    events: { REQUEST: 'request', REQUEST_TIMEOUT: 'timeout' },
+    on: () => () => {},
     connect: async () => {},
     disconnect: async () => {},
     transaction: async () => {
