@@ -8,7 +8,12 @@ import { FencedError, RtapError } from '../../errors.js';
 import type { OutgoingMessage } from '../types.js';
 import { rootCause } from './errors.js';
 import { createKafkaTransport } from './index.js';
-import type { FromTransactions, ToTransactions, TransactionsInit, WireError } from './transactions-protocol.js';
+import type {
+  FromTransactions,
+  ToTransactions,
+  TransactionsInit,
+  WireError,
+} from './transactions-protocol.js';
 import type { KafkaTransactions } from './transactions.js';
 
 const port = parentPort!;
@@ -44,7 +49,13 @@ function wire(err: unknown): WireError {
     fenced: err instanceof FencedError,
     cause:
       root && root !== err
-        ? { name: root.name, message: root.message, type: root.type, retriable: root.retriable, code: root.code }
+        ? {
+            name: root.name,
+            message: root.message,
+            type: root.type,
+            retriable: root.retriable,
+            code: root.code,
+          }
         : undefined,
   };
 }

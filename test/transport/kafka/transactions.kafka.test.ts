@@ -89,7 +89,7 @@ test(
   { skip: !brokers, timeout: 120_000 },
   async () => {
     const r = await commitOnce(false);
-    assert.equal(r.produceRequests, 1, r.retries.join("; "));
+    assert.equal(r.produceRequests, 1, r.retries.join('; '));
     assert.deepEqual(r.retries, []);
     r.committed.forEach((records, i) =>
       assert.deepEqual(
@@ -105,7 +105,7 @@ test(
   { skip: !brokers, timeout: 120_000 },
   async () => {
     const r = await commitOnce(true);
-    assert.equal(r.retries.length, 1, r.retries.join("; "));
+    assert.equal(r.retries.length, 1, r.retries.join('; '));
     // Two at least (kafkajs may also have retried one on its own, a leader not yet known on a new topic).
     assert.match(r.retries[0], /took \d+ produce requests/);
     // The retry: one request per partition that has messages (12), after the aborted ones.
