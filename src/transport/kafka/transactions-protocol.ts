@@ -10,6 +10,11 @@ export interface TransactionsInit {
 
 export type ToTransactions = {
   id: number;
+  /**
+   * One transactions object of the caller's: a closed one stays closed (a call after close() is refused,
+   * as KafkaTransactions refuses it), and one opened later for the same transactional id is a new one.
+   */
+  handle: number;
   transactionalId: string;
   method: TransactionsMethod;
   args: unknown[];
@@ -28,5 +33,5 @@ export interface WireError {
 export type FromTransactions =
   | { id: number; value: unknown }
   | { id: number; error: WireError }
-  | { retry: string; attempt: number; reason: string }
+  | { retry: number; attempt: number; reason: string }
   | { log: string };

@@ -22,11 +22,12 @@ import type { PartitionOffsets, Transactions } from './transactions.js';
 export class TransactionsThread {
   private worker: Worker | null = null;
   private nextId = 0;
+  private nextHandle = 0;
   private readonly pending = new Map<
     number,
     { transactionalId: string; resolve: (v: unknown) => void; reject: (e: Error) => void }
   >();
-  private readonly retryListeners = new Map<string, (attempt: number, reason: string) => void>();
+  private readonly retryListeners = new Map<number, (attempt: number, reason: string) => void>();
 
   constructor(
     private readonly options: KafkaTransportOptions,
@@ -34,26 +35,31 @@ export class TransactionsThread {
   ) {}
 
   transactions(transactionalId: string): Transactions {
-    return new RemoteTransactions(transactionalId, this);
+    return new RemoteTransactions(transactionalId, this.nextHandle++, this);
   }
 
-  call(transactionalId: string, method: TransactionsMethod, args: unknown[]): Promise<unknown> {
+  call(
+    handle: number,
+    transactionalId: string,
+    method: TransactionsMethod,
+    args: unknown[],
+  ): Promise<unknown> {
     const w = this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { transactionalId, resolve, reject });
       // Work in flight keeps the process alive; an idle thread does not.
       w.ref();
-      const m: ToTransactions = { id, transactionalId, method, args };
+      const m: ToTransactions = { id, handle, transactionalId, method, args };
       w.postMessage(m);
     }).finally(() => {
       if (this.pending.size === 0) this.worker?.unref();
     });
   }
 
-  onRetry(transactionalId: string, listener: ((attempt: number, reason: string) => void) | undefined) {
-    if (listener) this.retryListeners.set(transactionalId, listener);
-    else this.retryListeners.delete(transactionalId);
+  onRetry(handle: number, listener: ((attempt: number, reason: string) => void) | undefined) {
+    if (listener) this.retryListeners.set(handle, listener);
+    else this.retryListeners.delete(handle);
   }
 
   /** Stops the thread once every transactions object on it has closed (the transport's close). */
@@ -104,6 +110,7 @@ class RemoteTransactions implements Transactions {
 
   constructor(
     readonly transactionalId: string,
+    private readonly handle: number,
     private readonly thread: TransactionsThread,
   ) {}
 
@@ -113,7 +120,7 @@ class RemoteTransactions implements Transactions {
 
   set onRetry(listener: ((attempt: number, reason: string) => void) | undefined) {
     this.retry = listener;
-    this.thread.onRetry(this.transactionalId, listener);
+    this.thread.onRetry(this.handle, listener);
   }
 
   async init(): Promise<void> {
@@ -134,11 +141,11 @@ class RemoteTransactions implements Transactions {
   }
 
   async close(): Promise<void> {
-    this.thread.onRetry(this.transactionalId, undefined);
+    this.thread.onRetry(this.handle, undefined);
     await this.call('close', []);
   }
 
   private call(method: TransactionsMethod, args: unknown[]): Promise<unknown> {
-    return this.thread.call(this.transactionalId, method, args);
+    return this.thread.call(this.handle, this.transactionalId, method, args);
   }
 }

@@ -20,14 +20,15 @@ const port = parentPort!;
 const post = (m: FromTransactions) => port.postMessage(m);
 const init = workerData as TransactionsInit;
 const transport = createKafkaTransport({ ...init.options, log: (line) => post({ log: line }) });
-const open = new Map<string, KafkaTransactions>();
+const open = new Map<number, KafkaTransactions>();
+const closed = new Set<number>();
 
-function transactions(id: string): KafkaTransactions {
-  let t = open.get(id);
+function transactions(handle: number, id: string): KafkaTransactions {
+  let t = open.get(handle);
   if (!t) {
     t = transport.localTransactions(id);
-    t.onRetry = (attempt, reason) => post({ retry: id, attempt, reason });
-    open.set(id, t);
+    t.onRetry = (attempt, reason) => post({ retry: handle, attempt, reason });
+    open.set(handle, t);
   }
   return t;
 }
@@ -61,8 +62,14 @@ function wire(err: unknown): WireError {
 }
 
 port.on('message', (m: ToTransactions) => {
-  const t = transactions(m.transactionalId);
   const run = async (): Promise<unknown> => {
+    // A call that reaches a closed object (a task that moved while its checkpoint was in flight) must
+    // not open a new producer: its InitProducerId would fence the task's new owner.
+    if (closed.has(m.handle)) {
+      if (m.method === 'close') return;
+      throw new FencedError(m.transactionalId);
+    }
+    const t = transactions(m.handle, m.transactionalId);
     switch (m.method) {
       case 'init':
         return t.init();
@@ -73,7 +80,8 @@ port.on('message', (m: ToTransactions) => {
         return t.commit(messagesOf(messages), groupId, offsets, budgetMs);
       }
       case 'close':
-        open.delete(m.transactionalId);
+        open.delete(m.handle);
+        closed.add(m.handle);
         return t.close();
     }
   };

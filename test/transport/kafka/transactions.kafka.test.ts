@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import type { OutgoingMessage } from '../../../src/transport/types.js';
 import { readCommitted } from '../../fault/helpers.js';
-import { transactionsOn, uniqueTopic } from './helpers.js';
+import { transactionsOn, transport, uniqueTopic } from './helpers.js';
+import { FencedError } from '../../../src/errors.js';
 
 const brokers = process.env.RTAP_KAFKA_BROKERS;
 
@@ -122,5 +123,40 @@ test(
       [0, '10'],
       [1, '4'],
     ]);
+  },
+);
+
+test(
+  "a call on closed transactions (a task that moved) is refused and does not fence the id's new owner",
+  { skip: !brokers, timeout: 120_000 },
+  async () => {
+    const [a, b] = [transport(), transport()];
+    const output = uniqueTopic('tx-moved-out');
+    const group = uniqueTopic('tx-moved-group');
+    const txId = `rtap-${group}`;
+    try {
+      await a.admin().createTopics([{ name: output, partitions: 1, replicationFactor: 1, config: {} }]);
+      const before = a.transactions(txId);
+      await before.init();
+      await before.close();
+      const owner = b.transactions(txId);
+      await owner.init();
+      const messages = (v: string) => new Map([[output, [{ key: 'k', value: Buffer.from(v) }]]]);
+      await assert.rejects(before.commit(messages('stale'), group, []), FencedError);
+      await owner.commit(messages('owner'), group, []);
+      const seen = await readCommitted(brokers!, output, new Map());
+      assert.deepEqual(
+        seen.map((r) => r.value),
+        ['owner'],
+      );
+      // The same id opened again in the first process is a new producer, which works (and fences).
+      const again = a.transactions(txId);
+      await again.init();
+      await again.commit(messages('again'), group, []);
+      await assert.rejects(owner.commit(messages('fenced'), group, []), FencedError);
+    } finally {
+      await a.close();
+      await b.close();
+    }
   },
 );
