@@ -5,11 +5,12 @@ import type { MergerSnapshot } from '../engine/merge.js';
 import type { Transactions } from '../transport/kafka/transactions.js';
 import type { Producer } from '../transport/types.js';
 import { TransactionBuffer } from './buffer.js';
-import type { EncodedUnit } from './chunks.js';
+import type { EncodedUnit, StoredUnit } from './chunks.js';
 import {
   checkpointTag,
   offsetMap,
   verifyOffsets,
+  type Checkpoint,
   type CheckpointStore,
   type PartitionOffset,
 } from './store.js';
@@ -32,9 +33,14 @@ export interface CheckpointInput extends Omit<ProcessorState, 'units'> {
   units?: Record<string, ProcessorState | EncodedUnit>;
 }
 
+/** A restored state: its units still as stored, parsed where each runs (chunks.ts unitState). */
+export interface RestoredState extends Omit<ProcessorState, 'units'> {
+  units?: Record<string, ProcessorState | StoredUnit>;
+}
+
 export interface Restored {
   seq: number;
-  state: ProcessorState;
+  state: RestoredState;
   offsets: PartitionOffset[];
 }
 
@@ -84,8 +90,13 @@ export interface Checkpointer {
   /** Where sinks and the dead-letter path write: outputs leave with the next checkpoint. */
   readonly outputs: Producer;
   readonly stats: CheckpointStats;
-  /** The state to resume from, or null for a fresh start; the consumer then resumes at its offsets. */
-  restore(): Promise<Restored | null>;
+  /**
+   * The state to resume from, or null for a fresh start; the consumer then resumes at its offsets.
+   * `likely` hears, before the committed offsets are known, the checkpoint they will most likely name
+   * (the store's newest), so the processor can rebuild its state from it meanwhile: the result is that
+   * same object when they do.
+   */
+  restore(likely?: (r: Restored) => void): Promise<Restored | null>;
   /**
    * Persists `state` (which reflects input up to `offsets`) and commits the outputs collected since the
    * last one; false (and `state` never taken) when neither the offsets nor the outputs moved. A function
@@ -149,21 +160,27 @@ export class KafkaCheckpointer implements Checkpointer {
     this.intervalMs = o.intervalMs;
   }
 
-  async restore(): Promise<Restored | null> {
+  async restore(likely?: (r: Restored) => void): Promise<Restored | null> {
     const { store, transactions, groupId, inputTopics } = this.o;
     // InitProducerId first: it fences a previous incarnation and resolves its open transaction, so the
-    // committed offsets read next are final.
-    await transactions.init();
+    // committed offsets read after it are final. The store reads the checkpoint they most likely name
+    // meanwhile, and the processor rebuilds its state from it (likely).
+    const offsets = transactions.resume(groupId, inputTopics);
+    const prefetched = store.prefetch?.<RestoredState>();
+    const guess = prefetched && this.restored(prefetched.checkpoint);
+    if (guess) likely?.(guess);
     const owns = this.o.owns;
-    const committed = (await transactions.committedOffsets(groupId, inputTopics)).filter(
-      (tp) => !owns || owns(tp),
-    );
+    const committed = (await offsets).filter((tp) => !owns || owns(tp));
     const where = `checkpoints of group ${groupId} (${store.where})`;
-    const c = await store.load<ProcessorState>(committed, where);
+    const c = await store.load<RestoredState>(committed, where, prefetched);
     if (!c) return null;
     verifyOffsets(c.offsets, committed, where);
     this.stats.lastSeq = c.seq;
     this.committed = offsetMap(c.offsets);
+    return c === prefetched?.checkpoint ? guess! : this.restored(c);
+  }
+
+  private restored(c: Checkpoint<RestoredState>): Restored {
     return { seq: c.seq, state: c.state, offsets: c.offsets };
   }
 

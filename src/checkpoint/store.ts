@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { writeDurably } from './durable-write.js';
 import { join } from 'node:path';
 import { EXIT, RtapError } from '../errors.js';
@@ -7,7 +7,9 @@ import {
   assembleState,
   blobsOf,
   DeltaEncoder,
+  fileChunks,
   readManifest,
+  type BlobChunks,
   type Manifest,
   type SaveStats,
 } from './chunks.js';
@@ -67,8 +69,15 @@ export interface CheckpointStore {
   /**
    * The checkpoint the group's committed offsets name, or null when nothing is committed (a fresh start).
    * Throws when the offsets name a checkpoint this store does not have. `where` names the group for errors.
+   * `prefetched` (prefetch's) is used if it is the one named.
    */
-  load<S>(committed: CommittedOffset[], where: string): Promise<Checkpoint<S> | null>;
+  load<S>(
+    committed: CommittedOffset[],
+    where: string,
+    prefetched?: Prefetched<S>,
+  ): Promise<Checkpoint<S> | null>;
+  /** The checkpoint most likely to be restored, read before the committed offsets are known (optional). */
+  prefetch?<S>(): Prefetched<S> | undefined;
   /**
    * Persists checkpoint `c` before its transaction commits. It is encoded before save returns (the
    * state's objects may change after that: the processor goes on); `written` resolves once it is durable.
@@ -82,6 +91,14 @@ export interface CheckpointStore {
   readonly lastSave: SaveStats;
   /** Chunk signatures the next save may refer to (DeltaEncoder.known); null: it writes everything. */
   known(): ReadonlyMap<string, string> | null;
+}
+
+/** A checkpoint read ahead of knowing it is the one to restore (CheckpointStore.prefetch). */
+export interface Prefetched<S = unknown> {
+  id: CheckpointId;
+  checkpoint: Checkpoint<S>;
+  /** Version 2: the manifest, which the next checkpoint refers to once this one is restored. */
+  manifest?: Manifest;
 }
 
 /** A version-2 checkpoint as a restore returns it: the state assembled from the manifest's chunks. */
@@ -157,11 +174,16 @@ export class DirectoryStore implements CheckpointStore {
     return this.dir;
   }
 
-  async load<S>(committed: CommittedOffset[], where: string): Promise<Checkpoint<S> | null> {
+  async load<S>(
+    committed: CommittedOffset[],
+    where: string,
+    prefetched?: Prefetched<S>,
+  ): Promise<Checkpoint<S> | null> {
     const id = chooseCheckpoint(committed, this.list(), where);
     // Files after the committed one were written, but their transaction never committed (a crash between).
     this.pruneAfter(id === 'fresh' ? -1 : id.seq);
-    return id === 'fresh' ? null : this.read<S>(id);
+    if (id === 'fresh') return null;
+    return prefetched && sameId(prefetched.id, id) ? this.adopt(prefetched) : this.read<S>(id);
   }
 
   save<S>(c: NewCheckpoint<S>): Saved {
@@ -216,6 +238,26 @@ export class DirectoryStore implements CheckpointStore {
   }
 
   read<S>(id: CheckpointId): Checkpoint<S> {
+    return this.adopt(this.fetch<S>(id));
+  }
+
+  /**
+   * Reads the newest checkpoint ahead, while the transactional id is initialised and the committed
+   * offsets fetched (on the transactions thread): load() uses it if the offsets name it, as after every
+   * clean stop. Undefined when there is none or it cannot be read (load then says why, if it matters).
+   */
+  prefetch<S>(): Prefetched<S> | undefined {
+    const id = this.list().at(-1);
+    if (!id) return undefined;
+    try {
+      return this.fetch<S>(id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A checkpoint as read, before this store takes it as its restore point (adopt). */
+  private fetch<S>(id: CheckpointId): Prefetched<S> {
     const blobFile = join(this.dir, fileName(id, 'ck'));
     const blob = readOr(blobFile);
     if (blob) {
@@ -226,13 +268,11 @@ export class DirectoryStore implements CheckpointStore {
         (seq, writer) =>
           seq === id.seq && writer === id.writer
             ? blob
-            : readOr(join(this.dir, fileName({ seq, writer }, 'ck'))),
+            : openChunks(join(this.dir, fileName({ seq, writer }, 'ck'))),
         blobFile,
+        { storedUnits: true },
       );
-      // The next checkpoint may refer to this one's blobs: they stay until it has committed.
-      this.encoder.restored(m);
-      this.keep = [new Set(blobsOf(m).map(blobKey))];
-      return fromManifest<S>(m, state);
+      return { id, manifest: m, checkpoint: fromManifest<S>(m, state) };
     }
     const file = join(this.dir, fileName(id));
     let text: string;
@@ -241,7 +281,16 @@ export class DirectoryStore implements CheckpointStore {
     } catch (err) {
       throw new RtapError(`checkpoint ${file}: cannot be read: ${(err as Error).message}`);
     }
-    return parseCheckpoint<S>(text, id, file);
+    return { id, checkpoint: parseCheckpoint<S>(text, id, file) };
+  }
+
+  private adopt<S>(got: Prefetched<S>): Checkpoint<S> {
+    if (got.manifest) {
+      // The next checkpoint may refer to this one's blobs: they stay until it has committed.
+      this.encoder.restored(got.manifest);
+      this.keep = [new Set(blobsOf(got.manifest).map(blobKey))];
+    }
+    return got.checkpoint;
   }
 
   /** Deletes checkpoints older than `seq` (and temporary files a crash left behind). */
@@ -263,6 +312,23 @@ export class DirectoryStore implements CheckpointStore {
 }
 
 const blobKey = (b: { seq: number; writer: string }) => `${b.seq} ${b.writer}`;
+
+/** A blob file to read chunks from by range (chunks.ts fileChunks), or undefined when it is not there. */
+function openChunks(file: string): BlobChunks | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new RtapError(`checkpoint ${file}: cannot be read: ${(err as Error).message}`);
+  }
+  try {
+    return fileChunks(fd, file);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
 
 function readOr(file: string): Buffer | undefined {
   try {

@@ -147,7 +147,7 @@ export class TopicStore implements CheckpointStore {
     if (!isBlob(mine)) return parseCheckpoint<S>(mine.toString('utf8'), id, at);
     const m = readManifest(mine, at);
     checkManifest(m, id, at);
-    const state = assembleState(m, blob, `${at} in ${this.where}`);
+    const state = assembleState(m, blob, `${at} in ${this.where}`, { storedUnits: true });
     this.encoder.restored(m);
     return fromManifest<S>(m, state);
   }

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { Alert, ViewResult } from '../events/results.js';
 import type { AnalyticsEvent } from '../events/types.js';
 import type { EngineConfig } from '../engine/config.js';
-import type { CheckpointInput, Checkpointer, ProcessorState } from '../checkpoint/coordinator.js';
+import type { StoredUnit } from '../checkpoint/chunks.js';
+import type { CheckpointInput, Checkpointer, Restored, RestoredState } from '../checkpoint/coordinator.js';
 import type { PartitionOffset } from '../checkpoint/store.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
 import { sinkStatsOf } from '../sinks/stats.js';
@@ -174,24 +175,29 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     this.archiving = o.sinks.some((sink) => sink.archive);
     this.tasks = o.scaleOut?.units ?? o.spec.engine.tasks ?? 1;
     this.factories = { task: taskFactories(o.spec, 'task'), merge: taskFactories(o.spec, 'merge') };
-    if (!o.scaleOut) this.createLocalUnits(null);
+    if (!o.scaleOut) void this.createLocalUnits(null);
   }
 
-  /** Every task and the merge step of a process that owns the whole group (restored from `state`). */
-  private createLocalUnits(state: ProcessorState | null): void {
+  /**
+   * Every task and the merge step of a process that owns the whole group, restored from `state` (null:
+   * fresh). Task threads start with the processor, so they boot while the checkpoint is read; a restore
+   * hands them their state, which they parse while this thread parses the merge step's.
+   */
+  private createLocalUnits(state: RestoredState | null): Promise<void> {
     if (state && !state.units)
       throw new RtapError(
         `the checkpoint of group '${this.o.groupId}' was written by an older rtap (one engine for every partition): start a new --group or delete its checkpoints`,
       );
     this.units.clear();
     const names = Array.from({ length: this.tasks }, (_, t) => `task-${t}`);
+    let restored = Promise.resolve();
+    // A pool that exists already (threads boot with the processor) is given the state; its tasks are new.
     if ((this.o.threads ?? 1) > 1) {
-      void this.pool?.close();
-      this.pool = new TaskPool(
+      if (this.pool) restored = this.pool.restore(state?.units ?? {});
+      this.pool ??= new TaskPool(
         this.o.spec,
         this.o.partitions,
         names,
-        Object.fromEntries(names.map((n) => [n, state?.units?.[n] ?? null])),
         this.o.threads!,
         {
           counted: (c, ingest, receivedAt) => {
@@ -208,11 +214,26 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     } else
       for (const name of names)
         this.units.set(name, this.newUnit(name, undefined, state?.units?.[name] ?? null));
-    this.merge = this.newUnit('merge', undefined, state?.units?.merge ?? null);
+    try {
+      this.merge = this.newUnit('merge', undefined, state?.units?.merge ?? null);
+    } catch (err) {
+      restored.catch(() => undefined); // this error is the one to report
+      throw err;
+    }
     this.units.set('merge', this.merge);
+    return restored;
   }
 
-  private newUnit(name: string, checkpointer: Checkpointer | undefined, state: TaskState | null): LocalUnit {
+  /** createLocalUnits, failing as a promise. */
+  private async createLocalUnitsAsync(state: RestoredState): Promise<void> {
+    await this.createLocalUnits(state);
+  }
+
+  private newUnit(
+    name: string,
+    checkpointer: Checkpointer | undefined,
+    state: TaskState | StoredUnit | null,
+  ): LocalUnit {
     const merge = name.startsWith('merge');
     const number = Number(name.slice(name.indexOf('-') + 1));
     const runtime = new TaskRuntime({
@@ -262,11 +283,20 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     const ck = this.o.checkpointer;
     if (ck) {
       const t0 = Date.now();
-      const restored = await ck.restore();
-      if (restored) {
-        this.createLocalUnits(restored.state);
-        for (const p of restored.offsets) this.positions.set(`${p.topic}/${p.partition}`, p);
+      // The units are rebuilt from the checkpoint the store expects while the committed offsets are
+      // fetched; if they name another (a crash between a state's write and its commit), again from that.
+      const early: { from?: Restored; units?: Promise<void> } = {};
+      const restored = await ck.restore((likely) => {
+        early.from = likely;
+        early.units = this.createLocalUnitsAsync(likely.state);
+        early.units.catch(() => undefined); // reported below if this is the state restored
+      });
+      if (early.from && early.from === restored) await early.units;
+      else if (early.from || restored) {
+        await early.units?.catch(() => undefined);
+        await this.createLocalUnits(restored?.state ?? null);
       }
+      for (const p of restored?.offsets ?? []) this.positions.set(`${p.topic}/${p.partition}`, p);
       this.recovery.recoveryMs = Date.now() - t0;
       this.recovery.restoredSeq = restored?.seq ?? -1;
       this.emit('recovered', { seq: restored?.seq ?? -1, ms: this.recovery.recoveryMs });

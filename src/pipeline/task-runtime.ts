@@ -8,6 +8,7 @@ import { encodePane, PaneMerger, type WirePane } from '../engine/merge.js';
 import type { Pane } from '../engine/windowed.js';
 import type { EngineConfig } from '../engine/config.js';
 import type { Unread } from '../engine/watermark.js';
+import { unitState, type StoredUnit } from '../checkpoint/chunks.js';
 import type { ProcessorState } from '../checkpoint/coordinator.js';
 import type { Output } from '../sinks/types.js';
 import type { ProcessorCounters } from './counters.js';
@@ -88,7 +89,8 @@ export interface TaskSetup {
   archive?: boolean;
   /** Tie-break of equal event times for CEP (default: arrival order). */
   orderOf?: (topic: string, partition: number, offset: number) => number;
-  state?: TaskState | null;
+  /** Restored state: parsed here, on the unit's own thread, if it is still as stored. */
+  state?: TaskState | StoredUnit | null;
   counters: ProcessorCounters;
   /** Ingest latency source: the intended send time of every valid event, at receipt. */
   ingest?(intendedSendTime: number, wallNow: number): void;
@@ -138,7 +140,7 @@ export class TaskRuntime {
       },
       warn: setup.warn,
     };
-    const state = setup.state ?? null;
+    const state = setup.state ? unitState(setup.name, setup.state) : null;
     this.mergeLatenessMs = setup.merge?.engine.allowedLatenessMs ?? 0;
     if (setup.merge) {
       this.merger = new PaneMerger(setup.merge.engine, setup.merge.partitions, {

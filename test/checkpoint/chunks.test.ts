@@ -1,12 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectoryStore } from '../../src/checkpoint/store.js';
-import { assembleState, blobsOf, DeltaEncoder, encodeUnit, FULL_EVERY } from '../../src/checkpoint/chunks.js';
+import {
+  assembleState,
+  blobsOf,
+  DeltaEncoder,
+  encodeUnit,
+  FULL_EVERY,
+  isStoredUnit,
+  readManifest,
+  unitState,
+} from '../../src/checkpoint/chunks.js';
 
 const offsets = [{ topic: 't', partition: 0, offset: 1 }];
+/** A restored state with every unit parsed, as the threads running them do (unitState). */
+function parsed<S>(s: S): S {
+  const units = (s as { units?: Record<string, unknown> }).units;
+  if (!units) return s;
+  return { ...s, units: Object.fromEntries(Object.entries(units).map(([n, u]) => [n, unitState(n, u)])) };
+}
+
 const committed = (seq: number, writer = 'a1') => [
   { ...offsets[0], metadata: `rtap-checkpoint ${seq} ${writer}` },
 ];
@@ -75,8 +91,66 @@ test('an incremental checkpoint writes only the chunks that changed, and restore
     // A new incarnation restores checkpoint 1 from its blob and the one it refers to.
     const again = new DirectoryStore(dir);
     const c = again.read<ReturnType<typeof state>>({ seq: 1, writer: 'a1' });
-    assert.deepEqual(c.state, state(1));
+    // Each unit comes back as its chunks' bytes, parsed by the thread it runs on.
+    assert.ok(Object.values(c.state.units).every(isStoredUnit));
+    assert.deepEqual(parsed(c.state), state(1));
     assert.equal(c.version, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a damaged chunk of a unit is refused where the unit is parsed, naming the chunk and the file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rtap-chunks-'));
+  try {
+    const store = new DirectoryStore(dir);
+    await store.save({ seq: 0, writer: 'a1', createdAt: 0, offsets, state: state(0) }).written;
+    const file = join(dir, 'checkpoint-000000000000-a1.ck');
+    const blob = readFileSync(file);
+    const m = readManifest(blob, file);
+    const [key, , , offset] = m.chunks.find((c) => c[0].startsWith('c/task-0/ev/'))!;
+    const bodies = 8 + 4 + blob.readUInt32BE(8); // after the magic, the manifest's length and the manifest
+    blob[bodies + offset] = 0x7b; // the chunk's '[' becomes '{'
+    writeFileSync(file, blob);
+    const c = new DirectoryStore(dir).read<ReturnType<typeof state>>({ seq: 0, writer: 'a1' });
+    assert.deepEqual(
+      unitState('merge', c.state.units.merge),
+      state(0).units.merge,
+      'the other unit is whole',
+    );
+    assert.throws(
+      () => unitState('task-0', c.state.units['task-0']),
+      (e: Error) => e.message.includes(`chunk ${key} cannot be read`) && e.message.includes(file),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the checkpoint read ahead is the one restored only if the committed offsets name it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rtap-chunks-'));
+  try {
+    const store = new DirectoryStore(dir);
+    await store.save({ seq: 0, writer: 'a1', createdAt: 0, offsets, state: state(0) }).written;
+    store.committed(0);
+    // Written, but its transaction never committed (a crash between): the newest file is not the state.
+    await store.save({ seq: 1, writer: 'a1', createdAt: 0, offsets, state: state(1) }).written;
+    const again = new DirectoryStore(dir);
+    const ahead = again.prefetch<ReturnType<typeof state>>();
+    assert.deepEqual(ahead?.id, { seq: 1, writer: 'a1' });
+    const c = await again.load(committed(0), 'here', ahead);
+    assert.equal(c?.seq, 0);
+    assert.deepEqual(parsed(c?.state), state(0));
+    // The next checkpoint refers to checkpoint 0's chunks, the one restored: unchanged ones are not written.
+    await again.save({ seq: 1, writer: 'b2', createdAt: 0, offsets, state: state(0) }).written;
+    assert.ok(again.lastSave.written < again.lastSave.chunks / 2, `${again.lastSave.written} written`);
+    again.committed(1);
+    const third = new DirectoryStore(dir);
+    const named = third.prefetch<ReturnType<typeof state>>();
+    assert.deepEqual(named?.id, { seq: 1, writer: 'b2' });
+    const d = await third.load(committed(1, 'b2'), 'here', named);
+    assert.equal(d, named?.checkpoint, 'the checkpoint read ahead, not read again');
+    assert.deepEqual(parsed(d?.state), state(0));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -98,7 +172,7 @@ test('old blobs go once no kept checkpoint refers to them; a full one every FULL
     assert.ok(files.includes(`checkpoint-${String(FULL_EVERY).padStart(12, '0')}-a1.ck`), files.join(' '));
     assert.ok(files.length <= 4, files.join(' '));
     const restored = await new DirectoryStore(dir).load(committed(n - 1), 'here');
-    assert.deepEqual(restored?.state, state((n - 1) % 4));
+    assert.deepEqual(parsed(restored?.state), state((n - 1) % 4));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -199,6 +273,66 @@ test('a session view is cut by key hash and a windowed view by pane: one changed
   assert.deepEqual(got.units['task-0'].engine.tasks, st(1).units['task-0'].engine.tasks);
 });
 
+test("a pane's large distinct set is cut in ranges: the ones that did not grow are not written again", () => {
+  // At 10k events/s the session ids of each open 1-minute pane were rewritten whole every second.
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => `s-${(i * 2654435761) % 1e9}`);
+  const st = (n: number) => ({
+    units: {
+      'task-0': {
+        engine: {
+          format: 'rtap-engine-snapshot',
+          version: 2,
+          tasks: [
+            {
+              partition: 0,
+              dedup: null,
+              views: {
+                kpis: [
+                  [
+                    60_000,
+                    [['', { events: n, sessions: { $set: ids(n) }, small: { $set: ['a'] } }, n, 0, true]],
+                  ],
+                ],
+              },
+            },
+          ],
+          groups: [],
+        },
+        cep: null,
+      },
+    },
+  });
+  const enc = new DeltaEncoder();
+  const blobs = new Map<string, Buffer>();
+  const save = (seq: number, s: unknown) => {
+    const { blob, manifest } = enc.encode({ seq, writer: 'a1', createdAt: 0, offsets }, s);
+    enc.committed(manifest);
+    blobs.set(`${seq} a1`, blob);
+    return { manifest, stats: enc.last };
+  };
+  const first = save(0, st(20_000));
+  const ranges = first.manifest.chunks.filter((c) => c[0].includes('/s/'));
+  assert.equal(ranges.length, Math.ceil(20_000 / 4096), ranges.map((c) => c[0]).join(' '));
+  const second = save(1, st(20_100));
+  // The pane without its sets (its counts changed) and the last range; the full ranges are referenced.
+  assert.equal(second.stats.written, 2, `${second.stats.written} of ${second.stats.chunks} written`);
+  assert.ok(
+    second.stats.bytes < first.stats.bytes / 3,
+    `${second.stats.bytes} of ${first.stats.bytes} bytes`,
+  );
+  const third = save(2, st(24_576)); // 6 ranges exactly: the fifth fills up, the sixth is new
+  assert.equal(third.stats.written, 3, `${third.stats.written} of ${third.stats.chunks} written`);
+  for (const [m, n] of [
+    [second.manifest, 20_100],
+    [third.manifest, 24_576],
+  ] as const)
+    assert.deepEqual(
+      assembleState(m, (seq, w) => blobs.get(`${seq} ${w}`), 'here'),
+      st(n),
+      'the set comes back whole, in insertion order',
+    );
+});
+
 test('CEP partial matches cut by key hash come back in the order their keys were inserted', () => {
   // Eviction takes the oldest key first and timers tie-break in key order: a reordered restore would
   // change the alerts of a restarted run.
@@ -277,7 +411,7 @@ test('a buffer chunk that lost two events and gained two of the same count and s
     await store.save({ seq: 1, writer: 'a1', createdAt: 0, offsets, state: after }).written;
     store.committed(1);
     const c = new DirectoryStore(dir).read<ReturnType<typeof state>>({ seq: 1, writer: 'a1' });
-    assert.deepEqual(c.state.units['task-0'].cep.buffer, after.units['task-0'].cep.buffer);
+    assert.deepEqual(parsed(c.state).units['task-0'].cep.buffer, after.units['task-0'].cep.buffer);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { RtapError } from '../../errors.js';
 import { workerEntry } from '../../worker-entry.js';
-import type { EncodedUnit } from '../../checkpoint/chunks.js';
+import type { EncodedUnit, StoredUnit } from '../../checkpoint/chunks.js';
 import type { AnalyticsEvent } from '../../events/types.js';
 import type { Unread } from '../../engine/watermark.js';
 import type { Output } from '../../sinks/types.js';
@@ -110,7 +110,7 @@ class TaskThread {
   ) {
     const entry = workerEntry(new URL('./worker.js', import.meta.url));
     this.worker = new Worker(entry.url, { workerData: entry.workerData(init) });
-    for (const name of Object.keys(init.units)) this.tasks.set(name, new RemoteTask(name, this));
+    for (const name of init.units) this.tasks.set(name, new RemoteTask(name, this));
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {
@@ -210,6 +210,12 @@ class TaskThread {
     return (await this.call({ type: 'snapshot', id: this.nextId++, known })).states ?? {};
   }
 
+  /** Replaces its tasks' state with the restored one (parsed there: chunks.ts unitState). */
+  async restore(states: Record<string, TaskState | StoredUnit | null>): Promise<void> {
+    const units = Object.fromEntries([...this.tasks.keys()].map((n) => [n, states[n] ?? null]));
+    await this.call({ type: 'restore', id: this.nextId++, units });
+  }
+
   /** Resolves once every call handed over so far has returned (calls are answered in order). */
   async idle(): Promise<void> {
     await this.call({ type: 'ping', id: this.nextId++ });
@@ -242,7 +248,6 @@ export class TaskPool {
     spec: TaskSpec,
     partitions: number[],
     names: string[],
-    states: Record<string, TaskState | null>,
     threads: number,
     hooks: ThreadHooks,
     archive = false,
@@ -251,16 +256,7 @@ export class TaskPool {
     const tasks = spec.engine.tasks ?? 1;
     this.threads = Array.from({ length: n }, (_, i) => {
       const mine = names.filter((_, j) => j % n === i);
-      return new TaskThread(
-        {
-          spec,
-          partitions,
-          tasks,
-          archive,
-          units: Object.fromEntries(mine.map((m) => [m, states[m] ?? null])),
-        },
-        hooks,
-      );
+      return new TaskThread({ spec, partitions, tasks, archive, units: mine }, hooks);
     });
     for (const t of this.threads) for (const [name, task] of t.tasks) this.tasks.set(name, task);
   }
@@ -279,6 +275,11 @@ export class TaskPool {
 
   async assign(partitions: TopicPartition[], now: number): Promise<void> {
     await Promise.all(this.threads.map((t) => t.assign(partitions, now)));
+  }
+
+  /** Gives every task its restored state (null: fresh), parsed on its thread, all threads at once. */
+  async restore(states: Record<string, TaskState | StoredUnit | null>): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.restore(states)));
   }
 
   /** Waits for every batch handed over so far. */

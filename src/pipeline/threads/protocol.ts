@@ -2,7 +2,7 @@ import type { AnalyticsEvent } from '../../events/types.js';
 import type { Output } from '../../sinks/types.js';
 import type { ProcessorCounters } from '../counters.js';
 import type { Unread } from '../../engine/watermark.js';
-import type { EncodedUnit } from '../../checkpoint/chunks.js';
+import type { EncodedUnit, StoredUnit } from '../../checkpoint/chunks.js';
 import type { PackedBytes } from '../../transport/packed.js';
 import type { DeadLetterKind, PaneRecord, TaskState } from '../task-runtime.js';
 import type { TaskSpec } from '../task-spec.js';
@@ -15,8 +15,8 @@ export interface WorkerInit {
   tasks: number;
   /** Send the accepted events back (a sink archives the input). */
   archive: boolean;
-  /** The tasks this worker runs, by name (`task-<n>`), with their restored state (null: fresh). */
-  units: Record<string, TaskState | null>;
+  /** The tasks this worker runs (`task-<n>`): fresh until a `restore` gives them their state. */
+  units: string[];
 }
 
 /**
@@ -42,6 +42,11 @@ export type ToWorker =
   | { type: 'drain'; id: number; now: number }
   /** Each task's state, encoded as checkpoint chunks relative to `known` (DeltaEncoder.known). */
   | { type: 'snapshot'; id: number; known: ReadonlyMap<string, string> | null }
+  /**
+   * The tasks' restored state (null: fresh), replacing what they held. A thread boots while the
+   * checkpoint is read, so its start-up is not part of the restore.
+   */
+  | { type: 'restore'; id: number; units: Record<string, TaskState | StoredUnit | null> }
   /** Answered when everything before it was: a barrier. */
   | { type: 'ping'; id: number }
   | { type: 'assign'; id: number; partitions: { topic: string; partition: number }[]; now: number };

@@ -4,10 +4,10 @@
  * thread consumes, delivers, commits and checkpoints.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeUnit, type EncodedUnit } from '../../checkpoint/chunks.js';
+import { encodeUnit, type EncodedUnit, type StoredUnit } from '../../checkpoint/chunks.js';
 import { packBytes, partAt } from '../../transport/packed.js';
 import { newCounters, resetCounters } from '../counters.js';
-import { TaskRuntime, type DeadLetter, type InputRecord } from '../task-runtime.js';
+import { TaskRuntime, type DeadLetter, type InputRecord, type TaskState } from '../task-runtime.js';
 import { taskFactories } from '../task-spec.js';
 import type { FromWorker, TaskOutput, ToWorker, WorkerInit, WireDeadLetter } from './protocol.js';
 
@@ -17,24 +17,24 @@ const counters = newCounters();
 let ingest: number[] = [];
 const factories = taskFactories(init.spec, 'task');
 const units = new Map<string, TaskRuntime>();
-for (const [name, state] of Object.entries(init.units)) {
+
+function runtime(name: string, state: TaskState | StoredUnit | null): TaskRuntime {
   const number = Number(name.slice(name.indexOf('-') + 1));
-  units.set(
+  return new TaskRuntime({
     name,
-    new TaskRuntime({
-      name,
-      ...factories,
-      shipPanes: true,
-      shipEarly: true,
-      reports: init.partitions.filter((p) => p % init.tasks === number),
-      state,
-      counters,
-      archive: init.archive,
-      ingest: (ist) => ingest.push(ist),
-      warn: (message) => send({ type: 'warn', message }),
-    }),
-  );
+    ...factories,
+    shipPanes: true,
+    shipEarly: true,
+    reports: init.partitions.filter((p) => p % init.tasks === number),
+    state,
+    counters,
+    archive: init.archive,
+    ingest: (ist) => ingest.push(ist),
+    warn: (message) => send({ type: 'warn', message }),
+  });
 }
+
+for (const name of init.units) units.set(name, runtime(name, null));
 
 function send(m: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(m, transfer);
@@ -128,6 +128,10 @@ port.on('message', (m: ToWorker) => {
             m.now,
           );
         }
+        reply(m.id, []);
+        return;
+      case 'restore':
+        for (const [name, state] of Object.entries(m.units)) units.set(name, runtime(name, state));
         reply(m.id, []);
         return;
       case 'ping':

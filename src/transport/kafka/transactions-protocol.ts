@@ -1,7 +1,7 @@
 import type { KafkaTransportOptions } from './options.js';
 
 /** The transactions thread's messages (transactions-thread.ts ⇄ transactions-worker.ts). */
-export type TransactionsMethod = 'init' | 'committedOffsets' | 'commit' | 'close';
+export type TransactionsMethod = 'init' | 'committedOffsets' | 'resume' | 'commit' | 'close';
 
 export interface TransactionsInit {
   /** The transport's options without its log function: log lines come back as messages. */

@@ -131,6 +131,10 @@ class RemoteTransactions implements Transactions {
     return (await this.call('committedOffsets', [groupId, topics])) as PartitionOffsets;
   }
 
+  async resume(groupId: string, topics: string[]): Promise<PartitionOffsets> {
+    return (await this.call('resume', [groupId, topics])) as PartitionOffsets;
+  }
+
   async commit(
     messages: Map<string, OutgoingMessage[]>,
     groupId: string,

@@ -75,6 +75,8 @@ port.on('message', (m: ToTransactions) => {
         return t.init();
       case 'committedOffsets':
         return t.committedOffsets(m.args[0] as string, m.args[1] as string[]);
+      case 'resume':
+        return t.resume(m.args[0] as string, m.args[1] as string[]);
       case 'commit': {
         const [messages, groupId, offsets, budgetMs] = m.args as Parameters<KafkaTransactions['commit']>;
         return t.commit(messagesOf(messages), groupId, offsets, budgetMs);

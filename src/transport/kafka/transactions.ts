@@ -29,6 +29,12 @@ export interface Transactions {
   readonly transactionalId: string;
   init(): Promise<void>;
   committedOffsets(groupId: string, topics: string[]): Promise<PartitionOffsets>;
+  /**
+   * init(), then the group's committed offsets, in one call: where the transactions run on a thread of
+   * their own, the second request does not wait for the calling thread to be free again (a restore keeps
+   * it busy reading the checkpoint meanwhile).
+   */
+  resume(groupId: string, topics: string[]): Promise<PartitionOffsets>;
   commit(
     messages: Map<string, OutgoingMessage[]>,
     groupId: string,
@@ -122,6 +128,11 @@ export class KafkaTransactions implements Transactions {
       this.connected.catch(() => (this.connected = null));
     }
     return this.connected;
+  }
+
+  async resume(groupId: string, topics: string[]): Promise<PartitionOffsets> {
+    await this.init();
+    return this.committedOffsets(groupId, topics);
   }
 
   /** Offsets (next offset to read) the group has committed for `topics`; partitions without one are left out. */
