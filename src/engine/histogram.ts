@@ -80,6 +80,35 @@ export class DenseHistogram {
     return out;
   }
 
+  /**
+   * The snapshot form: toFlat's pairs with each value given as its distance from the previous one (the
+   * first as it is). Values are milliseconds since 1970 and mostly 1 ms apart: 14 digits become 1 or 2,
+   * and the histograms of intended send times were most of a windowed view's checkpointed panes.
+   */
+  toGaps(): number[] {
+    const out: number[] = [];
+    const c = this.counts;
+    let prev = 0;
+    for (let i = 0; i < c.length; i++)
+      if (c[i]) {
+        const v = this.base + i;
+        out.push(out.length ? v - prev : v, c[i]);
+        prev = v;
+      }
+    return out;
+  }
+
+  static fromGaps(gaps: number[]): DenseHistogram {
+    const flat = new Array<number>(gaps.length);
+    let v = 0;
+    for (let i = 0; i < gaps.length; i += 2) {
+      v = i === 0 ? gaps[0] : v + gaps[i];
+      flat[i] = v;
+      flat[i + 1] = gaps[i + 1];
+    }
+    return DenseHistogram.fromFlat(flat);
+  }
+
   static fromFlat(flat: number[]): DenseHistogram {
     const h = new DenseHistogram();
     if (flat.length < 2) return h;

@@ -42,7 +42,7 @@ export function encode(value: unknown): Json {
     return { $map: out };
   }
   if (value instanceof Hll) return { $hll: value.toBase64(), p: value.precision };
-  if (value instanceof DenseHistogram) return { $flat: value.toFlat() };
+  if (value instanceof DenseHistogram) return { $gaps: value.toGaps() };
   const out: { [k: string]: Json } = {};
   const o = value as Record<string, unknown>;
   for (const k in o) out[k] = encode(o[k]);
@@ -55,8 +55,9 @@ export function decode(json: Json): unknown {
   if ('$num' in json) return Number(json.$num);
   if ('$set' in json) return new Set((json.$set as Json[]).map(decode));
   if ('$map' in json) return new Map((json.$map as [Json, Json][]).map(([k, v]) => [decode(k), decode(v)]));
+  if ('$gaps' in json) return DenseHistogram.fromGaps(json.$gaps as number[]);
+  // Snapshots of earlier versions: [value, count, ...] flat, and before that [value, count] pairs.
   if ('$flat' in json) return DenseHistogram.fromFlat(json.$flat as number[]);
-  // Snapshots of earlier versions: [value, count] pairs.
   if ('$hist' in json) return DenseHistogram.fromPairs(json.$hist as [number, number][]);
   if ('$hll' in json) return Hll.fromBase64(json.$hll as string, json.p as number);
   const out: Record<string, unknown> = {};

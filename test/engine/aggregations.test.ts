@@ -99,6 +99,15 @@ test('dense histogram: k-th largest is exact after growth in both directions and
   for (const k of [1, 2500, 5000]) assert.equal(dense.kthLargest(k), sorted[k - 1]);
   assert.deepEqual(new DenseHistogram().toFlat(), []);
   assert.equal(DenseHistogram.fromFlat([]).total, 0);
+  // The snapshot form: distances between values, the first one as it is.
+  const gaps = a.toGaps();
+  assert.equal(gaps.length, a.toFlat().length);
+  assert.deepEqual(DenseHistogram.fromGaps(gaps).toPairs(), a.toPairs());
+  assert.deepEqual(new DenseHistogram().toGaps(), []);
+  assert.equal(DenseHistogram.fromGaps([]).total, 0);
+  const ms = new DenseHistogram();
+  for (const t of [1_704_067_200_000, 1_704_067_200_001, 1_704_067_200_001, 1_704_067_200_009]) ms.add(t);
+  assert.deepEqual(ms.toGaps(), [1_704_067_200_000, 1, 1, 2, 8, 1]);
 });
 
 test('unionExact: a union reused while its parts grow (through their rehashes) equals a fresh union every time', () => {

@@ -12,6 +12,8 @@ import type { ViewResult } from '../../src/events/results.js';
 import { schedule, type Op } from './reference.js';
 import { mulberry32 as rng } from '../helpers/random.js';
 import { generateStream } from './stream.js';
+import { DenseHistogram } from '../../src/engine/histogram.js';
+import { decode, encode } from '../../src/engine/serial.js';
 
 interface Out {
   results: ViewResult[];
@@ -110,4 +112,15 @@ test('the snapshot is plain JSON: windows per input partition, sessions per co-p
   assert.deepEqual(snap.tasks.map((t) => t.partition).sort(), [0, 1, 2, 3, 4, 5]);
   assert.deepEqual(snap.groups.map((g) => g.task).sort(), [0, 1, 2]);
   assert.deepEqual(snap.watermarks.partitions.map((p) => p.partition).sort(), [0, 1, 2, 3, 4, 5]);
+});
+
+test('a histogram is snapshotted as distances between its values; the older flat form still restores', () => {
+  const h = new DenseHistogram();
+  for (const t of [1_704_067_200_000, 1_704_067_200_003, 1_704_067_200_003]) h.add(t);
+  const json = encode({ ist: h }) as { ist: { $gaps: number[] } };
+  assert.deepEqual(json.ist, { $gaps: [1_704_067_200_000, 1, 3, 2] });
+  const back = decode(json) as { ist: DenseHistogram };
+  assert.deepEqual(back.ist.toPairs(), h.toPairs());
+  const older = decode({ ist: { $flat: h.toFlat() } }) as { ist: DenseHistogram };
+  assert.deepEqual(older.ist.toPairs(), h.toPairs());
 });
