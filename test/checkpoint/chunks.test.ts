@@ -16,6 +16,28 @@ import {
 } from '../../src/checkpoint/chunks.js';
 
 const offsets = [{ topic: 't', partition: 0, offset: 1 }];
+/** Checkpoints encoded one after the other, each committed, their blobs kept by "seq writer". */
+function chain() {
+  const enc = new DeltaEncoder();
+  const blobs = new Map<string, Buffer>();
+  const save = (seq: number, s: unknown) => {
+    const { blob, manifest } = enc.encode({ seq, writer: 'a1', createdAt: 0, offsets }, s);
+    enc.committed(manifest);
+    blobs.set(`${seq} a1`, blob);
+    return { manifest, stats: enc.last };
+  };
+  return { save, blobs };
+}
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'rtap-chunks-'));
+  try {
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A restored state with every unit parsed, as the threads running them do (unitState). */
 function parsed<S>(s: S): S {
   const units = (s as { units?: Record<string, unknown> }).units;
@@ -71,9 +93,8 @@ function state(step: number) {
   };
 }
 
-test('an incremental checkpoint writes only the chunks that changed, and restores the whole state', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rtap-chunks-'));
-  try {
+test('an incremental checkpoint writes only the chunks that changed, and restores the whole state', () =>
+  withDir(async (dir) => {
     const store = new DirectoryStore(dir);
     await store.save({ seq: 0, writer: 'a1', createdAt: 0, offsets, state: state(0) }).written;
     store.committed(0);
@@ -95,14 +116,10 @@ test('an incremental checkpoint writes only the chunks that changed, and restore
     assert.ok(Object.values(c.state.units).every(isStoredUnit));
     assert.deepEqual(parsed(c.state), state(1));
     assert.equal(c.version, 2);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a damaged chunk of a unit is refused where the unit is parsed, naming the chunk and the file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rtap-chunks-'));
-  try {
+test('a damaged chunk of a unit is refused where the unit is parsed, naming the chunk and the file', () =>
+  withDir(async (dir) => {
     const store = new DirectoryStore(dir);
     await store.save({ seq: 0, writer: 'a1', createdAt: 0, offsets, state: state(0) }).written;
     const file = join(dir, 'checkpoint-000000000000-a1.ck');
@@ -122,14 +139,10 @@ test('a damaged chunk of a unit is refused where the unit is parsed, naming the 
       () => unitState('task-0', c.state.units['task-0']),
       (e: Error) => e.message.includes(`chunk ${key} cannot be read`) && e.message.includes(file),
     );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('the checkpoint read ahead is the one restored only if the committed offsets name it', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rtap-chunks-'));
-  try {
+test('the checkpoint read ahead is the one restored only if the committed offsets name it', () =>
+  withDir(async (dir) => {
     const store = new DirectoryStore(dir);
     await store.save({ seq: 0, writer: 'a1', createdAt: 0, offsets, state: state(0) }).written;
     store.committed(0);
@@ -151,14 +164,10 @@ test('the checkpoint read ahead is the one restored only if the committed offset
     const d = await third.load(committed(1, 'b2'), 'here', named);
     assert.equal(d, named?.checkpoint, 'the checkpoint read ahead, not read again');
     assert.deepEqual(parsed(d?.state), state(0));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('old blobs go once no kept checkpoint refers to them; a full one every FULL_EVERY bounds the chain', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rtap-chunks-'));
-  try {
+test('old blobs go once no kept checkpoint refers to them; a full one every FULL_EVERY bounds the chain', () =>
+  withDir(async (dir) => {
     const store = new DirectoryStore(dir);
     const n = FULL_EVERY + 3;
     for (let seq = 0; seq < n; seq++) {
@@ -173,14 +182,10 @@ test('old blobs go once no kept checkpoint refers to them; a full one every FULL
     assert.ok(files.length <= 4, files.join(' '));
     const restored = await new DirectoryStore(dir).load(committed(n - 1), 'here');
     assert.deepEqual(parsed(restored?.state), state((n - 1) % 4));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a blob whose referenced chunk is gone is refused, naming the chunk and the checkpoint it was in', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rtap-chunks-'));
-  try {
+test('a blob whose referenced chunk is gone is refused, naming the chunk and the checkpoint it was in', () =>
+  withDir(async (dir) => {
     const store = new DirectoryStore(dir);
     await store.save({ seq: 0, writer: 'a1', createdAt: 0, offsets, state: state(0) }).written;
     store.committed(0);
@@ -192,10 +197,7 @@ test('a blob whose referenced chunk is gone is refused, naming the chunk and the
         /chunk \S+ is in checkpoint 0 \(writer a1\), which is missing/.test(e.message) &&
         e.message.includes(dir),
     );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('a restore fetches each blob of the chain once, however many of its chunks the manifest lists', () => {
   // Fetching per chunk made restores quadratic: hundreds of chunks, each re-reading its blob's file.
@@ -244,14 +246,7 @@ test('a session view is cut by key hash and a windowed view by pane: one changed
       },
     },
   });
-  const enc = new DeltaEncoder();
-  const blobs = new Map<string, Buffer>();
-  const save = (seq: number, s: unknown) => {
-    const { blob, manifest } = enc.encode({ seq, writer: 'a1', createdAt: 0, offsets }, s);
-    enc.committed(manifest);
-    blobs.set(`${seq} a1`, blob);
-    return { manifest, stats: enc.last };
-  };
+  const { save, blobs } = chain();
   const first = save(0, st(0));
   const second = save(1, st(1));
   // The session bucket of user-7 and its newest pane, nothing else (unchanged heads hash the same); the
@@ -302,14 +297,7 @@ test("a pane's large distinct set is cut in ranges: the ones that did not grow a
       },
     },
   });
-  const enc = new DeltaEncoder();
-  const blobs = new Map<string, Buffer>();
-  const save = (seq: number, s: unknown) => {
-    const { blob, manifest } = enc.encode({ seq, writer: 'a1', createdAt: 0, offsets }, s);
-    enc.committed(manifest);
-    blobs.set(`${seq} a1`, blob);
-    return { manifest, stats: enc.last };
-  };
+  const { save, blobs } = chain();
   const first = save(0, st(20_000));
   const ranges = first.manifest.chunks.filter((c) => c[0].includes('/s/'));
   assert.equal(ranges.length, Math.ceil(20_000 / 4096), ranges.map((c) => c[0]).join(' '));
@@ -391,9 +379,8 @@ test('a chunk sent without its body that the previous checkpoint does not hold i
   );
 });
 
-test('a buffer chunk that lost two events and gained two of the same count and sum is written again', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rtap-chunks-'));
-  try {
+test('a buffer chunk that lost two events and gained two of the same count and sum is written again', () =>
+  withDir(async (dir) => {
     const withBuffer = (arrivals: number[]) => {
       const s = state(0);
       s.units['task-0'].cep.buffer = arrivals.map((arrival) => ({
@@ -412,10 +399,7 @@ test('a buffer chunk that lost two events and gained two of the same count and s
     store.committed(1);
     const c = new DirectoryStore(dir).read<ReturnType<typeof state>>({ seq: 1, writer: 'a1' });
     assert.deepEqual(parsed(c.state).units['task-0'].cep.buffer, after.units['task-0'].cep.buffer);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('with many partial-match keys, a few new keys rewrite a few chunks, not a bucket of every key', () => {
   const withKeys = (n: number) => {
