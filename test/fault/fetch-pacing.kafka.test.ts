@@ -6,14 +6,11 @@
  * while the second half arrived. Outputs must be identical and, on a stream without late events, no event
  * may be dead-lettered as late.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkTool } from '../../src/stack/tools.js';
-import { withPrivateKafka } from '../services/private-kafka.js';
-import { spawnRtap, type ProcessChild } from './helpers.js';
+import { privateKafkaTest, type ProcessChild, spawnRtap } from './helpers.js';
 import {
   assertSameOutputs,
   endOfStream,
@@ -25,7 +22,6 @@ import {
   type Outputs,
 } from './outputs.js';
 
-const haveJava = checkTool('java', '-version').ok;
 /** Longer than the default idle timeout (5 s). */
 const PAUSE_MS = 8_000;
 
@@ -66,66 +62,64 @@ function lateDeadLetters(o: Outputs): number {
   return o['events-deadletter'].filter((x) => x.split(' ')[1] === 'late').length;
 }
 
-test(
+privateKafkaTest(
   'default settings: a backlog read at different paces, frozen or caught up after downtime, gives identical outputs and no late events',
-  { skip: !haveJava && 'java not installed', timeout: 300_000 },
-  async () => {
-    await withPrivateKafka(1, 'rtap-pacing-', async ({ brokers, dir }) => {
-      const [first, second] = await prepareInput(brokers, dir, 24_000, 2);
-      const eos = await endOfStream(brokers, [first, second], dir);
-      const eosTime = (JSON.parse(readFileSync(eos, 'utf8').split('\n')[0]) as { event_time: number })
-        .event_time;
+  { nodes: 1, prefix: 'rtap-pacing-', timeout: 300_000 },
+  async ({ brokers, dir }) => {
+    const [first, second] = await prepareInput(brokers, dir, 24_000, 2);
+    const eos = await endOfStream(brokers, [first, second], dir);
+    const eosTime = (JSON.parse(readFileSync(eos, 'utf8').split('\n')[0]) as { event_time: number })
+      .event_time;
 
-      // Catch-up: stopped while reading the backlog, down for longer than the idle timeout while the rest
-      // arrives, then restarted from its checkpoint. (Stopped mid-backlog, not after catching up: a stream
-      // that stops for longer than the idle timeout lets event time move on with the wall clock, by design.)
-      const fromC = await outputEnds(brokers);
-      await replayPart(brokers, first);
-      await replayPart(brokers, second);
-      let p = spawnRtap(defaultArgs(brokers, 'pacing-restart', dir));
-      await p.resumed;
-      await sleep(300);
-      await stop(p);
-      await replayPart(brokers, eos);
-      await sleep(PAUSE_MS);
-      p = spawnRtap(defaultArgs(brokers, 'pacing-restart', dir));
-      await waitCaughtUp(brokers, 'pacing-restart', 120_000, p);
-      await stop(p);
-      const restarted = await readOutputs(brokers, fromC);
+    // Catch-up: stopped while reading the backlog, down for longer than the idle timeout while the rest
+    // arrives, then restarted from its checkpoint. (Stopped mid-backlog, not after catching up: a stream
+    // that stops for longer than the idle timeout lets event time move on with the wall clock, by design.)
+    const fromC = await outputEnds(brokers);
+    await replayPart(brokers, first);
+    await replayPart(brokers, second);
+    let p = spawnRtap(defaultArgs(brokers, 'pacing-restart', dir));
+    await p.resumed;
+    await sleep(300);
+    await stop(p);
+    await replayPart(brokers, eos);
+    await sleep(PAUSE_MS);
+    p = spawnRtap(defaultArgs(brokers, 'pacing-restart', dir));
+    await waitCaughtUp(brokers, 'pacing-restart', 120_000, p);
+    await stop(p);
+    const restarted = await readOutputs(brokers, fromC);
 
-      // Straight through, default fetches.
-      const fromA = await outputEnds(brokers);
-      p = spawnRtap(defaultArgs(brokers, 'pacing-straight', dir));
-      await waitCaughtUp(brokers, 'pacing-straight', 120_000, p);
-      await stop(p);
-      const straight = await readOutputs(brokers, fromA);
+    // Straight through, default fetches.
+    const fromA = await outputEnds(brokers);
+    p = spawnRtap(defaultArgs(brokers, 'pacing-straight', dir));
+    await waitCaughtUp(brokers, 'pacing-straight', 120_000, p);
+    await stop(p);
+    const straight = await readOutputs(brokers, fromA);
 
-      // Small fetches, and the process frozen for longer than the idle timeout once it has started.
-      const fromB = await outputEnds(brokers);
-      p = spawnRtap([...defaultArgs(brokers, 'pacing-frozen', dir), '--fetch-max-bytes', '16KiB']);
-      await p.resumed;
-      await sleep(300);
-      p.child.kill('SIGSTOP');
-      await sleep(PAUSE_MS);
-      p.child.kill('SIGCONT');
-      await waitCaughtUp(brokers, 'pacing-frozen', 180_000, p);
-      await stop(p);
-      const frozen = await readOutputs(brokers, fromB);
+    // Small fetches, and the process frozen for longer than the idle timeout once it has started.
+    const fromB = await outputEnds(brokers);
+    p = spawnRtap([...defaultArgs(brokers, 'pacing-frozen', dir), '--fetch-max-bytes', '16KiB']);
+    await p.resumed;
+    await sleep(300);
+    p.child.kill('SIGSTOP');
+    await sleep(PAUSE_MS);
+    p.child.kill('SIGCONT');
+    await waitCaughtUp(brokers, 'pacing-frozen', 180_000, p);
+    await stop(p);
+    const frozen = await readOutputs(brokers, fromB);
 
-      assert.equal(lateDeadLetters(straight), 0, 'straight through: events dead-lettered as late');
-      assert.equal(lateDeadLetters(frozen), 0, 'small fetches, frozen: events dead-lettered as late');
-      assert.equal(lateDeadLetters(restarted), 0, 'restarted after downtime: events dead-lettered as late');
-      const expected = beforeEndOfStream(straight, eosTime);
-      assertSameOutputs(
-        beforeEndOfStream(frozen, eosTime),
-        expected,
-        'small fetches and frozen vs straight through',
-      );
-      assertSameOutputs(
-        beforeEndOfStream(restarted, eosTime),
-        expected,
-        'restarted after downtime vs straight through',
-      );
-    });
+    assert.equal(lateDeadLetters(straight), 0, 'straight through: events dead-lettered as late');
+    assert.equal(lateDeadLetters(frozen), 0, 'small fetches, frozen: events dead-lettered as late');
+    assert.equal(lateDeadLetters(restarted), 0, 'restarted after downtime: events dead-lettered as late');
+    const expected = beforeEndOfStream(straight, eosTime);
+    assertSameOutputs(
+      beforeEndOfStream(frozen, eosTime),
+      expected,
+      'small fetches and frozen vs straight through',
+    );
+    assertSameOutputs(
+      beforeEndOfStream(restarted, eosTime),
+      expected,
+      'restarted after downtime vs straight through',
+    );
   },
 );

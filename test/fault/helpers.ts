@@ -1,6 +1,22 @@
 import type { ChildProcess } from 'node:child_process';
+import { test } from 'node:test';
 import kafkajs from 'kafkajs';
+import { checkTool } from '../../src/stack/tools.js';
 import { startCli } from '../helpers/cli.js';
+import { withPrivateKafka } from '../services/private-kafka.js';
+
+const haveJava = checkTool('java', '-version').ok;
+
+/** A test on a private broker set of `nodes` nodes (withPrivateKafka), skipped where Java is missing. */
+export function privateKafkaTest(
+  name: string,
+  o: { nodes: number; prefix: string; timeout: number },
+  fn: Parameters<typeof withPrivateKafka>[2],
+): void {
+  test(name, { skip: !haveJava && 'java not installed', timeout: o.timeout }, () =>
+    withPrivateKafka(o.nodes, o.prefix, fn),
+  );
+}
 
 export function kafka(brokers: string): InstanceType<typeof kafkajs.Kafka> {
   return new kafkajs.Kafka({

@@ -11,7 +11,15 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkTool } from '../../src/stack/tools.js';
-import { caughtUp, committedOffsets, endOffsets, kafka, spawnRtap, type ProcessChild } from './helpers.js';
+import {
+  caughtUp,
+  committedOffsets,
+  endOffsets,
+  kafka,
+  privateKafkaTest,
+  spawnRtap,
+  type ProcessChild,
+} from './helpers.js';
 import {
   INPUTS,
   assertSameOutputs,
@@ -178,63 +186,56 @@ async function killMergeHolder(store: 'dir' | 'kafka'): Promise<void> {
   });
 }
 
-test(
+privateKafkaTest(
   'a process paused past its session timeout loses its tasks; resumed, it gives up what it held and the outputs equal one process',
-  { skip: !haveJava && 'java not installed', timeout: 480_000 },
-  async () => {
-    await withPrivateKafka(1, 'rtap-paused-member-', async ({ brokers, dir }) => {
-      const parts = await prepareInput(brokers, dir, 8_000, 2);
-      const from = await outputEnds(brokers);
-      const args = [
-        ...processArgs(brokers),
-        '--scale-out',
-        '--group',
-        GROUP,
-        '--checkpoint-dir',
-        join(dir, 'ck-scale-out'),
-      ];
-      const procs = [spawnRtap(args), spawnRtap(args)];
-      const deadline = Date.now() + 60_000;
-      while (!procs.every((p) => /took over task-/.test(p.stderr()))) {
-        assert.ok(
-          Date.now() < deadline,
-          `the tasks were not spread:\n${procs.map(eventLines).join('\n---\n')}`,
-        );
-        await sleep(250);
-      }
-      await replayPart(brokers, parts[0]);
-      await mergeCheckpointed(brokers, procs, 90_000);
-      // Stopped well past the scale-out session timeout (10 s): the coordinator removes it from the group
-      // and the other process takes its tasks from their checkpoints and goes on with the second half.
-      const [paused, other] = procs;
-      const logAtPause = paused.stderr().length;
-      paused.child.kill('SIGSTOP');
-      await replayPart(brokers, parts[1]);
-      await sleep(25_000);
-      paused.child.kill('SIGCONT');
-      await replayPart(brokers, await endOfStream(brokers, parts, dir));
-      await settled(brokers, procs, 240_000);
-      const after = paused.stderr().slice(logAtPause);
-      for (const p of procs) p.child.kill('SIGTERM');
-      for (const p of procs) assert.equal(await p.exited, 130, p.stderr());
-      // What the paused process did on resuming: gave its tasks up (a new member id) or was fenced.
-      assert.match(
-        after,
-        /given up|fenced by its new owner/,
-        `the paused process went on as before:\n${eventLines(paused)}`,
+  { nodes: 1, prefix: 'rtap-paused-member-', timeout: 480_000 },
+  async ({ brokers, dir }) => {
+    const parts = await prepareInput(brokers, dir, 8_000, 2);
+    const from = await outputEnds(brokers);
+    const args = [
+      ...processArgs(brokers),
+      '--scale-out',
+      '--group',
+      GROUP,
+      '--checkpoint-dir',
+      join(dir, 'ck-scale-out'),
+    ];
+    const procs = [spawnRtap(args), spawnRtap(args)];
+    const deadline = Date.now() + 60_000;
+    while (!procs.every((p) => /took over task-/.test(p.stderr()))) {
+      assert.ok(
+        Date.now() < deadline,
+        `the tasks were not spread:\n${procs.map(eventLines).join('\n---\n')}`,
       );
-      assert.match(other.stderr(), /took over \S+ at checkpoint/, eventLines(other));
-      const actual = await readOutputs(brokers, from);
-      const expected = await uninterruptedOutputs(
-        brokers,
-        `${GROUP}-single`,
-        join(dir, 'ck-single'),
-        180_000,
-      );
-      process.stderr.write(
-        `paused member test: after resuming, the paused process logged:\n${after.match(/.*(took over|moved|fenced|given up).*/g)?.join('\n') ?? '(nothing)'}\n`,
-      );
-      assertSameOutputs(actual, expected, 'paused-member');
-    });
+      await sleep(250);
+    }
+    await replayPart(brokers, parts[0]);
+    await mergeCheckpointed(brokers, procs, 90_000);
+    // Stopped well past the scale-out session timeout (10 s): the coordinator removes it from the group
+    // and the other process takes its tasks from their checkpoints and goes on with the second half.
+    const [paused, other] = procs;
+    const logAtPause = paused.stderr().length;
+    paused.child.kill('SIGSTOP');
+    await replayPart(brokers, parts[1]);
+    await sleep(25_000);
+    paused.child.kill('SIGCONT');
+    await replayPart(brokers, await endOfStream(brokers, parts, dir));
+    await settled(brokers, procs, 240_000);
+    const after = paused.stderr().slice(logAtPause);
+    for (const p of procs) p.child.kill('SIGTERM');
+    for (const p of procs) assert.equal(await p.exited, 130, p.stderr());
+    // What the paused process did on resuming: gave its tasks up (a new member id) or was fenced.
+    assert.match(
+      after,
+      /given up|fenced by its new owner/,
+      `the paused process went on as before:\n${eventLines(paused)}`,
+    );
+    assert.match(other.stderr(), /took over \S+ at checkpoint/, eventLines(other));
+    const actual = await readOutputs(brokers, from);
+    const expected = await uninterruptedOutputs(brokers, `${GROUP}-single`, join(dir, 'ck-single'), 180_000);
+    process.stderr.write(
+      `paused member test: after resuming, the paused process logged:\n${after.match(/.*(took over|moved|fenced|given up).*/g)?.join('\n') ?? '(nothing)'}\n`,
+    );
+    assertSameOutputs(actual, expected, 'paused-member');
   },
 );
