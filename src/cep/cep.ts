@@ -16,6 +16,7 @@ import {
   type Run,
 } from './nfa.js';
 import { RuleRunner, type RuleState } from './rules.js';
+import { DEFAULT_MAX_PARTIAL_MATCHES } from './limits.js';
 
 export interface CepHooks {
   alert(alert: Alert): void;
@@ -23,12 +24,17 @@ export interface CepHooks {
   late?(event: AnalyticsEvent): void;
   /** Non-fatal problems, e.g. a rule reading a field its view does not have (once per rule and field). */
   warn?(message: string): void;
+  /**
+   * Partial matches of `pattern` dropped by a limit (maxRunsPerKey, maxPartialMatches; also counted in
+   * stats().evicted): a match that needed them is lost, so the pipeline reports them.
+   */
+  evicted?(pattern: string, runs: number, limit: 'per-key' | 'total'): void;
 }
 
 export interface CepOptions {
   /** Partial matches kept per pattern and key; beyond it the oldest are evicted (counted). Default 64. */
   maxRunsPerKey?: number;
-  /** Partial matches kept in total; beyond it the oldest keys are evicted (counted). Default 100000. */
+  /** Partial matches kept in total; beyond it the oldest keys are evicted (counted). Default 1,000,000. */
   maxPartialMatches?: number;
   /**
    * When set, process() advances the watermark itself to (max event time seen − this many ms), for use
@@ -125,6 +131,12 @@ class CepImpl implements Cep {
   private maxIntended = 0;
   private total = 0;
   private evictCursor = 0;
+  /**
+   * Per pattern, an iterator over its keys in insertion order, kept across evictions: a fresh
+   * `entries().next()` would step over every entry deleted since the map last rehashed (quadratic once the
+   * limit is reached). Map iterators are live, so keys added later are still reached.
+   */
+  private readonly evictOrder: (MapIterator<[string, KeyState]> | null)[] = [];
   private wallNow = 0;
   /** Inside flush(): alerts raised now exist only because the input ended. */
   private flushing = false;
@@ -149,7 +161,7 @@ class CepImpl implements Cep {
     this.interests = this.patterns.map(interestOf);
     this.project = eventProjection(this.patterns.map((p) => p.def));
     this.maxRunsPerKey = options.maxRunsPerKey ?? 64;
-    this.maxPartialMatches = options.maxPartialMatches ?? 100_000;
+    this.maxPartialMatches = options.maxPartialMatches ?? DEFAULT_MAX_PARTIAL_MATCHES;
     for (const d of defs) this.perPattern.set(d.name, 0);
   }
 
@@ -277,6 +289,7 @@ class CepImpl implements Cep {
     if (alive.length > this.maxRunsPerKey) {
       alive.sort(byStart);
       this.c.evicted += alive.length - this.maxRunsPerKey;
+      this.hooks.evicted?.(p.def.name, alive.length - this.maxRunsPerKey, 'per-key');
       alive = alive.slice(alive.length - this.maxRunsPerKey);
     }
     this.total += alive.length - before;
@@ -344,13 +357,19 @@ class CepImpl implements Cep {
 
   private evictGlobal() {
     while (this.total > this.maxPartialMatches) {
-      const map = this.keys[this.evictCursor++ % this.keys.length];
-      const first = map.entries().next();
-      if (first.done) continue;
-      const [key, st] = first.value;
+      const pi = this.evictCursor++ % this.keys.length;
+      const map = this.keys[pi];
+      let next = this.evictOrder[pi]?.next();
+      if (!next || next.done) {
+        this.evictOrder[pi] = map.entries();
+        next = this.evictOrder[pi]!.next();
+        if (next.done) continue;
+      }
+      const [key, st] = next.value;
       this.c.evicted += st.runs.length;
       this.total -= st.runs.length;
       map.delete(key);
+      this.hooks.evicted?.(this.patterns[pi].def.name, st.runs.length, 'total');
     }
   }
 

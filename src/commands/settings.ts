@@ -295,6 +295,13 @@ export const engineSettings = {
       "CEP pattern files or directories (comma-separated); the shipped patterns by default; 'none' disables CEP",
     parse: v.list,
   }),
+  maxPartialMatches: setting({
+    key: 'maxPartialMatches',
+    flags: '--max-partial-matches <n>',
+    description:
+      'partial matches each CEP instance (every task, the merge step) holds before it evicts the oldest keys (counted and warned about: alerts that needed them are lost); default 1M',
+    parse: v.count,
+  }),
 };
 
 /** A currency code: three capital letters. */

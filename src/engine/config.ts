@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { DEFAULT_MAX_PARTIAL_MATCHES } from '../cep/limits.js';
 
 /** The views selectable by name (`--views`); each emits one or more result views (docs/views.md). */
 export const VIEW_NAMES = ['realtime', 'business', 'sessions', 'kpis', 'products', 'eventflow'] as const;
@@ -54,6 +55,8 @@ export interface EngineConfig {
    * as `future_timestamp` instead of moving the watermark. Default 1 hour.
    */
   maxFutureSkewMs?: number;
+  /** Partial matches each CEP instance holds before it evicts the oldest keys (src/cep/cep.ts). */
+  maxPartialMatches?: number;
 }
 
 export interface WindowSizes {
@@ -104,6 +107,7 @@ export function defaultEngineConfig(): EngineConfig {
     tasks: 1,
     watermarkScope: 'partition',
     maxFutureSkewMs: 3_600_000,
+    maxPartialMatches: DEFAULT_MAX_PARTIAL_MATCHES,
   };
 }
 
@@ -177,6 +181,11 @@ export function resolveEngineConfig(config: EngineConfig): Required<EngineConfig
   }
   const maxFutureSkewMs = config.maxFutureSkewMs ?? d.maxFutureSkewMs!;
   wholeMs('maxFutureSkewMs', maxFutureSkewMs, 0);
+  const maxPartialMatches = config.maxPartialMatches ?? d.maxPartialMatches!;
+  if (!Number.isSafeInteger(maxPartialMatches) || maxPartialMatches < 1)
+    throw new UsageError(
+      `engine config maxPartialMatches: expected an integer >= 1, got ${JSON.stringify(maxPartialMatches)}`,
+    );
   const windows: WindowSizes = { ...DEFAULT_WINDOWS, ...(config.windows ?? {}) };
   for (const [k, v] of Object.entries(windows)) wholeMs(`windows.${k}`, v, 1);
   return {
@@ -190,5 +199,6 @@ export function resolveEngineConfig(config: EngineConfig): Required<EngineConfig
     tasks,
     watermarkScope,
     maxFutureSkewMs,
+    maxPartialMatches,
   };
 }

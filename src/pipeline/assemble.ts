@@ -22,12 +22,13 @@ export interface EngineOverrides {
   distinct?: 'exact' | 'hll';
   /** null: final results only. */
   earlyInterval?: number | null;
+  maxPartialMatches?: number;
 }
 
 /** Only the engine settings of `o` (a command's whole options), e.g. for a bench report's configuration. */
 export function engineOverrides(o: EngineOverrides): EngineOverrides {
-  const { views, outOfOrderness, lateness, idleTimeout, distinct, earlyInterval } = o;
-  return { views, outOfOrderness, lateness, idleTimeout, distinct, earlyInterval };
+  const { views, outOfOrderness, lateness, idleTimeout, distinct, earlyInterval, maxPartialMatches } = o;
+  return { views, outOfOrderness, lateness, idleTimeout, distinct, earlyInterval, maxPartialMatches };
 }
 
 export function engineConfigFrom(o: EngineOverrides): EngineConfig {
@@ -38,6 +39,7 @@ export function engineConfigFrom(o: EngineOverrides): EngineConfig {
   if (o.idleTimeout !== undefined) c.idleTimeoutMs = o.idleTimeout;
   if (o.distinct !== undefined) c.distinct = o.distinct;
   if (o.earlyInterval !== undefined) c.earlyIntervalMs = o.earlyInterval;
+  if (o.maxPartialMatches !== undefined) c.maxPartialMatches = o.maxPartialMatches;
   return c;
 }
 

@@ -20,6 +20,8 @@ export interface ProcessorCounters {
   alerts: number;
   /** Alerts raised by the end of input (drain): pending absence timeouts fired as if they had elapsed. */
   endOfInputAlerts: number;
+  /** Partial matches CEP dropped at its limits (per key, in total): alerts that needed them are lost. */
+  partialMatchesEvicted: number;
   /** Highest backlog (records behind the high watermark when a batch arrived) on any partition. */
   maxLag: number;
   deadLetterReasons: Record<string, number>;
@@ -38,6 +40,7 @@ export function newCounters(): ProcessorCounters {
     finalResults: 0,
     alerts: 0,
     endOfInputAlerts: 0,
+    partialMatchesEvicted: 0,
     maxLag: 0,
     deadLetterReasons: {},
   };
@@ -79,5 +82,6 @@ export function countersReport(c: ProcessorCounters) {
     final_results: c.finalResults,
     alerts: c.alerts,
     end_of_input_alerts: c.endOfInputAlerts,
+    partial_matches_evicted: c.partialMatchesEvicted,
   };
 }

@@ -47,6 +47,10 @@ export function renderProcessSummary(s: ProcessSummary): string {
     `  dead letters  ${int(s.dead_letters)}${reasons ? ` — ${reasons}` : ''}`,
     `  results       ${int(s.results)} (${int(s.final_results)} final) · alerts ${int(s.alerts)}${s.end_of_input_alerts ? ` (${int(s.end_of_input_alerts)} raised by the end of input)` : ''}`,
   ];
+  if (s.partial_matches_evicted)
+    lines.push(
+      `  CEP evicted   ${int(s.partial_matches_evicted)} partial matches at its limits (--max-partial-matches): alerts that needed them are lost`,
+    );
   if (s.checkpoints !== undefined)
     lines.push(`  checkpoints   ${int(s.checkpoints)} (state restored in ${int(s.recovery_ms ?? 0)} ms)`);
   if (s.outputs.length)

@@ -66,6 +66,8 @@ export interface TaskHooks {
   emit(result: ViewResult): void;
   alert(alert: Alert): void;
   warn(message: string): void;
+  /** Partial matches CEP dropped at a limit: counted, and warned about once. */
+  evicted(pattern: string, runs: number, limit: 'per-key' | 'total'): void;
 }
 
 export interface TaskSetup {
@@ -118,6 +120,7 @@ export class TaskRuntime {
   private readonly counters: ProcessorCounters;
   private readonly mergeLatenessMs: number;
   private atEndOfInput = false;
+  private warnedEvicted = false;
   /** The record being processed: refused events' dead letters name it (file and line, or offset). */
   private current: InputRecord | null = null;
   /** Wall time of the current call: what rules over view results see as now. */
@@ -139,6 +142,17 @@ export class TaskRuntime {
         this.outputs.push({ kind: 'alert', alert });
       },
       warn: setup.warn,
+      evicted: (pattern, runs, limit) => {
+        if (!this.warnedEvicted) {
+          this.warnedEvicted = true;
+          setup.warn(
+            limit === 'total'
+              ? `CEP (${setup.name}) holds more partial matches than its limit (--max-partial-matches): it evicts the oldest keys' partial matches, first of ${pattern}; alerts that needed them are lost (counted as partial_matches_evicted)`
+              : `CEP (${setup.name}): a key of ${pattern} has more partial matches than the per-key limit; the oldest are evicted (counted as partial_matches_evicted)`,
+          );
+        }
+        this.counters.partialMatchesEvicted += runs;
+      },
     };
     const state = setup.state ? unitState(setup.name, setup.state) : null;
     this.mergeLatenessMs = setup.merge?.engine.allowedLatenessMs ?? 0;

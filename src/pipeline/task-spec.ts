@@ -88,7 +88,13 @@ export function taskFactories(spec: TaskSpec, role: 'task' | 'merge' | 'single')
   return {
     createEngine: role === 'merge' ? null : (hooks, snapshot) => createEngine(engine, hooks, snapshot),
     createCep: mine.length
-      ? (hooks, snapshot) => createCep(mine, { alert: hooks.alert, warn: hooks.warn }, {}, snapshot)
+      ? (hooks, snapshot) =>
+          createCep(
+            mine,
+            { alert: hooks.alert, warn: hooks.warn, evicted: hooks.evicted },
+            { maxPartialMatches: engine.maxPartialMatches },
+            snapshot,
+          )
       : null,
     forward: central.length ? (interestFilter(central) as (e: AnalyticsEvent) => boolean) : undefined,
     orderOf: role === 'single' ? undefined : positionOrder(spec.inputTopics),

@@ -80,6 +80,14 @@ function pipelineTable(r: BenchReport, b: BenchReport | null): string {
       'results / alerts',
       `${int(p.results)} (${int(p.final_results)} final) / ${int(p.alerts)}${escape(endOfInputNote(p))}`,
     ],
+    ...(p.partial_matches_evicted
+      ? [
+          ['CEP evicted', `<b class="bad">${int(p.partial_matches_evicted)} partial matches</b>`] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
     ['max consumer lag', `${int(p.max_lag)} records`],
     ['error rate', `${(p.error_rate * 100).toFixed(3)} %`],
     [

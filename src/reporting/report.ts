@@ -52,6 +52,8 @@ export interface BenchReport {
      */
     alerts_at_end_of_input?: number;
     alerts_at_end_of_input_by_pattern?: Record<string, number>;
+    /** Partial matches CEP dropped at its limits (alerts that needed them are lost). Absent in older reports. */
+    partial_matches_evicted?: number;
     max_lag: number;
     throughput_per_sec: number;
     throughput_per_min: number;

@@ -85,6 +85,13 @@ export function renderReport(r: BenchReport, color: boolean): string {
     {
       results: `${int(p.results)} (${int(p.final_results)} final), alerts ${int(p.alerts)}${endOfInputNote(p)}`,
     },
+    ...(p.partial_matches_evicted
+      ? [
+          {
+            'CEP evicted': c.red(`${int(p.partial_matches_evicted)} partial matches (--max-partial-matches)`),
+          },
+        ]
+      : []),
     { 'max consumer lag': `${int(p.max_lag)} records` },
     { 'error rate': `${(p.error_rate * 100).toFixed(3)} %` },
     {

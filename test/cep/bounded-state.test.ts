@@ -5,10 +5,11 @@ import { conversion } from './helpers.js';
 
 const never = parsePatterns(`NAME never PATTERN (add_to_cart A) -> (purchase B) WITHIN 10 MINUTES`);
 
-test('many keys that never complete: total partial matches stay under the cap, the rest are evicted and counted', () => {
+test('many keys that never complete: total partial matches stay under the cap, the oldest keys are evicted and counted', () => {
+  const heard: [string, number, string][] = [];
   const cep = createCep(
     never,
-    { alert: () => assert.fail('no alert expected') },
+    { alert: () => assert.fail('no alert expected'), evicted: (p, n, limit) => heard.push([p, n, limit]) },
     { maxPartialMatches: 1000 },
   );
   const keys = 20_000;
@@ -24,6 +25,14 @@ test('many keys that never complete: total partial matches stay under the cap, t
   assert.equal(s.evicted + s.partialMatches, keys);
   assert.equal(s.partialMatches, 1000);
   assert.equal(s.keys, 1000);
+  // Oldest first: the keys left are the last 1000 that started, and every eviction was told.
+  const left = cep.snapshot().keys.map((k) => Number(k.key.slice(1)));
+  assert.deepEqual(
+    left.sort((a, b) => a - b),
+    Array.from({ length: 1000 }, (_, i) => keys - 1000 + i),
+  );
+  assert.equal(heard.length, keys - 1000);
+  assert.ok(heard.every(([p, n, limit]) => p === 'never' && n === 1 && limit === 'total'));
 });
 
 test('one key with endless starts: partial matches per key stay under the per-key cap', () => {

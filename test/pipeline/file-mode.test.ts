@@ -138,3 +138,34 @@ test('bad flag values exit 2 with the expected form and no stack trace', async (
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
 });
+
+test('CEP partial matches beyond --max-partial-matches are evicted, counted in the summary and warned about, never silently', async () => {
+  const events = join(dir, 'cep-limit.jsonl');
+  let r = await runCli(['simulate', '--seed', '5', '--events', '20000', '--out', events]);
+  assert.equal(r.code, 0, r.stderr);
+  const summaries: Record<string, number>[] = [];
+  for (const extra of [[], ['--max-partial-matches', '50']]) {
+    const summary = join(dir, `cep-limit-${extra.length}.json`);
+    r = await runCli([
+      'process',
+      '--input',
+      events,
+      '--output',
+      join(dir, 'cep-limit.out'),
+      '--json',
+      summary,
+      ...extra,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    summaries.push(JSON.parse(readFileSync(summary, 'utf8')));
+    assert.equal(
+      /partial matches than its limit \(--max-partial-matches\)/.test(r.stderr),
+      extra.length > 0,
+      r.stderr,
+    );
+  }
+  const [free, capped] = summaries;
+  assert.equal(free.partial_matches_evicted, 0);
+  assert.ok(capped.partial_matches_evicted > 0);
+  assert.ok(capped.alerts < free.alerts, `alerts ${capped.alerts} capped vs ${free.alerts}`);
+});
