@@ -9,7 +9,7 @@ import { TopicStore } from './topic-store.js';
 
 export interface CheckpointSettings {
   group: string;
-  /** 0 disables checkpointing (at-least-once, per-batch commits). */
+  /** 0 disables checkpointing (at-least-once: delivered offsets commit once a second). */
   intervalMs: number;
   /** 'dir' (default): files under `dir`; 'kafka': the group's compacted changelog topic (changelogTopic()). */
   store?: CheckpointStoreKind;

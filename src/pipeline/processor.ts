@@ -29,6 +29,9 @@ import { taskFactories, type TaskSpec } from './task-spec.js';
 
 export { countersReport, newCounters, type ProcessorCounters } from './counters.js';
 
+/** At-least-once (no checkpoints): delivered offsets commit this often, and when partitions leave. */
+const AT_LEAST_ONCE_COMMIT_MS = 1000;
+
 export interface ProcessorOptions {
   transport: Transport;
   groupId: string;
@@ -41,7 +44,7 @@ export interface ProcessorOptions {
   partitions: number[];
   /**
    * Checkpointing (exactly-once on Kafka): state is restored before consuming, outputs and dead letters
-   * go to the checkpointer's producer, and offsets are committed by its checkpoints instead of per batch.
+   * go to the checkpointer's producer, and offsets are committed by its checkpoints instead of once a second.
    */
   checkpointer?: Checkpointer;
   sinks: Sink[];
@@ -166,6 +169,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private tickInFlight = false;
   /** Threads, at-least-once: offsets of batches whose outputs wait to be delivered before they commit. */
   private commitsAfterSettle: PartitionOffset[] = [];
+  /** At-least-once: offsets whose outputs are delivered, committed together every AT_LEAST_ONCE_COMMIT_MS. */
+  private readonly delivered = new Map<string, PartitionOffset>();
+  private lastCommitAt = 0;
   /** What the consumer has not read yet (idleness, lag), where the transport can tell. */
   private backlog: BacklogWatch | null = null;
 
@@ -321,7 +327,11 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       // process that lost its membership may fence a task's owner before the rebalance reaches either).
       onAssigned: (added, assignment) =>
         so ? this.serial(() => this.adopt(assignment)) : added.length ? this.assign(added) : undefined,
-      onRevoked: so ? (partitions, lost) => this.serial(() => this.release(partitions, lost)) : undefined,
+      onRevoked: so
+        ? (partitions, lost) => this.serial(() => this.release(partitions, lost))
+        : this.checkpointed
+          ? undefined
+          : (partitions, lost) => this.serial(() => this.commitRevoked(partitions, lost)),
       // With checkpoints the state says where each partition is; the group's offsets follow the checkpoints.
       positions: this.checkpointed
         ? (tp) => this.positions.get(`${tp.topic}/${tp.partition}`)?.offset
@@ -581,7 +591,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         partition: batch.partition,
         offset: next,
       });
-    else await this.consumer!.commit([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    else await this.commitDelivered([{ topic: batch.topic, partition: batch.partition, offset: next }]);
     this.activity.lastBatchAt = Date.now();
     if (!this.activity.firstBatchAt) this.activity.firstBatchAt = this.activity.lastBatchAt;
     this.emit('batch', { topic: batch.topic, partition: batch.partition, records: records.length, lag });
@@ -625,7 +635,34 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     this.settleQueued = false;
     const now = this.o.clock.now();
     for (const u of this.units.values()) if (u.runtime instanceof RemoteTask) await this.settle(u, now);
-    if (this.commitsAfterSettle.length) await this.consumer!.commit(this.commitsAfterSettle.splice(0));
+    if (this.commitsAfterSettle.length) await this.commitDelivered(this.commitsAfterSettle.splice(0));
+  }
+
+  /**
+   * At-least-once: offsets whose outputs are delivered commit together once per AT_LEAST_ONCE_COMMIT_MS
+   * (like the Java consumer's auto.commit.interval.ms, after delivery), not per batch: an OffsetCommit round
+   * trip per batch, awaited in the delivery order, held every later delivery behind it and cost the broker a
+   * request per batch. A crash re-reads at most that much more than it did.
+   */
+  private async commitDelivered(offsets: PartitionOffset[], now = Date.now()): Promise<void> {
+    for (const o of offsets) {
+      const k = `${o.topic}/${o.partition}`;
+      if (o.offset > (this.delivered.get(k)?.offset ?? -1)) this.delivered.set(k, o);
+    }
+    if (this.delivered.size === 0 || now - this.lastCommitAt < AT_LEAST_ONCE_COMMIT_MS) return;
+    this.lastCommitAt = now;
+    const all = [...this.delivered.values()];
+    this.delivered.clear();
+    await this.consumer!.commit(all);
+  }
+
+  /** At-least-once: partitions leave (rebalance, stop): what was delivered of them commits now. */
+  private async commitRevoked(partitions: TopicPartition[], lost: boolean): Promise<void> {
+    const leaving = new Set(partitions.map((tp) => `${tp.topic}/${tp.partition}`));
+    const mine = [...this.delivered].filter(([k]) => leaving.has(k));
+    for (const [k] of mine) this.delivered.delete(k);
+    // Lost partitions may belong to another member already: its commits are not ours to overwrite.
+    if (!lost && mine.length) await this.consumer!.commit(mine.map(([, o]) => o));
   }
 
   private async tick(): Promise<void> {
@@ -645,6 +682,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       if (u.runtime instanceof TaskRuntime) u.runtime.tick(now, unread);
       await this.settle(u, now);
     }
+    if (!this.checkpointed) await this.commitDelivered([]);
   }
 
   /** A unit's outputs to the sinks; without scale-out a task's panes straight to the merge step, and its outputs. */

@@ -45,7 +45,7 @@ export const processSettings = {
     key: 'checkpointInterval',
     flags: '--checkpoint-interval <duration>',
     description:
-      'Kafka: checkpoint state and commit outputs + offsets in one transaction this often (exactly-once; topic readers see results at each checkpoint); 0 = at-least-once, offsets committed per batch',
+      'Kafka: checkpoint state and commit outputs + offsets in one transaction this often (exactly-once; topic readers see results at each checkpoint); 0 = at-least-once, delivered offsets committed once a second and when partitions leave',
     parse: v.durationOrZero,
     default: 10_000,
   }),

@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultEngineConfig } from '../../src/engine/index.js';
+import { assemblePipeline } from '../../src/pipeline/assemble.js';
+import { LatencyRecorders } from '../../src/reporting/histograms.js';
+import { defaultSimulatorConfig, generateRecords } from '../../src/simulator/index.js';
+import type { Sink } from '../../src/sinks/types.js';
+import { systemClock } from '../../src/time/clock.js';
+import { openTransport } from '../../src/transport/open.js';
+import { partitionForKey } from '../../src/transport/partitioner.js';
+import { DEFAULT_PARTITIONS } from '../../src/transport/topics.js';
+import type { Transport } from '../../src/transport/types.js';
+
+/**
+ * Without checkpoints (at-least-once) the processor commits the offsets of delivered outputs together,
+ * about once a second, not per batch; a clean stop commits the rest, so a successor in the same group
+ * reads nothing again.
+ */
+const EVENTS = 20_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function fill(transport: Transport): Promise<void> {
+  const producer = transport.producer();
+  const config = { ...defaultSimulatorConfig(), seed: 11, users: 300, warmStartRatePerSec: 50 };
+  for (const { record } of generateRecords(config, { ratePerSec: 50, events: EVENTS }))
+    await producer.send(record.topic, [
+      {
+        key: record.key,
+        value: record.value,
+        partition: record.key === null ? 0 : partitionForKey(record.key, DEFAULT_PARTITIONS[record.topic]),
+      },
+    ]);
+  await producer.flush();
+}
+
+/** Counts the consumer's commit calls. */
+function counting(transport: Transport): { transport: Transport; commits: () => number } {
+  let n = 0;
+  const consumer = transport.consumer.bind(transport);
+  const wrapped = Object.create(transport) as Transport;
+  wrapped.consumer = (o) => {
+    const c = consumer(o);
+    const commit = c.commit.bind(c);
+    c.commit = (offsets) => {
+      n++;
+      return commit(offsets);
+    };
+    return c;
+  };
+  return { transport: wrapped, commits: () => n };
+}
+
+const sink: Sink = {
+  name: 'discard',
+  write: () => {},
+  flush: async () => {},
+  close: async () => {},
+  stats: () => ({ written: 0, retried: 0, buffered: 0, failed: 0 }),
+};
+
+async function processor(transport: Transport, threads: number) {
+  return assemblePipeline({
+    transport,
+    engine: { ...defaultEngineConfig(), idleTimeoutMs: 24 * 3_600_000, earlyIntervalMs: null },
+    sinks: [sink],
+    recorders: new LatencyRecorders(),
+    clock: systemClock,
+    fromBeginning: true,
+    groupId: 'at-least-once',
+    threads,
+  });
+}
+
+for (const threads of [1, 2]) {
+  test(`at-least-once on ${threads} thread(s): offsets commit about once a second, and all of them at a clean stop`, async () => {
+    const base = await openTransport();
+    await fill(base);
+    const { transport, commits } = counting(base);
+    const first = await processor(transport, threads);
+    const t0 = Date.now();
+    const running = first.start();
+    while (first.counters.consumed < EVENTS) await sleep(20);
+    await sleep(300);
+    await first.stop();
+    await running;
+    const elapsedS = (Date.now() - t0) / 1000;
+    // Batches of the embedded log hold at most a few hundred records: per-batch commits would be dozens.
+    assert.ok(commits() > 0 && commits() <= Math.ceil(elapsedS) + 2, `${commits()} commits in ${elapsedS} s`);
+
+    const second = await processor(base, threads);
+    const again = second.start();
+    await sleep(1500);
+    assert.equal(second.counters.consumed, 0, 'the successor reads nothing again');
+    await second.stop();
+    await again;
+    await base.close();
+  });
+}
