@@ -206,9 +206,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         names,
         this.o.threads!,
         {
-          counted: (c, ingest, receivedAt) => {
-            addCounters(this.counters, c);
-            if (ingest) for (const ist of ingest) this.o.recorders.recordFrom('ingest', ist, receivedAt);
+          counted: (c) => addCounters(this.counters, c),
+          ingested: (ists, receivedAt) => {
+            for (const ist of ists) this.o.recorders.recordFrom('ingest', ist, receivedAt);
           },
           produced: () => this.queueSettle(),
           warn: (message) => process.stderr.write(`rtap: warning: ${message}\n`),

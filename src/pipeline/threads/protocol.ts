@@ -19,21 +19,29 @@ export interface WorkerInit {
   units: string[];
 }
 
+/** One partition's records within a BatchMessage: the next `count` of its offsets, keys and values. */
+export interface BatchPart {
+  task: string;
+  topic: string;
+  partition: number;
+  count: number;
+  /** Wall time the batch was received (ingest latency's end, the task's "now"). */
+  now: number;
+}
+
 /**
- * One batch of one partition, packed for the thread: the values end to end in one transferred buffer (no
- * copy on the worker's side), offsets and keys alongside.
+ * The batches handed over since the previous message (one fetch's partitions, typically), packed for the
+ * thread: the values end to end in one transferred buffer (no copy on the worker's side), offsets and keys
+ * alongside. The worker runs the parts in order, as separate calls would have.
  */
 export interface BatchMessage {
   type: 'batch';
   id: number;
-  task: string;
-  topic: string;
-  partition: number;
+  parts: BatchPart[];
   offsets: Float64Array;
   keys: (string | null)[];
   /** The records' values, back to back (transport/packed.ts). */
   values: PackedBytes;
-  now: number;
 }
 
 export type ToWorker =
@@ -81,6 +89,8 @@ export type FromWorker =
       counters: ProcessorCounters;
       /** Intended send time of every valid event of a batch (ingest latency, recorded by the caller). */
       ingest: Float64Array | null;
+      /** A batch message: where each part's samples end in `ingest` (results are per part, in order). */
+      ingestEnds?: number[];
       states?: Record<string, EncodedUnit>;
     }
   | { type: 'error'; id: number; message: string; stack?: string }

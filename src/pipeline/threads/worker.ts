@@ -92,18 +92,25 @@ port.on('message', (m: ToWorker) => {
   try {
     switch (m.type) {
       case 'batch': {
-        const rt = units.get(m.task)!;
-        const records: InputRecord[] = new Array(m.offsets.length);
-        for (let i = 0; i < records.length; i++)
-          records[i] = {
-            topic: m.topic,
-            partition: m.partition,
-            offset: m.offsets[i],
-            key: m.keys[i],
-            value: partAt(m.values, i),
-          };
-        rt.process(records, m.now);
-        reply(m.id, [collect(rt, records)]);
+        const results: TaskOutput[] = [];
+        const ingestEnds: number[] = [];
+        let at = 0;
+        for (const part of m.parts) {
+          const rt = units.get(part.task)!;
+          const records: InputRecord[] = new Array(part.count);
+          for (let i = 0; i < part.count; i++, at++)
+            records[i] = {
+              topic: part.topic,
+              partition: part.partition,
+              offset: m.offsets[at],
+              key: m.keys[at],
+              value: partAt(m.values, at),
+            };
+          rt.process(records, part.now);
+          results.push(collect(rt, records));
+          ingestEnds.push(ingest.length);
+        }
+        reply(m.id, results, { ingestEnds });
         return;
       }
       case 'tick':
