@@ -1,15 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultEngineConfig } from '../../src/engine/index.js';
-import { assemblePipeline } from '../../src/pipeline/assemble.js';
-import { LatencyRecorders } from '../../src/reporting/histograms.js';
 import { defaultSimulatorConfig, generateRecords } from '../../src/simulator/index.js';
 import type { Sink } from '../../src/sinks/types.js';
-import { systemClock } from '../../src/time/clock.js';
 import { openTransport } from '../../src/transport/open.js';
-import { partitionForKey } from '../../src/transport/partitioner.js';
-import { DEFAULT_PARTITIONS } from '../../src/transport/topics.js';
 import type { Transport } from '../../src/transport/types.js';
+import { defaultPipeline, produceRecords } from './helpers.js';
 
 /**
  * Without checkpoints (at-least-once) the processor commits the offsets of delivered outputs together,
@@ -20,17 +15,9 @@ const EVENTS = 20_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function fill(transport: Transport): Promise<void> {
-  const producer = transport.producer();
   const config = { ...defaultSimulatorConfig(), seed: 11, users: 300, warmStartRatePerSec: 50 };
-  for (const { record } of generateRecords(config, { ratePerSec: 50, events: EVENTS }))
-    await producer.send(record.topic, [
-      {
-        key: record.key,
-        value: record.value,
-        partition: record.key === null ? 0 : partitionForKey(record.key, DEFAULT_PARTITIONS[record.topic]),
-      },
-    ]);
-  await producer.flush();
+  const records = [...generateRecords(config, { ratePerSec: 50, events: EVENTS })].map((r) => r.record);
+  await produceRecords(transport, records);
 }
 
 /** Counts the consumer's commit calls. */
@@ -58,18 +45,8 @@ const sink: Sink = {
   stats: () => ({ written: 0, retried: 0, buffered: 0, failed: 0 }),
 };
 
-async function processor(transport: Transport, threads: number) {
-  return assemblePipeline({
-    transport,
-    engine: { ...defaultEngineConfig(), idleTimeoutMs: 24 * 3_600_000, earlyIntervalMs: null },
-    sinks: [sink],
-    recorders: new LatencyRecorders(),
-    clock: systemClock,
-    fromBeginning: true,
-    groupId: 'at-least-once',
-    threads,
-  });
-}
+const processor = (transport: Transport, threads: number) =>
+  defaultPipeline(transport, [sink], { threads, groupId: 'at-least-once' });
 
 for (const threads of [1, 2]) {
   test(`at-least-once on ${threads} thread(s): offsets commit about once a second, and all of them at a clean stop`, async () => {

@@ -1,15 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultEngineConfig } from '../../src/engine/index.js';
 import type { Alert, ViewResult } from '../../src/events/results.js';
-import { assemblePipeline } from '../../src/pipeline/assemble.js';
-import { LatencyRecorders } from '../../src/reporting/histograms.js';
 import { defaultSimulatorConfig, generateRecords } from '../../src/simulator/index.js';
 import type { Output, Sink } from '../../src/sinks/types.js';
-import { systemClock } from '../../src/time/clock.js';
 import { openTransport } from '../../src/transport/open.js';
-import { partitionForKey } from '../../src/transport/partitioner.js';
-import { DEFAULT_PARTITIONS } from '../../src/transport/topics.js';
+import { defaultPipeline, produceRecords } from './helpers.js';
 
 /**
  * `--threads N` changes where the tasks run, never what they compute: the same seeded stream (duplicates,
@@ -51,20 +46,7 @@ function canonical(o: Output): string {
 
 async function run(threads: number, input: ReturnType<typeof records>) {
   const transport = await openTransport();
-  const producer = transport.producer();
-  for (let i = 0; i < input.length; i += 1000) {
-    const byTopic = new Map<string, { key: string | null; value: Buffer; partition: number }[]>();
-    for (const r of input.slice(i, i + 1000)) {
-      const list = byTopic.get(r.topic) ?? byTopic.set(r.topic, []).get(r.topic)!;
-      list.push({
-        key: r.key,
-        value: r.value,
-        partition: r.key === null ? 0 : partitionForKey(r.key, DEFAULT_PARTITIONS[r.topic]),
-      });
-    }
-    for (const [topic, msgs] of byTopic) await producer.send(topic, msgs);
-  }
-  await producer.flush();
+  await produceRecords(transport, input);
   const outputs: string[] = [];
   const sink: Sink = {
     name: 'memory',
@@ -76,15 +58,8 @@ async function run(threads: number, input: ReturnType<typeof records>) {
     close: async () => {},
     stats: () => ({ written: outputs.length, retried: 0, buffered: 0, failed: 0 }),
   };
-  const processor = await assemblePipeline({
-    transport,
-    engine: { ...defaultEngineConfig(), idleTimeoutMs: 24 * 3_600_000, earlyIntervalMs: null },
-    sinks: [sink],
-    recorders: new LatencyRecorders(),
-    clock: systemClock,
-    fromBeginning: true,
-    threads,
-  });
+  const processor = await defaultPipeline(transport, [sink], { threads });
+
   const deadLetters: string[] = [];
   const running = processor.start();
   while (processor.counters.consumed < input.length) await new Promise((r) => setTimeout(r, 20));
