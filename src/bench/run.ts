@@ -202,7 +202,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   // Generator threads: as many as the peak rate needs, up to --threads; one is a worker thread too, so the
   // main thread (consumer, merge step, delivery) never generates. Each thread beyond what the rate needs
   // cost CPU (its own producer sends smaller requests, which the broker pays for too): at 20k/s on 2
-  // cores, a second one took about 0.25 of a core from the pipeline it was measuring.
+  // cores, a second one took about 0.2 of a core (bench process and broker) from what it measured.
   const threads =
     o.generator && clock === systemClock
       ? await threadsForTopics(

@@ -644,11 +644,12 @@ export class Processor extends EventEmitter<ProcessorEvents> {
    * trip per batch, awaited in the delivery order, held every later delivery behind it and cost the broker a
    * request per batch. A crash re-reads at most that much more than it did.
    */
-  private async commitDelivered(offsets: PartitionOffset[], now = Date.now()): Promise<void> {
+  private async commitDelivered(offsets: PartitionOffset[]): Promise<void> {
     for (const o of offsets) {
       const k = `${o.topic}/${o.partition}`;
       if (o.offset > (this.delivered.get(k)?.offset ?? -1)) this.delivered.set(k, o);
     }
+    const now = Date.now();
     if (this.delivered.size === 0 || now - this.lastCommitAt < AT_LEAST_ONCE_COMMIT_MS) return;
     this.lastCommitAt = now;
     const all = [...this.delivered.values()];

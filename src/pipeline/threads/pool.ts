@@ -162,7 +162,7 @@ class TaskThread {
     if (m.ingest) {
       const ends = m.ingestEnds ?? [m.ingest.length];
       for (let i = 0, from = 0; i < ends.length; from = ends[i++])
-        if (ends[i] > from) this.hooks.ingested(m.ingest.subarray(from, ends[i]), p.nows[i] ?? p.nows[0]);
+        if (ends[i] > from) this.hooks.ingested(m.ingest.subarray(from, ends[i]), p.nows[i]);
     }
     m.results.forEach((out, i) => this.tasks.get(out.task)!.absorb(out, p.records?.[i] ?? null));
     p.resolve(m);
