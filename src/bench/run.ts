@@ -143,7 +143,14 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     });
   }
   resources.start();
-  const consuming = processor.start();
+  // A processor that fails (the broker gone, a topic deleted) ends the load too: the error is the result.
+  const failed: { err?: Error } = {};
+  const stopLoad = new AbortController();
+  const consuming = processor.start().catch((err: Error) => {
+    failed.err = err;
+    stopLoad.abort();
+  });
+  const signal = o.signal ? AbortSignal.any([o.signal, stopLoad.signal]) : stopLoad.signal;
   // Give the consumer a moment to join and position itself at the log end before load starts.
   await clock.sleep(o.transport.kind === 'kafka' ? 3000 : 10);
 
@@ -229,7 +236,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
             lines: o.check ? 'events' : undefined,
           },
           {
-            signal: o.signal,
+            signal,
             onPublished,
             // The threads' schedule starts once each has built its shards and connected.
             onStart: (origin) => {
@@ -255,7 +262,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
             },
             clock,
             {
-              signal: o.signal,
+              signal,
               onRecord: o.check
                 ? (record) => void (record.event && producedEvents.push(record.event))
                 : undefined,
@@ -264,13 +271,23 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
           );
         })();
   const loadEnd = clock.now();
+  const throwIfFailed = async (): Promise<void> => {
+    if (!failed.err) return;
+    live.stop();
+    resources.stop();
+    await producer.close().catch(() => undefined);
+    for (const s of o.sinks) await s.close().catch(() => undefined);
+    await processor.stop().catch(() => undefined);
+    throw failed.err;
+  };
+  await throwIfFailed();
   await producer.flush();
 
   // Catch up: every produced record consumed (or the drain timeout, which the report shows as lag).
   const deadline = clock.now() + (o.drainTimeoutMs ?? 30_000);
   const since = (t: number) => Math.round(clock.now() - t);
   let told = -Infinity;
-  while (processor.counters.consumed < summary.sent && clock.now() < deadline && !o.signal?.aborted) {
+  while (processor.counters.consumed < summary.sent && clock.now() < deadline && !signal.aborted) {
     if (clock.now() - told >= 5000) {
       told = clock.now();
       o.onPhase?.({
@@ -281,6 +298,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     }
     await clock.sleep(20);
   }
+  await throwIfFailed();
   live.stop();
   recorders.recording = false; // windows closed by end-of-input say nothing about latency
   o.onPhase?.({ kind: 'draining', elapsedMs: since(loadEnd) });

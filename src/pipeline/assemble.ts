@@ -1,3 +1,4 @@
+import { EXIT, RtapError } from '../errors.js';
 import { defaultEngineConfig, type EngineConfig } from '../engine/index.js';
 import type { LatencyRecorders } from '../reporting/histograms.js';
 import type { Sink } from '../sinks/types.js';
@@ -71,8 +72,8 @@ export interface PipelineOptions {
 /**
  * The input topology: the co-partitioned tasks (the gcd of the input topics' partition counts: one user's
  * events on every topic meet in one task, which holds their sessions and dedup state) and every input
- * partition number. Topics that do not exist yet count with the reference topology's partitions (what
- * `rtap provision` creates).
+ * partition number. On the embedded log, topics that do not exist yet count with the reference topology's
+ * partitions (what `rtap provision` creates); on Kafka, a missing input topic is an error.
  */
 export async function inputTopology(
   transport: Transport,
@@ -81,6 +82,15 @@ export async function inputTopology(
 ): Promise<{ tasks: number; partitions: number[] }> {
   const admin = transport.admin();
   const existing = new Set(await admin.listTopics());
+  // A Kafka consumer subscribed to a topic that does not exist fails after it joins, with the broker's
+  // "does not host this topic-partition"; say which topics and what creates them before anything starts.
+  const missing = topics.filter((t) => !existing.has(t));
+  if (transport.kind === 'kafka' && missing.length > 0)
+    throw new RtapError(
+      `input topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist on the brokers`,
+      EXIT.FAILURE,
+      'create the pipeline topics first: rtap provision --brokers <list> (with the same --topology)',
+    );
   const described = await admin.describeTopics(topics.filter((t) => existing.has(t)));
   const known = new Map(described.map((d) => [d.name, d.partitions]));
   const counts = topics.map((t) => known.get(t) ?? planned[t] ?? 1);

@@ -33,7 +33,7 @@ function progressLine(s: LiveSnapshot, totalS: number): string {
   const e2e = s.latency.e2e;
   const c = s.counters;
   return (
-    `[${s.uptimeS.toFixed(0).padStart(4)}s/${totalS}s] sent ${Math.round(s.producedPerSec ?? 0)}/s, consumed ${Math.round(s.consumedPerSec)}/s, lag ${s.lag.total}` +
+    `[${s.uptimeS.toFixed(0).padStart(4)}s/${totalS}s] sent ${Math.round(s.producedPerSec ?? 0)}/s, consumed ${Math.round(s.consumedPerSec)}/s, lag ${s.lag.total ?? 'unknown'}` +
     (ingest ? `, ingest p50 ${ingest.p50}ms p99 ${ingest.p99}ms` : '') +
     (e2e ? `, e2e p99 ${e2e.p99}ms` : '') +
     `, results ${c.results}, alerts ${c.alerts}, dead letters ${c.deadLetters}`
