@@ -87,7 +87,7 @@ export async function inputTopology(
   const missing = topics.filter((t) => !existing.has(t));
   if (transport.kind === 'kafka' && missing.length > 0)
     throw new RtapError(
-      `input topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist on the brokers`,
+      `input topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist on ${transport.description}`,
       EXIT.FAILURE,
       'create the pipeline topics first: rtap provision --brokers <list> (with the same --topology)',
     );
