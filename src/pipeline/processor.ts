@@ -375,6 +375,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       ...new Set(partitions.map((tp) => taskOf(tp.topic, tp.partition, so.panesTopic, so.units))),
     ].filter((n) => !this.units.has(n));
     for (const name of names) {
+      // Moved away by a join since this assignment (restoring the tasks before it took a while): starting
+      // its transactions now would fence the new owner, which has already taken it over.
+      if (!this.assigned(name).length) continue;
       const number = Number(name.slice(name.indexOf('-') + 1));
       const merge = name.startsWith('merge');
       const topics = merge ? [so.panesTopic] : this.o.inputTopics;
@@ -386,10 +389,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       const restored = await ck.restore();
       const unit = this.newUnit(name, ck, restored?.state ?? null);
       for (const p of restored?.offsets ?? []) this.positions.set(`${p.topic}/${p.partition}`, p);
-      unit.runtime.engine?.assign(
-        partitions.filter((tp) => owns(tp)),
-        this.o.clock.now(),
-      );
+      unit.runtime.engine?.assign(this.assigned(name), this.o.clock.now());
       this.units.set(name, unit);
       this.recovery.restoredSeq = Math.max(this.recovery.restoredSeq, restored?.seq ?? -1);
       this.o.log?.(
@@ -425,6 +425,14 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     }
   }
 
+  /** Scale-out: the partitions of task `name` in the consumer's assignment now. */
+  private assigned(name: string): TopicPartition[] {
+    const so = this.o.scaleOut!;
+    return (this.consumer?.assignment() ?? []).filter(
+      (tp) => taskOf(tp.topic, tp.partition, so.panesTopic, so.units) === name,
+    );
+  }
+
   /** Forgets a task and its positions (scale-out); its new owner continues from its last checkpoint. */
   private async drop(u: Unit, why: string | null): Promise<void> {
     const so = this.o.scaleOut!;
@@ -443,7 +451,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private async checkpoint(final = false): Promise<void> {
     const ck = this.o.checkpointer;
     if (!ck) {
-      for (const u of this.units.values()) await this.checkpointUnit(u);
+      for (const u of [...this.units.values()]) await this.checkpointUnit(u);
       return;
     }
     // One at a time; processing goes on while the previous one is written and committed (waiting for it
@@ -512,10 +520,29 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       const rt = u.runtime as TaskRuntime; // scale-out units run here
       if (await ck.checkpoint(() => rt.snapshot(), offsets)) this.recovery.checkpoints++;
     } catch (err) {
-      // Scale-out: the task's new owner fenced this process before the rebalance reached it here.
       if (!(err instanceof FencedError && this.o.scaleOut)) throw err;
-      await this.drop(u, 'fenced by its new owner');
+      await this.fenced(u);
     }
+  }
+
+  /**
+   * Scale-out: a task's transactions were fenced. Usually by its new owner, before the rebalance reached
+   * this process: the task is dropped and the join that follows says where it went. But a previous owner
+   * still restoring the task when it lost it fences whoever took it over first, and no join follows: so
+   * when the group's coordinator says this member still holds the task, it is restored again from its
+   * last checkpoint (the restore fences the stale owner in turn) instead of being left to nobody.
+   */
+  private async fenced(u: Unit): Promise<void> {
+    const name = u.runtime.name;
+    const tps = this.assigned(name);
+    const holds = !this.stopping && tps.length > 0 && (await this.consumer?.holds?.(tps));
+    if (!holds) return this.drop(u, 'fenced by its new owner');
+    await this.drop(
+      u,
+      'fenced by a previous owner that had not let go of it: the group still assigns it here, restoring it again',
+    );
+    await this.adopt(tps);
+    this.consumer?.reposition?.(tps);
   }
 
   /**
@@ -558,8 +585,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private async handleBatch(batch: RecordBatch): Promise<void> {
     await this.maybeStall();
     const unit = this.unitOf(batch.topic, batch.partition);
-    // A batch fetched before its task moved away: the new owner processes it.
-    if (!unit) return;
+    // A batch fetched before its task moved away (the new owner processes it), or before the task was
+    // restored again and its partitions sought back (the seek's fetch delivers these records again).
+    if (!unit || batch.stale?.()) return;
     const now = this.o.clock.now();
     // Records the state already holds (a fetch begun before a seek took effect) are not processed twice.
     const from = this.checkpointed

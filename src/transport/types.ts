@@ -46,6 +46,11 @@ export interface RecordBatch {
    * Without it, the offset after the last record.
    */
   nextOffset?: number;
+  /**
+   * True once the partition was sought elsewhere after this batch was fetched (Consumer.reposition): a
+   * handler that waited behind the restore that sought it must not process it.
+   */
+  stale?: () => boolean;
 }
 
 export interface TopicPartition {
@@ -149,6 +154,14 @@ export interface Consumer {
    * when the broker does not answer. Idleness needs it: a partition with unread records is never idle.
    */
   backlog?(): Promise<PartitionBacklog[]>;
+  /**
+   * Kafka groups: whether the group's coordinator, asked now, has this member in a stable generation
+   * holding every one of `partitions`. A scale-out task fenced while this holds was fenced by a previous
+   * owner that had not let go of it yet, not by a new owner.
+   */
+  holds?(partitions: TopicPartition[]): Promise<boolean>;
+  /** Seeks `partitions` to `positions` again: a task restored outside a rebalance. */
+  reposition?(partitions: TopicPartition[]): void;
   stop(): Promise<void>;
 }
 

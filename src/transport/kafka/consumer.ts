@@ -1,4 +1,9 @@
-import type { Admin as KafkaJsAdmin, Consumer as KafkaJsConsumer, EachBatchPayload, IHeaders } from 'kafkajs';
+import kafkajs, {
+  type Admin as KafkaJsAdmin,
+  type Consumer as KafkaJsConsumer,
+  type EachBatchPayload,
+  type IHeaders,
+} from 'kafkajs';
 import { RtapError } from '../../errors.js';
 import type {
   ConsumedRecord,
@@ -186,6 +191,7 @@ export class KafkaConsumer implements Consumer {
         records,
         highWatermark: Number(batch.highWatermark),
         nextOffset: Number(batch.lastOffset()) + 1,
+        stale: () => payload.isStale(),
       });
     } catch (err) {
       // Not rethrown: kafkajs would redeliver the batch forever. The run() promise rejects instead.
@@ -299,6 +305,26 @@ export class KafkaConsumer implements Consumer {
 
   assignment(): TopicPartition[] {
     return [...this.assigned];
+  }
+
+  async holds(partitions: TopicPartition[]): Promise<boolean> {
+    if (this.memberId === null) return false;
+    let group;
+    try {
+      group = await this.consumer.describeGroup();
+    } catch {
+      return false; // no answer: not known to hold them; the next join tells
+    }
+    const me = group.members.find((m) => m.memberId === this.memberId);
+    if (group.state !== 'Stable' || !me) return false;
+    const assignment =
+      kafkajs.AssignerProtocol.MemberAssignment.decode(me.memberAssignment)?.assignment ?? {};
+    const held = new Set(Object.entries(assignment).flatMap(([t, ps]) => ps.map((p) => tpKey(t, p))));
+    return partitions.every((tp) => held.has(tpKey(tp.topic, tp.partition)));
+  }
+
+  reposition(partitions: TopicPartition[]): void {
+    this.seekToPositions(partitions);
   }
 
   private fail(err: Error): void {
