@@ -9,7 +9,14 @@ import { Hll } from './hll.js';
  */
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-export function encode(value: unknown): Json {
+/**
+ * How many elements of each set were encoded before (early panes, sent every interval while the window is
+ * open): a set met again is written as what it gained since, `{$grow, from}`. Distinct sets only grow, by
+ * appending in insertion order, so those are the elements after the first `from`. decodeOnto applies them.
+ */
+export type SentSizes = WeakMap<Set<unknown>, number>;
+
+export function encode(value: unknown, sent?: SentSizes): Json {
   // Hot in every checkpoint (engine state is mostly small arrays and objects of numbers and strings):
   // plain loops, no Object.entries or spread copies.
   switch (typeof value) {
@@ -28,30 +35,34 @@ export function encode(value: unknown): Json {
   if (value === null) return null;
   if (Array.isArray(value)) {
     const out: Json[] = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = encode(value[i]);
+    for (let i = 0; i < value.length; i++) out[i] = encode(value[i], sent);
     return out;
   }
   if (value instanceof Set) {
+    const from = sent?.get(value) ?? 0;
+    sent?.set(value, value.size);
     const out: Json[] = [];
-    for (const x of value) out.push(typeof x === 'string' ? x : encode(x));
-    return { $set: out };
+    let i = 0;
+    for (const x of value) if (i++ >= from) out.push(typeof x === 'string' ? x : encode(x));
+    return from > 0 ? { $grow: out, from } : { $set: out };
   }
   if (value instanceof Map) {
     const out: Json[] = [];
-    for (const [k, v] of value) out.push([encode(k), encode(v)]);
+    for (const [k, v] of value) out.push([encode(k), encode(v, sent)]);
     return { $map: out };
   }
   if (value instanceof Hll) return { $hll: value.toBase64(), p: value.precision };
   if (value instanceof DenseHistogram) return { $gaps: value.toGaps() };
   const out: { [k: string]: Json } = {};
   const o = value as Record<string, unknown>;
-  for (const k in o) out[k] = encode(o[k]);
+  for (const k in o) out[k] = encode(o[k], sent);
   return out;
 }
 
 export function decode(json: Json): unknown {
   if (json === null || typeof json !== 'object') return json;
   if (Array.isArray(json)) return json.map(decode);
+  if ('$grow' in json) return decodeOnto(undefined, json);
   if ('$num' in json) return Number(json.$num);
   if ('$set' in json) return new Set((json.$set as Json[]).map(decode));
   if ('$map' in json) return new Map((json.$map as [Json, Json][]).map(([k, v]) => [decode(k), decode(v)]));
@@ -63,6 +74,49 @@ export function decode(json: Json): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(json)) out[k] = decode(v);
   return out;
+}
+
+/**
+ * What encode(value, sent) wrote, decoded onto what its previous encoding decoded to: a `{$grow}` set is
+ * `existing`'s set with the elements added (the same Set object: the memo of unionExact stays valid), and
+ * maps, arrays and plain objects are decoded part by part onto the parts of `existing` they had.
+ */
+export function decodeOnto(existing: unknown, json: Json): unknown {
+  if (json === null || typeof json !== 'object') return json;
+  if (Array.isArray(json)) {
+    const old = Array.isArray(existing) ? (existing as unknown[]) : [];
+    return json.map((x, i) => decodeOnto(old[i], x));
+  }
+  if ('$grow' in json) {
+    const from = json.from as number;
+    if (!(existing instanceof Set) || existing.size !== from)
+      throw new Error(
+        `snapshot: a set sent as ${(json.$grow as Json[]).length} elements after the first ${from} has no such set to grow (${existing instanceof Set ? `${existing.size} elements` : 'none'})`,
+      );
+    for (const x of json.$grow as Json[]) existing.add(typeof x === 'string' ? x : decode(x));
+    return existing;
+  }
+  if ('$map' in json) {
+    const old = existing instanceof Map ? existing : new Map<unknown, unknown>();
+    const out = new Map<unknown, unknown>();
+    for (const [k, v] of json.$map as [Json, Json][]) {
+      const key = decode(k);
+      out.set(key, decodeOnto(old.get(key), v));
+    }
+    return out;
+  }
+  if (TAGS.some((t) => t in json)) return decode(json);
+  const old = isPlain(existing) ? existing : {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json)) out[k] = decodeOnto(old[k], v);
+  return out;
+}
+
+/** The tags of encode()'s objects that decodeOnto decodes whole ($grow and $map it decodes onto). */
+const TAGS = ['$num', '$set', '$gaps', '$flat', '$hist', '$hll'];
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /** -Infinity/Infinity are common in watermark state; JSON turns them into null, so encode them explicitly. */

@@ -4,7 +4,7 @@ import { decodeEvent } from '../events/codec.js';
 import type { AnalyticsEvent } from '../events/types.js';
 import { InvalidEventError } from '../events/validate.js';
 import type { Engine, EngineHooks, EngineSnapshot } from '../engine/index.js';
-import { encodePane, PaneMerger, type WirePane } from '../engine/merge.js';
+import { EarlyPaneEncoder, encodePane, PaneMerger, type WirePane } from '../engine/merge.js';
 import type { Pane } from '../engine/windowed.js';
 import type { EngineConfig } from '../engine/config.js';
 import type { Unread } from '../engine/watermark.js';
@@ -113,6 +113,8 @@ export class TaskRuntime {
   private outputs: Output[] = [];
   private deadLetters: DeadLetter[] = [];
   private panes: PaneRecord[] = [];
+  /** What of each open pane the merge step was sent for early results (only changes follow). */
+  private readonly earlyPanes = new EarlyPaneEncoder();
   private forwarded: [number, AnalyticsEvent][] = [];
   private accepted: AnalyticsEvent[] = [];
   /** Progress last reported to the merging stage ("horizon/active"). */
@@ -185,7 +187,7 @@ export class TaskRuntime {
         ...(setup.shipPanes && setup.shipEarly
           ? {
               earlyPane: (early, task, start, pane, changed) =>
-                this.panes.push({ early, task, start, pane: encodePane(pane), changed }),
+                this.panes.push({ early, task, start, pane: this.earlyPanes.encode(pane, changed), changed }),
             }
           : {}),
       };

@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEngine, defaultEngineConfig, type EngineConfig } from '../../src/engine/index.js';
-import { encodePane, PaneMerger, type MergerSnapshot } from '../../src/engine/merge.js';
+import {
+  EarlyPaneEncoder,
+  encodePane,
+  PaneMerger,
+  type MergerSnapshot,
+  type WirePane,
+} from '../../src/engine/merge.js';
+import type { Pane } from '../../src/engine/windowed.js';
 import type { ViewResult } from '../../src/events/results.js';
 import type { AnalyticsEvent } from '../../src/events/types.js';
 import { schedule } from './reference.js';
@@ -44,6 +51,20 @@ function single(cfg: EngineConfig, arrivals: Arrival[]) {
  * merger midway (a merging task moving to another process).
  */
 function split(cfg: EngineConfig, arrivals: Arrival[], groups: number[][], restartAt = -1) {
+  return shipTo(cfg, arrivals, groups, { restartAt });
+}
+
+/**
+ * split(), and with `early` the tasks' open panes for early results too, as task threads send them
+ * (EarlyPanes: only what changed since the last interval), the merger emitting after every tick.
+ */
+function shipTo(
+  cfg: EngineConfig,
+  arrivals: Arrival[],
+  groups: number[][],
+  opts: { restartAt?: number; early?: boolean },
+) {
+  const restartAt = opts.restartAt ?? -1;
   const results: ViewResult[] = [];
   const late: AnalyticsEvent[] = [];
   const latePanes: string[] = [];
@@ -53,11 +74,31 @@ function split(cfg: EngineConfig, arrivals: Arrival[], groups: number[][], resta
   };
   let merger = new PaneMerger(cfg, PARTITIONS, mergerHooks);
   const engines = groups.map((partitions) => {
+    // One per task thread, as TaskRuntime has.
+    const early = new EarlyPaneEncoder();
     const engine = createEngine(cfg, {
       emit: (r) => results.push(r),
       late: (e) => late.push(e),
       pane: (view, partition, start, pane) =>
         merger.addPane(view, partition, start, JSON.parse(JSON.stringify(encodePane(pane)))),
+      ...(opts.early
+        ? {
+            earlyPane: (
+              view: string,
+              partition: number,
+              start: number,
+              pane: Pane<unknown>,
+              changed: string[],
+            ) =>
+              merger.earlyPane(
+                view,
+                partition,
+                start,
+                JSON.parse(JSON.stringify(early.encode(pane, changed))) as WirePane,
+                changed,
+              ),
+          }
+        : {}),
     });
     engine.assign(
       partitions.map((partition) => ({ topic: TOPIC, partition })),
@@ -76,6 +117,7 @@ function split(cfg: EngineConfig, arrivals: Arrival[], groups: number[][], resta
         e.engine.tick(o.wall);
         report(e, o.wall);
       }
+      if (opts.early) merger.emitEarly(o.wall);
       continue;
     }
     const e = ownerOf.get(o.a.partition)!;
@@ -185,4 +227,31 @@ test('a pane that reaches the merger after a window covering it was emitted is r
   merger.addPane('realtime', 1, 0, slot(3));
   assert.deepEqual(late, ['realtime p1 pane 0: 3 events']);
   assert.throws(() => merger.addPane('sessions', 0, 0, slot(1)), /no windowed view "sessions"/);
+});
+
+/** Early results without the wall-clock fields, in emission order per window and key. */
+const earlyOf = (rs: ViewResult[]) =>
+  rs
+    .filter((r) => r.emit === 'early')
+    .map((r) => JSON.stringify({ ...r, emitted_at: 0, watermark: 0 }))
+    .sort();
+
+test("early results of shipped windows, merged from the tasks' open panes every interval, equal one engine's", () => {
+  const arrivals = stream(13);
+  const cfg = config({ earlyIntervalMs: 1000 });
+  const one = single(cfg, arrivals);
+  const three = shipTo(
+    cfg,
+    arrivals,
+    [
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ],
+    { early: true },
+  );
+  const expected = earlyOf(one.results);
+  assert.ok(expected.length > 200, `the stream has early results: ${expected.length}`);
+  assert.deepEqual(earlyOf(three.results), expected);
+  assert.deepEqual(canonical(three.results), canonical(one.results));
 });
