@@ -35,11 +35,12 @@ export class EarlyPaneEncoder {
   }
 }
 
-function decodePane(wire: WirePane): Pane<unknown> {
+/** A pane from the wire; onto `earlier` (the same pane's early state): its sets grow in place (decodeOnto). */
+function decodePane(wire: WirePane, earlier?: Pane<unknown>): Pane<unknown> {
   const pane: Pane<unknown> = new Map();
   for (const [key, acc, n, ist] of wire)
     pane.set(key, {
-      acc: decode(acc),
+      acc: earlier ? decodeOnto(earlier.get(key)?.acc, acc) : decode(acc),
       n,
       ist: decodeNum(ist, 'pane slot ist'),
       dirty: false,
@@ -141,11 +142,13 @@ export class PaneMerger {
   }
 
   addPane(view: string, partition: number, paneStart: number, wire: WirePane | Pane<unknown>): void {
-    // A pane from the same thread comes as it is: the task dropped it, so it is this merger's now.
-    const pane = Array.isArray(wire) ? decodePane(wire) : wire;
+    // A pane from the same thread comes as it is: the task dropped it, so it is this merger's now. One
+    // from the wire is decoded onto its provisional copy, which goes now: its sets are the final ones'
+    // first elements, so they grow instead of being built again (and their unions with them).
+    const provisional = this.provisional.get(view)?.get(partition);
+    const pane = Array.isArray(wire) ? decodePane(wire, provisional?.get(paneStart)) : wire;
+    provisional?.delete(paneStart);
     const r = this.runtime(view);
-    // Final now: its provisional copy goes.
-    this.provisional.get(view)?.get(partition)?.delete(paneStart);
     if (!r.runtime.insertPane(this.task(r, partition), paneStart, pane)) {
       let events = 0;
       for (const s of pane.values()) events += s.n;

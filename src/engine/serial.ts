@@ -79,7 +79,8 @@ export function decode(json: Json): unknown {
 /**
  * What encode(value, sent) wrote, decoded onto what its previous encoding decoded to: a `{$grow}` set is
  * `existing`'s set with the elements added (the same Set object: the memo of unionExact stays valid), and
- * maps, arrays and plain objects are decoded part by part onto the parts of `existing` they had.
+ * so is a whole `{$set}` whose first elements are `existing`'s, in order (a final pane after its early
+ * ones); maps, arrays and plain objects are decoded part by part onto the parts of `existing` they had.
  */
 export function decodeOnto(existing: unknown, json: Json): unknown {
   if (json === null || typeof json !== 'object') return json;
@@ -94,6 +95,14 @@ export function decodeOnto(existing: unknown, json: Json): unknown {
         `snapshot: a set sent as ${(json.$grow as Json[]).length} elements after the first ${from} has no such set to grow (${existing instanceof Set ? `${existing.size} elements` : 'none'})`,
       );
     for (const x of json.$grow as Json[]) existing.add(typeof x === 'string' ? x : decode(x));
+    return existing;
+  }
+  if ('$set' in json && existing instanceof Set && startsWith(json.$set as Json[], existing)) {
+    const all = json.$set as Json[];
+    for (let i = existing.size; i < all.length; i++) {
+      const x = all[i];
+      existing.add(typeof x === 'string' ? x : decode(x));
+    }
     return existing;
   }
   if ('$map' in json) {
@@ -114,6 +123,14 @@ export function decodeOnto(existing: unknown, json: Json): unknown {
 
 /** The tags of encode()'s objects that decodeOnto decodes whole ($grow and $map it decodes onto). */
 const TAGS = ['$num', '$set', '$gaps', '$flat', '$hist', '$hll'];
+
+/** Whether `set`'s elements are the first ones of `list`, in order (strings compared; others never match). */
+function startsWith(list: Json[], set: Set<unknown>): boolean {
+  if (set.size > list.length) return false;
+  let i = 0;
+  for (const x of set) if (typeof x !== 'string' || list[i++] !== x) return false;
+  return true;
+}
 
 function isPlain(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;

@@ -58,3 +58,19 @@ test('a set that grows from a size the receiver does not have is an error, not a
   assert.throws(() => decodeOnto(undefined, grown), /no such set to grow \(none\)/);
   assert.throws(() => decode(grown), /no such set to grow/);
 });
+
+test('a whole set decoded onto the set it continues grows that set; onto any other it is decoded afresh', () => {
+  const earlier = new Set(['a', 'b']);
+  const grown = decodeOnto(earlier, { $set: ['a', 'b', 'c'] });
+  assert.equal(grown, earlier);
+  assert.deepEqual([...earlier], ['a', 'b', 'c']);
+  const other = new Set(['x', 'b']);
+  const fresh = decodeOnto(other, { $set: ['a', 'b', 'c'] }) as Set<string>;
+  assert.notEqual(fresh, other);
+  assert.deepEqual([...fresh], ['a', 'b', 'c']);
+  assert.deepEqual([...other], ['x', 'b'], 'left as it was');
+  assert.deepEqual(
+    [...(decodeOnto(new Set(['a', 'b', 'c', 'd']), { $set: ['a', 'b'] }) as Set<string>)],
+    ['a', 'b'],
+  );
+});
