@@ -4,6 +4,7 @@ import type { PatternDefinition, SequencePattern, ThresholdRule } from './ast.js
 import { fieldOf } from './expr.js';
 import { Heap } from './heap.js';
 import { eventProjection } from './project.js';
+import { packRuns, unpackRuns } from './packed-runs.js';
 import { ReorderBuffer } from './reorder.js';
 import {
   compareRuns,
@@ -41,6 +42,11 @@ export interface CepOptions {
    * without the engine (tests, benches, replaying a file). Otherwise only advanceWatermark() moves it.
    */
   autoWatermarkMs?: number;
+  /**
+   * A key's partial matches are packed into one string (packed-runs.ts) once this many touches of other
+   * keys went by without one of it. Default 16,384; tests set 1 to pack at every chance.
+   */
+  packAfterTouches?: number;
 }
 
 export interface Cep {
@@ -72,7 +78,8 @@ interface SnapshotRun {
 
 /** JSON-serialisable state: restoring it into createCep with the same patterns continues exactly. */
 export interface CepSnapshot {
-  version: 1;
+  /** 2: keys may be packed (version 1 has runs only). */
+  version: 1 | 2;
   patterns: string[];
   /** null before the first watermark. */
   watermark: number | null;
@@ -82,17 +89,42 @@ export interface CepSnapshot {
   maxIntended: number;
   counters: Record<string, number>;
   buffer: { arrival: number; event: AnalyticsEvent }[];
-  /** Events bound by partial matches, by processing sequence number. */
+  /** Events bound by the partial matches of keys that are not packed, by processing sequence number. */
   events: Record<string, AnalyticsEvent>;
-  keys: { pattern: string; key: string; runs: SnapshotRun[] }[];
+  /**
+   * Per key its runs, or the key packed with its events (packed-runs.ts), how many runs that is and their
+   * earliest deadline (its timer).
+   */
+  keys: {
+    pattern: string;
+    key: string;
+    runs?: SnapshotRun[];
+    packed?: string;
+    count?: number;
+    deadline?: number;
+  }[];
   rules: RuleState[];
 }
 
 interface KeyState {
-  runs: Run[];
+  /** The runs, or null while packed. */
+  runs: Run[] | null;
+  /** The runs as one string while no event touches the key (packed-runs.ts), else null. */
+  packed: string | null;
+  /** How many runs, live or packed; 0 once the key is gone. */
+  count: number;
+  /** When the key was last touched (CepImpl.touches); packed once a ring's length later it is still this. */
+  touched: number;
   /** Deadline of this key's live timer entry (Infinity: none). */
   timerAt: number;
 }
+
+/**
+ * Keys are packed once this many other key touches went by without touching them again: hot keys (a
+ * pattern keyed by something with few values) stay objects, and a packed key costs one parse and one
+ * stringify when an event or a timeout reaches it.
+ */
+const PACK_AFTER_TOUCHES = 16_384;
 
 interface Timer {
   at: number;
@@ -142,6 +174,10 @@ class CepImpl implements Cep {
   private flushing = false;
   private c = { events: 0, late: 0, evicted: 0, alerts: 0, timedOut: 0, viewResults: 0 };
   private readonly perPattern = new Map<string, number>();
+  /** The last packAfterTouches key touches, a ring: the key, and its `touched` stamp then. */
+  private readonly touchRing: (KeyState | null)[];
+  private readonly touchStamps: Float64Array;
+  private touches = 0;
 
   constructor(
     defs: PatternDefinition[],
@@ -162,6 +198,9 @@ class CepImpl implements Cep {
     this.project = eventProjection(this.patterns.map((p) => p.def));
     this.maxRunsPerKey = options.maxRunsPerKey ?? 64;
     this.maxPartialMatches = options.maxPartialMatches ?? DEFAULT_MAX_PARTIAL_MATCHES;
+    const ring = Math.max(1, options.packAfterTouches ?? PACK_AFTER_TOUCHES);
+    this.touchRing = new Array<KeyState | null>(ring).fill(null);
+    this.touchStamps = new Float64Array(ring);
     for (const d of defs) this.perPattern.set(d.name, 0);
   }
 
@@ -276,8 +315,8 @@ class CepImpl implements Cep {
   ) {
     const p = this.patterns[pi];
     if (st) this.expireKey(pi, key, st, e.event_time);
-    const before = st ? st.runs.length : 0;
-    const res = step(p, st ? st.runs : [], e, kind, seq, key);
+    const before = st ? st.count : 0;
+    const res = step(p, st ? this.live(pi, st) : [], e, kind, seq, key);
     let alive = res.runs;
     if (res.completed.length) {
       let best = res.completed[0];
@@ -295,22 +334,48 @@ class CepImpl implements Cep {
     this.total += alive.length - before;
     if (!st) {
       if (!alive.length) return;
-      st = { runs: alive, timerAt: Infinity };
+      st = { runs: alive, packed: null, count: 0, touched: 0, timerAt: Infinity };
       this.keys[pi].set(key, st);
+      this.touch(st);
     }
     st.runs = alive;
+    st.count = alive.length;
     this.schedule(pi, key, st);
+  }
+
+  /** The key's runs as objects: unpacked if it was packed, and stamped as touched now. */
+  private live(pi: number, st: KeyState): Run[] {
+    if (st.runs === null) {
+      st.runs = unpackRuns(st.packed!, this.patterns[pi].elements.length);
+      st.packed = null;
+    }
+    if (st.touched !== this.touches) this.touch(st);
+    return st.runs;
+  }
+
+  /** Marks a key touched; packs the key touched a ring's length of touches ago if none touched it since. */
+  private touch(st: KeyState): void {
+    const i = this.touches % this.touchRing.length;
+    const old = this.touchRing[i];
+    if (old && old !== st && old.touched === this.touchStamps[i] && old.runs !== null && old.count > 0) {
+      old.packed = packRuns(old.runs);
+      old.runs = null;
+    }
+    st.touched = ++this.touches;
+    this.touchRing[i] = st;
+    this.touchStamps[i] = st.touched;
   }
 
   /** Ends the runs of a key whose deadline is ≤ t: trailing-NOT runs complete, the others time out. */
   private expireKey(pi: number, key: string, st: KeyState, t: number) {
     const p = this.patterns[pi];
     if (st.timerAt > t) return; // timerAt is the earliest deadline of the key's runs
+    const all = this.live(pi, st);
     const due: Run[] = [];
     let runs: Run[] = [];
-    for (let i = 0; i < st.runs.length; i++) (st.runs[i].deadline <= t ? due : runs).push(st.runs[i]);
+    for (let i = 0; i < all.length; i++) (all[i].deadline <= t ? due : runs).push(all[i]);
     due.sort(byDeadline);
-    const before = st.runs.length;
+    const before = all.length;
     let cut = -Infinity;
     for (const r of due) {
       if (r.seqs[0] <= cut) continue;
@@ -327,18 +392,21 @@ class CepImpl implements Cep {
       runs = kept;
     }
     st.runs = runs;
+    st.count = runs.length;
     st.timerAt = Infinity;
     this.total += runs.length - before;
   }
 
+  /** After processKey or expireKey (the runs are live): the key's timer, or the key removed without runs. */
   private schedule(pi: number, key: string, st: KeyState) {
-    if (!st.runs.length) {
+    const runs = st.runs!;
+    if (!runs.length) {
       this.keys[pi].delete(key);
       st.timerAt = Infinity;
       return;
     }
     let min = Infinity;
-    for (let i = 0; i < st.runs.length; i++) if (st.runs[i].deadline < min) min = st.runs[i].deadline;
+    for (let i = 0; i < runs.length; i++) if (runs[i].deadline < min) min = runs[i].deadline;
     if (min !== st.timerAt) {
       st.timerAt = min;
       this.timers.push({ at: min, pattern: pi, key, order: this.timerOrder++ });
@@ -366,10 +434,14 @@ class CepImpl implements Cep {
         if (next.done) continue;
       }
       const [key, st] = next.value;
-      this.c.evicted += st.runs.length;
-      this.total -= st.runs.length;
+      const n = st.count;
+      this.c.evicted += n;
+      this.total -= n;
       map.delete(key);
-      this.hooks.evicted?.(this.patterns[pi].def.name, st.runs.length, 'total');
+      st.count = 0;
+      st.runs = null;
+      st.packed = null;
+      this.hooks.evicted?.(this.patterns[pi].def.name, n, 'total');
     }
   }
 
@@ -435,6 +507,17 @@ class CepImpl implements Cep {
     const keys: CepSnapshot['keys'] = [];
     this.keys.forEach((map, pi) => {
       for (const [key, st] of map) {
+        if (st.runs === null) {
+          // timerAt is the earliest deadline of its runs (schedule() ran before it was packed).
+          keys.push({
+            pattern: this.patterns[pi].def.name,
+            key,
+            packed: st.packed!,
+            count: st.count,
+            deadline: st.timerAt,
+          });
+          continue;
+        }
         keys.push({
           pattern: this.patterns[pi].def.name,
           key,
@@ -459,7 +542,7 @@ class CepImpl implements Cep {
     // entries it takes and shares the events, which are never mutated. (A structuredClone of this cost
     // seconds with large state.)
     return {
-      version: 1,
+      version: 2,
       patterns: [...this.patterns.map((p) => p.def.name), ...this.rules.map((r) => r.rule.name)],
       watermark: toJson(this.watermark),
       maxEventTime: toJson(this.maxEventTime),
@@ -478,7 +561,8 @@ class CepImpl implements Cep {
   }
 
   restore(s: CepSnapshot) {
-    if (s.version !== 1) throw new Error(`CEP snapshot version ${s.version} is not supported (expected 1)`);
+    if (s.version !== 1 && s.version !== 2)
+      throw new Error(`CEP snapshot version ${String(s.version)} is not supported (expected 1 or 2)`);
     const names = [...this.patterns.map((p) => p.def.name), ...this.rules.map((r) => r.rule.name)];
     if (names.join('\n') !== s.patterns.join('\n')) {
       throw new Error(
@@ -503,10 +587,25 @@ class CepImpl implements Cep {
     // closures and object spread made this a third of a restore.
     for (const k of s.keys) {
       const pi = byName.get(k.pattern)!;
+      if (k.packed !== undefined) {
+        // Stays packed: its timer needs only the earliest deadline, saved beside it.
+        const st: KeyState = {
+          runs: null,
+          packed: k.packed,
+          count: k.count!,
+          touched: 0,
+          timerAt: k.deadline!,
+        };
+        this.keys[pi].set(k.key, st);
+        this.total += st.count;
+        this.timers.push({ at: st.timerAt, pattern: pi, key: k.key, order: this.timerOrder++ });
+        continue;
+      }
       const n = this.patterns[pi].elements.length;
-      const runs: Run[] = new Array<Run>(k.runs.length);
-      for (let j = 0; j < k.runs.length; j++) {
-        const r = k.runs[j];
+      const saved = k.runs ?? [];
+      const runs: Run[] = new Array<Run>(saved.length);
+      for (let j = 0; j < saved.length; j++) {
+        const r = saved[j];
         const bound: AnalyticsEvent[][] = new Array<AnalyticsEvent[]>(n);
         for (let el = 0; el < n; el++) bound[el] = [];
         const seqs = r.seqs.slice();
@@ -524,7 +623,7 @@ class CepImpl implements Cep {
           violated: r.violated,
         };
       }
-      const st: KeyState = { runs, timerAt: Infinity };
+      const st: KeyState = { runs, packed: null, count: runs.length, touched: 0, timerAt: Infinity };
       this.keys[pi].set(k.key, st);
       this.total += runs.length;
       this.schedule(pi, k.key, st);

@@ -260,16 +260,17 @@ test('snapshot and restore mid-stream continue exactly (through JSON)', () => {
     ),
   );
   const shuffled = [evs[1], evs[0], evs[2], evs[4], evs[3], evs[5], evs[7], evs[6], evs[8], evs[10], evs[9]];
-  const run = (split: number | null) => {
+  const run = (split: number | null, packAfterTouches?: number) => {
     const out: Alert[] = [];
     const defs = parsePatterns(text);
-    let cep = createCep(defs, { alert: (a) => out.push(a) }, { autoWatermarkMs: 3000 });
+    const options = { autoWatermarkMs: 3000, packAfterTouches };
+    let cep = createCep(defs, { alert: (a) => out.push(a) }, options);
     shuffled.forEach((e, i) => {
       if (i === split)
         cep = createCep(
           defs,
           { alert: (a) => out.push(a) },
-          { autoWatermarkMs: 3000 },
+          options,
           JSON.parse(JSON.stringify(cep.snapshot())) as CepSnapshot,
         );
       cep.process(e, 0);
@@ -279,6 +280,48 @@ test('snapshot and restore mid-stream continue exactly (through JSON)', () => {
   };
   const whole = run(null);
   assert.ok(whole.alerts.length >= 2);
-  for (let split = 1; split < shuffled.length; split++)
+  for (let split = 1; split < shuffled.length; split++) {
     assert.deepEqual(run(split), whole, `split at ${split}`);
+    // Keys packed at every chance (cep.ts packAfterTouches): snapshots carry some of them packed.
+    assert.deepEqual(run(split, 1), whole, `split at ${split}, keys packed`);
+  }
+  assert.deepEqual(run(null, 1), whole, 'keys packed');
+});
+
+test('idle keys are packed and unpacked without changing a match; snapshots carry them packed', () => {
+  const defs = parsePatterns(
+    `NAME s PARTITION BY session_id PATTERN (add_to_cart A) -> (checkout B) -> (purchase C) WITHIN 10 MINUTES`,
+  );
+  const evs: ReturnType<typeof conversion>[] = [];
+  for (let i = 0; i < 40; i++) evs.push(conversion('add_to_cart', `u${i}`, i * 10, { session_id: `s${i}` }));
+  for (let i = 0; i < 40; i++)
+    evs.push(conversion('checkout', `u${i}`, 1000 + i * 10, { session_id: `s${i}` }));
+  for (let i = 0; i < 40; i += 2)
+    evs.push(conversion('purchase', `u${i}`, 2000 + i * 10, { session_id: `s${i}` }));
+  const runWith = (packAfterTouches: number | undefined, splitAt: number | null) => {
+    const out: string[] = [];
+    const options = { autoWatermarkMs: 0, packAfterTouches };
+    let cep = createCep(defs, { alert: (a) => out.push(a.alert_id) }, options);
+    let packed = 0;
+    evs.forEach((e, i) => {
+      if (i === splitAt) {
+        const snap = JSON.parse(JSON.stringify(cep.snapshot())) as CepSnapshot;
+        packed = snap.keys.filter((k) => k.packed !== undefined).length;
+        cep = createCep(defs, { alert: (a) => out.push(a.alert_id) }, options, snap);
+      }
+      cep.process(e, 0);
+    });
+    const partial = cep.stats().partialMatches;
+    cep.flush(0);
+    return { out, packed, partial };
+  };
+  const plain = runWith(100_000, null);
+  assert.equal(plain.out.length, 20);
+  assert.equal(plain.partial, 20, 'the sessions without a purchase are still partial matches');
+  for (const split of [null, 60, 90]) {
+    const r = runWith(4, split);
+    assert.deepEqual(r.out, plain.out, `packed after 4 touches, split at ${split}`);
+    assert.equal(r.partial, 20);
+    if (split !== null) assert.ok(r.packed > 10, `the snapshot at ${split} has packed keys: ${r.packed}`);
+  }
 });
