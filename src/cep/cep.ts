@@ -44,7 +44,7 @@ export interface CepOptions {
   autoWatermarkMs?: number;
   /**
    * A key's partial matches are packed into one string (packed-runs.ts) once this many touches of other
-   * keys went by without one of it. Default 16,384; tests set 1 to pack at every chance.
+   * keys went by without one of it. Default 131,072; tests set 1 to pack at every chance.
    */
   packAfterTouches?: number;
 }
@@ -124,7 +124,7 @@ interface KeyState {
  * pattern keyed by something with few values) stay objects, and a packed key costs one parse and one
  * stringify when an event or a timeout reaches it.
  */
-const PACK_AFTER_TOUCHES = 16_384;
+const PACK_AFTER_TOUCHES = 131_072;
 
 interface Timer {
   at: number;
