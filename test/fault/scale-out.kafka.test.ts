@@ -91,6 +91,16 @@ async function mergeCheckpointed(brokers: string, procs: ProcessChild[], limitMs
   }
 }
 
+/** `rtap process --scale-out` in GROUP with the checkpoints in a directory the processes share. */
+const sharedDirArgs = (brokers: string, dir: string) => [
+  ...processArgs(brokers),
+  '--scale-out',
+  '--group',
+  GROUP,
+  '--checkpoint-dir',
+  join(dir, 'ck-scale-out'),
+];
+
 /** The process's lines about the merge task: taken over, or moved to another process. */
 const mergeLines = (log: string) => log.match(/.*(took over merge-0|merge-0 moved).*/g)?.join('\n') ?? '';
 
@@ -192,14 +202,7 @@ privateKafkaTest(
   async ({ brokers, dir }) => {
     const parts = await prepareInput(brokers, dir, 8_000, 2);
     const from = await outputEnds(brokers);
-    const args = [
-      ...processArgs(brokers),
-      '--scale-out',
-      '--group',
-      GROUP,
-      '--checkpoint-dir',
-      join(dir, 'ck-scale-out'),
-    ];
+    const args = sharedDirArgs(brokers, dir);
     const procs = [spawnRtap(args), spawnRtap(args)];
     const deadline = Date.now() + 60_000;
     while (!procs.every((p) => /took over task-/.test(p.stderr()))) {
@@ -258,14 +261,7 @@ privateKafkaTest(
   async ({ brokers, dir }) => {
     const parts = await prepareInput(brokers, dir, 8_000, 2);
     const from = await outputEnds(brokers);
-    const proc = spawnRtap([
-      ...processArgs(brokers),
-      '--scale-out',
-      '--group',
-      GROUP,
-      '--checkpoint-dir',
-      join(dir, 'ck-scale-out'),
-    ]);
+    const proc = spawnRtap(sharedDirArgs(brokers, dir));
     const deadline = Date.now() + 60_000;
     while (!/took over merge-0/.test(proc.stderr())) {
       assert.ok(Date.now() < deadline, `no task taken over:\n${eventLines(proc)}`);
