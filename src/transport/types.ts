@@ -47,8 +47,9 @@ export interface RecordBatch {
    */
   nextOffset?: number;
   /**
-   * True once the partition was sought elsewhere after this batch was fetched (Consumer.reposition): a
-   * handler that waited behind the restore that sought it must not process it.
+   * True once the partition was sought elsewhere after this batch was fetched (a rebalance, or
+   * Consumer.reposition): a handler that waited behind the restore that sought it must not process it,
+   * and once it has said so the transport does not count the batch as handled either.
    */
   stale?: () => boolean;
 }

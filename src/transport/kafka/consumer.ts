@@ -184,6 +184,8 @@ export class KafkaConsumer implements Consumer {
       timestamp: Number(m.timestamp),
     }));
     this.inHandler++;
+    // Left by the handler to the fetch of a seek made while it waited: that fetch reads these records again.
+    let stale = false;
     try {
       await handler({
         topic: batch.topic,
@@ -191,7 +193,7 @@ export class KafkaConsumer implements Consumer {
         records,
         highWatermark: Number(batch.highWatermark),
         nextOffset: Number(batch.lastOffset()) + 1,
-        stale: () => payload.isStale(),
+        stale: () => (stale ||= payload.isStale()),
       });
     } catch (err) {
       // Not rethrown: kafkajs would redeliver the batch forever. The run() promise rejects instead.
@@ -200,6 +202,9 @@ export class KafkaConsumer implements Consumer {
     } finally {
       if (--this.inHandler === 0) for (const w of this.handlerIdle.splice(0)) w();
     }
+    // Not resolved: kafkajs's seek is a resolved offset too, and this one would override it (the records
+    // between the seek and this batch's end would never be read again).
+    if (stale) return;
     this.moved(batch.topic, batch.partition, Number(batch.lastOffset()) + 1);
     payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
     await payload.heartbeat();
