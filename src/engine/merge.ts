@@ -195,13 +195,7 @@ export class PaneMerger {
     if (!panes) byPartition.set(partition, (panes = new Map()));
     let pane = panes.get(paneStart);
     if (!pane) panes.set(paneStart, (pane = new Map()));
-    for (const [key, acc, n, ist] of wire)
-      pane.set(key, {
-        acc: decodeOnto(pane.get(key)?.acc, acc),
-        n,
-        ist: decodeNum(ist, 'pane slot ist'),
-        dirty: false,
-      } as Slot<unknown>);
+    for (const [key, slot] of decodePane(wire, pane)) pane.set(key, slot);
     let byPane = this.changed.get(view);
     if (!byPane) this.changed.set(view, (byPane = new Map()));
     let keys = byPane.get(paneStart);
