@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Histogram } from 'hdr-histogram-js';
-import { summarize, type LatencyName, type LatencyRecorders } from '../reporting/histograms.js';
+import { intervalQuantiles, type LatencyName, type LatencyRecorders } from '../reporting/histograms.js';
 import type { SinkStats } from '../sinks/types.js';
 import type { Clock } from '../time/clock.js';
 import type { ProcessorCounters } from './counters.js';
@@ -85,7 +85,7 @@ export class LiveStats extends EventEmitter<LiveStatsEvents> {
     this.emit('interval', histograms, { startMs: this.last.at, endMs: now });
     for (const [name, h] of histograms) {
       if (h.totalCount === 0) continue;
-      const s = summarize(h);
+      const s = intervalQuantiles(h);
       latency[name] = { count: s.count, p50: s.p50, p99: s.p99, max: s.max };
     }
     const wm = this.processor.watermark();

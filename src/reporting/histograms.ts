@@ -69,6 +69,28 @@ export function summarize(h: hdr.Histogram): LatencySummary {
   };
 }
 
+/**
+ * What a once-a-second view shows of an interval: count, p50, p95, p99 and max, without the mean (which
+ * hdr-histogram-js computes by iterating every recorded bucket with an object per step: 34 ms per sample
+ * of seven histograms draining a backlog, 5 % of the main thread).
+ */
+export function intervalQuantiles(h: hdr.Histogram): {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+} {
+  const ms = (us: number) => Math.round(us) / 1000;
+  return {
+    count: h.totalCount,
+    p50: ms(h.getValueAtPercentile(50)),
+    p95: ms(h.getValueAtPercentile(95)),
+    p99: ms(h.getValueAtPercentile(99)),
+    max: ms(h.getValueAtPercentile(100)),
+  };
+}
+
 export function encodeHistogram(h: hdr.Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
 }

@@ -1,7 +1,7 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { Alert, ViewResult } from '../../events/results.js';
 import type { LiveSnapshot, LiveStats } from '../../pipeline/live-stats.js';
-import { summarize, type LatencyName } from '../../reporting/histograms.js';
+import { intervalQuantiles, type LatencyName } from '../../reporting/histograms.js';
 import type { DashboardFeed, FeedListener } from '../feed.js';
 import type { HealthSample, LatencyQuantiles } from '../types.js';
 
@@ -51,8 +51,7 @@ export function liveStatsFeed(live: LiveStats, description = 'in-process pipelin
         for (const stage of STAGES) {
           const h = hs.get(stage);
           if (!h || h.totalCount === 0) continue;
-          const s = summarize(h);
-          quantiles[stage] = { count: s.count, p50: s.p50, p95: s.p95, p99: s.p99, max: s.max };
+          quantiles[stage] = intervalQuantiles(h);
         }
       };
       const onSnapshot = (s: LiveSnapshot) => l.health(healthFromSnapshot(s, quantiles));

@@ -1,5 +1,5 @@
 import type { Alert, Severity, ViewResult } from '../../events/results.js';
-import { newHistogram, summarize } from '../../reporting/histograms.js';
+import { intervalQuantiles, newHistogram } from '../../reporting/histograms.js';
 import { systemClock, type Clock } from '../../time/clock.js';
 import { TOPICS } from '../../transport/topics.js';
 import type { ConsumedRecord, Consumer, RecordBatch, Transport } from '../../transport/types.js';
@@ -134,8 +134,7 @@ export function topicFeed(o: TopicFeedOptions): DashboardFeed {
 
       const q = (h: ReturnType<typeof newHistogram>): LatencyQuantiles | undefined => {
         if (h.totalCount === 0) return undefined;
-        const s = summarize(h);
-        return { count: s.count, p50: s.p50, p95: s.p95, p99: s.p99, max: s.max };
+        return intervalQuantiles(h);
       };
       timer = setInterval(() => {
         const now = clock.now();
