@@ -43,6 +43,22 @@ export class ExitError extends RtapError {
   }
 }
 
+/**
+ * An offset commit the group coordinator refused because the group moved on without this member (it was
+ * removed after missing its session timeout, or a rebalance is under way). Not the end of the member: the
+ * client joins again and is given partitions anew; without checkpoints (at-least-once) the records since the
+ * last commit that landed are read again, by this member or another.
+ */
+export class GroupMovedError extends RtapError {
+  constructor(
+    readonly groupId: string,
+    readonly reason: string,
+  ) {
+    super(`consumer group ${groupId}: the offset commit was refused because the group moved on (${reason})`);
+    this.name = 'RtapError';
+  }
+}
+
 /** A newer producer with the same transactional id took over: nothing of this one commits any more. */
 export class FencedError extends RtapError {
   constructor(readonly transactionalId: string) {

@@ -60,6 +60,8 @@ export interface BenchOptions {
   hdrLog?: (text: string) => void;
   /** What the run does after the load stops, for people waiting on it (see BenchPhase). */
   onPhase?(phase: BenchPhase): void;
+  /** The processor's notices (a refused offset commit, ...). */
+  log?: (line: string) => void;
   /**
    * Generator threads, at most (--threads; the peak rate decides how many; simulator/threads.ts), the
    * same stream for any count: on Kafka each
@@ -123,6 +125,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     topics: o.topics,
     groupId: `rtap-bench-${process.pid}-${Date.now()}`,
     threads: o.threads,
+    log: o.log,
   });
   // --check keeps what it needs to recompute: every produced event, the engine's late ones, the finals.
   const producedEvents: AnalyticsEvent[] = [];

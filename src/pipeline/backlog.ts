@@ -58,19 +58,25 @@ export class BacklogWatch {
     this.askedAt = now;
     this.ask()
       .then(
-        (b) => this.answered(b),
+        (b) => this.answered(b, now),
         (err: Error) => this.unanswered(err),
       )
       .finally(() => (this.asking = false));
   }
 
-  private answered(backlog: PartitionBacklog[]): void {
+  /**
+   * An answer tells how the log stood when it was asked, so it is as old as its question: a process
+   * stopped (SIGSTOP, a stalled VM) with a question out reads, when it resumes, an answer the broker sent
+   * before the stop; stamped with its arrival it would look fresh, say every partition was caught up,
+   * and let all of them go idle on the stop's wall time.
+   */
+  private answered(backlog: PartitionBacklog[], askedAt: number): void {
     const now = this.clock.now();
     // No partitions yet (the group has not assigned them): that says nothing about the partitions a
     // restored state holds, which must not go idle on it.
     if (backlog.length > 0) {
       this.last = backlog;
-      this.answeredAt = now;
+      this.answeredAt = askedAt;
     }
     if (this.silentSince !== null) {
       this.o.log?.(

@@ -19,7 +19,7 @@ import type {
 } from '../transport/types.js';
 import { taskOf } from '../transport/topics.js';
 import type { OutputRouter } from '../checkpoint/buffer.js';
-import { FencedError, RtapError } from '../errors.js';
+import { FencedError, GroupMovedError, RtapError } from '../errors.js';
 import { BacklogWatch } from './backlog.js';
 import { addCounters, newCounters } from './counters.js';
 import { RemoteTask, TaskPool } from './threads/pool.js';
@@ -682,7 +682,31 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     this.lastCommitAt = now;
     const all = [...this.delivered.values()];
     this.delivered.clear();
-    await this.consumer!.commit(all);
+    if (!(await this.commitAtLeastOnce(all)))
+      // Tried again with the next commit (unless newer ones came, or the partitions leave meanwhile).
+      for (const o of all) {
+        const k = `${o.topic}/${o.partition}`;
+        if (!this.delivered.has(k)) this.delivered.set(k, o);
+      }
+  }
+
+  /**
+   * A group that moved on without this member (it missed its session timeout: a stalled machine, a stopped
+   * process; or a rebalance is under way) refuses its commits. That is no failure of the pipeline: the
+   * client joins again and is given partitions anew, and their records since the last commit that landed
+   * are read again, as at-least-once allows. So it is said, and processing goes on. False: refused.
+   */
+  private async commitAtLeastOnce(offsets: PartitionOffset[]): Promise<boolean> {
+    try {
+      await this.consumer!.commit(offsets);
+      return true;
+    } catch (err) {
+      if (!(err instanceof GroupMovedError)) throw err;
+      this.o.log?.(
+        `rtap process: ${err.message}; the records of ${offsets.length} partition(s) since their last commit may be read again (at-least-once)`,
+      );
+      return false;
+    }
   }
 
   /** At-least-once: partitions leave (rebalance, stop): what was delivered of them commits now. */
@@ -691,7 +715,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     const mine = [...this.delivered].filter(([k]) => leaving.has(k));
     for (const [k] of mine) this.delivered.delete(k);
     // Lost partitions may belong to another member already: its commits are not ours to overwrite.
-    if (!lost && mine.length) await this.consumer!.commit(mine.map(([, o]) => o));
+    if (!lost && mine.length) await this.commitAtLeastOnce(mine.map(([, o]) => o));
   }
 
   private async tick(): Promise<void> {

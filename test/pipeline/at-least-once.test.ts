@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { GroupMovedError } from '../../src/errors.js';
 import { defaultSimulatorConfig, generateRecords } from '../../src/simulator/index.js';
 import type { Sink } from '../../src/sinks/types.js';
 import { openTransport } from '../../src/transport/open.js';
@@ -73,3 +74,45 @@ for (const threads of [1, 2]) {
     await base.close();
   });
 }
+
+test('at-least-once: a commit the group refused (it moved on without this member) is reported, processing goes on and later commits land', async () => {
+  const base = await openTransport();
+  await fill(base);
+  let calls = 0;
+  const consumer = base.consumer.bind(base);
+  const wrapped = Object.create(base) as Transport;
+  wrapped.consumer = (o) => {
+    const c = consumer(o);
+    const commit = c.commit.bind(c);
+    // What a member removed for missing its session timeout hears at its next commit (consumer.kafka.test.ts).
+    c.commit = (offsets) =>
+      ++calls === 1
+        ? Promise.reject(new GroupMovedError(o.groupId, 'The coordinator is not aware of this member'))
+        : commit(offsets);
+    return c;
+  };
+  const lines: string[] = [];
+  const p = await defaultPipeline(wrapped, [sink], {
+    threads: 1,
+    groupId: 'refused',
+    log: (l) => lines.push(l),
+  });
+  const running = p.start();
+  while (p.counters.consumed < EVENTS) await sleep(20);
+  await sleep(300);
+  await p.stop();
+  await running;
+  assert.ok(calls >= 2, `${calls} commit calls: the processor stopped at the refused one`);
+  assert.match(
+    lines.join('\n'),
+    /consumer group refused: the offset commit was refused because the group moved on \(The coordinator is not aware of this member\); the records of \d+ partition\(s\) since their last commit may be read again \(at-least-once\)/,
+  );
+  // The commits after the refused one landed, the clean stop's too: a successor reads nothing again.
+  const second = await defaultPipeline(base, [sink], { threads: 1, groupId: 'refused' });
+  const again = second.start();
+  await sleep(1500);
+  assert.equal(second.counters.consumed, 0, 'the successor reads nothing again');
+  await second.stop();
+  await again;
+  await base.close();
+});

@@ -33,7 +33,7 @@ export async function produceRecords(transport: Transport, records: readonly Sim
 export function defaultPipeline(
   transport: Transport,
   sinks: Sink[],
-  o: { threads: number; groupId?: string },
+  o: { threads: number; groupId?: string; log?: (line: string) => void },
 ) {
   return assemblePipeline({
     transport,
@@ -44,5 +44,6 @@ export function defaultPipeline(
     fromBeginning: true,
     groupId: o.groupId,
     threads: o.threads,
+    log: o.log,
   });
 }

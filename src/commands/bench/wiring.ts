@@ -95,6 +95,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
       injectStall: o.injectStall
         ? { afterMs: o.warmup + o.duration / 2, durationMs: o.injectStall }
         : undefined,
+      log: ctx.log,
       signal: ctx.signal,
       check: o.check,
       hdrLog: o.hdrLog ? (text) => hdrLogChunks.push(text) : undefined,

@@ -91,6 +91,7 @@ export async function runCommand(o: RunOptions, ctx: CommandContext): Promise<nu
       patterns: o.patterns,
       threads: o.threads,
       sinks,
+      log: ctx.log,
       signal,
       // After q the user wants out: drain what is already in the log, but do not wait long for it.
       drainTimeoutMs: 5000,

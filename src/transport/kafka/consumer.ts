@@ -4,7 +4,7 @@ import kafkajs, {
   type EachBatchPayload,
   type IHeaders,
 } from 'kafkajs';
-import { RtapError } from '../../errors.js';
+import { GroupMovedError, RtapError } from '../../errors.js';
 import type {
   ConsumedRecord,
   Consumer,
@@ -14,7 +14,7 @@ import type {
   RecordBatch,
   TopicPartition,
 } from '../types.js';
-import { describeKafkaError, withDeadline } from './errors.js';
+import { describeKafkaError, isGroupMoved, withDeadline } from './errors.js';
 
 /** A backlog question the broker does not answer within this long counts as unanswered. */
 const BACKLOG_TIMEOUT_MS = 5_000;
@@ -284,6 +284,7 @@ export class KafkaConsumer implements Consumer {
         offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })),
       );
     } catch (err) {
+      if (isGroupMoved(err)) throw new GroupMovedError(this.options.groupId, describeKafkaError(err));
       throw new RtapError(
         `kafka consumer (group ${this.options.groupId}): commit failed: ${describeKafkaError(err)}`,
       );

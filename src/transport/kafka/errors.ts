@@ -20,6 +20,23 @@ export function rootCause(err: unknown): KafkaJsErrorLike {
   return e;
 }
 
+/**
+ * Broker answers to an offset commit from a member the group no longer counts (kafkajs's own isRebalancing
+ * plus UNKNOWN_MEMBER_ID: what a member removed for missing its session timeout hears).
+ */
+const GROUP_MOVED = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'NOT_COORDINATOR',
+]);
+
+export function isGroupMoved(err: unknown): boolean {
+  const t = rootCause(err)?.type;
+  return t !== undefined && GROUP_MOVED.has(t);
+}
+
 /** Errors a retry cannot fix: they fail at once instead of waiting out the delivery timeout. */
 export const FATAL_TYPES = new Set([
   'MESSAGE_TOO_LARGE',

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import type { KafkaTransport } from '../../../src/transport/kafka/index.js';
 import type { ConsumedRecord, TopicPartition } from '../../../src/transport/types.js';
+import { GroupMovedError } from '../../../src/errors.js';
 import { brokers, consumeUntil, transport, uniqueTopic } from './helpers.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let t: KafkaTransport;
 before(() => {
@@ -198,4 +201,49 @@ test('with rtap-owned positions the consumer starts where rtap says, not at the 
     await admin.disconnect();
     await t.admin().deleteTopics([topic]);
   }
+});
+
+test('a commit from a member the group removed (its session timed out) fails as GroupMovedError, and the member joins again', async () => {
+  const topic = await topicWith('moved', 2, 200);
+  const groupId = uniqueTopic('g');
+  const short = transport({ consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 } });
+  const c = short.consumer({ groupId, topics: [topic], fromBeginning: true });
+  let seen = 0;
+  const last = new Map<number, number>();
+  const run = c.run(async (b) => {
+    seen += b.records.length;
+    last.set(b.partition, b.records[b.records.length - 1].offset + 1);
+  });
+  try {
+    const deadline = Date.now() + 60_000;
+    while (seen < 200) {
+      assert.ok(Date.now() < deadline, `consumed only ${seen} of 200`);
+      await sleep(50);
+    }
+    // A stall longer than the session timeout: no heartbeat goes out, and the coordinator removes the member.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 9000);
+    const offsets = [...last].map(([partition, offset]) => ({ topic, partition, offset }));
+    await assert.rejects(c.commit(offsets), (err: Error) => {
+      assert.ok(err instanceof GroupMovedError, `${err.name}: ${err.message}`);
+      assert.match(err.message, new RegExp(`consumer group ${groupId}: the offset commit was refused`));
+      return true;
+    });
+    // The client joins again and its commits land once more.
+    const rejoined = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await c.commit(offsets);
+        break;
+      } catch (err) {
+        assert.ok(err instanceof GroupMovedError, String(err));
+        assert.ok(Date.now() < rejoined, `the member did not join again: ${(err as Error).message}`);
+        await sleep(500);
+      }
+    }
+  } finally {
+    await c.stop();
+    await run.catch(() => undefined);
+    await short.close();
+  }
+  await t.admin().deleteTopics([topic]);
 });
