@@ -247,3 +247,44 @@ test('a commit from a member the group removed (its session timed out) fails as 
   }
   await t.admin().deleteTopics([topic]);
 });
+
+test('a member that lost its membership in a stall continues where it read to, not at the group offsets', async () => {
+  const topic = await topicWith('lost', 2, 200);
+  const groupId = uniqueTopic('g');
+  const short = transport({ consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 } });
+  const c = short.consumer({ groupId, topics: [topic], fromBeginning: true });
+  const seen: number[] = [];
+  const run = c.run(async (b) => {
+    for (const r of b.records) seen.push(Number(r.value.toString()));
+  });
+  try {
+    const until = async (n: number, what: string) => {
+      const deadline = Date.now() + 60_000;
+      while (seen.length < n) {
+        assert.ok(Date.now() < deadline, `${what}: ${seen.length} of ${n} records`);
+        await sleep(50);
+      }
+    };
+    await until(200, 'before the stall');
+    // Nothing committed: the group's offsets would start it at the beginning again.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 9000);
+    const p = short.producer();
+    await p.send(
+      topic,
+      Array.from({ length: 100 }, (_, i) => ({ key: `k${i % 37}`, value: Buffer.from(String(200 + i)) })),
+    );
+    await p.close();
+    await until(300, 'after the stall');
+    await sleep(2000);
+    assert.equal(seen.length, 300, 'no record delivered twice');
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      Array.from({ length: 300 }, (_, i) => i),
+    );
+  } finally {
+    await c.stop();
+    await run.catch(() => undefined);
+    await short.close();
+  }
+  await t.admin().deleteTopics([topic]);
+});
