@@ -4,7 +4,7 @@ import { GroupMovedError } from '../../src/errors.js';
 import { defaultSimulatorConfig, generateRecords } from '../../src/simulator/index.js';
 import type { Sink } from '../../src/sinks/types.js';
 import { openTransport } from '../../src/transport/open.js';
-import type { Transport } from '../../src/transport/types.js';
+import type { Consumer, Transport } from '../../src/transport/types.js';
 import { defaultPipeline, produceRecords } from './helpers.js';
 
 /**
@@ -21,20 +21,33 @@ async function fill(transport: Transport): Promise<void> {
   await produceRecords(transport, records);
 }
 
-/** Counts the consumer's commit calls. */
-function counting(transport: Transport): { transport: Transport; commits: () => number } {
-  let n = 0;
+/** `transport` with every consumer's commit(offsets) going through `commit(offsets, original, groupId)`. */
+function wrapCommits(
+  transport: Transport,
+  commit: (
+    offsets: Parameters<Consumer['commit']>[0],
+    original: Consumer['commit'],
+    groupId: string,
+  ) => Promise<void>,
+): Transport {
   const consumer = transport.consumer.bind(transport);
   const wrapped = Object.create(transport) as Transport;
   wrapped.consumer = (o) => {
     const c = consumer(o);
-    const commit = c.commit.bind(c);
-    c.commit = (offsets) => {
-      n++;
-      return commit(offsets);
-    };
+    const original = c.commit.bind(c);
+    c.commit = (offsets) => commit(offsets, original, o.groupId);
     return c;
   };
+  return wrapped;
+}
+
+/** Counts the consumer's commit calls. */
+function counting(transport: Transport): { transport: Transport; commits: () => number } {
+  let n = 0;
+  const wrapped = wrapCommits(transport, (offsets, commit) => {
+    n++;
+    return commit(offsets);
+  });
   return { transport: wrapped, commits: () => n };
 }
 
@@ -79,18 +92,12 @@ test('at-least-once: a commit the group refused (it moved on without this member
   const base = await openTransport();
   await fill(base);
   let calls = 0;
-  const consumer = base.consumer.bind(base);
-  const wrapped = Object.create(base) as Transport;
-  wrapped.consumer = (o) => {
-    const c = consumer(o);
-    const commit = c.commit.bind(c);
-    // What a member removed for missing its session timeout hears at its next commit (consumer.kafka.test.ts).
-    c.commit = (offsets) =>
-      ++calls === 1
-        ? Promise.reject(new GroupMovedError(o.groupId, 'The coordinator is not aware of this member'))
-        : commit(offsets);
-    return c;
-  };
+  // What a member removed for missing its session timeout hears at its next commit (consumer.kafka.test.ts).
+  const wrapped = wrapCommits(base, (offsets, commit, groupId) =>
+    ++calls === 1
+      ? Promise.reject(new GroupMovedError(groupId, 'The coordinator is not aware of this member'))
+      : commit(offsets),
+  );
   const lines: string[] = [];
   const p = await defaultPipeline(wrapped, [sink], {
     threads: 1,

@@ -203,11 +203,21 @@ test('with rtap-owned positions the consumer starts where rtap says, not at the 
   }
 });
 
-test('a commit from a member the group removed (its session timed out) fails as GroupMovedError, and the member joins again', async () => {
-  const topic = await topicWith('moved', 2, 200);
+/**
+ * A member of a new group with a 6 s session timeout (the broker's minimum), on a topic of `n` records,
+ * and the stall that gets it removed: 9 s without a heartbeat (the event loop blocked).
+ */
+async function shortSessionMember(prefix: string, n: number) {
+  const topic = await topicWith(prefix, 2, n);
   const groupId = uniqueTopic('g');
   const short = transport({ consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 } });
   const c = short.consumer({ groupId, topics: [topic], fromBeginning: true });
+  const stall = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 9000);
+  return { topic, groupId, short, c, stall };
+}
+
+test('a commit from a member the group removed (its session timed out) fails as GroupMovedError, and the member joins again', async () => {
+  const { topic, groupId, short, c, stall } = await shortSessionMember('moved', 200);
   let seen = 0;
   const last = new Map<number, number>();
   const run = c.run(async (b) => {
@@ -221,7 +231,7 @@ test('a commit from a member the group removed (its session timed out) fails as 
       await sleep(50);
     }
     // A stall longer than the session timeout: no heartbeat goes out, and the coordinator removes the member.
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 9000);
+    stall();
     const offsets = [...last].map(([partition, offset]) => ({ topic, partition, offset }));
     await assert.rejects(c.commit(offsets), (err: Error) => {
       assert.ok(err instanceof GroupMovedError, `${err.name}: ${err.message}`);
@@ -249,10 +259,7 @@ test('a commit from a member the group removed (its session timed out) fails as 
 });
 
 test('a member that lost its membership in a stall continues where it read to, not at the group offsets', async () => {
-  const topic = await topicWith('lost', 2, 200);
-  const groupId = uniqueTopic('g');
-  const short = transport({ consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 } });
-  const c = short.consumer({ groupId, topics: [topic], fromBeginning: true });
+  const { topic, short, c, stall } = await shortSessionMember('lost', 200);
   const seen: number[] = [];
   const run = c.run(async (b) => {
     for (const r of b.records) seen.push(Number(r.value.toString()));
@@ -267,7 +274,7 @@ test('a member that lost its membership in a stall continues where it read to, n
     };
     await until(200, 'before the stall');
     // Nothing committed: the group's offsets would start it at the beginning again.
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 9000);
+    stall();
     const p = short.producer();
     await p.send(
       topic,
