@@ -47,7 +47,7 @@ export class ExitError extends RtapError {
  * An offset commit the group coordinator refused because the group moved on without this member (it was
  * removed after missing its session timeout, or a rebalance is under way). Not the end of the member: the
  * client joins again and is given partitions anew; without checkpoints (at-least-once) the records since the
- * last commit that landed are read again, by this member or another.
+ * last commit that landed may be read again (by another member; this one continues where it read to).
  */
 export class GroupMovedError extends RtapError {
   constructor(
