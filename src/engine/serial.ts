@@ -94,15 +94,12 @@ export function decodeOnto(existing: unknown, json: Json): unknown {
       throw new Error(
         `snapshot: a set sent as ${(json.$grow as Json[]).length} elements after the first ${from} has no such set to grow (${existing instanceof Set ? `${existing.size} elements` : 'none'})`,
       );
-    for (const x of json.$grow as Json[]) existing.add(typeof x === 'string' ? x : decode(x));
+    for (const x of json.$grow as Json[]) existing.add(element(x));
     return existing;
   }
   if ('$set' in json && existing instanceof Set && startsWith(json.$set as Json[], existing)) {
     const all = json.$set as Json[];
-    for (let i = existing.size; i < all.length; i++) {
-      const x = all[i];
-      existing.add(typeof x === 'string' ? x : decode(x));
-    }
+    for (let i = existing.size; i < all.length; i++) existing.add(element(all[i]));
     return existing;
   }
   if ('$map' in json) {
@@ -123,6 +120,9 @@ export function decodeOnto(existing: unknown, json: Json): unknown {
 
 /** The tags of encode()'s objects that decodeOnto decodes whole ($grow and $map it decodes onto). */
 const TAGS = ['$num', '$set', '$gaps', '$flat', '$hist', '$hll'];
+
+/** A set element: strings (ids, the common case) as they are, anything else decoded. */
+const element = (x: Json): unknown => (typeof x === 'string' ? x : decode(x));
 
 /** Whether `set`'s elements are the first ones of `list`, in order (strings compared; others never match). */
 function startsWith(list: Json[], set: Set<unknown>): boolean {
