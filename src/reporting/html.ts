@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { LATENCY_NAMES, type LatencySummary } from './histograms.js';
 import { REPORT_SCRIPT } from './html-client.js';
-import { LOG_FLOOR_MS, stageSpectra, verdictOf } from './html-data.js';
+import { LOG_FLOOR_MS, stageSpectra, verdictOf, type StageSpectrum } from './html-data.js';
 import type { BenchReport } from './report.js';
 import { endOfInputNote, STAGES_NOTE } from './table.js';
 
@@ -116,6 +116,15 @@ td:first-child,th:first-child{text-align:left}table.kv td:last-child{text-align:
 .grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:8px 24px}.plot{min-width:0}
 `;
 
+/** A stage's spectrum chart; a baseline that did not measure the stage is said so, not left out silently. */
+function spectrumCell(s: StageSpectrum, baseline: BenchReport | null): string {
+  const missing =
+    baseline && !s.baselineMs
+      ? `<p class="note no-baseline">the baseline has no ${s.name} samples: nothing to overlay</p>`
+      : '';
+  return `<div><div id="spectrum-${s.name}" class="plot"></div>${missing}</div>`;
+}
+
 /**
  * A self-contained HTML report (uPlot inlined: opens offline), meant to be pasted into a pull request:
  * the verdict first, the latency table (against the baseline when given), the percentile spectrum of
@@ -148,7 +157,7 @@ ${verdictBlock(r)}
 <h2>Latency</h2>
 ${latencyTable(r, baseline)}
 <h2>Percentile spectrum <span class="note">(log axes: each step right is ten times rarer, each step up ten times slower)</span></h2>
-<div class="grid">${spectra.map((s) => `<div id="spectrum-${s.name}" class="plot"></div>`).join('')}</div>
+<div class="grid">${spectra.map((s) => spectrumCell(s, baseline)).join('')}</div>
 <h2>End-to-end latency by view</h2>
 ${viewTable(r.e2e_by_view ?? {}, baseline)}
 <h2>Pipeline and resources</h2>
