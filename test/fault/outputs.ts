@@ -111,7 +111,13 @@ function multisetMinus(a: string[], b: string[]): string[] {
  * Equal multisets per topic: nothing lost, nothing duplicated. Results and alerts are also checked for
  * an identity committed twice. On failure both sides stay in a file named in the message.
  */
-export function assertSameOutputs(actual: Outputs, expected: Outputs, label: string): void {
+export function assertSameOutputs(
+  actual: Outputs,
+  expected: Outputs,
+  label: string,
+  /** What the processes said (take-overs, moves, warnings): appended to a failure, kept in the dump. */
+  context?: () => string,
+): void {
   assert.ok(
     expected['processed-metrics'].length > 50,
     `too few results to compare: ${expected['processed-metrics'].length}`,
@@ -119,7 +125,8 @@ export function assertSameOutputs(actual: Outputs, expected: Outputs, label: str
   assert.ok(expected['cep-alerts'].length > 0, 'no alerts to compare');
   assert.ok(expected['events-deadletter'].length > 0, 'no dead letters to compare');
   const dump = join(tmpdir(), `rtap-fault-${label.replace(/[^\w.-]+/g, '-')}.json`);
-  writeFileSync(dump, JSON.stringify({ actual, expected }));
+  const said = context?.() ?? '';
+  writeFileSync(dump, JSON.stringify({ actual, expected, said }));
   for (const topic of OUTPUTS) {
     // Identity of one output: a result's key (view|key|window), an alert's alert_id. Dead letters have
     // none (a duplicated malformed record is dead-lettered twice), so only the multiset comparison applies.
@@ -132,7 +139,7 @@ export function assertSameOutputs(actual: Outputs, expected: Outputs, label: str
       assert.equal(
         new Set(ids).size,
         ids.length,
-        `${topic}: an output was committed twice (${label}, both runs in ${dump})`,
+        `${topic}: an output was committed twice (${label}, both runs in ${dump})${said ? `\n${said}` : ''}`,
       );
     }
     const missing = multisetMinus(expected[topic], actual[topic]);
@@ -140,7 +147,8 @@ export function assertSameOutputs(actual: Outputs, expected: Outputs, label: str
     assert.ok(
       missing.length === 0 && extra.length === 0,
       `${topic} differs from the uninterrupted run (${label}, both runs in ${dump}): ${missing.length} missing, ${extra.length} extra\n` +
-        `missing: ${missing.slice(0, 5).join('\n         ')}\nextra:   ${extra.slice(0, 5).join('\n         ')}`,
+        `missing: ${missing.slice(0, 5).join('\n         ')}\nextra:   ${extra.slice(0, 5).join('\n         ')}` +
+        (said ? `\n${said}` : ''),
     );
   }
   rmSync(dump, { force: true });

@@ -71,6 +71,10 @@ function eventLines(p: ProcessChild): string {
   return [...lines.filter((l) => !status(l)).slice(-40), lines.filter(status).pop() ?? ''].join('\n');
 }
 
+/** Each process's log without its status lines, the killed one marked: what a failed comparison needs. */
+const said = (procs: ProcessChild[], killed?: ProcessChild) =>
+  procs.map((p, i) => `--- process ${i}${p === killed ? ' (killed)' : ''} ---\n${eventLines(p)}`).join('\n');
+
 /** Waits until the merge task committed a checkpoint: the group's offset on the panes topic moved past 0. */
 async function mergeCheckpointed(brokers: string, procs: ProcessChild[], limitMs: number): Promise<void> {
   const admin = kafka(brokers).admin();
@@ -192,7 +196,7 @@ async function killMergeHolder(store: 'dir' | 'kafka'): Promise<void> {
     if (store === 'kafka')
       for (let i = 0; i < 3; i++)
         assert.ok(!existsSync(join(dir, `ck-machine-${i}`)), 'no process wrote checkpoint files');
-    assertSameOutputs(actual, expected, 'scale-out');
+    assertSameOutputs(actual, expected, 'scale-out', () => said(procs, victim));
   });
 }
 
@@ -239,7 +243,7 @@ privateKafkaTest(
     process.stderr.write(
       `paused member test: after resuming, the paused process logged:\n${after.match(/.*(took over|moved|fenced|given up).*/g)?.join('\n') ?? '(nothing)'}\n`,
     );
-    assertSameOutputs(actual, expected, 'paused-member');
+    assertSameOutputs(actual, expected, 'paused-member', () => said(procs));
   },
 );
 
@@ -288,6 +292,6 @@ privateKafkaTest(
       );
     const actual = await readOutputs(brokers, from);
     const expected = await uninterruptedOutputs(brokers, `${GROUP}-single`, join(dir, 'ck-single'), 180_000);
-    assertSameOutputs(actual, expected, 'stale-fence');
+    assertSameOutputs(actual, expected, 'stale-fence', () => said([proc]));
   },
 );
