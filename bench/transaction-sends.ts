@@ -10,6 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
+import { createKafkaTransport } from '../src/transport/kafka/index.js';
 import { benchBroker } from './kafka-broker.js';
 
 const { values } = parseArgs({
@@ -54,9 +55,15 @@ try {
   const input = `txs-in-${run}`;
   const outs = [`txs-a-${run}`, `txs-b-${run}`];
   const half = Math.ceil(PARTITIONS / 2);
-  await admin.createTopics({
-    topics: [{ topic: input, numPartitions: 12 }, ...outs.map((topic) => ({ topic, numPartitions: half }))],
-  });
+  // Through rtap's admin seam, which waits for the leaders (kafkajs's own wait trips over KRaft).
+  const rtap = createKafkaTransport({ brokers: broker.brokers });
+  await rtap
+    .admin()
+    .createTopics([
+      { name: input, partitions: 12, replicationFactor: 1, config: {} },
+      ...outs.map((name) => ({ name, partitions: half, replicationFactor: 1, config: {} })),
+    ]);
+  await rtap.close();
   for (const mode of ['per partition', 'per leader'] as const) {
     const producer = kafka.producer({
       transactionalId: `txs-${run}-${mode.replace(' ', '-')}`,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { KafkaCheckpointer, type ProcessorState } from '../../src/checkpoint/coordinator.js';
 import { DirectoryStore } from '../../src/checkpoint/store.js';
-import { transactionsOn, transport, uniqueTopic } from '../transport/kafka/helpers.js';
+import { createTopics, transactionsOn, transport, uniqueTopic } from '../transport/kafka/helpers.js';
 import { readCommitted } from '../fault/helpers.js';
 
 const brokers = process.env.RTAP_KAFKA_BROKERS;
@@ -260,12 +260,8 @@ for (const landed of [true, false]) {
       const admin = k.admin();
       await admin.connect();
       try {
-        await admin.createTopics({
-          topics: [
-            { topic: input, numPartitions: 2 },
-            { topic: output, numPartitions: 1 },
-          ],
-        });
+        await createTopics([input], 2);
+        await createTopics([output], 1);
         const faulty = failingFirstCommit(k, landed);
         const transactions = transactionsOn(faulty.kafka, `rtap-${group}`, admin);
         const retries: string[] = [];

@@ -10,7 +10,7 @@ import { TopicSink } from '../../src/sinks/topic.js';
 import { TOPICS } from '../../src/transport/topics.js';
 import { kafka } from '../fault/helpers.js';
 import { startCli } from '../helpers/cli.js';
-import { transport } from '../transport/kafka/helpers.js';
+import { createTopics, transport } from '../transport/kafka/helpers.js';
 import { alert, kpis } from './synthetic.js';
 
 const brokers = process.env.RTAP_KAFKA_BROKERS;
@@ -39,12 +39,8 @@ test(
     await admin.connect();
     const existing = new Set(await admin.listTopics());
     const wanted = [TOPICS.results, TOPICS.alerts, TOPICS.deadLetter].filter((t) => !existing.has(t));
-    if (wanted.length)
-      await admin.createTopics({
-        topics: wanted.map((topic) => ({ topic, numPartitions: 3 })),
-        waitForLeaders: true,
-      });
     await admin.disconnect();
+    await createTopics(wanted, 3);
 
     const t = transport();
     const sink = new TopicSink(t.producer(), { resultsTopic: TOPICS.results, alertsTopic: TOPICS.alerts });

@@ -33,6 +33,22 @@ export function transactionsOn(kafka: Kafka, transactionalId: string, admin: Adm
   );
 }
 
+/**
+ * Creates `partitions`-partition topics through rtap's admin seam, which waits for their leaders. A bare
+ * kafkajs createTopics with waitForLeaders gives up on KRaft's brief UNKNOWN_TOPIC_OR_PARTITION after
+ * creation (a CI failure), and without it a producer may find no leader.
+ */
+export async function createTopics(names: string[], partitions: number): Promise<void> {
+  const t = transport();
+  try {
+    await t
+      .admin()
+      .createTopics(names.map((name) => ({ name, partitions, replicationFactor: 1, config: {} })));
+  } finally {
+    await t.close();
+  }
+}
+
 /** Kafka's default batch limit (message.max.bytes), for a topic: the test broker's own limit is higher. */
 export const DEFAULT_BATCH_LIMIT = { 'max.message.bytes': '1048588' };
 

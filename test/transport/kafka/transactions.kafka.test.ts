@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import type { OutgoingMessage } from '../../../src/transport/types.js';
 import { readCommitted } from '../../fault/helpers.js';
-import { transactionsOn, transport, uniqueTopic } from './helpers.js';
+import { createTopics, transactionsOn, transport, uniqueTopic } from './helpers.js';
 import { FencedError } from '../../../src/errors.js';
 
 const brokers = process.env.RTAP_KAFKA_BROKERS;
@@ -52,9 +52,7 @@ async function commitOnce(resendFirst: boolean) {
   const admin = k.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: [input, ...outputs].map((topic) => ({ topic, numPartitions: 6 })),
-    });
+    await createTopics([input, ...outputs], 6);
     const { kafka, seen } = instrumented(k, resendFirst);
     const transactions = transactionsOn(kafka, `rtap-${group}`, admin);
     const retries: string[] = [];
