@@ -259,39 +259,52 @@ async function fence(brokers: string, transactionalId: string): Promise<void> {
   }
 }
 
-privateKafkaTest(
-  'a task fenced by a previous owner while the group still assigns it here is restored again, not left to nobody, and the outputs equal one process',
-  { nodes: 1, prefix: 'rtap-stale-fence-', timeout: 480_000 },
-  async ({ brokers, dir }) => {
-    const parts = await prepareInput(brokers, dir, 8_000, 2);
-    const from = await outputEnds(brokers);
-    const proc = spawnRtap(sharedDirArgs(brokers, dir));
-    const deadline = Date.now() + 60_000;
-    while (!/took over merge-0/.test(proc.stderr())) {
-      assert.ok(Date.now() < deadline, `no task taken over:\n${eventLines(proc)}`);
-      await sleep(250);
-    }
-    await replayPart(brokers, parts[0]);
-    await mergeCheckpointed(brokers, [proc], 90_000);
-    // What a process that lost these tasks in a rebalance while it was still restoring them does: its
-    // InitProducerId comes after the owner's. No join follows; the group still assigns them to `proc`.
-    await fence(brokers, `rtap-${GROUP}-task-1`);
-    await fence(brokers, `rtap-${GROUP}-merge-0`);
-    await replayPart(brokers, parts[1]);
-    await replayPart(brokers, await endOfStream(brokers, parts, dir));
-    await settled(brokers, [proc], 240_000);
-    proc.child.kill('SIGTERM');
-    assert.equal(await proc.exited, 130, proc.stderr());
-    for (const task of ['task-1', 'merge-0'])
-      assert.match(
-        proc.stderr(),
-        new RegExp(
-          `${task} fenced by a previous owner[^\\n]*restoring it again\\n[^]*took over ${task} at checkpoint`,
-        ),
-        eventLines(proc),
+// Before: the tasks have no checkpoint yet, so they are restored fresh and must read their partitions
+// from the start again (kafkajs would go on from where it had read); after: from their checkpoints.
+for (const when of ['before its first checkpoint', 'after checkpoints'] as const)
+  privateKafkaTest(
+    `a task fenced by a previous owner (${when}) while the group still assigns it here is restored again, not left to nobody, and the outputs equal one process`,
+    { nodes: 1, prefix: 'rtap-stale-fence-', timeout: 480_000 },
+    async ({ brokers, dir }) => {
+      const parts = await prepareInput(brokers, dir, 8_000, 2);
+      const from = await outputEnds(brokers);
+      const proc = spawnRtap(sharedDirArgs(brokers, dir));
+      const deadline = Date.now() + 60_000;
+      while (!/took over merge-0/.test(proc.stderr()) || !/took over task-1/.test(proc.stderr())) {
+        assert.ok(Date.now() < deadline, `task-1 and merge-0 not taken over:\n${eventLines(proc)}`);
+        await sleep(250);
+      }
+      // What a process that lost these tasks in a rebalance while it was still restoring them does: its
+      // InitProducerId comes after the owner's. No join follows; the group still assigns them to `proc`.
+      const fenceTasks = async () => {
+        await fence(brokers, `rtap-${GROUP}-task-1`);
+        await fence(brokers, `rtap-${GROUP}-merge-0`);
+      };
+      if (when === 'before its first checkpoint') await fenceTasks();
+      await replayPart(brokers, parts[0]);
+      await mergeCheckpointed(brokers, [proc], 90_000);
+      if (when === 'after checkpoints') await fenceTasks();
+      await replayPart(brokers, parts[1]);
+      await replayPart(brokers, await endOfStream(brokers, parts, dir));
+      await settled(brokers, [proc], 240_000);
+      proc.child.kill('SIGTERM');
+      assert.equal(await proc.exited, 130, proc.stderr());
+      const restored = when === 'after checkpoints' ? 'at checkpoint' : '\\(fresh\\)';
+      for (const task of ['task-1', 'merge-0'])
+        assert.match(
+          proc.stderr(),
+          new RegExp(
+            `${task} fenced by a previous owner[^\\n]*restoring it again\\n[^]*took over ${task} ${restored}`,
+          ),
+          eventLines(proc),
+        );
+      const actual = await readOutputs(brokers, from);
+      const expected = await uninterruptedOutputs(
+        brokers,
+        `${GROUP}-single`,
+        join(dir, 'ck-single'),
+        180_000,
       );
-    const actual = await readOutputs(brokers, from);
-    const expected = await uninterruptedOutputs(brokers, `${GROUP}-single`, join(dir, 'ck-single'), 180_000);
-    assertSameOutputs(actual, expected, 'stale-fence', () => said([proc]));
-  },
-);
+      assertSameOutputs(actual, expected, `stale-fence (${when})`, () => said([proc]));
+    },
+  );

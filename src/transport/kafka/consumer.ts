@@ -133,8 +133,12 @@ export class KafkaConsumer implements Consumer {
     const assigned = new Set(this.assigned.map((tp) => tpKey(tp.topic, tp.partition)));
     for (const tp of tps) {
       const at = positions(tp);
-      if (at !== undefined && assigned.has(tpKey(tp.topic, tp.partition)))
-        this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(at) });
+      const k = tpKey(tp.topic, tp.partition);
+      if (at === undefined || !assigned.has(k)) continue;
+      this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(at) });
+      // Read from there again: what was handled after it is unread again (a backlog counted from further
+      // on could let the partition go idle, and its records come late, while it is read again).
+      this.handled.set(k, at);
     }
   }
 

@@ -203,6 +203,51 @@ test('with rtap-owned positions the consumer starts where rtap says, not at the 
   }
 });
 
+test('a reposition reads a partition again from the position rtap gives, and the records after it count as unread until read again', async () => {
+  const topic = await topicWith('reposition', 1, 200);
+  const tp = { topic, partition: 0 };
+  let position: number | undefined;
+  const c = t.consumer({
+    groupId: uniqueTopic('g'),
+    topics: [topic],
+    fromBeginning: true,
+    positions: () => position,
+  });
+  const got: ConsumedRecord[] = [];
+  const run = c.run(async (b) => void got.push(...b.records));
+  const until = async (n: number) => {
+    const deadline = Date.now() + 60_000;
+    while (got.length < n && Date.now() < deadline) await sleep(50);
+  };
+  try {
+    await until(200);
+    assert.deepEqual(
+      (await c.backlog!()).map((b) => b.unread),
+      [0],
+    );
+    // A task restored again from a checkpoint at offset 150 (the processor's fenced path).
+    c.pause([tp]);
+    position = 150;
+    c.reposition!([tp]);
+    assert.deepEqual(
+      (await c.backlog!()).map((b) => b.unread),
+      [50],
+      'what is read again is unread: the partition is not caught up (it could go idle otherwise)',
+    );
+    c.resume([tp]);
+    await until(250);
+  } finally {
+    await c.stop();
+    await run;
+    await t.admin().deleteTopics([topic]);
+  }
+  assert.deepEqual(
+    got.slice(200).map((r) => r.offset),
+    Array.from({ length: 50 }, (_, i) => 150 + i),
+  );
+  assert.equal(got.length, 250, 'nothing after the second pass');
+});
+
 /**
  * A member of a new group with a 6 s session timeout (the broker's minimum), on a topic of `n` records,
  * and the stall that gets it removed: 9 s without a heartbeat (the event loop blocked).
