@@ -19,6 +19,9 @@ import { describeKafkaError, isGroupMoved, withDeadline } from './errors.js';
 /** A backlog question the broker does not answer within this long counts as unanswered. */
 const BACKLOG_TIMEOUT_MS = 5_000;
 
+/** How often holds() asks the coordinator before it answers "not known to hold them". */
+const HOLDS_ATTEMPTS = 4;
+
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /** kafkajs record headers as rtap's (the last value of a repeated header, as UTF-8 text). */
@@ -340,10 +343,16 @@ export class KafkaConsumer implements Consumer {
   async holds(partitions: TopicPartition[]): Promise<boolean> {
     if (this.memberId === null) return false;
     let group;
-    try {
-      group = await this.consumer.describeGroup();
-    } catch {
-      return false; // no answer: not known to hold them; the next join tells
+    // A loaded coordinator may time out once: "no" would leave the task to nobody until the next join,
+    // which may never come, so the question is asked again before that answer is given.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        group = await this.consumer.describeGroup();
+        break;
+      } catch {
+        if (attempt === HOLDS_ATTEMPTS || this.stopping) return false; // not known to hold them
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
     }
     const me = group.members.find((m) => m.memberId === this.memberId);
     if (group.state !== 'Stable' || !me) return false;
