@@ -32,13 +32,14 @@ const STATS = {
 } as const;
 const COUNTS = ['dead_letters', 'late', 'duplicates', 'lag', 'alerts', 'results'] as const;
 
-export function parseThreshold(src: string): Threshold {
+/** `flag`: the option the condition came from, for the error message (--slo takes the same grammar). */
+export function parseThreshold(src: string, flag = '--threshold'): Threshold {
   const m = /^\s*([a-z0-9_]+(?:\.[a-z0-9.]+)?)\s*(<=|>=|<|>)\s*(.+?)\s*$/.exec(src);
   const expected =
     "METRIC OP VALUE, e.g. 'ingest.p95<500ms', 'throughput>=10000/min', 'errors<0.1%', 'lag<=1000'";
-  if (!m) throw new UsageError(`invalid --threshold '${src}': expected ${expected}`);
+  if (!m) throw new UsageError(`invalid ${flag} '${src}': expected ${expected}`);
   const [, metric, op, raw] = m;
-  const where = `--threshold '${src}'`;
+  const where = `${flag} '${src}'`;
   if (metric === 'throughput')
     return { source: src, metric, op: op as Op, value: parseRate(raw, where), unit: 'per_sec' };
   if (metric === 'errors') {

@@ -91,3 +91,22 @@ test('--early-interval off: the live views emit final results only (the default 
   const dflt = await report([]);
   assert.ok(dflt.results > dflt.final_results, JSON.stringify(dflt));
 });
+
+test("options of the other mode are refused, not ignored: --slo and --max-rate without --find-max, a single run's options with it", async () => {
+  const cases: [string[], RegExp][] = [
+    [['--slo', 'ingest.p99<500ms'], /--slo applies only with --find-max/],
+    [['--slo', 'ingest.p99<1s', '--max-rate', '5k/s'], /--slo and --max-rate apply only with --find-max/],
+    [
+      ['--find-max', '--threshold', 'ingest.p99<500ms'],
+      /--threshold cannot be combined with --find-max[^]*--slo/,
+    ],
+    [['--find-max', '--html', 'r.html', '--check'], /--check, --html cannot be combined with --find-max/],
+    [['--max-regression', '5%'], /--max-regression needs --baseline/],
+    [['--find-max', '--slo', 'ingest.p99<abc'], /invalid --slo 'ingest.p99<abc'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(['bench', '--duration', '1s', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+  }
+});

@@ -50,7 +50,9 @@ test('thresholds parse latency, throughput and error forms', () => {
 test('a threshold that holds passes and one that cannot hold fails, naming the miss', () => {
   const r = report(120, 200);
   const [ok, bad, thr, err] = evaluateThresholds(
-    ['ingest.p95<500ms', 'ingest.p95<100ms', 'throughput>=10000/min', 'errors<0.1%'].map(parseThreshold),
+    ['ingest.p95<500ms', 'ingest.p95<100ms', 'throughput>=10000/min', 'errors<0.1%'].map((t) =>
+      parseThreshold(t),
+    ),
     r,
   );
   assert.equal(ok.passed, true);
@@ -81,7 +83,9 @@ test('e2e.VIEW.STAT gates one result view, view names with dots included', () =>
   const t = parseThreshold('e2e.products.tumbling.p99.9<1s');
   assert.equal(t.view, 'products.tumbling');
   const [kpis, products, missing] = evaluateThresholds(
-    ['e2e.kpis.p95<850ms', 'e2e.products.tumbling.p95<20ms', 'e2e.sessions.p95<1s'].map(parseThreshold),
+    ['e2e.kpis.p95<850ms', 'e2e.products.tumbling.p95<20ms', 'e2e.sessions.p95<1s'].map((t) =>
+      parseThreshold(t),
+    ),
     r,
   );
   assert.equal(kpis.passed, true);

@@ -60,7 +60,7 @@ export const benchSettings = {
     key: 'findMax',
     flags: '--find-max',
     description:
-      'step the rate up from --rate and report the highest rate the pipeline sustains (SLOs met, lag bounded)',
+      'step the rate up from --rate and report the highest rate the pipeline sustains (SLOs met, lag bounded); not with the options of a single run (--threshold, --baseline, --check, --html, --hdr-log, --inject-stall, --sink)',
     parse: v.bool,
     default: false,
   }),

@@ -41,8 +41,9 @@ function progressLine(s: LiveSnapshot, totalS: number): string {
 }
 
 export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promise<number> {
+  checkCombination(o, ctx);
   const shape = parseLoadShape(o.profile, o.rate);
-  const thresholds = o.threshold.map(parseThreshold);
+  const thresholds = o.threshold.map((t) => parseThreshold(t));
   let baseline: BenchReport | null = null;
   if (o.baseline) {
     try {
@@ -177,12 +178,49 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
   }
 }
 
+/**
+ * Options that only one of the two modes reads are refused in the other, instead of silently doing
+ * nothing: --find-max runs a series of short benches and reports a rate, not one run's report.
+ */
+function checkCombination(o: BenchOptions, ctx: CommandContext): void {
+  const given = (keys: (keyof BenchOptions)[]) =>
+    keys
+      .filter((k) => (ctx.effectiveConfig[k]?.source ?? 'default') !== 'default')
+      .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  if (o.findMax) {
+    const single = given([
+      'threshold',
+      'baseline',
+      'maxRegression',
+      'check',
+      'html',
+      'hdrLog',
+      'injectStall',
+      'sink',
+    ]);
+    if (single.length)
+      throw new UsageError(
+        `${single.join(', ')} cannot be combined with --find-max: it runs a series of short benches and reports the highest sustained rate, not one run's report`,
+        "give the conditions every step must meet with --slo, e.g. --slo 'ingest.p99<500ms'",
+      );
+    return;
+  }
+  const findMaxOnly = given(['slo', 'maxRate']);
+  if (findMaxOnly.length)
+    throw new UsageError(
+      `${findMaxOnly.join(' and ')} ${findMaxOnly.length === 1 ? 'applies' : 'apply'} only with --find-max`,
+      "a single run checks --threshold, e.g. --threshold 'ingest.p99<500ms'",
+    );
+  if (!o.baseline && given(['maxRegression']).length)
+    throw new UsageError('--max-regression needs --baseline (the report to compare with)');
+}
+
 async function findMaxCommand(
   o: BenchOptions,
   ctx: CommandContext,
   parts: { simulator: Record<string, unknown>; engine: EngineOverrides; topics: PipelineTopics },
 ): Promise<number> {
-  const slo = o.slo.map(parseThreshold);
+  const slo = o.slo.map((c) => parseThreshold(c, '--slo'));
   ctx.log(
     `rtap bench --find-max: steps of ${o.duration / 1000}s from ${o.rate}/s, SLO ${o.slo.join(' and ') || '(none: schedule held and lag bounded)'}`,
   );
