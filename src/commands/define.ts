@@ -42,6 +42,17 @@ export interface CommandDefinition<S extends Settings = Settings> {
   run?(options: OptionsOf<S>, ctx: CommandContext): Promise<number | void>;
 }
 
+/**
+ * The flags among the settings `keys` typed on the command line: a command refuses the ones its mode
+ * would silently ignore. Environment and config values are left alone (they are shared between runs).
+ */
+export function typedFlags(ctx: CommandContext, keys: readonly string[]): string[] {
+  return keys
+    .map((k) => ctx.effectiveConfig[k]?.source ?? '')
+    .filter((s) => s.startsWith('flag: '))
+    .map((s) => s.slice('flag: '.length));
+}
+
 export function defineCommand<S extends Settings>(def: CommandDefinition<S>): CommandDefinition<S> {
   return def;
 }

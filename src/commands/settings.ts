@@ -67,6 +67,9 @@ const kafkaSecuritySettings = {
   }),
 };
 
+/** The keys of the Kafka-only TLS and SASL settings. */
+export const kafkaSecurityKeys = Object.keys(kafkaSecuritySettings);
+
 export const transportSettings = {
   brokers: setting({
     key: 'brokers',

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { envName, isBooleanFlag, longFlag, type Setting, type Source } from './settings.js';
+import { parseJsonFile } from '../files/json.js';
 
 export interface Resolved {
   values: Record<string, unknown>;
@@ -22,26 +23,10 @@ export function loadConfigFile(path: string): ConfigFile {
       `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
-  try {
-    const data = JSON.parse(text);
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-      throw new UsageError(`config file ${path}: expected a JSON object at the top level`);
-    }
-    return { path, data };
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    const msg = (err as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    if (pos) {
-      const before = text.slice(0, Number(pos[1]));
-      const line = before.split('\n').length;
-      const col = Number(pos[1]) - before.lastIndexOf('\n');
-      throw new UsageError(
-        `config file ${path}:${line}:${col}: ${msg.replace(/ in JSON at position \d+.*$/, '')}`,
-      );
-    }
-    throw new UsageError(`config file ${path}: ${msg}`);
-  }
+  const data = parseJsonFile(text, `config file ${path}`);
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw new UsageError(`config file ${path}: expected a JSON object at the top level`);
+  return { path, data: data as Record<string, unknown> };
 }
 
 function configValueToString(v: unknown, where: string): string {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { parseJsonFile } from '../files/json.js';
 
 /**
  * Money in several currencies is never added as it is: totals (revenue, average order value) are
@@ -91,13 +92,7 @@ export function loadRateTable(path: string): RateTable {
   } catch (err) {
     throw new UsageError(`cannot read --currency-rates ${path}: ${(err as NodeJS.ErrnoException).code}`);
   }
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`--currency-rates ${path}: not JSON (${(err as Error).message})`);
-  }
-  return parseRateTable(v, `--currency-rates ${path}`);
+  return parseRateTable(parseJsonFile(text, `--currency-rates ${path}`), `--currency-rates ${path}`);
 }
 
 /** The money settings of a command: the table (default or file) and the reporting currency in it. */

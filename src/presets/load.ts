@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { fixturePath } from '../paths.js';
 import { parseThreshold } from '../bench/gate.js';
 import { SINK_KINDS } from '../sinks/build.js';
+import { parseJsonFile } from '../files/json.js';
 
 /**
  * A preset: one reference pipeline as a file (fixtures/presets/<name>.json, docs/presets.md). Its
@@ -82,13 +83,7 @@ export function loadPreset(ref: string, known: Record<string, Set<string>>): Pre
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read preset file ${file}: ${code === 'ENOENT' ? 'no such file' : code}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`preset file ${file}: not valid JSON: ${(err as Error).message}`);
-  }
-  return parsePreset(json, file, known);
+  return parsePreset(parseJsonFile(text, `preset file ${file}`), file, known);
 }
 
 export function parsePreset(json: unknown, file: string, known: Record<string, Set<string>>): Preset {

@@ -9,6 +9,7 @@ import {
   type PipelineTopics,
   type TopicRole,
 } from '../transport/topics.js';
+import { parseJsonFile } from '../files/json.js';
 
 /**
  * A topology file: the topics rtap provisions. Per topic: name, partitions, replicationFactor (or the
@@ -190,11 +191,5 @@ export function loadTopology(file: string): Topology {
       `cannot read topology file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
     );
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${file}: not valid JSON: ${(err as Error).message}`);
-  }
-  return parseTopology(json, file);
+  return parseTopology(parseJsonFile(text, file), file);
 }

@@ -169,3 +169,18 @@ test('CEP partial matches beyond --max-partial-matches are evicted, counted in t
   assert.ok(capped.partial_matches_evicted > 0);
   assert.ok(capped.alerts < free.alerts, `alerts ${capped.alerts} capped vs ${free.alerts}`);
 });
+
+test('file mode refuses the flags of a Kafka consumer group instead of ignoring them, naming each', async () => {
+  const input = join(dir, 'refuse.jsonl');
+  const r0 = await runCli(['simulate', '--seed', '3', '--events', '10', '--out', input]);
+  assert.equal(r0.code, 0, r0.stderr);
+  for (const [flags, named] of [
+    [['--scale-out'], '--scale-out applies'],
+    [['--group', 'g', '--checkpoint-interval', '1s'], '--group, --checkpoint-interval apply'],
+    [['--sasl-mechanism', 'plain'], '--sasl-mechanism applies'],
+  ] as const) {
+    const r = await runCli(['process', '--input', input, '--output', join(dir, 'refused.jsonl'), ...flags]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`${named} only with --brokers`));
+  }
+});

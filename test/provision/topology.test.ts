@@ -109,7 +109,7 @@ test('retention accepts durations and milliseconds; config values become strings
   });
 });
 
-test('unreadable and invalid JSON files are usage errors naming the file', () => {
+test('unreadable and invalid JSON files are usage errors naming the file (and the line and column)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rtap-topo-'));
   try {
     assert.throws(
@@ -118,6 +118,9 @@ test('unreadable and invalid JSON files are usage errors naming the file', () =>
     );
     writeFileSync(join(dir, 'bad.json'), '{ "topics": [ ');
     assert.throws(() => loadTopology(join(dir, 'bad.json')), /bad\.json: not valid JSON/);
+    // A syntax error inside: the line and column of the offending character.
+    writeFileSync(join(dir, 'bad.json'), '{\n  "topics": [\n    { "name": "a", partitions: 3 }\n  ]\n}\n');
+    assert.throws(() => loadTopology(join(dir, 'bad.json')), /bad\.json:3:20: not valid JSON: /);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { EXIT, UsageError } from '../../errors.js';
-import type { CommandContext, OptionsOf } from '../define.js';
+import { typedFlags, type CommandContext, type OptionsOf } from '../define.js';
 import type { benchSettings } from './index.js';
 import { kafkaSecurityOptions, openTransport } from '../../transport/open.js';
 import { renderReport } from '../../reporting/table.js';
@@ -8,6 +8,7 @@ import { LatencyRecorders } from '../../reporting/histograms.js';
 import { renderHtmlReport } from '../../reporting/html.js';
 import type { BenchReport } from '../../reporting/report.js';
 import { parseLoadShape } from '../../bench/load-shape.js';
+import { parseJsonFile } from '../../files/json.js';
 import { compareBaseline, evaluateThresholds, parseThreshold } from '../../bench/gate.js';
 import { runBench } from '../../bench/run.js';
 import { phaseText } from '../../bench/phases.js';
@@ -46,11 +47,13 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
   const thresholds = o.threshold.map((t) => parseThreshold(t));
   let baseline: BenchReport | null = null;
   if (o.baseline) {
+    let text: string;
     try {
-      baseline = JSON.parse(readFileSync(o.baseline, 'utf8')) as BenchReport;
+      text = readFileSync(o.baseline, 'utf8');
     } catch (err) {
       throw new UsageError(`--baseline ${o.baseline}: ${(err as Error).message}`);
     }
+    baseline = parseJsonFile(text, `--baseline ${o.baseline}`) as BenchReport;
     if (baseline?.rtap_report !== 1)
       throw new UsageError(`--baseline ${o.baseline}: not an rtap bench JSON report`);
   }
@@ -183,10 +186,7 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
  * nothing: --find-max runs a series of short benches and reports a rate, not one run's report.
  */
 function checkCombination(o: BenchOptions, ctx: CommandContext): void {
-  const given = (keys: (keyof BenchOptions)[]) =>
-    keys
-      .filter((k) => (ctx.effectiveConfig[k]?.source ?? 'default') !== 'default')
-      .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  const given = (keys: (keyof BenchOptions)[]) => typedFlags(ctx, keys);
   if (o.findMax) {
     const single = given([
       'threshold',

@@ -5,7 +5,8 @@ import { moneyFrom } from '../../events/currency.js';
 import type { Sink } from '../../sinks/types.js';
 import { FileProgress } from '../../pipeline/file-progress.js';
 import { renderProcessSummary, type ProcessSummary } from '../../pipeline/summary.js';
-import type { CommandContext, OptionsOf } from '../define.js';
+import { typedFlags, type CommandContext, type OptionsOf } from '../define.js';
+import { kafkaSecurityKeys } from '../settings.js';
 import type { processSettings } from './index.js';
 import { kafkaSecurityOptions, openTransport } from '../../transport/open.js';
 import { buildSinks, storeSinkOptions } from '../../sinks/build.js';
@@ -31,6 +32,17 @@ import { countersReport, type ScaleOutOptions } from '../../pipeline/processor.j
 
 type ProcessOptions = OptionsOf<typeof processSettings>;
 
+/** Settings of a Kafka consumer group, which file mode does not have. */
+const KAFKA_ONLY: (keyof ProcessOptions)[] = [
+  'group',
+  'checkpointInterval',
+  'checkpointStore',
+  'checkpointDir',
+  'scaleOut',
+  'fetchMaxBytes',
+  'fromBeginning',
+];
+
 export async function processCommand(o: ProcessOptions, ctx: CommandContext): Promise<number> {
   if (!o.brokers && !o.input) {
     throw new UsageError(
@@ -39,6 +51,11 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     );
   }
   if (o.input && o.brokers) throw new UsageError('--input (file mode) and --brokers cannot be combined');
+  const kafkaOnly = o.input ? typedFlags(ctx, [...KAFKA_ONLY, ...kafkaSecurityKeys]) : [];
+  if (kafkaOnly.length)
+    throw new UsageError(
+      `${kafkaOnly.join(', ')} ${kafkaOnly.length === 1 ? 'applies' : 'apply'} only with --brokers: file mode (--input) reads the recording once, with no consumer group, checkpoints or broker`,
+    );
   // The dashboard's money settings, checked before any work.
   const money = moneyFrom(o);
   const topics = pipelineTopicsFrom(o);
