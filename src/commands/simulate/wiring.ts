@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import type { CommandContext, OptionsOf } from '../define.js';
+import { typedFlags, type CommandContext, type OptionsOf } from '../define.js';
 import type { simulateSettings } from './index.js';
 import { UsageError } from '../../errors.js';
 import { newHistogram, summarize, type LatencySummary } from '../../reporting/histograms.js';
@@ -27,6 +27,50 @@ import { generateRecords } from '../../simulator/unpaced.js';
 import { describeCut, type InputCut } from '../../files/lines.js';
 
 type Options = OptionsOf<typeof simulateSettings>;
+
+/** What shapes a simulated stream; a replay re-sends a recorded one, so these do nothing there. */
+const GENERATOR_ONLY: (keyof Options)[] = [
+  'seed',
+  'rate',
+  'duration',
+  'mix',
+  'users',
+  'lateShare',
+  'lateDelay',
+  'duplicateShare',
+  'malformedShare',
+  'shards',
+  'threads',
+  'profile',
+  'bursts',
+  'sessionTimeout',
+  'bounceShare',
+  'bounceSpike',
+  'fraudShare',
+  'premiumShare',
+  'startTime',
+  'live',
+];
+/** What only a replay reads. */
+const REPLAY_ONLY: (keyof Options)[] = ['speed', 'eventTime'];
+
+/** Flags the chosen mode would ignore are refused, each named. */
+function checkMode(o: Options, ctx: CommandContext): void {
+  if (o.replay) {
+    const ignored = typedFlags(ctx, GENERATOR_ONLY);
+    if (ignored.length)
+      throw new UsageError(
+        `${ignored.join(', ')} cannot be combined with --replay: a replay re-sends the recorded stream as it is`,
+        'pace a replay with --speed, cut it with --events',
+      );
+  } else {
+    const ignored = typedFlags(ctx, REPLAY_ONLY);
+    if (ignored.length)
+      throw new UsageError(
+        `${ignored.join(', ')} ${ignored.length === 1 ? 'applies' : 'apply'} only with --replay`,
+      );
+  }
+}
 
 /** How far ahead a live run's schedule starts: generator threads build their shards and connect meanwhile. */
 const LIVE_START_MS = 1500;
@@ -189,6 +233,7 @@ async function recordThreaded(
 }
 
 export async function simulateCommand(o: Options, ctx: CommandContext): Promise<number> {
+  checkMode(o, ctx);
   if (o.replay && o.out)
     throw new UsageError('--replay and --out cannot be combined (a recording is already a recording)');
   if (o.out && isCsvPath(o.out) && o.malformedShare > 0)
