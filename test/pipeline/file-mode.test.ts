@@ -178,6 +178,7 @@ test('file mode refuses the flags of a Kafka consumer group instead of ignoring 
     [['--scale-out'], '--scale-out applies'],
     [['--group', 'g', '--checkpoint-interval', '1s'], '--group, --checkpoint-interval apply'],
     [['--sasl-mechanism', 'plain'], '--sasl-mechanism applies'],
+    [['--threads', '2'], '--threads applies'],
   ] as const) {
     const r = await runCli(['process', '--input', input, '--output', join(dir, 'refused.jsonl'), ...flags]);
     assert.equal(r.code, 2, r.stderr);

@@ -32,7 +32,7 @@ import { countersReport, type ScaleOutOptions } from '../../pipeline/processor.j
 
 type ProcessOptions = OptionsOf<typeof processSettings>;
 
-/** Settings of a Kafka consumer group, which file mode does not have. */
+/** Settings of a Kafka consumer group and its task threads, which file mode does not have. */
 const KAFKA_ONLY: (keyof ProcessOptions)[] = [
   'group',
   'checkpointInterval',
@@ -41,6 +41,7 @@ const KAFKA_ONLY: (keyof ProcessOptions)[] = [
   'scaleOut',
   'fetchMaxBytes',
   'fromBeginning',
+  'threads',
 ];
 
 export async function processCommand(o: ProcessOptions, ctx: CommandContext): Promise<number> {
@@ -54,7 +55,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
   const kafkaOnly = o.input ? typedFlags(ctx, [...KAFKA_ONLY, ...kafkaSecurityKeys]) : [];
   if (kafkaOnly.length)
     throw new UsageError(
-      `${kafkaOnly.join(', ')} ${kafkaOnly.length === 1 ? 'applies' : 'apply'} only with --brokers: file mode (--input) reads the recording once, with no consumer group, checkpoints or broker`,
+      `${kafkaOnly.join(', ')} ${kafkaOnly.length === 1 ? 'applies' : 'apply'} only with --brokers: file mode (--input) reads the recording once, on one thread, with no consumer group, checkpoints or broker`,
     );
   // The dashboard's money settings, checked before any work.
   const money = moneyFrom(o);
