@@ -53,6 +53,11 @@ export function typedFlags(ctx: CommandContext, keys: readonly string[]): string
     .map((s) => s.slice('flag: '.length));
 }
 
+/** "--a, --b apply only with --mode" (one flag: "applies"). */
+export function onlyWith(flags: string[], mode: string): string {
+  return `${flags.join(', ')} ${flags.length === 1 ? 'applies' : 'apply'} only with ${mode}`;
+}
+
 export function defineCommand<S extends Settings>(def: CommandDefinition<S>): CommandDefinition<S> {
   return def;
 }

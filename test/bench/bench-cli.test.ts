@@ -95,7 +95,7 @@ test('--early-interval off: the live views emit final results only (the default 
 test("options of the other mode are refused, not ignored: --slo and --max-rate without --find-max, a single run's options with it", async () => {
   const cases: [string[], RegExp][] = [
     [['--slo', 'ingest.p99<500ms'], /--slo applies only with --find-max/],
-    [['--slo', 'ingest.p99<1s', '--max-rate', '5k/s'], /--slo and --max-rate apply only with --find-max/],
+    [['--slo', 'ingest.p99<1s', '--max-rate', '5k/s'], /--slo, --max-rate apply only with --find-max/],
     [
       ['--find-max', '--threshold', 'ingest.p99<500ms'],
       /--threshold cannot be combined with --find-max[^]*--slo/,

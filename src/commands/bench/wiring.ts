@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { EXIT, UsageError } from '../../errors.js';
-import { typedFlags, type CommandContext, type OptionsOf } from '../define.js';
+import { onlyWith, typedFlags, type CommandContext, type OptionsOf } from '../define.js';
 import type { benchSettings } from './index.js';
 import { kafkaSecurityOptions, openTransport } from '../../transport/open.js';
 import { renderReport } from '../../reporting/table.js';
@@ -186,9 +186,8 @@ export async function benchCommand(o: BenchOptions, ctx: CommandContext): Promis
  * nothing: --find-max runs a series of short benches and reports a rate, not one run's report.
  */
 function checkCombination(o: BenchOptions, ctx: CommandContext): void {
-  const given = (keys: (keyof BenchOptions)[]) => typedFlags(ctx, keys);
   if (o.findMax) {
-    const single = given([
+    const single = typedFlags(ctx, [
       'threshold',
       'baseline',
       'maxRegression',
@@ -205,13 +204,13 @@ function checkCombination(o: BenchOptions, ctx: CommandContext): void {
       );
     return;
   }
-  const findMaxOnly = given(['slo', 'maxRate']);
+  const findMaxOnly = typedFlags(ctx, ['slo', 'maxRate']);
   if (findMaxOnly.length)
     throw new UsageError(
-      `${findMaxOnly.join(' and ')} ${findMaxOnly.length === 1 ? 'applies' : 'apply'} only with --find-max`,
+      onlyWith(findMaxOnly, '--find-max'),
       "a single run checks --threshold, e.g. --threshold 'ingest.p99<500ms'",
     );
-  if (!o.baseline && given(['maxRegression']).length)
+  if (!o.baseline && typedFlags(ctx, ['maxRegression']).length)
     throw new UsageError('--max-regression needs --baseline (the report to compare with)');
 }
 

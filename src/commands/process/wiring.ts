@@ -5,7 +5,7 @@ import { moneyFrom } from '../../events/currency.js';
 import type { Sink } from '../../sinks/types.js';
 import { FileProgress } from '../../pipeline/file-progress.js';
 import { renderProcessSummary, type ProcessSummary } from '../../pipeline/summary.js';
-import { typedFlags, type CommandContext, type OptionsOf } from '../define.js';
+import { onlyWith, typedFlags, type CommandContext, type OptionsOf } from '../define.js';
 import { kafkaSecurityKeys } from '../settings.js';
 import type { processSettings } from './index.js';
 import { kafkaSecurityOptions, openTransport } from '../../transport/open.js';
@@ -55,7 +55,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
   const kafkaOnly = o.input ? typedFlags(ctx, [...KAFKA_ONLY, ...kafkaSecurityKeys]) : [];
   if (kafkaOnly.length)
     throw new UsageError(
-      `${kafkaOnly.join(', ')} ${kafkaOnly.length === 1 ? 'applies' : 'apply'} only with --brokers: file mode (--input) reads the recording once, on one thread, with no consumer group, checkpoints or broker`,
+      `${onlyWith(kafkaOnly, '--brokers')}: file mode (--input) reads the recording once, on one thread, with no consumer group, checkpoints or broker`,
     );
   // The dashboard's money settings, checked before any work.
   const money = moneyFrom(o);

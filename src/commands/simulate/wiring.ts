@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { typedFlags, type CommandContext, type OptionsOf } from '../define.js';
+import { onlyWith, typedFlags, type CommandContext, type OptionsOf } from '../define.js';
 import type { simulateSettings } from './index.js';
 import { UsageError } from '../../errors.js';
 import { newHistogram, summarize, type LatencySummary } from '../../reporting/histograms.js';
@@ -65,10 +65,7 @@ function checkMode(o: Options, ctx: CommandContext): void {
       );
   } else {
     const ignored = typedFlags(ctx, REPLAY_ONLY);
-    if (ignored.length)
-      throw new UsageError(
-        `${ignored.join(', ')} ${ignored.length === 1 ? 'applies' : 'apply'} only with --replay`,
-      );
+    if (ignored.length) throw new UsageError(onlyWith(ignored, '--replay'));
   }
 }
 
