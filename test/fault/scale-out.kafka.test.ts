@@ -194,8 +194,13 @@ async function killMergeHolder(store: 'dir' | 'kafka'): Promise<void> {
         `results ${actual['processed-metrics'].length}, alerts ${actual['cep-alerts'].length}, dead letters ${actual['events-deadletter'].length}\n`,
     );
     if (store === 'kafka')
-      for (let i = 0; i < 3; i++)
+      for (let i = 0; i < 3; i++) {
         assert.ok(!existsSync(join(dir, `ck-machine-${i}`)), 'no process wrote checkpoint files');
+        assert.match(
+          procs[i].stderr(),
+          /warning: --checkpoint-dir has no effect with --checkpoint-store kafka/,
+        );
+      }
     assertSameOutputs(actual, expected, 'scale-out', () => said(procs, victim));
   });
 }

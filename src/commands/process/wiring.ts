@@ -68,6 +68,7 @@ export async function processCommand(o: ProcessOptions, ctx: CommandContext): Pr
     topics,
     consumer: { maxBytesPerPartition: o.fetchMaxBytes },
   });
+  warnUnusedCheckpointFlags(o, ctx);
   const output = o.output;
   const recorders = new LatencyRecorders();
   const engine = engineConfigFrom(engineOverrides(o));
@@ -221,6 +222,26 @@ function writeSummary(summary: ProcessSummary, output: string | undefined, ctx: 
  * dead letters to --output (stdout by default) or the other sinks. Deterministic: no early results unless
  * --early-interval asks for them (they depend on wall time).
  */
+/** Checkpoint flags that do nothing with the others given: said, not refused (scripts pass them uniformly). */
+function warnUnusedCheckpointFlags(o: ProcessOptions, ctx: CommandContext): void {
+  const [unused, why] =
+    o.checkpointInterval === 0
+      ? [
+          typedFlags(ctx, ['checkpointStore', 'checkpointDir']),
+          '--checkpoint-interval 0 (no checkpoints: at-least-once)',
+        ]
+      : o.checkpointStore === 'kafka'
+        ? [
+            typedFlags(ctx, ['checkpointDir']),
+            `--checkpoint-store kafka (the checkpoints are in the topic ${changelogTopic(o.group)})`,
+          ]
+        : [[], ''];
+  if (unused.length)
+    ctx.log(
+      `rtap process: warning: ${unused.join(', ')} ${unused.length === 1 ? 'has' : 'have'} no effect with ${why}`,
+    );
+}
+
 async function fileMode(
   o: ProcessOptions,
   input: string,
