@@ -155,13 +155,6 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private dueAt: number | null = null;
   /** Next offset per "topic/partition" reflected in the state (checkpointing only). */
   private readonly positions = new Map<string, PartitionOffset>();
-  /**
-   * Scale-out: where a task began reading a partition it had no position for (kafkajs's own start: the
-   * group's committed offset, else the reset policy). A task restored again within the same assignment
-   * (fenced) from a checkpoint without that partition starts it there again: kafkajs, which does not
-   * look up the committed offsets again until the next join, would go on from where it had read.
-   */
-  private readonly origins = new Map<string, PartitionOffset>();
   private readonly checkpointed: boolean;
   /** Tasks over the input topics. */
   private readonly tasks: number;
@@ -440,17 +433,13 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     );
   }
 
-  /**
-   * Forgets a task and its positions (scale-out); its new owner continues from its last checkpoint. Its
-   * origins too, unless it is restored again here at once (`again`).
-   */
-  private async drop(u: Unit, why: string | null, again = false): Promise<void> {
+  /** Forgets a task and its positions (scale-out); its new owner continues from its last checkpoint. */
+  private async drop(u: Unit, why: string | null): Promise<void> {
     const so = this.o.scaleOut!;
     const name = u.runtime.name;
     this.units.delete(name);
-    const ofTask = (p: PartitionOffset) => taskOf(p.topic, p.partition, so.panesTopic, so.units) === name;
-    for (const [k, p] of this.positions) if (ofTask(p)) this.positions.delete(k);
-    if (!again) for (const [k, p] of this.origins) if (ofTask(p)) this.origins.delete(k);
+    for (const [k, p] of this.positions)
+      if (taskOf(p.topic, p.partition, so.panesTopic, so.units) === name) this.positions.delete(k);
     await u.checkpointer?.close();
     if (why) this.o.log?.(`rtap process: ${name} ${why}`);
   }
@@ -551,14 +540,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     await this.drop(
       u,
       'fenced by a previous owner that had not let go of it: the group still assigns it here, restoring it again',
-      true,
     );
     await this.adopt(tps);
-    for (const tp of tps) {
-      const k = `${tp.topic}/${tp.partition}`;
-      const origin = this.origins.get(k);
-      if (origin && !this.positions.has(k)) this.positions.set(k, origin);
-    }
     this.consumer?.reposition?.(tps);
   }
 
@@ -615,11 +598,6 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         ? batch.records
         : batch.records.filter((r) => r.offset >= from);
     if (records.length === 0) return;
-    if (from === undefined && this.o.scaleOut) {
-      const k = `${batch.topic}/${batch.partition}`;
-      if (!this.origins.has(k))
-        this.origins.set(k, { topic: batch.topic, partition: batch.partition, offset: records[0].offset });
-    }
     if (unit.runtime instanceof RemoteTask) return this.handOver(unit.runtime, batch, records, now);
     if (unit.runtime.merger)
       unit.runtime.mergePanes(

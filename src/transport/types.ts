@@ -161,7 +161,10 @@ export interface Consumer {
    * owner that had not let go of it yet, not by a new owner.
    */
   holds?(partitions: TopicPartition[]): Promise<boolean>;
-  /** Seeks `partitions` to `positions` again: a task restored outside a rebalance. */
+  /**
+   * Seeks `partitions` to `positions` again: a task restored outside a rebalance. A partition without a
+   * position goes back to where this assignment began reading it (the state restored holds none of it).
+   */
   reposition?(partitions: TopicPartition[]): void;
   stop(): Promise<void>;
 }

@@ -66,6 +66,13 @@ export class KafkaConsumer implements Consumer {
   private readonly handled = new Map<string, number>();
   /** Per partition not handled yet, where it starts reading (asked of the broker once per assignment). */
   private readonly starts = new Map<string, number>();
+  /**
+   * Per partition, the first offset delivered since the last join: kafkajs's own start (the committed
+   * offset, else the reset policy) unless rtap sought it. kafkajs looks the committed offsets up again
+   * only at a join, so a task restored between joins without a position for a partition must be sought
+   * back here, or kafkajs goes on from where it had read and the restored state misses everything before.
+   */
+  private readonly began = new Map<string, number>();
 
   constructor(
     private readonly consumer: KafkaJsConsumer,
@@ -111,6 +118,8 @@ export class KafkaConsumer implements Consumer {
     }
     const added = next.filter((tp) => !prevKeys.has(tpKey(tp.topic, tp.partition)));
     this.assigned = next;
+    // The new generation starts each partition rtap does not seek at the committed offset again.
+    this.began.clear();
     const previous = this.rebalance;
     this.rebalance = (async () => {
       await previous;
@@ -128,15 +137,16 @@ export class KafkaConsumer implements Consumer {
    * kafkajs applies a seek before its next fetch of the partition (a batch fetched before it is stale and
    * dropped). After every join, so that a rejoin continues where rtap is, not where the (empty) member
    * group would start; and after the callbacks, which restore a task's positions from its checkpoint
-   * (one re-adopted after a fence or a lost membership, which kafkajs had read on past).
+   * (one re-adopted after a fence or a lost membership, which kafkajs had read on past). A partition
+   * without a position goes back to where it began since the join (none right after one).
    */
   private seekToPositions(tps: TopicPartition[]): void {
     const positions = this.options.positions;
     if (!positions) return;
     const assigned = new Set(this.assigned.map((tp) => tpKey(tp.topic, tp.partition)));
     for (const tp of tps) {
-      const at = positions(tp);
       const k = tpKey(tp.topic, tp.partition);
+      const at = positions(tp) ?? this.began.get(k);
       if (at === undefined || !assigned.has(k)) continue;
       this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(at) });
       // Read from there again: what was handled after it is unread again (a backlog counted from further
@@ -201,6 +211,8 @@ export class KafkaConsumer implements Consumer {
     if (this.stopping || !payload.isRunning() || payload.isStale()) return;
     if (this.paused.has(tpKey(batch.topic, batch.partition))) return;
     if (batch.messages.length === 0) return;
+    const bk = tpKey(batch.topic, batch.partition);
+    if (!this.began.has(bk)) this.began.set(bk, Number(batch.messages[0].offset));
     const records: ConsumedRecord[] = batch.messages.map((m) => ({
       topic: batch.topic,
       partition: batch.partition,

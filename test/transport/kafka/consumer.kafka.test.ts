@@ -203,7 +203,7 @@ test('with rtap-owned positions the consumer starts where rtap says, not at the 
   }
 });
 
-test('a reposition reads a partition again from the position rtap gives, and the records after it count as unread until read again', async () => {
+test('a reposition reads a partition again from the position rtap gives (else from where the assignment began), and the records after it count as unread until read again', async () => {
   const topic = await topicWith('reposition', 1, 200);
   const tp = { topic, partition: 0 };
   let position: number | undefined;
@@ -236,16 +236,31 @@ test('a reposition reads a partition again from the position rtap gives, and the
     );
     c.resume([tp]);
     await until(250);
+    // Restored again without a position for it (a fresh state): back to where the assignment began.
+    c.pause([tp]);
+    position = undefined;
+    c.reposition!([tp]);
+    assert.deepEqual(
+      (await c.backlog!()).map((b) => b.unread),
+      [200],
+    );
+    c.resume([tp]);
+    await until(450);
   } finally {
     await c.stop();
     await run;
     await t.admin().deleteTopics([topic]);
   }
   assert.deepEqual(
-    got.slice(200).map((r) => r.offset),
+    got.slice(200, 250).map((r) => r.offset),
     Array.from({ length: 50 }, (_, i) => 150 + i),
   );
-  assert.equal(got.length, 250, 'nothing after the second pass');
+  assert.deepEqual(
+    got.slice(250).map((r) => r.offset),
+    Array.from({ length: 200 }, (_, i) => i),
+    'without a position: from the offset this assignment began at',
+  );
+  assert.equal(got.length, 450, 'nothing after the third pass');
 });
 
 /**
