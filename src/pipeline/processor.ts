@@ -137,8 +137,11 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   private consumer: Consumer | null = null;
   /** Units by name: `task-<n>` and `merge`, or in scale-out the tasks (`merge-<q>` too) this process owns. */
   private readonly units = new Map<string, Unit>();
-  /** Without scale-out: the in-process merge step, fed after every task's batch. */
-  private merge: LocalUnit | null = null;
+  /**
+   * Without scale-out: the merge step. With one thread it runs here, fed after every task's batch; with
+   * more, on a thread of its own that the task threads feed (TaskPool).
+   */
+  private merge: Unit | null = null;
   /** Serialises batches and ticks: task state is single-threaded. */
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
@@ -221,7 +224,9 @@ export class Processor extends EventEmitter<ProcessorEvents> {
       for (const name of names)
         this.units.set(name, this.newUnit(name, undefined, state?.units?.[name] ?? null));
     try {
-      this.merge = this.newUnit('merge', undefined, state?.units?.merge ?? null);
+      this.merge = this.pool
+        ? { runtime: this.pool.merge, dlq: this.unitDlq() }
+        : this.newUnit('merge', undefined, state?.units?.merge ?? null);
     } catch (err) {
       restored.catch(() => undefined); // this error is the one to report
       throw err;
@@ -738,11 +743,14 @@ export class Processor extends EventEmitter<ProcessorEvents> {
     if (!this.checkpointed) await this.commitDelivered([]);
   }
 
-  /** A unit's outputs to the sinks; without scale-out a task's panes straight to the merge step, and its outputs. */
+  /**
+   * A unit's outputs to the sinks; without scale-out and threads, a task's panes straight to the merge
+   * step, and its outputs (task threads send their panes to the merge thread themselves).
+   */
   private async settle(u: Unit, now: number): Promise<void> {
     await this.deliver(u);
     const merge = this.merge;
-    if (!merge || u === merge) return;
+    if (!merge || u === merge || !(merge.runtime instanceof TaskRuntime)) return;
     const records = u.runtime.takePanes();
     if (!records.length) return;
     merge.runtime.mergePanes(records, now);
@@ -769,7 +777,8 @@ export class Processor extends EventEmitter<ProcessorEvents> {
   async drain(): Promise<void> {
     await this.serial(async () => {
       const now = this.o.clock.now();
-      // The tasks first: their last panes and forwarded events reach the merge step before it drains.
+      // The tasks first: their last panes and forwarded events reach the merge step before it drains
+      // (the pool drains its merge thread after its task threads).
       await this.pool?.drain(now);
       for (const u of this.units.values()) {
         if (u === this.merge) continue;
@@ -777,7 +786,7 @@ export class Processor extends EventEmitter<ProcessorEvents> {
         await this.settle(u, now);
       }
       if (this.merge) {
-        this.merge.runtime.drain(now);
+        if (this.merge.runtime instanceof TaskRuntime) this.merge.runtime.drain(now);
         await this.deliver(this.merge);
       }
       await Promise.all(this.o.sinks.map((s) => s.flush()));

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { RtapError } from '../../errors.js';
 import { workerEntry } from '../../worker-entry.js';
 import type { EncodedUnit, StoredUnit } from '../../checkpoint/chunks.js';
@@ -10,7 +10,7 @@ import type { ConsumedRecord, TopicPartition } from '../../transport/types.js';
 import type { ProcessorCounters } from '../counters.js';
 import type { DeadLetter, PaneRecord, TaskProducts, TaskState } from '../task-runtime.js';
 import type { TaskSpec } from '../task-spec.js';
-import type { FromWorker, TaskOutput, ToWorker, WorkerInit } from './protocol.js';
+import type { Expect, FromWorker, TaskOutput, ToWorker, WorkerInit } from './protocol.js';
 
 /**
  * Messages of batches a worker may hold before the consumer waits: enough to keep it busy, bounded in
@@ -24,6 +24,11 @@ const MAX_IN_FLIGHT = 8;
  * (bench/checkpoint-size.ts, docs/fault-tolerance.md); a backlog drains as fast (bench/pipeline-throughput.ts).
  */
 const MAX_RECORDS_IN_FLIGHT = 3000;
+/**
+ * Pane messages the merge thread may have left to take before the task threads get no more batches: the
+ * merge step falling behind holds the consumer back instead of queueing without bound.
+ */
+const MAX_PANE_MESSAGES_BEHIND = 64;
 
 interface Pending {
   resolve: (m: Extract<FromWorker, { type: 'done' }>) => void;
@@ -125,13 +130,20 @@ class TaskThread {
   private closing = false;
   private queued: QueuedBatch[] = [];
   private flushScheduled = false;
+  /** A task thread: pane messages it has sent the merge thread (its latest reply says). */
+  panesSent = 0;
+  /** The merge thread: pane messages it has taken from all task threads. */
+  merged = 0;
 
   constructor(
     init: WorkerInit,
     private readonly hooks: ThreadHooks,
+    ports: MessagePort[] = [],
+    /** With a merge thread: how far it is behind (a task thread waits on it, the merge thread moves it). */
+    private readonly gate: MergeGate | null = null,
   ) {
     const entry = workerEntry(new URL('./worker.js', import.meta.url));
-    this.worker = new Worker(entry.url, { workerData: entry.workerData(init) });
+    this.worker = new Worker(entry.url, { workerData: entry.workerData(init), transferList: ports });
     for (const name of init.units) this.tasks.set(name, new RemoteTask(name, this));
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));
     this.worker.on('error', (err) => this.fail(err));
@@ -150,23 +162,32 @@ class TaskThread {
 
   private onMessage(m: FromWorker): void {
     if (m.type === 'warn') return this.hooks.warn(m.message);
-    const p = this.pending.get(m.id);
-    if (!p) return;
-    this.pending.delete(m.id);
     if (m.type === 'error') {
       const err = new RtapError(`worker thread: ${m.message}`);
       if (m.stack) err.stack = m.stack;
-      return p.reject(err);
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      return p ? p.reject(err) : this.fail(err);
+    }
+    if (m.panesSent !== undefined) this.panesSent = m.panesSent;
+    if (m.merged !== undefined) {
+      this.merged = m.merged;
+      this.gate?.moved();
+    }
+    const p = m.id === -1 ? null : this.pending.get(m.id);
+    if (m.id !== -1) {
+      if (!p) return;
+      this.pending.delete(m.id);
     }
     this.hooks.counted(m.counters);
-    if (m.ingest) {
+    if (m.ingest && p) {
       const ends = m.ingestEnds ?? [m.ingest.length];
       for (let i = 0, from = 0; i < ends.length; from = ends[i++])
         if (ends[i] > from) this.hooks.ingested(m.ingest.subarray(from, ends[i]), p.nows[i]);
     }
-    m.results.forEach((out, i) => this.tasks.get(out.task)!.absorb(out, p.records?.[i] ?? null));
-    p.resolve(m);
-    this.hooks.produced();
+    m.results.forEach((out, i) => this.tasks.get(out.task)!.absorb(out, p?.records?.[i] ?? null));
+    p?.resolve(m);
+    if (p || m.results.some((r) => r.outputs.length || r.deadLetters.length)) this.hooks.produced();
   }
 
   private call(
@@ -258,28 +279,33 @@ class TaskThread {
     this.waiters.shift()?.();
   }
 
-  ready(): Promise<void> {
-    if ((this.inFlight < MAX_IN_FLIGHT && this.inFlightRecords < MAX_RECORDS_IN_FLIGHT) || this.failure)
-      return Promise.resolve();
-    // What waits to be sent must go now: only a reply frees room.
-    this.flush();
-    return new Promise((r) => this.waiters.push(r));
+  async ready(): Promise<void> {
+    if (this.failure) return;
+    if (this.inFlight >= MAX_IN_FLIGHT || this.inFlightRecords >= MAX_RECORDS_IN_FLIGHT) {
+      // What waits to be sent must go now: only a reply frees room.
+      this.flush();
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+    while (this.gate?.behind()) await this.gate.wait();
   }
 
   async tick(now: number, unread?: Unread): Promise<void> {
     await this.call({ type: 'tick', id: this.nextId++, now, unread });
   }
 
-  async drain(now: number): Promise<void> {
-    await this.call({ type: 'drain', id: this.nextId++, now });
+  async drain(now: number, expect?: Expect): Promise<void> {
+    await this.call({ type: 'drain', id: this.nextId++, now, expect });
   }
 
   async assign(partitions: TopicPartition[], now: number): Promise<void> {
     await this.call({ type: 'assign', id: this.nextId++, partitions, now });
   }
 
-  async snapshot(known: ReadonlyMap<string, string> | null): Promise<Record<string, EncodedUnit>> {
-    return (await this.call({ type: 'snapshot', id: this.nextId++, known })).states ?? {};
+  async snapshot(
+    known: ReadonlyMap<string, string> | null,
+    expect?: Expect,
+  ): Promise<Record<string, EncodedUnit>> {
+    return (await this.call({ type: 'snapshot', id: this.nextId++, known, expect })).states ?? {};
   }
 
   /** Replaces its tasks' state with the restored one (parsed there: chunks.ts unitState). */
@@ -289,8 +315,8 @@ class TaskThread {
   }
 
   /** Resolves once every call handed over so far has returned (calls are answered in order). */
-  async idle(): Promise<void> {
-    await this.call({ type: 'ping', id: this.nextId++ });
+  async idle(expect?: Expect): Promise<void> {
+    await this.call({ type: 'ping', id: this.nextId++, expect });
   }
 
   async close(): Promise<void> {
@@ -310,13 +336,42 @@ export interface ThreadHooks {
   failed(err: Error): void;
 }
 
+/** How far the merge thread is behind the pane messages the task threads sent it. */
+class MergeGate {
+  readonly tasks: TaskThread[] = [];
+  merge: TaskThread | null = null;
+  /** A thread failed: nothing waits any more (the processor stops). */
+  failed = false;
+  private waiters: (() => void)[] = [];
+
+  behind(): boolean {
+    if (!this.merge || this.failed) return false;
+    let sent = 0;
+    for (const t of this.tasks) sent += t.panesSent;
+    return sent - this.merge.merged > MAX_PANE_MESSAGES_BEHIND;
+  }
+
+  wait(): Promise<void> {
+    return new Promise((r) => this.waiters.push(r));
+  }
+
+  /** The merge thread took more (or failed): waiting task threads look again. */
+  moved(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
+
 /**
- * The tasks of one process on `threads` worker threads (task t on thread t mod threads): the main thread
- * keeps consuming, delivering and committing while the workers decode, aggregate and match.
+ * The tasks of one process on `threads` worker threads (task t on thread t mod threads), and the merge
+ * step on a thread of its own that the task threads feed directly: the main thread keeps consuming,
+ * delivering and committing while the workers decode, aggregate, merge and match.
  */
 export class TaskPool {
   private readonly threads: TaskThread[];
+  private readonly mergeThread: TaskThread;
   readonly tasks = new Map<string, RemoteTask>();
+  /** The merge step (unit `merge`). */
+  readonly merge: RemoteTask;
 
   constructor(
     spec: TaskSpec,
@@ -328,46 +383,82 @@ export class TaskPool {
   ) {
     const n = Math.max(1, Math.min(threads, names.length));
     const tasks = spec.engine.tasks ?? 1;
+    const channels = Array.from({ length: n }, () => new MessageChannel());
+    const gate = new MergeGate();
+    const failed = (err: Error) => {
+      gate.failed = true;
+      gate.moved();
+      hooks.failed(err);
+    };
+    const threadHooks = { ...hooks, failed };
     this.threads = Array.from({ length: n }, (_, i) => {
       const mine = names.filter((_, j) => j % n === i);
-      return new TaskThread({ spec, partitions, tasks, archive, units: mine }, hooks);
+      const port = channels[i].port1;
+      const init: WorkerInit = { spec, partitions, tasks, archive, units: mine, role: 'task', mergePort: port };
+      return new TaskThread(init, threadHooks, [port], gate);
     });
+    gate.tasks.push(...this.threads);
+    const panePorts = channels.map((c) => c.port2);
+    this.mergeThread = new TaskThread(
+      { spec, partitions, tasks, archive: false, units: ['merge'], role: 'merge', panePorts },
+      threadHooks,
+      panePorts,
+      gate,
+    );
+    gate.merge = this.mergeThread;
     for (const t of this.threads) for (const [name, task] of t.tasks) this.tasks.set(name, task);
+    this.merge = this.mergeThread.tasks.get('merge')!;
   }
 
   get size(): number {
     return this.threads.length;
   }
 
-  async tick(now: number, unread?: Unread): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.tick(now, unread)));
+  private get all(): TaskThread[] {
+    return [...this.threads, this.mergeThread];
   }
 
+  /** The barrier for the merge thread: every pane message the task threads have sent so far. */
+  private expect(): Expect {
+    return this.threads.map((t) => t.panesSent);
+  }
+
+  async tick(now: number, unread?: Unread): Promise<void> {
+    await Promise.all(this.all.map((t) => t.tick(now, unread)));
+  }
+
+  /** The tasks first: their last panes and forwarded events reach the merge step before it drains. */
   async drain(now: number): Promise<void> {
     await Promise.all(this.threads.map((t) => t.drain(now)));
+    await this.mergeThread.drain(now, this.expect());
   }
 
   async assign(partitions: TopicPartition[], now: number): Promise<void> {
     await Promise.all(this.threads.map((t) => t.assign(partitions, now)));
   }
 
-  /** Gives every task its restored state (null: fresh), parsed on its thread, all threads at once. */
+  /** Gives every unit its restored state (null: fresh), parsed on its thread, all threads at once. */
   async restore(states: Record<string, TaskState | StoredUnit | null>): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.restore(states)));
+    await Promise.all(this.all.map((t) => t.restore(states)));
   }
 
-  /** Waits for every batch handed over so far. */
+  /** Waits for every batch handed over so far, and for the merge step to have taken what they sent it. */
   async idle(): Promise<void> {
     await Promise.all(this.threads.map((t) => t.idle()));
+    await this.mergeThread.idle(this.expect());
   }
 
-  /** Every task's state as checkpoint chunks, encoded on its thread relative to `known`. */
+  /** Every unit's state as checkpoint chunks, encoded on its thread relative to `known`. */
   async snapshot(known: ReadonlyMap<string, string> | null): Promise<Record<string, EncodedUnit>> {
-    const parts = await Promise.all(this.threads.map((t) => t.snapshot(known)));
+    const expect = this.expect();
+    const parts = await Promise.all([
+      ...this.threads.map((t) => t.snapshot(known)),
+      this.mergeThread.snapshot(known, expect),
+    ]);
     return Object.assign({}, ...parts) as Record<string, EncodedUnit>;
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.close()));
+    await Promise.all(this.all.map((t) => t.close()));
   }
 }

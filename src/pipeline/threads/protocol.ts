@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { AnalyticsEvent } from '../../events/types.js';
 import type { Output } from '../../sinks/types.js';
 import type { ProcessorCounters } from '../counters.js';
@@ -15,9 +16,29 @@ export interface WorkerInit {
   tasks: number;
   /** Send the accepted events back (a sink archives the input). */
   archive: boolean;
-  /** The tasks this worker runs (`task-<n>`): fresh until a `restore` gives them their state. */
+  /** The tasks this worker runs (`task-<n>`, or `merge`): fresh until a `restore` gives them their state. */
   units: string[];
+  /** 'merge': the thread of the merge step, fed by the task threads' pane ports. */
+  role: 'task' | 'merge';
+  /** A task thread: where its tasks' panes, progress and forwarded events go (the merge thread). */
+  mergePort?: MessagePort;
+  /** The merge thread: one port per task thread, in the pool's order of task threads. */
+  panePorts?: MessagePort[];
 }
+
+/**
+ * What a task thread sends the merge thread after a call from the main thread: its tasks' pane records
+ * with the wall time of the call that produced them, in the order produced.
+ */
+export interface PaneMessage {
+  groups: { now: number; records: PaneRecord[] }[];
+}
+
+/**
+ * The pane messages the merge thread must have taken from each task thread (pool order) before it runs
+ * a call: the barrier that puts a checkpoint or the end of input after every pane sent before it.
+ */
+export type Expect = number[];
 
 /** One partition's records within a BatchMessage: the next `count` of its offsets, keys and values. */
 export interface BatchPart {
@@ -47,16 +68,16 @@ export interface BatchMessage {
 export type ToWorker =
   | BatchMessage
   | { type: 'tick'; id: number; now: number; unread?: Unread }
-  | { type: 'drain'; id: number; now: number }
+  | { type: 'drain'; id: number; now: number; expect?: Expect }
   /** Each task's state, encoded as checkpoint chunks relative to `known` (DeltaEncoder.known). */
-  | { type: 'snapshot'; id: number; known: ReadonlyMap<string, string> | null }
+  | { type: 'snapshot'; id: number; known: ReadonlyMap<string, string> | null; expect?: Expect }
   /**
    * The tasks' restored state (null: fresh), replacing what they held. A thread boots while the
    * checkpoint is read, so its start-up is not part of the restore.
    */
   | { type: 'restore'; id: number; units: Record<string, TaskState | StoredUnit | null> }
   /** Answered when everything before it was: a barrier. */
-  | { type: 'ping'; id: number }
+  | { type: 'ping'; id: number; expect?: Expect }
   | { type: 'assign'; id: number; partitions: { topic: string; partition: number }[]; now: number };
 
 /** A dead letter as the worker returns it: the batch record by index, or the refused event. */
@@ -83,6 +104,7 @@ export interface TaskOutput {
 export type FromWorker =
   | {
       type: 'done';
+      /** -1: not a reply; the merge thread's outputs of pane messages. */
       id: number;
       results: TaskOutput[];
       /** Counts since the previous reply. */
@@ -92,6 +114,11 @@ export type FromWorker =
       /** A batch message: where each part's samples end in `ingest` (results are per part, in order). */
       ingestEnds?: number[];
       states?: Record<string, EncodedUnit>;
+      /** A task thread: pane messages sent to the merge thread so far. */
+      panesSent?: number;
+      /** The merge thread: pane messages taken so far, from all task threads. */
+      merged?: number;
     }
+  /** id -1: a failure outside a call (the merge thread's pane messages). */
   | { type: 'error'; id: number; message: string; stack?: string }
   | { type: 'warn'; message: string };
