@@ -58,7 +58,6 @@ export class RemoteTask {
   private outputs: Output[] = [];
   private deadLetters: DeadLetter[] = [];
   private accepted: AnalyticsEvent[] = [];
-  private panes: PaneRecord[] = [];
   private wm = -Infinity;
   private hz = -Infinity;
 
@@ -78,7 +77,6 @@ export class RemoteTask {
         bucket: d.bucket,
         kind: d.kind,
       });
-    for (const p of out.panes) this.panes.push(p);
     for (const e of out.accepted) this.accepted.push(e);
     this.wm = out.watermark;
     this.hz = out.horizon;
@@ -102,10 +100,9 @@ export class RemoteTask {
     return taken;
   }
 
+  /** None: a task thread sends its panes to the merge thread itself. */
   takePanes(): PaneRecord[] {
-    const p = this.panes;
-    this.panes = [];
-    return p;
+    return [];
   }
 
   watermark(): number {
@@ -394,7 +391,15 @@ export class TaskPool {
     this.threads = Array.from({ length: n }, (_, i) => {
       const mine = names.filter((_, j) => j % n === i);
       const port = channels[i].port1;
-      const init: WorkerInit = { spec, partitions, tasks, archive, units: mine, role: 'task', mergePort: port };
+      const init: WorkerInit = {
+        spec,
+        partitions,
+        tasks,
+        archive,
+        units: mine,
+        role: 'task',
+        mergePort: port,
+      };
       return new TaskThread(init, threadHooks, [port], gate);
     });
     gate.tasks.push(...this.threads);

@@ -95,7 +95,6 @@ export interface TaskOutput {
   task: string;
   outputs: Output[];
   deadLetters: WireDeadLetter[];
-  panes: PaneRecord[];
   accepted: AnalyticsEvent[];
   watermark: number;
   horizon: number;

@@ -9,13 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { encodeUnit, type EncodedUnit, type StoredUnit } from '../../checkpoint/chunks.js';
 import { packBytes, partAt } from '../../transport/packed.js';
 import { newCounters, resetCounters } from '../counters.js';
-import {
-  TaskRuntime,
-  type DeadLetter,
-  type InputRecord,
-  type PaneRecord,
-  type TaskState,
-} from '../task-runtime.js';
+import { TaskRuntime, type DeadLetter, type InputRecord, type TaskState } from '../task-runtime.js';
 import { taskFactories } from '../task-spec.js';
 import type {
   FromWorker,
@@ -33,7 +27,7 @@ let ingest: number[] = [];
 const merging = init.role === 'merge';
 const factories = taskFactories(init.spec, init.role);
 const units = new Map<string, TaskRuntime>();
-/** A task thread with a merge thread: the pane records of the current call, sent before its reply. */
+/** A task thread: the pane records of the current call, sent to the merge thread before its reply. */
 const toMerge = init.mergePort ?? null;
 let paneGroups: PaneMessage['groups'] = [];
 let panesSent = 0;
@@ -83,17 +77,15 @@ function wire(dls: DeadLetter[], batch: readonly InputRecord[] | null): WireDead
 
 function collect(rt: TaskRuntime, batch: readonly InputRecord[] | null, now: number): TaskOutput {
   const { outputs, deadLetters, accepted } = rt.take();
-  let panes: PaneRecord[] = merging ? [] : rt.takePanes();
-  if (toMerge && panes.length) {
-    paneGroups.push({ now, records: panes });
-    panes = [];
+  if (!merging) {
+    const records = rt.takePanes();
+    if (records.length) paneGroups.push({ now, records });
   }
   return {
     task: rt.name,
     outputs,
     accepted,
     deadLetters: wire(deadLetters, batch),
-    panes,
     watermark: rt.watermark(),
     horizon: rt.horizon(),
   };
@@ -237,10 +229,7 @@ function handle(m: ToWorker): void {
         return;
       case 'ping':
         // The merge thread's outputs so far go with the barrier's reply.
-        reply(
-          m.id,
-          merging ? [collect(units.get('merge')!, null, 0)] : [],
-        );
+        reply(m.id, merging ? [collect(units.get('merge')!, null, 0)] : []);
         return;
       case 'snapshot': {
         const states = Object.fromEntries(
