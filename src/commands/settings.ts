@@ -247,7 +247,7 @@ export const threadsSetting = setting({
   key: 'threads',
   flags: '--threads <n>',
   description:
-    "worker threads for the processor's tasks (at most the number of tasks, the gcd of the input topics' partition counts: 3 for the reference topology; in bench and run also the most generator threads: one per 25,000 events/s of the peak rate); 1 runs the tasks on the main thread; results are the same for any count",
+    "worker threads for the processor's tasks (at most the number of tasks, the gcd of the input topics' partition counts: 3 for the reference topology; in bench and run also the most generator threads: one per 25,000 events/s of the peak rate); above 1 the merge step (the windows over every task, the session-keyed patterns) runs on one more thread; 1 runs everything on the main thread; results are the same for any count",
   parse: v.count,
   default: availableParallelism(),
 });
