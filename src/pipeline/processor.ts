@@ -63,8 +63,9 @@ export interface ProcessorOptions {
   /** Progress lines (tasks taken over or moved away). */
   log?: (line: string) => void;
   /**
-   * Worker threads for the tasks (without scale-out): > 1 runs them on min(threads, tasks) threads while
-   * this thread consumes, merges, delivers and commits; 1 runs everything here. Default 1.
+   * Worker threads for the tasks (without scale-out): > 1 runs them on min(threads, tasks) threads and the
+   * merge step on one more, while this thread consumes, delivers and commits; 1 runs everything here.
+   * Default 1.
    */
   threads?: number;
 }
