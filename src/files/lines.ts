@@ -49,6 +49,28 @@ export async function* readNumberedLines(
   path: string,
   options: LineOptions = {},
 ): AsyncGenerator<NumberedLine> {
+  for await (const lines of readNumberedLineBatches(path, options)) yield* lines;
+}
+
+/** No text but blanks: such lines are skipped (most lines start with a printable character: no trim). */
+function blank(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return !(c > 32 && c < 127) && text.trim().length === 0;
+}
+
+/** A line without its CR of a CRLF ending. */
+function chomp(text: string): string {
+  return text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
+}
+
+/**
+ * readNumberedLines a chunk of the file at a time: the lines of each chunk read as one array, so a
+ * reader of a million lines (a replay) takes a step of the generator per chunk, not per line.
+ */
+export async function* readNumberedLineBatches(
+  path: string,
+  options: LineOptions = {},
+): AsyncGenerator<NumberedLine[]> {
   const raw = createReadStream(path);
   const onBytes = options.onBytes;
   if (onBytes) raw.on('data', () => onBytes(raw.bytesRead));
@@ -74,13 +96,15 @@ export async function* readNumberedLines(
       pending += decoder.write(chunk);
       let start = 0;
       let nl: number;
+      const lines: NumberedLine[] = [];
       while ((nl = pending.indexOf('\n', start)) >= 0) {
-        const text = pending.slice(start, nl).replace(/\r$/, '');
+        const text = chomp(pending.slice(start, nl));
         start = nl + 1;
         lineNo++;
-        if (text.trim().length) yield { line: lineNo, text };
+        if (!blank(text)) lines.push({ line: lineNo, text });
       }
       pending = pending.slice(start);
+      if (lines.length) yield lines;
     }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -93,8 +117,8 @@ export async function* readNumberedLines(
     options.onCut(cut);
     return;
   }
-  const last = (pending + decoder.end()).replace(/\r$/, '');
-  if (last.trim().length) yield { line: lineNo + 1, text: last };
+  const last = chomp(pending + decoder.end());
+  if (!blank(last)) yield [{ line: lineNo + 1, text: last }];
 }
 
 /** The non-blank lines of a text file (see readNumberedLines). */

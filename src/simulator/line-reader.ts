@@ -1,4 +1,4 @@
-import { readNumberedLines, type LineOptions, type NumberedLine } from '../files/lines.js';
+import { readNumberedLineBatches, type LineOptions, type NumberedLine } from '../files/lines.js';
 
 /**
  * The lines of a text file (gzip for .gz), read ahead on demand: fill(n) makes n lines available (or all
@@ -10,11 +10,11 @@ export class LineReader {
   private lines: NumberedLine[] = [];
   private head = 0;
   private ended = false;
-  private readonly source: AsyncGenerator<NumberedLine>;
+  private readonly source: AsyncGenerator<NumberedLine[]>;
   lineNumber = 0;
 
   constructor(path: string, options: LineOptions = {}) {
-    this.source = readNumberedLines(path, options);
+    this.source = readNumberedLineBatches(path, options);
   }
 
   get available(): number {
@@ -34,7 +34,7 @@ export class LineReader {
     while (!this.ended && this.available < n) {
       const r = await this.source.next();
       if (r.done) this.ended = true;
-      else this.lines.push(r.value);
+      else for (const l of r.value) this.lines.push(l);
     }
   }
 
