@@ -18,7 +18,7 @@ import {
 } from '../transport/topics.js';
 import { newCounters } from './counters.js';
 import { deliverOutputs } from './delivery.js';
-import { readNumberedLines, type InputCut } from '../files/lines.js';
+import { readNumberedLineBatches, type InputCut } from '../files/lines.js';
 import type { ProcessorEvents } from './processor.js';
 import { TaskRuntime, type DeadLetter, type InputRecord } from './task-runtime.js';
 import { taskFactories } from './task-spec.js';
@@ -110,25 +110,26 @@ export class FileRun extends EventEmitter<ProcessorEvents> {
   async run(): Promise<void> {
     const chunk = this.o.chunkLines ?? 1000;
     let records: InputRecord[] = [];
-    const lines = readNumberedLines(this.o.path, {
+    const batches = readNumberedLineBatches(this.o.path, {
       onBytes: (bytes) => (this.read.bytesRead = bytes),
       onCut: (cut) => (this.cut = cut),
     });
     // A CSV recording (004's events.csv.gz) starts with its header row.
     let csv: CsvReader | null | undefined = isCsvPath(this.o.path) ? undefined : null;
-    for await (const { line, text } of lines) {
-      this.read.lines++;
-      if (csv === undefined) {
-        csv = new CsvReader(text, `${this.o.path}:${line}`);
-        continue;
+    for await (const lines of batches)
+      for (const { line, text } of lines) {
+        this.read.lines++;
+        if (csv === undefined) {
+          csv = new CsvReader(text, `${this.o.path}:${line}`);
+          continue;
+        }
+        records.push(csv ? this.csvRecord(csv, text, line) : this.record(text, line));
+        if (records.length >= chunk) {
+          await this.step(records);
+          records = [];
+          if (this.o.signal?.aborted) return;
+        }
       }
-      records.push(csv ? this.csvRecord(csv, text, line) : this.record(text, line));
-      if (records.length >= chunk) {
-        await this.step(records);
-        records = [];
-        if (this.o.signal?.aborted) return;
-      }
-    }
     await this.step(records);
     const now = this.o.clock.now();
     this.runtime.drain(now);

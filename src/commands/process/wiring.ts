@@ -217,11 +217,6 @@ function writeSummary(summary: ProcessSummary, output: string | undefined, ctx: 
   else ctx.log(renderProcessSummary(summary));
 }
 
-/**
- * File mode: the recording in its own order through one task runtime (file-run.ts); results, alerts and
- * dead letters to --output (stdout by default) or the other sinks. Deterministic: no early results unless
- * --early-interval asks for them (they depend on wall time).
- */
 /** Checkpoint flags that do nothing with the others given: said, not refused (scripts pass them uniformly). */
 function warnUnusedCheckpointFlags(o: ProcessOptions, ctx: CommandContext): void {
   const [unused, why] =
@@ -242,6 +237,11 @@ function warnUnusedCheckpointFlags(o: ProcessOptions, ctx: CommandContext): void
     );
 }
 
+/**
+ * File mode: the recording in its own order through one task runtime (file-run.ts); results, alerts and
+ * dead letters to --output (stdout by default) or the other sinks. Deterministic: no early results unless
+ * --early-interval asks for them (they depend on wall time).
+ */
 async function fileMode(
   o: ProcessOptions,
   input: string,
